@@ -1,0 +1,11 @@
+// Re-exports the kernel constants transcribed from the Linux uapi headers (one module per header).
+export * from './netlink.js';
+export * from './rtnetlink.js';
+export * from './if_link.js';
+export * from './if_addr.js';
+export * from './neighbour.js';
+export * from './veth.js';
+export * from './if_bridge.js';
+export * from './if.js';
+export * from './if_arp.js';
+export * from './socket.js';

@@ -1,0 +1,10 @@
+export * from './constants/index.js';
+export { Writer } from './wire/writer.js';
+export { DecodeError } from './wire/errors.js';
+export * from './wire/attrs.js';
+export { splitMessages, NLMSG_HDRLEN, type NlHeader, type RawMessage } from './wire/header.js';
+export { decodeError, encodeError, type ErrorMessage, type ExtAckAttr } from './wire/ack.js';
+export * from './messages/index.js';
+export { NetlinkSocket, type SocketOptions, type Datagram } from './transport/socket.js';
+export { RtnlClient, type Request, type DumpOptions, type BulkOptions, type ClientOptions } from './client.js';
+export * from './errors.js';
