@@ -36,9 +36,6 @@ export interface ClientOptions extends SocketOptions {
   timeoutMs?: number;
 }
 
-/** Message-type names for errors, from the RTM_* constants. */
-const TYPE_NAMES = new Map<number, string>();
-for (const [k, v] of Object.entries(C)) if (k.startsWith('RTM_') && typeof v === 'number' && !TYPE_NAMES.has(v)) TYPE_NAMES.set(v, k);
 
 const ATTR_NAMES: Record<string, Readonly<Record<number, string>> | undefined> = {
   link: C.IFLA_NAMES,
@@ -78,7 +75,7 @@ export class RtnlClient {
   }
 
   #info(req: Request, seq: number): RequestInfo {
-    return { type: req.type, typeName: TYPE_NAMES.get(req.type) ?? `type ${req.type}`, seq, what: req.what };
+    return { type: req.type, typeName: C.RTM_NAMES[req.type] ?? `type ${req.type}`, seq, what: req.what };
   }
 
   /**

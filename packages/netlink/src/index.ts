@@ -8,3 +8,5 @@ export * from './messages/index.js';
 export { NetlinkSocket, type SocketOptions, type Datagram } from './transport/socket.js';
 export { RtnlClient, type Request, type DumpOptions, type BulkOptions, type ClientOptions } from './client.js';
 export * from './errors.js';
+export * from './ops/index.js';
+export * from './validate.js';

@@ -5,6 +5,11 @@ const ERRNO_NAMES = new Map<number, string>();
 for (const [name, value] of Object.entries(constants.errno)) {
   if (!ERRNO_NAMES.has(value)) ERRNO_NAMES.set(value, name);
 }
+// Aliases share a number; use the names the kernel and iproute2 print.
+for (const name of ['EOPNOTSUPP', 'EAGAIN', 'EDEADLK']) {
+  const v = (constants.errno as Record<string, number>)[name];
+  if (v !== undefined) ERRNO_NAMES.set(v, name);
+}
 
 /** Name of an errno value (`17` -> `"EEXIST"`), or `"E<n>"` when the platform has none. */
 export function errnoName(errno: number): string {

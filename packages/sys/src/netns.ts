@@ -13,7 +13,11 @@ function openNs(path: string): number {
     return openSync(path, 'r');
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
-    throw new SysError('open', errnoNumber(err.code ?? '') ?? 0, path);
+    const errno = errnoNumber(err.code ?? '');
+    // Only a failed open(2) becomes a SysError; Node's own argument errors (a NUL byte in
+    // the path: ERR_INVALID_ARG_VALUE) have no errno and are rethrown as they are.
+    if (errno === undefined) throw e;
+    throw new SysError('open', errno, path);
   }
 }
 
@@ -59,7 +63,7 @@ export class NetNs {
 
   /** A named namespace as `ip netns` makes them: `/run/netns/NAME`. */
   static fromName(name: string): NetNs {
-    if (name === '' || name.includes('/') || name === '.' || name === '..') throw new RangeError(`netns: invalid namespace name ${JSON.stringify(name)}`);
+    if (name === '' || name.includes('/') || name.includes('\0') || name === '.' || name === '..') throw new RangeError(`netns: invalid namespace name ${JSON.stringify(name)}`);
     return NetNs.fromPath(`/run/netns/${name}`);
   }
 
@@ -83,18 +87,24 @@ export class NetNs {
 
   /** Device and inode of the nsfs file: equal for two handles on the same namespace. */
   get id(): string {
-    const st = fstatSync(this.fd);
+    const st = fstatSync(this.#openFd());
     return `${st.dev}:${st.ino}`;
   }
 
   /** The namespace's inode number, as `ip netns identify` and `lsns` show it. */
   get inode(): number {
-    return fstatSync(this.fd).ino;
+    return fstatSync(this.#openFd()).ino;
   }
 
   /** The path under /proc that names this handle's fd, for tools like `nsenter --net=`. */
   get procPath(): string {
-    return `/proc/${process.pid}/fd/${this.fd}`;
+    return `/proc/${process.pid}/fd/${this.#openFd()}`;
+  }
+
+  // After close() the fd number may already belong to another file: never use it again.
+  #openFd(): number {
+    if (this.#closed) throw new Error(`netns ${this.source}: handle is closed`);
+    return this.fd;
   }
 
   /**

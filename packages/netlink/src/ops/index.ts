@@ -1,0 +1,5 @@
+export * from './common.js';
+export * from './link.js';
+export * from './addr.js';
+export * from './route.js';
+export * from './neigh.js';

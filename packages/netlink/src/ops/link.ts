@@ -1,0 +1,435 @@
+import * as C from '../constants/index.js';
+import type { Writer } from '../wire/writer.js';
+import { parseIP as parseIPText, parseMac } from '../wire/attrs.js';
+import type { RawMessage } from '../wire/header.js';
+import type { Request, RtnlClient } from '../client.js';
+import { NetlinkError, ValidationError } from '../errors.js';
+import { decodeLink, type LinkMessage, type LinkInfoAttr } from '../messages/link.js';
+import { checkIfname, checkInt, checkMac, checkMtu, checkAddress } from '../validate.js';
+import { checkRef, describeNetns, writeNetns, type LinkRef, type NetnsTarget } from './common.js';
+
+// Links: create, look up, list, change and delete. Each operation is a request builder (for
+// RtnlClient.bulk) plus an async function that runs it; names are resolved by the kernel
+// where it can (IFLA_IFNAME), never by dumping every link.
+
+/** A link as the kernel reports it. */
+export interface Link {
+  index: number;
+  name: string;
+  /** ARPHRD_* */
+  type: number;
+  /** IFF_* flags */
+  flags: number;
+  up: boolean;
+  mtu: number | undefined;
+  /** IF_OPER_* as text: UNKNOWN, DOWN, UP, LOWERLAYERDOWN... */
+  operstate: string;
+  /** Index of the master (bridge) link. */
+  master: number | undefined;
+  /** Link kind (bridge, veth...) from IFLA_LINKINFO. */
+  kind: string | undefined;
+  /** The port kind when enslaved (e.g. "bridge"). */
+  slaveKind: string | undefined;
+  address: string | undefined;
+  broadcast: string | undefined;
+  group: number;
+  /** IFLA_LINK: the parent or peer index (in `linkNetnsid`'s namespace when set). */
+  link: number | undefined;
+  linkNetnsid: number | undefined;
+  txqlen: number | undefined;
+  /** The whole decoded message, every attribute kept. */
+  message: LinkMessage;
+}
+
+export const OPERSTATES = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'] as const;
+
+export function linkFromMessage(m: LinkMessage): Link {
+  let name = '';
+  let mtu: number | undefined;
+  let operstate = 0;
+  let master: number | undefined;
+  let kind: string | undefined;
+  let slaveKind: string | undefined;
+  let address: string | undefined;
+  let broadcast: string | undefined;
+  let group = 0;
+  let link: number | undefined;
+  let linkNetnsid: number | undefined;
+  let txqlen: number | undefined;
+  for (const a of m.attrs) {
+    switch (a.type) {
+      case 'ifname': name = a.value; break;
+      case 'mtu': mtu = a.value; break;
+      case 'operstate': operstate = a.value; break;
+      case 'master': master = a.value; break;
+      case 'address': address = a.value; break;
+      case 'broadcast': broadcast = a.value; break;
+      case 'group': group = a.value; break;
+      case 'link': link = a.value; break;
+      case 'linkNetnsid': linkNetnsid = a.value; break;
+      case 'txqlen': txqlen = a.value; break;
+      case 'linkinfo':
+        for (const i of a.value) {
+          if (i.type === 'kind') kind = i.value;
+          else if (i.type === 'slaveKind') slaveKind = i.value;
+        }
+        break;
+    }
+  }
+  return {
+    index: m.index, name, type: m.type, flags: m.flags, up: (m.flags & C.IFF_UP) !== 0, mtu,
+    operstate: OPERSTATES[operstate] ?? `${operstate}`, master, kind, slaveKind, address, broadcast, group, link, linkNetnsid, txqlen, message: m,
+  };
+}
+
+const decodeLinkMsg = (m: RawMessage): Link => linkFromMessage(decodeLink(m.buf, m.start, m.end));
+
+/** Writes struct ifinfomsg. */
+function ifinfomsg(w: Writer, index: number, flags = 0, change = 0, family = C.AF_UNSPEC): void {
+  w.u8(family).u8(0).u16(0).i32(index).u32(flags).u32(change);
+}
+
+/** ifinfomsg addressing a link: by index, or index 0 plus IFLA_IFNAME for the kernel to resolve. */
+function target(w: Writer, ref: LinkRef, flags = 0, change = 0): void {
+  if (typeof ref === 'number') ifinfomsg(w, ref, flags, change);
+  else {
+    ifinfomsg(w, 0, flags, change);
+    w.attrString(C.IFLA_IFNAME, ref);
+  }
+}
+
+const refText = (ref: LinkRef): string => (typeof ref === 'number' ? `#${ref}` : ref);
+
+// ---- create --------------------------------------------------------------------------------
+
+interface LinkCommon {
+  name: string;
+  mtu?: number;
+  /** MAC address. */
+  address?: string;
+  /** Bring it up as it is created. */
+  up?: boolean;
+  /** Attach to this master (bridge) index. */
+  master?: number;
+  group?: number;
+  txqlen?: number;
+  /** Create it straight inside another namespace. */
+  netns?: NetnsTarget;
+}
+
+export interface VethPeer {
+  name?: string;
+  address?: string;
+  mtu?: number;
+  group?: number;
+  /** Create the peer straight inside another namespace. (It cannot be brought up in the same
+   * request: the kernel opens it before its other end exists and answers ENOTCONN.) */
+  netns?: NetnsTarget;
+}
+
+export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru' | 'source';
+
+export type LinkAddSpec =
+  | (LinkCommon & { kind: 'bridge'; stp?: boolean; forwardDelay?: number; ageingTime?: number; vlanFiltering?: boolean })
+  | (LinkCommon & { kind: 'veth'; peer?: VethPeer })
+  | (LinkCommon & { kind: 'vlan'; link: number; id: number; protocol?: '802.1Q' | '802.1ad' })
+  | (LinkCommon & { kind: 'macvlan' | 'macvtap'; link: number; mode?: MacvlanMode })
+  | (LinkCommon & { kind: 'vxlan'; id: number; port?: number; /** Remote VTEP or multicast group (IFLA_VXLAN_GROUP[6]). */ remote?: string; local?: string; link?: number; ttl?: number; learning?: boolean });
+
+const MACVLAN_MODES: Record<MacvlanMode, number> = {
+  private: C.MACVLAN_MODE_PRIVATE, vepa: C.MACVLAN_MODE_VEPA, bridge: C.MACVLAN_MODE_BRIDGE, passthru: C.MACVLAN_MODE_PASSTHRU, source: C.MACVLAN_MODE_SOURCE,
+};
+
+function writeCommon(w: Writer, s: LinkCommon | VethPeer, field: string): void {
+  if (s.name !== undefined) w.attrString(C.IFLA_IFNAME, s.name);
+  if (s.mtu !== undefined) w.attrU32(C.IFLA_MTU, s.mtu);
+  if (s.address !== undefined) w.attrBytes(C.IFLA_ADDRESS, parseMac(s.address));
+  if (s.group !== undefined) w.attrU32(C.IFLA_GROUP, s.group);
+  if ('txqlen' in s && s.txqlen !== undefined) w.attrU32(C.IFLA_TXQLEN, s.txqlen);
+  if ('master' in s && s.master !== undefined) w.attrU32(C.IFLA_MASTER, s.master);
+  if (s.netns !== undefined) writeNetns(w, `${field}.netns`, s.netns);
+}
+
+function checkCommon(s: LinkCommon | VethPeer, field: string): void {
+  if (s.name !== undefined || field === 'link') checkIfname(`${field}.name`, s.name);
+  if (s.mtu !== undefined) checkMtu(`${field}.mtu`, s.mtu);
+  if (s.address !== undefined) checkMac(`${field}.address`, s.address);
+  if (s.group !== undefined) checkInt(`${field}.group`, s.group, 0, 0xffffffff);
+  if ('txqlen' in s && s.txqlen !== undefined) checkInt(`${field}.txqlen`, s.txqlen, 0, 0xffffffff);
+  if ('master' in s && s.master !== undefined) checkInt(`${field}.master`, s.master, 1, 0x7fffffff);
+}
+
+/** Validates a LinkAddSpec and builds its RTM_NEWLINK (NLM_F_CREATE | NLM_F_EXCL). */
+export function linkAddRequest(spec: LinkAddSpec): Request {
+  if (typeof spec !== 'object' || spec === null) throw new ValidationError('link', spec, 'must be an object');
+  checkCommon(spec, 'link');
+  switch (spec.kind) {
+    case 'bridge':
+      if (spec.forwardDelay !== undefined) checkInt('link.forwardDelay', spec.forwardDelay, 0, 0xffffffff);
+      if (spec.ageingTime !== undefined) checkInt('link.ageingTime', spec.ageingTime, 0, 0xffffffff);
+      break;
+    case 'veth':
+      if (spec.peer) {
+        checkCommon(spec.peer, 'link.peer');
+        if (spec.peer.name === spec.name && spec.peer.netns === undefined && spec.netns === undefined) {
+          throw new ValidationError('link.peer.name', spec.peer.name, 'must differ from the link name in the same namespace');
+        }
+      }
+      break;
+    case 'vlan':
+      checkInt('link.link', spec.link, 1, 0x7fffffff);
+      checkInt('link.id', spec.id, 0, 4094);
+      break;
+    case 'macvlan':
+    case 'macvtap':
+      checkInt('link.link', spec.link, 1, 0x7fffffff);
+      if (spec.mode !== undefined && !(spec.mode in MACVLAN_MODES)) throw new ValidationError('link.mode', spec.mode, `must be one of ${Object.keys(MACVLAN_MODES).join(', ')}`);
+      break;
+    case 'vxlan':
+      checkInt('link.id', spec.id, 0, 0xffffff);
+      if (spec.port !== undefined) checkInt('link.port', spec.port, 1, 65535);
+      if (spec.ttl !== undefined) checkInt('link.ttl', spec.ttl, 0, 255);
+      if (spec.link !== undefined) checkInt('link.link', spec.link, 1, 0x7fffffff);
+      for (const f of ['remote', 'local'] as const) if (spec[f] !== undefined) checkAddress(`link.${f}`, spec[f]);
+      break;
+    default:
+      throw new ValidationError('link.kind', (spec as { kind: unknown }).kind, 'must be bridge, veth, vlan, macvlan, macvtap or vxlan');
+  }
+  const where = spec.netns ? ` in ${describeNetns(spec.netns)}` : '';
+  return {
+    type: C.RTM_NEWLINK,
+    flags: C.NLM_F_CREATE | C.NLM_F_EXCL,
+    what: `linkAdd ${spec.name} (${spec.kind})${where}`,
+    body: (w) => {
+      ifinfomsg(w, 0, spec.up ? C.IFF_UP : 0, spec.up ? C.IFF_UP : 0);
+      writeCommon(w, spec, 'link');
+      if ((spec.kind === 'vlan' || spec.kind === 'macvlan' || spec.kind === 'macvtap') && spec.link !== undefined) w.attrU32(C.IFLA_LINK, spec.link);
+      const info = w.beginNest(C.IFLA_LINKINFO);
+      w.attrString(C.IFLA_INFO_KIND, spec.kind);
+      const data = w.beginNest(C.IFLA_INFO_DATA);
+      switch (spec.kind) {
+        case 'bridge':
+          if (spec.forwardDelay !== undefined) w.attrU32(C.IFLA_BR_FORWARD_DELAY, spec.forwardDelay);
+          if (spec.ageingTime !== undefined) w.attrU32(C.IFLA_BR_AGEING_TIME, spec.ageingTime);
+          if (spec.stp !== undefined) w.attrU32(C.IFLA_BR_STP_STATE, spec.stp ? 1 : 0);
+          if (spec.vlanFiltering !== undefined) w.attrU8(C.IFLA_BR_VLAN_FILTERING, spec.vlanFiltering ? 1 : 0);
+          break;
+        case 'veth':
+          if (spec.peer) {
+            const peer = w.beginNest(C.VETH_INFO_PEER);
+            ifinfomsg(w, 0);
+            writeCommon(w, spec.peer, 'link.peer');
+            w.endAttr(peer);
+          }
+          break;
+        case 'vlan':
+          w.attrU16(C.IFLA_VLAN_ID, spec.id);
+          if (spec.protocol) w.attrBytes(C.IFLA_VLAN_PROTOCOL, Buffer.from(spec.protocol === '802.1ad' ? [0x88, 0xa8] : [0x81, 0x00]));
+          break;
+        case 'macvlan':
+        case 'macvtap':
+          if (spec.mode) w.attrU32(C.IFLA_MACVLAN_MODE, MACVLAN_MODES[spec.mode]);
+          break;
+        case 'vxlan': {
+          w.attrU32(C.IFLA_VXLAN_ID, spec.id);
+          const remote = spec.remote;
+          if (remote !== undefined) {
+            const a = checkAddress('link.remote', remote);
+            w.attrBytes(a.family === 4 ? C.IFLA_VXLAN_GROUP : C.IFLA_VXLAN_GROUP6, parseIPText(a.address));
+          }
+          if (spec.local !== undefined) {
+            const a = checkAddress('link.local', spec.local);
+            w.attrBytes(a.family === 4 ? C.IFLA_VXLAN_LOCAL : C.IFLA_VXLAN_LOCAL6, parseIPText(a.address));
+          }
+          if (spec.link !== undefined) w.attrU32(C.IFLA_VXLAN_LINK, spec.link);
+          if (spec.ttl !== undefined) w.attrU8(C.IFLA_VXLAN_TTL, spec.ttl);
+          if (spec.learning !== undefined) w.attrU8(C.IFLA_VXLAN_LEARNING, spec.learning ? 1 : 0);
+          if (spec.port !== undefined) {
+            const at = w.beginAttr(C.IFLA_VXLAN_PORT);
+            w.u16be(spec.port);
+            w.endAttr(at);
+          }
+          break;
+        }
+      }
+      w.endAttr(data);
+      w.endAttr(info);
+    },
+  };
+}
+
+
+/** Creates a link. */
+export async function linkAdd(c: RtnlClient, spec: LinkAddSpec): Promise<void> {
+  await c.request(linkAddRequest(spec), () => undefined);
+}
+
+// ---- look up --------------------------------------------------------------------------------
+
+/** RTM_GETLINK for one link; the kernel finds it by index or name. */
+export function linkGetRequest(ref: LinkRef): Request {
+  const r = checkRef('link', ref);
+  return {
+    type: C.RTM_GETLINK,
+    what: `linkGet ${refText(r)}`,
+    body: (w) => {
+      target(w, r);
+      w.attrU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_VF | C.RTEXT_FILTER_SKIP_STATS);
+    },
+  };
+}
+
+/** One link by name or index; rejects with NetlinkError ENODEV when there is none. */
+export async function linkGet(c: RtnlClient, ref: LinkRef): Promise<Link> {
+  const [l] = await c.request(linkGetRequest(ref), decodeLinkMsg);
+  if (!l) throw new Error(`linkGet ${refText(ref)}: the kernel sent no link`);
+  return l;
+}
+
+/** Like linkGet, but resolves to undefined when the link does not exist. */
+export async function linkFind(c: RtnlClient, ref: LinkRef): Promise<Link | undefined> {
+  try {
+    return await linkGet(c, ref);
+  } catch (e) {
+    if (e instanceof NetlinkError && e.code === 'ENODEV') return undefined;
+    throw e;
+  }
+}
+
+/** The index of a link (a number is returned as it is, a name costs one request). */
+export async function linkIndex(c: RtnlClient, ref: LinkRef): Promise<number> {
+  if (typeof ref === 'number') return checkRef('link', ref) as number;
+  return (await linkGet(c, ref)).index;
+}
+
+export interface LinkListFilter {
+  /** Only links of this kind (the kernel filters). */
+  kind?: string;
+  /** Only ports of this master index (the kernel filters). */
+  master?: number;
+}
+
+/** Every link, filtered by the kernel when a filter is given. */
+export async function linkList(c: RtnlClient, filter: LinkListFilter = {}): Promise<Link[]> {
+  if (filter.master !== undefined) checkInt('filter.master', filter.master, 1, 0x7fffffff);
+  return c.dump(
+    {
+      type: C.RTM_GETLINK,
+      what: 'linkList',
+      body: (w) => {
+        ifinfomsg(w, 0);
+        w.attrU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_VF | C.RTEXT_FILTER_SKIP_STATS);
+        if (filter.master !== undefined) w.attrU32(C.IFLA_MASTER, filter.master);
+        if (filter.kind !== undefined) {
+          const info = w.beginNest(C.IFLA_LINKINFO);
+          w.attrString(C.IFLA_INFO_KIND, filter.kind);
+          w.endAttr(info);
+        }
+      },
+    },
+    decodeLinkMsg,
+    { retries: 2 },
+  );
+}
+
+// ---- change ---------------------------------------------------------------------------------
+
+export interface LinkChanges {
+  up?: boolean;
+  mtu?: number;
+  /** New name. */
+  name?: string;
+  address?: string;
+  /** Master index, or null to leave the master. */
+  master?: number | null;
+  group?: number;
+  txqlen?: number;
+  netns?: NetnsTarget;
+}
+
+/** RTM_NEWLINK on an existing link with the given changes, all applied by one request. */
+export function linkSetRequest(ref: LinkRef, changes: LinkChanges): Request {
+  const r = checkRef('link', ref);
+  if (changes.name !== undefined) {
+    checkIfname('name', changes.name);
+    if (typeof r === 'string') throw new ValidationError('link', r, 'renaming needs the link index (the name field carries the new name)');
+  }
+  if (changes.mtu !== undefined) checkMtu('mtu', changes.mtu);
+  if (changes.address !== undefined) checkMac('address', changes.address);
+  if (changes.master !== undefined && changes.master !== null) checkInt('master', changes.master, 1, 0x7fffffff);
+  if (changes.group !== undefined) checkInt('group', changes.group, 0, 0xffffffff);
+  if (changes.txqlen !== undefined) checkInt('txqlen', changes.txqlen, 0, 0xffffffff);
+  const parts: string[] = [];
+  if (changes.up !== undefined) parts.push(changes.up ? 'up' : 'down');
+  if (changes.mtu !== undefined) parts.push(`mtu ${changes.mtu}`);
+  if (changes.name !== undefined) parts.push(`name ${changes.name}`);
+  if (changes.address !== undefined) parts.push(`address ${changes.address}`);
+  if (changes.master !== undefined) parts.push(changes.master === null ? 'nomaster' : `master #${changes.master}`);
+  if (changes.group !== undefined) parts.push(`group ${changes.group}`);
+  if (changes.txqlen !== undefined) parts.push(`txqlen ${changes.txqlen}`);
+  if (changes.netns !== undefined) parts.push(describeNetns(changes.netns));
+  return {
+    type: C.RTM_NEWLINK,
+    what: `linkSet ${refText(r)} ${parts.join(' ')}`.trimEnd(),
+    body: (w) => {
+      const change = changes.up === undefined ? 0 : C.IFF_UP;
+      target(w, r, changes.up ? C.IFF_UP : 0, change);
+      if (changes.name !== undefined) w.attrString(C.IFLA_IFNAME, changes.name);
+      if (changes.mtu !== undefined) w.attrU32(C.IFLA_MTU, changes.mtu);
+      if (changes.address !== undefined) w.attrBytes(C.IFLA_ADDRESS, parseMac(changes.address));
+      if (changes.master !== undefined) w.attrU32(C.IFLA_MASTER, changes.master ?? 0);
+      if (changes.group !== undefined) w.attrU32(C.IFLA_GROUP, changes.group);
+      if (changes.txqlen !== undefined) w.attrU32(C.IFLA_TXQLEN, changes.txqlen);
+      if (changes.netns !== undefined) writeNetns(w, 'netns', changes.netns);
+    },
+  };
+}
+
+export async function linkSet(c: RtnlClient, ref: LinkRef, changes: LinkChanges): Promise<void> {
+  await c.request(linkSetRequest(ref, changes), () => undefined);
+}
+export const linkSetUp = (c: RtnlClient, ref: LinkRef): Promise<void> => linkSet(c, ref, { up: true });
+export const linkSetDown = (c: RtnlClient, ref: LinkRef): Promise<void> => linkSet(c, ref, { up: false });
+export const linkSetMtu = (c: RtnlClient, ref: LinkRef, mtu: number): Promise<void> => linkSet(c, ref, { mtu });
+export const linkSetAddress = (c: RtnlClient, ref: LinkRef, address: string): Promise<void> => linkSet(c, ref, { address });
+export const linkSetGroup = (c: RtnlClient, ref: LinkRef, group: number): Promise<void> => linkSet(c, ref, { group });
+export const linkSetNetns = (c: RtnlClient, ref: LinkRef, netns: NetnsTarget): Promise<void> => linkSet(c, ref, { netns });
+export const linkSetNoMaster = (c: RtnlClient, ref: LinkRef): Promise<void> => linkSet(c, ref, { master: null });
+
+/** Renames a link (by name or index). */
+export async function linkSetName(c: RtnlClient, ref: LinkRef, name: string): Promise<void> {
+  checkIfname('name', name);
+  await linkSet(c, await linkIndex(c, ref), { name });
+}
+
+/** Attaches a link to a master (bridge); both by name or index. */
+export async function linkSetMaster(c: RtnlClient, ref: LinkRef, master: LinkRef): Promise<void> {
+  checkRef('master', master);
+  await linkSet(c, ref, { master: await linkIndex(c, master) });
+}
+
+// ---- delete ---------------------------------------------------------------------------------
+
+export function linkDelRequest(ref: LinkRef): Request {
+  const r = checkRef('link', ref);
+  return { type: C.RTM_DELLINK, what: `linkDel ${refText(r)}`, body: (w) => target(w, r) };
+}
+
+/** Deletes a link (a veth's peer goes with it). */
+export async function linkDel(c: RtnlClient, ref: LinkRef): Promise<void> {
+  await c.request(linkDelRequest(ref), () => undefined);
+}
+
+/**
+ * Deletes every link of a group in one kernel operation: one RCU grace period for all of
+ * them instead of one each (about 150x faster for 1000 links).
+ */
+export async function linkDelGroup(c: RtnlClient, group: number): Promise<void> {
+  checkInt('group', group, 1, 0xffffffff);
+  await c.request({ type: C.RTM_DELLINK, what: `linkDelGroup ${group}`, body: (w) => {
+    ifinfomsg(w, 0);
+    w.attrU32(C.IFLA_GROUP, group);
+  } }, () => undefined);
+}
+
+export type { LinkInfoAttr };

@@ -1,0 +1,293 @@
+import * as C from '../constants/index.js';
+import type { Writer } from '../wire/writer.js';
+import { parseIP } from '../wire/attrs.js';
+import type { RawMessage } from '../wire/header.js';
+import type { Request, RtnlClient } from '../client.js';
+import { ValidationError } from '../errors.js';
+import { decodeRoute, type RouteMessage, type RouteAttr } from '../messages/route.js';
+import { checkAddress, checkInt, checkPrefix, networkOf, type Family } from '../validate.js';
+import { linkIndex } from './link.js';
+import type { LinkRef } from './common.js';
+
+// Routes: add / replace / append / delete / list, IPv4 and IPv6, multipath, special types.
+
+export type RouteType = 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat';
+export const ROUTE_TYPES: readonly string[] = ['unspec', 'unicast', 'local', 'broadcast', 'anycast', 'multicast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat', 'xresolve'];
+export const ROUTE_SCOPES: Readonly<Record<string, number>> = { universe: C.RT_SCOPE_UNIVERSE, site: C.RT_SCOPE_SITE, link: C.RT_SCOPE_LINK, host: C.RT_SCOPE_HOST, nowhere: C.RT_SCOPE_NOWHERE };
+export const ROUTE_PROTOCOLS: Readonly<Record<string, number>> = { unspec: 0, redirect: 1, kernel: 2, boot: 3, static: 4, ra: 9, dhcp: 16 };
+
+export interface NextHopSpec {
+  gateway?: string;
+  dev?: LinkRef;
+  /** 1–256 (default 1). */
+  weight?: number;
+  onlink?: boolean;
+}
+
+export interface RouteSpec {
+  /** "default", "10.0.0.0/8", "2001:db8::/32" or a bare address (a host route). */
+  dst: string;
+  gateway?: string;
+  dev?: LinkRef;
+  /** Preferred source address (RTA_PREFSRC). */
+  src?: string;
+  metric?: number;
+  /** Routing table id (default main, 254). */
+  table?: number;
+  scope?: 'universe' | 'site' | 'link' | 'host' | 'nowhere' | number;
+  type?: RouteType;
+  protocol?: 'boot' | 'static' | 'kernel' | 'dhcp' | number;
+  /** Multipath: two or more next hops (instead of gateway/dev). */
+  nexthops?: NextHopSpec[];
+  /** Route MTU (RTAX_MTU). */
+  mtu?: number;
+  onlink?: boolean;
+  /** Needed for "default" with neither gateway nor a typed address (default 4). */
+  family?: Family;
+}
+
+/** A route as the kernel reports it. */
+export interface Route {
+  family: Family;
+  /** "default" or "ADDR/LEN". */
+  dst: string;
+  dstLen: number;
+  gateway: string | undefined;
+  /** Output interface index. */
+  oif: number | undefined;
+  prefsrc: string | undefined;
+  metric: number | undefined;
+  table: number;
+  protocol: number;
+  scope: number;
+  type: number;
+  flags: number;
+  nexthops: { gateway: string | undefined; oif: number; weight: number; flags: number }[] | undefined;
+  message: RouteMessage;
+}
+
+export function routeFromMessage(m: RouteMessage): Route {
+  let dst: string | undefined;
+  let gateway: string | undefined;
+  let oif: number | undefined;
+  let prefsrc: string | undefined;
+  let metric: number | undefined;
+  let table = m.table;
+  let nexthops: Route['nexthops'];
+  for (const a of m.attrs) {
+    switch (a.type) {
+      case 'dst': dst = a.value; break;
+      case 'gateway': gateway = a.value; break;
+      case 'via': gateway = a.value.address; break;
+      case 'oif': oif = a.value; break;
+      case 'prefsrc': prefsrc = a.value; break;
+      case 'priority': metric = a.value; break;
+      case 'table': table = a.value; break;
+      case 'multipath':
+        nexthops = a.value.map((h) => {
+          let gw: string | undefined;
+          for (const x of h.attrs) if (x.type === 'gateway') gw = x.value; else if (x.type === 'via') gw = x.value.address;
+          return { gateway: gw, oif: h.ifindex, weight: h.hops + 1, flags: h.flags };
+        });
+        break;
+    }
+  }
+  return {
+    family: m.family === C.AF_INET6 ? 6 : 4,
+    dst: dst === undefined ? 'default' : `${dst}/${m.dstLen}`,
+    dstLen: m.dstLen, gateway, oif, prefsrc, metric, table, protocol: m.protocol, scope: m.scope, type: m.type, flags: m.flags, nexthops, message: m,
+  };
+}
+
+const decodeRouteMsg = (m: RawMessage): Route => routeFromMessage(decodeRoute(m.buf, m.start, m.end));
+
+/** A RouteSpec with every link already an index, checked and ready to encode. */
+interface Resolved {
+  family: Family;
+  dst: { address: string; prefixlen: number } | undefined;
+  gateway: string | undefined;
+  oif: number | undefined;
+  src: string | undefined;
+  metric: number | undefined;
+  table: number;
+  scope: number;
+  type: number;
+  protocol: number;
+  mtu: number | undefined;
+  onlink: boolean;
+  nexthops: { gateway: string | undefined; oif: number | undefined; weight: number; onlink: boolean }[] | undefined;
+}
+
+const indexOnly = (field: string, ref: LinkRef | undefined): number | undefined => {
+  if (ref === undefined) return undefined;
+  if (typeof ref !== 'number') throw new ValidationError(field, ref, 'must be a link index here (use routeAdd to resolve names)');
+  return checkInt(field, ref, 1, 0x7fffffff);
+};
+
+function resolve(spec: RouteSpec, forDelete: boolean): Resolved {
+  if (typeof spec !== 'object' || spec === null) throw new ValidationError('route', spec, 'must be an object');
+  let family: Family | undefined = spec.family;
+  if (family !== undefined && family !== 4 && family !== 6) throw new ValidationError('route.family', family, 'must be 4 or 6');
+  let dst: Resolved['dst'];
+  if (spec.dst !== 'default') {
+    const p = checkPrefix('route.dst', spec.dst, family === undefined ? {} : { family });
+    family = p.family;
+    const net = networkOf(p);
+    if (net !== p.address) throw new ValidationError('route.dst', spec.dst, `has host bits set; the network is ${net}/${p.prefixlen}`);
+    dst = { address: p.address, prefixlen: p.prefixlen };
+  }
+  const gw = spec.gateway === undefined ? undefined : checkAddress('route.gateway', spec.gateway, family);
+  family ??= gw?.family;
+  const nexthops = spec.nexthops?.map((h, i) => {
+    const g = h.gateway === undefined ? undefined : checkAddress(`route.nexthops[${i}].gateway`, h.gateway, family);
+    family ??= g?.family;
+    return {
+      gateway: g?.address,
+      oif: indexOnly(`route.nexthops[${i}].dev`, h.dev),
+      weight: h.weight === undefined ? 1 : checkInt(`route.nexthops[${i}].weight`, h.weight, 1, 256),
+      onlink: h.onlink ?? false,
+    };
+  });
+  if (nexthops && (spec.gateway !== undefined || spec.dev !== undefined)) throw new ValidationError('route.nexthops', spec.nexthops, 'cannot be combined with gateway or dev');
+  if (nexthops && nexthops.length === 0) throw new ValidationError('route.nexthops', spec.nexthops, 'must list at least one next hop');
+  family ??= 4;
+  const src = spec.src === undefined ? undefined : checkAddress('route.src', spec.src, family).address;
+  const typeName = spec.type ?? 'unicast';
+  const type = ROUTE_TYPES.indexOf(typeName);
+  if (type <= 0) throw new ValidationError('route.type', spec.type, `must be one of ${ROUTE_TYPES.slice(1, 11).join(', ')}`);
+  const table = spec.table === undefined ? C.RT_TABLE_MAIN : checkInt('route.table', spec.table, 1, 0xffffffff);
+  const protocol = typeof spec.protocol === 'number' ? checkInt('route.protocol', spec.protocol, 0, 255)
+    : spec.protocol === undefined ? (forDelete ? 0 : C.RTPROT_BOOT) : ROUTE_PROTOCOLS[spec.protocol] ?? -1;
+  if (protocol < 0) throw new ValidationError('route.protocol', spec.protocol, `must be a number or one of ${Object.keys(ROUTE_PROTOCOLS).join(', ')}`);
+  const oif = indexOnly('route.dev', spec.dev);
+  const special = type !== C.RTN_UNICAST;
+  // Scope as iproute2 picks it: host for local routes, link for a directly connected unicast route.
+  let scope: number;
+  if (typeof spec.scope === 'number') scope = checkInt('route.scope', spec.scope, 0, 255);
+  else if (spec.scope !== undefined) {
+    const s = ROUTE_SCOPES[spec.scope];
+    if (s === undefined) throw new ValidationError('route.scope', spec.scope, `must be a number or one of ${Object.keys(ROUTE_SCOPES).join(', ')}`);
+    scope = s;
+  } else if (forDelete) scope = C.RT_SCOPE_NOWHERE;
+  else if (type === C.RTN_LOCAL) scope = C.RT_SCOPE_HOST;
+  else if (!special && gw === undefined && !nexthops) scope = C.RT_SCOPE_LINK;
+  else scope = C.RT_SCOPE_UNIVERSE;
+  if (!forDelete && !special && gw === undefined && oif === undefined && !nexthops) {
+    throw new ValidationError('route', spec.dst, 'a unicast route needs a gateway, a dev or nexthops');
+  }
+  const mtu = spec.mtu === undefined ? undefined : checkInt('route.mtu', spec.mtu, 68, 65536);
+  const metric = spec.metric === undefined ? undefined : checkInt('route.metric', spec.metric, 0, 0xffffffff);
+  return { family, dst, gateway: gw?.address, oif, src, metric, table, scope, type, protocol, mtu, onlink: spec.onlink ?? false, nexthops };
+}
+
+function writeRoute(w: Writer, r: Resolved, forDelete: boolean): void {
+  const af = r.family === 4 ? C.AF_INET : C.AF_INET6;
+  w.u8(af).u8(r.dst?.prefixlen ?? 0).u8(0).u8(0)
+    .u8(r.table < 256 ? r.table : C.RT_TABLE_UNSPEC).u8(r.protocol).u8(r.scope).u8(forDelete && r.type === C.RTN_UNICAST ? C.RTN_UNICAST : r.type)
+    .u32(r.onlink ? C.RTNH_F_ONLINK : 0);
+  if (r.table >= 256) w.attrU32(C.RTA_TABLE, r.table);
+  if (r.dst) w.attrBytes(C.RTA_DST, parseIP(r.dst.address));
+  if (r.metric !== undefined) w.attrU32(C.RTA_PRIORITY, r.metric);
+  if (r.src !== undefined) w.attrBytes(C.RTA_PREFSRC, parseIP(r.src));
+  if (r.gateway !== undefined) w.attrBytes(C.RTA_GATEWAY, parseIP(r.gateway));
+  if (r.oif !== undefined) w.attrU32(C.RTA_OIF, r.oif);
+  if (r.mtu !== undefined) {
+    const m = w.beginNest(C.RTA_METRICS);
+    w.attrU32(C.RTAX_MTU, r.mtu);
+    w.endAttr(m);
+  }
+  if (r.nexthops) {
+    const mp = w.beginAttr(C.RTA_MULTIPATH);
+    for (const h of r.nexthops) {
+      const at = w.length;
+      w.u16(0).u8(h.onlink ? C.RTNH_F_ONLINK : 0).u8(h.weight - 1).i32(h.oif ?? 0);
+      if (h.gateway !== undefined) w.attrBytes(C.RTA_GATEWAY, parseIP(h.gateway));
+      w.setU16(at, w.length - at);
+    }
+    w.endAttr(mp);
+  }
+}
+
+type RouteOp = 'routeAdd' | 'routeReplace' | 'routeAppend' | 'routeDel';
+const OP_FLAGS: Record<RouteOp, number> = {
+  routeAdd: C.NLM_F_CREATE | C.NLM_F_EXCL,
+  routeReplace: C.NLM_F_CREATE | C.NLM_F_REPLACE,
+  routeAppend: C.NLM_F_CREATE | C.NLM_F_APPEND,
+  routeDel: 0,
+};
+
+/** Builds a route request; `dev` and next-hop devs must be indexes (see routeAdd for names). */
+export function routeRequest(op: RouteOp, spec: RouteSpec): Request {
+  const del = op === 'routeDel';
+  const r = resolve(spec, del);
+  const via = r.gateway !== undefined ? ` via ${r.gateway}` : '';
+  const dev = r.oif !== undefined ? ` dev #${r.oif}` : '';
+  const table = r.table !== C.RT_TABLE_MAIN ? ` table ${r.table}` : '';
+  const type = r.type !== C.RTN_UNICAST ? `${ROUTE_TYPES[r.type]} ` : '';
+  return {
+    type: del ? C.RTM_DELROUTE : C.RTM_NEWROUTE,
+    flags: OP_FLAGS[op],
+    what: `${op} ${type}${spec.dst}${via}${dev}${table}`,
+    body: (w) => writeRoute(w, r, del),
+  };
+}
+
+async function withIndexes(c: RtnlClient, spec: RouteSpec): Promise<RouteSpec> {
+  const out: RouteSpec = { ...spec };
+  if (spec.dev !== undefined) out.dev = await linkIndex(c, spec.dev);
+  if (spec.nexthops) out.nexthops = await Promise.all(spec.nexthops.map(async (h) => (h.dev === undefined ? h : { ...h, dev: await linkIndex(c, h.dev) })));
+  return out;
+}
+
+async function run(c: RtnlClient, op: RouteOp, spec: RouteSpec): Promise<void> {
+  resolve({ ...spec, dev: undefined, nexthops: spec.nexthops?.map((h) => ({ ...h, dev: undefined })) }, op === 'routeDel'); // validate before any lookup
+  await c.request(routeRequest(op, await withIndexes(c, spec)), () => undefined);
+}
+
+/** Adds a route; EEXIST when the same route exists. */
+export const routeAdd = (c: RtnlClient, spec: RouteSpec): Promise<void> => run(c, 'routeAdd', spec);
+/** Adds or replaces a route (idempotent). */
+export const routeReplace = (c: RtnlClient, spec: RouteSpec): Promise<void> => run(c, 'routeReplace', spec);
+/** Adds a route after existing ones with the same key (IPv6 multipath growth, ECMP). */
+export const routeAppend = (c: RtnlClient, spec: RouteSpec): Promise<void> => run(c, 'routeAppend', spec);
+/** Deletes the route best matching the spec. */
+export const routeDel = (c: RtnlClient, spec: RouteSpec): Promise<void> => run(c, 'routeDel', spec);
+
+export interface RouteListFilter {
+  family?: Family;
+  /** Table id (default main); 'all' for every table. */
+  table?: number | 'all';
+  /** Only routes through this link (the kernel filters). */
+  dev?: LinkRef;
+  protocol?: number;
+  type?: RouteType;
+}
+
+/**
+ * Lists routes. The kernel filters by table, output link, protocol and type (strict checking),
+ * so nothing outside the filter is decoded.
+ */
+export async function routeList(c: RtnlClient, filter: RouteListFilter = {}): Promise<Route[]> {
+  if (filter.family !== undefined && filter.family !== 4 && filter.family !== 6) throw new ValidationError('family', filter.family, 'must be 4 or 6');
+  const table = filter.table === 'all' ? 0 : filter.table === undefined ? C.RT_TABLE_MAIN : checkInt('table', filter.table, 1, 0xffffffff);
+  const type = filter.type === undefined ? 0 : ROUTE_TYPES.indexOf(filter.type);
+  if (type < 0) throw new ValidationError('type', filter.type, 'is not a route type');
+  const protocol = filter.protocol === undefined ? 0 : checkInt('protocol', filter.protocol, 0, 255);
+  const oif = filter.dev === undefined ? undefined : await linkIndex(c, filter.dev);
+  const family = filter.family === 4 ? C.AF_INET : filter.family === 6 ? C.AF_INET6 : C.AF_UNSPEC;
+  return c.dump(
+    {
+      type: C.RTM_GETROUTE,
+      what: 'routeList',
+      body: (w) => {
+        w.u8(family).u8(0).u8(0).u8(0).u8(table < 256 ? table : C.RT_TABLE_UNSPEC).u8(protocol).u8(0).u8(type).u32(0);
+        if (table >= 256 || table !== 0) w.attrU32(C.RTA_TABLE, table);
+        if (oif !== undefined) w.attrU32(C.RTA_OIF, oif);
+      },
+    },
+    decodeRouteMsg,
+    { retries: 2 },
+  );
+}
+
+export type { RouteAttr };
