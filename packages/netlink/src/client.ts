@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { SysError } from '@nsrun/sys';
 import * as C from './constants/index.js';
 import { Writer } from './wire/writer.js';
@@ -220,7 +221,9 @@ export class RtnlClient {
       }
       if (dg === undefined) throw new NetlinkTimeoutError(this.#info(req, seq), this.timeoutMs);
       if (dg.port !== 0) continue; // only the kernel answers requests
-      for (const m of splitMessages(dg.data)) {
+      // One copy per datagram: decoded objects may keep views of it (lazy decoding), and the
+      // socket reuses its receive buffer.
+      for (const m of splitMessages(Buffer.from(dg.data))) {
         if ((m.pid !== port && m.pid !== 0) || !seqOk(m.seq)) continue;
         if (onMessage(m)) return;
       }

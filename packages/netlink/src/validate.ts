@@ -1,5 +1,8 @@
-import { Address4, Address6 } from 'ip-address';
+import { Buffer } from 'node:buffer';
+import { Address6 } from 'ip-address';
 import { ValidationError } from './errors.js';
+import { formatIPv6 } from './wire/attrs.js';
+import type { Writer } from './wire/writer.js';
 
 // Input checks done before anything is sent, each naming the field it refuses.
 
@@ -38,47 +41,105 @@ export function checkMac(field: string, v: unknown): string {
 
 export type Family = 4 | 6;
 
-export interface Prefix {
-  family: Family;
-  /** The address as written, in canonical text form. */
-  address: string;
-  prefixlen: number;
+/** A checked address. IPv4 is kept as a number: bulk work makes tens of thousands of these. */
+export type Addr =
+  | { family: 4; /** Canonical text form. */ address: string; /** The address as a u32 (network order value). */ v4: number }
+  | { family: 6; address: string; /** The 16 bytes. */ bytes: Buffer };
+
+export type Prefix = Addr & { prefixlen: number };
+
+/** The 4 or 16 bytes of an address, network order. */
+export function addrBytes(a: Addr): Buffer {
+  if (a.family === 6) return a.bytes;
+  const b = Buffer.allocUnsafe(4);
+  b.writeUInt32BE(a.v4, 0);
+  return b;
+}
+
+/** Writes an attribute holding an address. */
+export function writeAddrAttr(w: Writer, type: number, a: Addr): void {
+  const at = w.beginAttr(type);
+  if (a.family === 4) w.u32be(a.v4);
+  else w.bytes(a.bytes);
+  w.endAttr(at);
+}
+
+// IPv4 is parsed here (it is on the hot path of bulk route and address work); IPv6 through
+// ip-address, which validates every textual form.
+function parseV4(v: string): number {
+  let out = 0;
+  let part = 0;
+  let n = -1;
+  let digits = 0;
+  for (let i = 0; i <= v.length; i++) {
+    const ch = i < v.length ? v.charCodeAt(i) : 46; // a final '.' closes the last part
+    if (ch >= 48 && ch <= 57) {
+      if (digits > 0 && n === 0) return -1; // leading zero
+      n = (n < 0 ? 0 : n * 10) + (ch - 48);
+      if (++digits > 3 || n > 255) return -1;
+    } else if (ch === 46) {
+      if (digits === 0 || part > 3) return -1;
+      out = out * 256 + n;
+      part++;
+      n = -1;
+      digits = 0;
+    } else return -1;
+  }
+  return part === 4 ? out : -1;
+}
+
+function parseAddr(v: string): Addr | undefined {
+  const v4 = parseV4(v);
+  if (v4 >= 0) return { family: 4, address: v, v4 };
+  if (!v.includes(':') || v.includes('/') || v.includes('%') || !Address6.isValid(v)) return undefined;
+  const bytes = Buffer.from(new Address6(v).canonicalForm().replace(/:/g, ''), 'hex');
+  return { family: 6, address: formatIPv6(bytes), bytes };
 }
 
 /** An address without a prefix length: IPv4 or IPv6. */
-export function checkAddress(field: string, v: unknown, family?: Family): { family: Family; address: string } {
+export function checkAddress(field: string, v: unknown, family?: Family): Addr {
   if (typeof v !== 'string' || v === '') throw new ValidationError(field, v, 'must be an IPv4 or IPv6 address');
   if (v.includes('/')) throw new ValidationError(field, v, 'must be an address without a prefix length');
-  let out: { family: Family; address: string };
-  if (Address4.isValid(v) && /^\d+\.\d+\.\d+\.\d+$/.test(v)) out = { family: 4, address: new Address4(v).correctForm() };
-  else if (Address6.isValid(v)) out = { family: 6, address: new Address6(v).correctForm() };
-  else throw new ValidationError(field, v, 'is not a valid IPv4 or IPv6 address');
+  const out = parseAddr(v);
+  if (!out) throw new ValidationError(field, v, 'is not a valid IPv4 or IPv6 address');
   if (family !== undefined && out.family !== family) {
     throw new ValidationError(field, v, `is IPv${out.family} but IPv${family} is required here (address family mismatch)`);
   }
   return out;
 }
 
-/** `ADDR/LEN`, or a bare address meaning /32 or /128 when `defaultFull`. */
+/** `ADDR/LEN`, or a bare address meaning /32 or /128 (unless `requireLength`). */
 export function checkPrefix(field: string, v: unknown, opts: { family?: Family; requireLength?: boolean } = {}): Prefix {
   if (typeof v !== 'string' || v === '') throw new ValidationError(field, v, 'must be ADDRESS/PREFIXLEN');
   const slash = v.indexOf('/');
   const addrText = slash < 0 ? v : v.slice(0, slash);
   if (slash < 0 && opts.requireLength) throw new ValidationError(field, v, 'needs a prefix length, e.g. 10.0.0.1/24');
-  const { family, address } = checkAddress(field, addrText, opts.family);
-  const max = family === 4 ? 32 : 128;
+  const a = checkAddress(field, addrText, opts.family);
+  const max = a.family === 4 ? 32 : 128;
   let prefixlen = max;
   if (slash >= 0) {
     const lenText = v.slice(slash + 1);
     if (!/^\d{1,3}$/.test(lenText)) throw new ValidationError(field, v, `prefix length must be a number from 0 to ${max}`);
     prefixlen = Number(lenText);
-    if (prefixlen > max) throw new ValidationError(field, v, `prefix length ${prefixlen} is over ${max} for IPv${family}`);
+    if (prefixlen > max) throw new ValidationError(field, v, `prefix length ${prefixlen} is over ${max} for IPv${a.family}`);
   }
-  return { family, address, prefixlen };
+  (a as Prefix).prefixlen = prefixlen;
+  return a as Prefix;
 }
 
-/** The network address of a prefix (host bits cleared), as text. */
-export function networkOf(p: Prefix): string {
-  if (p.family === 4) return new Address4(`${p.address}/${p.prefixlen}`).startAddress().correctForm();
-  return new Address6(`${p.address}/${p.prefixlen}`).startAddress().correctForm();
+/** The network address of a prefix (host bits cleared). */
+export function networkOf(p: Prefix): Addr {
+  if (p.family === 4) {
+    const mask = p.prefixlen === 0 ? 0 : (0xffffffff << (32 - p.prefixlen)) >>> 0;
+    const v4 = (p.v4 & mask) >>> 0;
+    if (v4 === p.v4) return p;
+    return { family: 4, address: `${v4 >>> 24}.${(v4 >>> 16) & 255}.${(v4 >>> 8) & 255}.${v4 & 255}`, v4 };
+  }
+  const bytes = Buffer.from(p.bytes);
+  for (let i = 0; i < bytes.length; i++) {
+    const keep = Math.max(0, Math.min(8, p.prefixlen - 8 * i));
+    bytes[i] = (bytes[i] as number) & ((0xff00 >> keep) & 0xff);
+  }
+  if (bytes.equals(p.bytes)) return p;
+  return { family: 6, address: formatIPv6(bytes), bytes };
 }

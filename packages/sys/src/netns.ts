@@ -1,5 +1,5 @@
-import { closeSync, fstatSync, openSync, readlinkSync } from 'node:fs';
-import { CLONE_NEWNET, setns, unshare } from './namespaces.js';
+import { closeSync, fstatSync, openSync } from 'node:fs';
+import { CLONE_NEWNET, nsType, setns, unshare } from './namespaces.js';
 import { SysError, errnoNumber } from './errors.js';
 
 // Namespaces are per thread. In Node every synchronous call, FFI included, runs on the main
@@ -48,13 +48,19 @@ export class NetNs {
   /** A namespace file: `/run/netns/NAME`, `/proc/PID/ns/net`, or any bind mount of one. */
   static fromPath(path: string): NetNs {
     const fd = openNs(path);
-    let link = '';
+    // Ask nsfs for the type: readlink of /proc/self/fd/N says `net:[...]` only for /proc/PID/ns
+    // files, and the mount path for a bind mount such as /run/netns/NAME.
+    let type = -1;
     try {
-      link = readlinkSync(`/proc/self/fd/${fd}`);
-    } catch {
-      // readlink on /proc/self/fd can only fail if /proc is gone; the check below then fails.
+      type = nsType(fd);
+    } catch (e) {
+      if (!(e instanceof SysError)) {
+        closeSync(fd);
+        throw e;
+      }
+      // ENOTTY: not a namespace file at all.
     }
-    if (!link.startsWith('net:[')) {
+    if (type !== CLONE_NEWNET) {
       closeSync(fd);
       throw new SysError('setns', errnoNumber('EINVAL') ?? 22, path, 'not a network namespace file');
     }

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import * as C from '../constants/index.js';
 import { DecodeError } from '../wire/errors.js';
 import { Writer } from '../wire/writer.js';

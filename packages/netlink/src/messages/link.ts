@@ -28,8 +28,21 @@ export interface LinkMessage extends IfInfoMsg {
 }
 
 // veth's peer is a whole ifinfomsg + IFLA attributes (linux/veth.h: VETH_INFO_PEER).
+// A peer can itself carry IFLA_LINKINFO with a veth peer, and so on: bound the recursion so a
+// hostile message cannot overflow the stack (RangeError) instead of failing with DecodeError.
+const MAX_PEER_NESTING = 8;
+let peerDepth = 0;
 const linkBody: Codec<LinkMessage> = {
-  decode: (b, off, len) => (len < IFINFOMSG_LEN ? undefined : decodeLink(b, off, off + len)),
+  decode: (b, off, len) => {
+    if (len < IFINFOMSG_LEN) return undefined;
+    if (peerDepth >= MAX_PEER_NESTING) throw new DecodeError(off, `veth peers nested more than ${MAX_PEER_NESTING} deep`);
+    peerDepth++;
+    try {
+      return decodeLink(b, off, off + len);
+    } finally {
+      peerDepth--;
+    }
+  },
   encode: (w, v) => encodeLink(w, v),
 };
 
@@ -203,11 +216,17 @@ const linkInfo: Codec<LinkInfoAttr[]> = {
       const a = attrs[i] as LinkInfoAttr;
       if (a.type === 'kind') kind = a.value;
       else if (a.type === 'slaveKind') slaveKind = a.value;
-      else if (a.type === 'unknown' && a.code === C.IFLA_INFO_DATA && kind !== undefined && kind in KIND_SCHEMAS) {
+      else if (a.type === 'unknown' && (a.code === C.IFLA_INFO_KIND || a.code === C.IFLA_INFO_SLAVE_KIND) && a.data.length > 0 && !a.data.includes(0)) {
+        // iproute2 sends the kind without its NUL (addattr_l(..., strlen(type))) and the kernel
+        // accepts it. The attribute stays `unknown` (re-encoding must not add a NUL), but its
+        // kind still selects the schema for IFLA_INFO_DATA / IFLA_INFO_SLAVE_DATA.
+        if (a.code === C.IFLA_INFO_KIND) kind = a.data.toString('utf8');
+        else slaveKind = a.data.toString('utf8');
+      } else if (a.type === 'unknown' && a.code === C.IFLA_INFO_DATA && kind !== undefined && Object.hasOwn(KIND_SCHEMAS, kind)) {
         const s = KIND_SCHEMAS[kind as KnownKind] as unknown as typeof vethSchema;
         const value = decodeAttrs(s, a.data, 0, a.data.byteLength);
         attrs[i] = (a.flags ? { type: 'data', kind, value, flags: a.flags } : { type: 'data', kind, value }) as LinkInfoData;
-      } else if (a.type === 'unknown' && a.code === C.IFLA_INFO_SLAVE_DATA && slaveKind !== undefined && slaveKind in SLAVE_SCHEMAS) {
+      } else if (a.type === 'unknown' && a.code === C.IFLA_INFO_SLAVE_DATA && slaveKind !== undefined && Object.hasOwn(SLAVE_SCHEMAS, slaveKind)) {
         const value = decodeAttrs(brportSchema, a.data, 0, a.data.byteLength);
         attrs[i] = a.flags ? { type: 'slaveData', kind: 'bridge', value, flags: a.flags } : { type: 'slaveData', kind: 'bridge', value };
       }

@@ -61,24 +61,19 @@ const via: Codec<Via> = {
   encode: (w, v) => void w.u16(v.family).bytes(parseIP(v.address)),
 };
 
+// A hop's attributes may hold RTA_MULTIPATH again: bound the recursion so a hostile message
+// fails with DecodeError rather than overflowing the stack (RangeError).
+const MAX_MULTIPATH_NESTING = 8;
+let multipathDepth = 0;
 const multipath: Codec<NextHop[]> = {
   decode: (b, off, len) => {
-    const out: NextHop[] = [];
-    const end = off + len;
-    let p = off;
-    while (p < end) {
-      if (end - p < RTNH_LEN) throw new DecodeError(p, `${end - p} bytes left, too short for struct rtnexthop`);
-      const hlen = b.readUInt16LE(p);
-      if (hlen < RTNH_LEN || p + hlen > end) throw new DecodeError(p, `rtnexthop length ${hlen} is invalid (${end - p} bytes left)`);
-      out.push({
-        flags: b[p + 2] as number,
-        hops: b[p + 3] as number,
-        ifindex: b.readInt32LE(p + 4),
-        attrs: decodeAttrs(routeSchema, b, p + RTNH_LEN, p + hlen),
-      });
-      p += (hlen + 3) & ~3;
+    if (multipathDepth >= MAX_MULTIPATH_NESTING) throw new DecodeError(off, `RTA_MULTIPATH nested more than ${MAX_MULTIPATH_NESTING} deep`);
+    multipathDepth++;
+    try {
+      return decodeHops(b, off, len);
+    } finally {
+      multipathDepth--;
     }
-    return out;
   },
   encode: (w, hops) => {
     for (const h of hops) {
@@ -90,6 +85,25 @@ const multipath: Codec<NextHop[]> = {
     }
   },
 };
+
+function decodeHops(b: Buffer, off: number, len: number): NextHop[] {
+  const out: NextHop[] = [];
+  const end = off + len;
+  let p = off;
+  while (p < end) {
+    if (end - p < RTNH_LEN) throw new DecodeError(p, `${end - p} bytes left, too short for struct rtnexthop`);
+    const hlen = b.readUInt16LE(p);
+    if (hlen < RTNH_LEN || p + hlen > end) throw new DecodeError(p, `rtnexthop length ${hlen} is invalid (${end - p} bytes left)`);
+    out.push({
+      flags: b[p + 2] as number,
+      hops: b[p + 3] as number,
+      ifindex: b.readInt32LE(p + 4),
+      attrs: decodeAttrs(routeSchema, b, p + RTNH_LEN, p + hlen),
+    });
+    p += (hlen + 3) & ~3;
+  }
+  return out;
+}
 
 // RTAX_* values inside RTA_METRICS are u32 (linux/rtnetlink.h); kept attribute by attribute.
 const metricsSchema = schema([

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import * as C from '../constants/index.js';
 import type { Writer } from '../wire/writer.js';
 import { parseIP } from '../wire/attrs.js';
@@ -5,7 +6,7 @@ import type { RawMessage } from '../wire/header.js';
 import type { Request, RtnlClient } from '../client.js';
 import { ValidationError } from '../errors.js';
 import { decodeAddr, type AddrMessage } from '../messages/addr.js';
-import { checkAddress, checkInt, checkPrefix, type Family } from '../validate.js';
+import { checkAddress, checkInt, checkPrefix, type Family, writeAddrAttr } from '../validate.js';
 import { linkIndex } from './link.js';
 import type { LinkRef } from './common.js';
 
@@ -106,9 +107,8 @@ function addrRequest(op: 'addrAdd' | 'addrReplace' | 'addrDel', index: number, c
     what: `${op} ${p.address}/${p.prefixlen} dev #${index}`,
     body: (w: Writer) => {
       w.u8(p.family === 4 ? C.AF_INET : C.AF_INET6).u8(p.prefixlen).u8(flags & 0xff).u8(scope).u32(index);
-      const local = parseIP(p.address);
-      w.attrBytes(C.IFA_LOCAL, local);
-      w.attrBytes(C.IFA_ADDRESS, peer ? parseIP(peer.address) : local);
+      writeAddrAttr(w, C.IFA_LOCAL, p);
+      writeAddrAttr(w, C.IFA_ADDRESS, peer ?? p);
       if (brd !== undefined) w.attrBytes(C.IFA_BROADCAST, parseIP(brd));
       if (o.label !== undefined) w.attrString(C.IFA_LABEL, o.label);
       if (flags > 0xff) w.attrU32(C.IFA_FLAGS, flags);

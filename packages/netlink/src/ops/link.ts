@@ -1,11 +1,12 @@
+import { Buffer } from 'node:buffer';
 import * as C from '../constants/index.js';
 import type { Writer } from '../wire/writer.js';
-import { parseIP as parseIPText, parseMac } from '../wire/attrs.js';
+import { parseMac } from '../wire/attrs.js';
 import type { RawMessage } from '../wire/header.js';
 import type { Request, RtnlClient } from '../client.js';
 import { NetlinkError, ValidationError } from '../errors.js';
 import { decodeLink, type LinkMessage, type LinkInfoAttr } from '../messages/link.js';
-import { checkIfname, checkInt, checkMac, checkMtu, checkAddress } from '../validate.js';
+import { checkIfname, checkInt, checkMac, checkMtu, checkAddress, writeAddrAttr } from '../validate.js';
 import { checkRef, describeNetns, writeNetns, type LinkRef, type NetnsTarget } from './common.js';
 
 // Links: create, look up, list, change and delete. Each operation is a request builder (for
@@ -235,11 +236,11 @@ export function linkAddRequest(spec: LinkAddSpec): Request {
           const remote = spec.remote;
           if (remote !== undefined) {
             const a = checkAddress('link.remote', remote);
-            w.attrBytes(a.family === 4 ? C.IFLA_VXLAN_GROUP : C.IFLA_VXLAN_GROUP6, parseIPText(a.address));
+            writeAddrAttr(w, a.family === 4 ? C.IFLA_VXLAN_GROUP : C.IFLA_VXLAN_GROUP6, a);
           }
           if (spec.local !== undefined) {
             const a = checkAddress('link.local', spec.local);
-            w.attrBytes(a.family === 4 ? C.IFLA_VXLAN_LOCAL : C.IFLA_VXLAN_LOCAL6, parseIPText(a.address));
+            writeAddrAttr(w, a.family === 4 ? C.IFLA_VXLAN_LOCAL : C.IFLA_VXLAN_LOCAL6, a);
           }
           if (spec.link !== undefined) w.attrU32(C.IFLA_VXLAN_LINK, spec.link);
           if (spec.ttl !== undefined) w.attrU8(C.IFLA_VXLAN_TTL, spec.ttl);

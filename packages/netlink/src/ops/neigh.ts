@@ -1,10 +1,10 @@
 import * as C from '../constants/index.js';
-import { parseIP, parseMac } from '../wire/attrs.js';
+import { parseMac } from '../wire/attrs.js';
 import type { RawMessage } from '../wire/header.js';
 import type { Request, RtnlClient } from '../client.js';
 import { ValidationError } from '../errors.js';
 import { decodeNeigh, type NeighMessage } from '../messages/neigh.js';
-import { checkAddress, checkMac, type Family } from '../validate.js';
+import { checkAddress, checkMac, type Family, writeAddrAttr } from '../validate.js';
 import { linkIndex } from './link.js';
 import type { LinkRef } from './common.js';
 
@@ -69,7 +69,7 @@ function neighRequest(op: 'neighAdd' | 'neighDel', index: number, spec: NeighSpe
     what: `${op} ${dst.address}${lladdr ? ` lladdr ${lladdr}` : ''} dev #${index}`,
     body: (w) => {
       w.u8(dst.family === 4 ? C.AF_INET : C.AF_INET6).u8(0).u16(0).i32(index).u16(add ? state : 0).u8(0).u8(0);
-      w.attrBytes(C.NDA_DST, parseIP(dst.address));
+      writeAddrAttr(w, C.NDA_DST, dst);
       if (lladdr !== undefined && add) w.attrBytes(C.NDA_LLADDR, parseMac(lladdr));
     },
   };
@@ -97,6 +97,8 @@ export async function neighList(c: RtnlClient, filter: NeighListFilter = {}): Pr
   const index = filter.dev === undefined ? 0 : await linkIndex(c, filter.dev);
   const family = filter.family === 4 ? C.AF_INET : filter.family === 6 ? C.AF_INET6 : C.AF_UNSPEC;
   return c.dump({ type: C.RTM_GETNEIGH, what: 'neighList', body: (w) => {
-    w.u8(family).u8(0).u16(0).i32(index).u16(0).u8(0).u8(0);
+    // Strict dump checking refuses ndm_ifindex in the header; the link filter is NDA_IFINDEX.
+    w.u8(family).u8(0).u16(0).i32(0).u16(0).u8(0).u8(0);
+    if (index !== 0) w.attrU32(C.NDA_IFINDEX, index);
   } }, decodeNeighMsg, { retries: 2 });
 }

@@ -1,11 +1,14 @@
 import * as C from '../constants/index.js';
 import type { Writer } from '../wire/writer.js';
-import { parseIP } from '../wire/attrs.js';
 import type { RawMessage } from '../wire/header.js';
 import type { Request, RtnlClient } from '../client.js';
 import { ValidationError } from '../errors.js';
-import { decodeRoute, type RouteMessage, type RouteAttr } from '../messages/route.js';
-import { checkAddress, checkInt, checkPrefix, networkOf, type Family } from '../validate.js';
+import { decodeRoute, type NextHop, type RouteMessage, type RouteAttr } from '../messages/route.js';
+import { DecodeError } from '../wire/errors.js';
+import { formatIPv4, formatIPv6 } from '../wire/attrs.js';
+
+const RTMSG_LEN = C.RTMSG_LEN;
+import { checkAddress, checkInt, checkPrefix, networkOf, type Addr, type Family, type Prefix, writeAddrAttr } from '../validate.js';
 import { linkIndex } from './link.js';
 import type { LinkRef } from './common.js';
 
@@ -83,13 +86,7 @@ export function routeFromMessage(m: RouteMessage): Route {
       case 'prefsrc': prefsrc = a.value; break;
       case 'priority': metric = a.value; break;
       case 'table': table = a.value; break;
-      case 'multipath':
-        nexthops = a.value.map((h) => {
-          let gw: string | undefined;
-          for (const x of h.attrs) if (x.type === 'gateway') gw = x.value; else if (x.type === 'via') gw = x.value.address;
-          return { gateway: gw, oif: h.ifindex, weight: h.hops + 1, flags: h.flags };
-        });
-        break;
+      case 'multipath': nexthops = hopsOf(a.value); break;
     }
   }
   return {
@@ -99,15 +96,113 @@ export function routeFromMessage(m: RouteMessage): Route {
   };
 }
 
-const decodeRouteMsg = (m: RawMessage): Route => routeFromMessage(decodeRoute(m.buf, m.start, m.end));
+function hopsOf(hops: NextHop[]): NonNullable<Route['nexthops']> {
+  return hops.map((h) => {
+    let gw: string | undefined;
+    for (const x of h.attrs) if (x.type === 'gateway') gw = x.value; else if (x.type === 'via') gw = x.value.address;
+    return { gateway: gw, oif: h.ifindex, weight: h.hops + 1, flags: h.flags };
+  });
+}
+
+const ipAt = (b: Buffer, off: number, len: number, at: number): string => {
+  if (len === 4) return formatIPv4(b, off);
+  if (len === 16) return formatIPv6(b, off);
+  throw new DecodeError(at, `address attribute of ${len} bytes`);
+};
+const u32At = (b: Buffer, off: number, len: number, at: number): number => {
+  if (len !== 4) throw new DecodeError(at, `u32 attribute of ${len} bytes`);
+  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
+};
+
+/**
+ * A route read straight from its bytes: the fields of Route in one pass over the attributes,
+ * and `message` (every attribute, kept) decoded only when asked for. Dumps of many routes
+ * spend their time here.
+ */
+class RawRoute implements Route {
+  family: Family;
+  dst: string;
+  dstLen: number;
+  gateway: string | undefined;
+  oif: number | undefined;
+  prefsrc: string | undefined;
+  metric: number | undefined;
+  table: number;
+  protocol: number;
+  scope: number;
+  type: number;
+  flags: number;
+  nexthops: Route['nexthops'];
+  #buf: Buffer;
+  #start: number;
+  #end: number;
+  #message: RouteMessage | undefined;
+
+  constructor(b: Buffer, start: number, end: number) {
+    if (end - start < RTMSG_LEN) throw new DecodeError(start, `route message payload of ${end - start} bytes is shorter than struct rtmsg`);
+    this.#buf = b;
+    this.#start = start;
+    this.#end = end;
+    this.family = b[start] === C.AF_INET6 ? 6 : 4;
+    this.dstLen = b[start + 1] as number;
+    this.table = b[start + 4] as number;
+    this.protocol = b[start + 5] as number;
+    this.scope = b[start + 6] as number;
+    this.type = b[start + 7] as number;
+    this.flags = (b[start + 8]! | (b[start + 9]! << 8) | (b[start + 10]! << 16) | (b[start + 11]! << 24)) >>> 0;
+    this.gateway = this.oif = this.prefsrc = this.metric = this.nexthops = this.#message = undefined;
+    let dst: string | undefined;
+    let off = start + RTMSG_LEN;
+    while (off < end) {
+      if (end - off < 4) throw new DecodeError(off, `${end - off} trailing bytes, too short for an attribute header`);
+      const len = b[off]! | (b[off + 1]! << 8);
+      if (len < 4 || off + len > end) throw new DecodeError(off, `attribute length ${len} is invalid (${end - off} bytes left)`);
+      const p = off + 4;
+      const n = len - 4;
+      switch ((b[off + 2]! | (b[off + 3]! << 8)) & 0x3fff) {
+        case C.RTA_DST: dst = ipAt(b, p, n, off); break;
+        case C.RTA_GATEWAY: this.gateway = ipAt(b, p, n, off); break;
+        case C.RTA_OIF: this.oif = u32At(b, p, n, off); break;
+        case C.RTA_PREFSRC: this.prefsrc = ipAt(b, p, n, off); break;
+        case C.RTA_PRIORITY: this.metric = u32At(b, p, n, off); break;
+        case C.RTA_TABLE: this.table = u32At(b, p, n, off); break;
+        case C.RTA_VIA:
+        case C.RTA_MULTIPATH: {
+          // Rare: take them from the full decode.
+          const m = this.message;
+          for (const a of m.attrs) {
+            if (a.type === 'via') this.gateway = a.value.address;
+            else if (a.type === 'multipath') this.nexthops = hopsOf(a.value);
+          }
+          break;
+        }
+      }
+      off += (len + 3) & ~3;
+    }
+    this.dst = dst === undefined ? 'default' : `${dst}/${this.dstLen}`;
+  }
+
+  /** The whole decoded message, every attribute kept (decoded on first use). */
+  get message(): RouteMessage {
+    return (this.#message ??= decodeRoute(this.#buf, this.#start, this.#end));
+  }
+
+  toJSON(): Route {
+    return { ...this, message: this.message };
+  }
+}
+
+/** Decodes a route message's payload into a Route. */
+export const routeFromBytes = (b: Buffer, start: number, end: number): Route => new RawRoute(b, start, end);
+const decodeRouteMsg = (m: RawMessage): Route => new RawRoute(m.buf, m.start, m.end);
 
 /** A RouteSpec with every link already an index, checked and ready to encode. */
 interface Resolved {
   family: Family;
-  dst: { address: string; prefixlen: number } | undefined;
-  gateway: string | undefined;
+  dst: Prefix | undefined;
+  gateway: Addr | undefined;
   oif: number | undefined;
-  src: string | undefined;
+  src: Addr | undefined;
   metric: number | undefined;
   table: number;
   scope: number;
@@ -115,7 +210,7 @@ interface Resolved {
   protocol: number;
   mtu: number | undefined;
   onlink: boolean;
-  nexthops: { gateway: string | undefined; oif: number | undefined; weight: number; onlink: boolean }[] | undefined;
+  nexthops: { gateway: Addr | undefined; oif: number | undefined; weight: number; onlink: boolean }[] | undefined;
 }
 
 const indexOnly = (field: string, ref: LinkRef | undefined): number | undefined => {
@@ -133,8 +228,8 @@ function resolve(spec: RouteSpec, forDelete: boolean): Resolved {
     const p = checkPrefix('route.dst', spec.dst, family === undefined ? {} : { family });
     family = p.family;
     const net = networkOf(p);
-    if (net !== p.address) throw new ValidationError('route.dst', spec.dst, `has host bits set; the network is ${net}/${p.prefixlen}`);
-    dst = { address: p.address, prefixlen: p.prefixlen };
+    if (net !== p) throw new ValidationError('route.dst', spec.dst, `has host bits set; the network is ${net.address}/${p.prefixlen}`);
+    dst = p;
   }
   const gw = spec.gateway === undefined ? undefined : checkAddress('route.gateway', spec.gateway, family);
   family ??= gw?.family;
@@ -142,7 +237,7 @@ function resolve(spec: RouteSpec, forDelete: boolean): Resolved {
     const g = h.gateway === undefined ? undefined : checkAddress(`route.nexthops[${i}].gateway`, h.gateway, family);
     family ??= g?.family;
     return {
-      gateway: g?.address,
+      gateway: g,
       oif: indexOnly(`route.nexthops[${i}].dev`, h.dev),
       weight: h.weight === undefined ? 1 : checkInt(`route.nexthops[${i}].weight`, h.weight, 1, 256),
       onlink: h.onlink ?? false,
@@ -151,7 +246,7 @@ function resolve(spec: RouteSpec, forDelete: boolean): Resolved {
   if (nexthops && (spec.gateway !== undefined || spec.dev !== undefined)) throw new ValidationError('route.nexthops', spec.nexthops, 'cannot be combined with gateway or dev');
   if (nexthops && nexthops.length === 0) throw new ValidationError('route.nexthops', spec.nexthops, 'must list at least one next hop');
   family ??= 4;
-  const src = spec.src === undefined ? undefined : checkAddress('route.src', spec.src, family).address;
+  const src = spec.src === undefined ? undefined : checkAddress('route.src', spec.src, family);
   const typeName = spec.type ?? 'unicast';
   const type = ROUTE_TYPES.indexOf(typeName);
   if (type <= 0) throw new ValidationError('route.type', spec.type, `must be one of ${ROUTE_TYPES.slice(1, 11).join(', ')}`);
@@ -177,7 +272,7 @@ function resolve(spec: RouteSpec, forDelete: boolean): Resolved {
   }
   const mtu = spec.mtu === undefined ? undefined : checkInt('route.mtu', spec.mtu, 68, 65536);
   const metric = spec.metric === undefined ? undefined : checkInt('route.metric', spec.metric, 0, 0xffffffff);
-  return { family, dst, gateway: gw?.address, oif, src, metric, table, scope, type, protocol, mtu, onlink: spec.onlink ?? false, nexthops };
+  return { family, dst, gateway: gw, oif, src, metric, table, scope, type, protocol, mtu, onlink: spec.onlink ?? false, nexthops };
 }
 
 function writeRoute(w: Writer, r: Resolved, forDelete: boolean): void {
@@ -186,10 +281,10 @@ function writeRoute(w: Writer, r: Resolved, forDelete: boolean): void {
     .u8(r.table < 256 ? r.table : C.RT_TABLE_UNSPEC).u8(r.protocol).u8(r.scope).u8(forDelete && r.type === C.RTN_UNICAST ? C.RTN_UNICAST : r.type)
     .u32(r.onlink ? C.RTNH_F_ONLINK : 0);
   if (r.table >= 256) w.attrU32(C.RTA_TABLE, r.table);
-  if (r.dst) w.attrBytes(C.RTA_DST, parseIP(r.dst.address));
+  if (r.dst) writeAddrAttr(w, C.RTA_DST, r.dst);
   if (r.metric !== undefined) w.attrU32(C.RTA_PRIORITY, r.metric);
-  if (r.src !== undefined) w.attrBytes(C.RTA_PREFSRC, parseIP(r.src));
-  if (r.gateway !== undefined) w.attrBytes(C.RTA_GATEWAY, parseIP(r.gateway));
+  if (r.src !== undefined) writeAddrAttr(w, C.RTA_PREFSRC, r.src);
+  if (r.gateway !== undefined) writeAddrAttr(w, C.RTA_GATEWAY, r.gateway);
   if (r.oif !== undefined) w.attrU32(C.RTA_OIF, r.oif);
   if (r.mtu !== undefined) {
     const m = w.beginNest(C.RTA_METRICS);
@@ -201,7 +296,7 @@ function writeRoute(w: Writer, r: Resolved, forDelete: boolean): void {
     for (const h of r.nexthops) {
       const at = w.length;
       w.u16(0).u8(h.onlink ? C.RTNH_F_ONLINK : 0).u8(h.weight - 1).i32(h.oif ?? 0);
-      if (h.gateway !== undefined) w.attrBytes(C.RTA_GATEWAY, parseIP(h.gateway));
+      if (h.gateway !== undefined) writeAddrAttr(w, C.RTA_GATEWAY, h.gateway);
       w.setU16(at, w.length - at);
     }
     w.endAttr(mp);
@@ -220,7 +315,7 @@ const OP_FLAGS: Record<RouteOp, number> = {
 export function routeRequest(op: RouteOp, spec: RouteSpec): Request {
   const del = op === 'routeDel';
   const r = resolve(spec, del);
-  const via = r.gateway !== undefined ? ` via ${r.gateway}` : '';
+  const via = r.gateway !== undefined ? ` via ${r.gateway.address}` : '';
   const dev = r.oif !== undefined ? ` dev #${r.oif}` : '';
   const table = r.table !== C.RT_TABLE_MAIN ? ` table ${r.table}` : '';
   const type = r.type !== C.RTN_UNICAST ? `${ROUTE_TYPES[r.type]} ` : '';
@@ -240,7 +335,7 @@ async function withIndexes(c: RtnlClient, spec: RouteSpec): Promise<RouteSpec> {
 }
 
 async function run(c: RtnlClient, op: RouteOp, spec: RouteSpec): Promise<void> {
-  resolve({ ...spec, dev: undefined, nexthops: spec.nexthops?.map((h) => ({ ...h, dev: undefined })) }, op === 'routeDel'); // validate before any lookup
+  resolve({ ...spec, dev: spec.dev === undefined ? undefined : 1, nexthops: spec.nexthops?.map((h) => ({ ...h, dev: h.dev === undefined ? undefined : 1 })) }, op === 'routeDel'); // validate before any lookup (index 1 stands in for a named dev)
   await c.request(routeRequest(op, await withIndexes(c, spec)), () => undefined);
 }
 

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import {
   NetNs, SysError, socket, bind, getsockname, getsockoptInt, setsockoptInt, setsockopt, send, recvfrom, close,
   SOCK_RAW, SOCK_CLOEXEC, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF, SO_SNDBUFFORCE, MSG_DONTWAIT, MSG_TRUNC,

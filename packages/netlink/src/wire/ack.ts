@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { DecodeError } from './errors.js';
 import { NLMSG_HDRLEN, type RawMessage } from './header.js';
 import { decodeAttrs, encodeAttrs, schema, string, u32, binary, nested, type AttrOf } from './attrs.js';

@@ -1,3 +1,4 @@
+import { Buffer } from 'node:buffer';
 import { DecodeError } from './errors.js';
 import type { Writer } from './writer.js';
 
@@ -64,8 +65,8 @@ export function decodeAttrs<L extends SpecList>(s: Schema<L>, b: Buffer, start: 
   let off = start;
   while (off < end) {
     if (end - off < NLA_HDRLEN) throw new DecodeError(off, `${end - off} trailing bytes, too short for an attribute header`);
-    const len = b.readUInt16LE(off);
-    const rawType = b.readUInt16LE(off + 2);
+    const len = b[off]! | (b[off + 1]! << 8);
+    const rawType = b[off + 2]! | (b[off + 3]! << 8);
     if (len < NLA_HDRLEN) throw new DecodeError(off, `attribute length ${len} is shorter than its header`);
     if (off + len > end) throw new DecodeError(off, `attribute of ${len} bytes overruns its container (${end - off} bytes left)`);
     const code = rawType & NLA_TYPE_MASK;
@@ -119,7 +120,7 @@ const fixed = <T>(size: number, read: (b: Buffer, off: number) => T, write: (w: 
 export const u8 = fixed(1, (b, o) => b[o] as number, (w, v: number) => void w.u8(v));
 export const u16 = fixed(2, (b, o) => b.readUInt16LE(o), (w, v: number) => void w.u16(v));
 export const u16be = fixed(2, (b, o) => b.readUInt16BE(o), (w, v: number) => void w.u16be(v));
-export const u32 = fixed(4, (b, o) => b.readUInt32LE(o), (w, v: number) => void w.u32(v));
+export const u32 = fixed(4, (b, o) => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0, (w, v: number) => void w.u32(v));
 export const u32be = fixed(4, (b, o) => b.readUInt32BE(o), (w, v: number) => void w.u32be(v));
 export const s32 = fixed(4, (b, o) => b.readInt32LE(o), (w, v: number) => void w.i32(v));
 export const u64 = fixed(8, (b, o) => b.readBigUInt64LE(o), (w, v: bigint) => void w.u64(v));
