@@ -3,7 +3,8 @@ import { SysError } from '@nsrun/sys';
 import * as C from './constants/index.js';
 import { Writer } from './wire/writer.js';
 import { splitMessages, NLMSG_HDRLEN, type RawMessage } from './wire/header.js';
-import { decodeError } from './wire/ack.js';
+import { decodeError, extAckSchema } from './wire/ack.js';
+import { decodeAttrs } from './wire/attrs.js';
 import { NetlinkSocket, type SocketOptions } from './transport/socket.js';
 import { NetlinkError, DumpInterruptedError, NetlinkTimeoutError, OverrunError, type RequestInfo, type BadAttribute } from './errors.js';
 import { familyOf } from './messages/index.js';
@@ -108,7 +109,11 @@ export class RtnlClient {
       }
       if (m.type === C.NLMSG_DONE) {
         const status = m.end - m.start >= 4 ? m.buf.readInt32LE(m.start) : 0;
-        if (status < 0) throw this.#error(req, seq, status, [], sent, 0);
+        if (status < 0) {
+          // A refused dump reports its errno (and extended ACK) in NLMSG_DONE.
+          const attrs = m.flags & C.NLM_F_ACK_TLVS ? decodeAttrs(extAckSchema, m.buf, m.start + 4, m.end) : [];
+          throw this.#error(req, seq, status, attrs, sent, 0);
+        }
         return true;
       }
       if (m.type === C.NLMSG_NOOP) return false;

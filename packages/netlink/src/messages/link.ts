@@ -210,6 +210,10 @@ const linkInfoBase = schema([
 const linkInfo: Codec<LinkInfoAttr[]> = {
   decode(b, off, len) {
     const attrs = decodeAttrs(linkInfoBase, b, off, off + len) as LinkInfoAttr[];
+    // Where each attribute's payload lies in `b` (decodeAttrs has checked the headers), so that
+    // IFLA_INFO_DATA is decoded in place and a DecodeError inside it reports a datagram offset.
+    const at: number[] = [];
+    for (let p = off; at.length < attrs.length; p += (b.readUInt16LE(p) + 3) & ~3) at.push(p + 4);
     let kind: string | undefined;
     let slaveKind: string | undefined;
     for (let i = 0; i < attrs.length; i++) {
@@ -224,10 +228,10 @@ const linkInfo: Codec<LinkInfoAttr[]> = {
         else slaveKind = a.data.toString('utf8');
       } else if (a.type === 'unknown' && a.code === C.IFLA_INFO_DATA && kind !== undefined && Object.hasOwn(KIND_SCHEMAS, kind)) {
         const s = KIND_SCHEMAS[kind as KnownKind] as unknown as typeof vethSchema;
-        const value = decodeAttrs(s, a.data, 0, a.data.byteLength);
+        const value = decodeAttrs(s, b, at[i] as number, (at[i] as number) + a.data.byteLength);
         attrs[i] = (a.flags ? { type: 'data', kind, value, flags: a.flags } : { type: 'data', kind, value }) as LinkInfoData;
       } else if (a.type === 'unknown' && a.code === C.IFLA_INFO_SLAVE_DATA && slaveKind !== undefined && Object.hasOwn(SLAVE_SCHEMAS, slaveKind)) {
-        const value = decodeAttrs(brportSchema, a.data, 0, a.data.byteLength);
+        const value = decodeAttrs(brportSchema, b, at[i] as number, (at[i] as number) + a.data.byteLength);
         attrs[i] = a.flags ? { type: 'slaveData', kind: 'bridge', value, flags: a.flags } : { type: 'slaveData', kind: 'bridge', value };
       }
     }

@@ -137,7 +137,10 @@ export const string: Codec<string> = {
     if (len === 0 || b[off + len - 1] !== 0) return undefined;
     const nul = b.indexOf(0, off);
     if (nul !== off + len - 1) return undefined; // embedded NUL: keep the bytes as they are
-    return b.toString('utf8', off, off + len - 1);
+    const s = b.toString('utf8', off, off + len - 1);
+    // Bytes that are not UTF-8 decode to U+FFFD and would not re-encode: keep them as they are.
+    if (s.includes('\ufffd') && !Buffer.from(s, 'utf8').equals(b.subarray(off, off + len - 1))) return undefined;
+    return s;
   },
   encode: (w, v) => void w.cstring(v),
 };
