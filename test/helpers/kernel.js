@@ -15,7 +15,8 @@ export const kernelSkipReason =
 
 /** Prints a skip that the test runner counts (uvu has no runtime skip). */
 export function skip(reason) {
-  console.log(`# SKIP ${reason}`);
+  // Own line: uvu prints its progress dots without a newline.
+  console.log(`\n# SKIP ${reason}`);
 }
 
 /**
