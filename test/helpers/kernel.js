@@ -13,6 +13,16 @@ export const kernelSkipReason =
       ? 'runs only inside the test sandbox; use `npm test` (it creates one with unshare)'
       : null;
 
+/** Resolves to the error `p` rejects with; fails the test when it resolves instead. */
+export async function rejection(p, what) {
+  try {
+    await p;
+  } catch (e) {
+    return e;
+  }
+  throw new Error(`${what}: expected a rejection, but it succeeded`);
+}
+
 /** Prints a skip that the test runner counts (uvu has no runtime skip). */
 export function skip(reason) {
   // Own line: uvu prints its progress dots without a newline.

@@ -4,16 +4,7 @@ import {
   NetlinkError, ValidationError, IFA_F_NODAD, IFA_F_SECONDARY, IFA_F_PERMANENT, IFA_F_TENTATIVE, RT_SCOPE_UNIVERSE, RT_SCOPE_HOST,
   linkAdd, linkIndex, linkSetUp, addrAdd, addrReplace, addrDel, addrList,
 } from '@nsrun/netlink';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
-
-async function rejection(p, what) {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  return assert.unreachable(`${what}: expected a rejection`);
-}
+import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
 
 /** `ip -j addr show dev NAME`'s addr_info entries. */
 const ipAddrs = (ctx, dev) => ctx.ip('-j', 'addr', 'show', 'dev', dev)[0]?.addr_info ?? [];

@@ -10,17 +10,9 @@ import {
   linkAdd, linkGet, linkFind, linkIndex, linkList, linkSet, linkSetUp, linkSetDown, linkSetMtu, linkSetName,
   linkSetAddress, linkSetMaster, linkSetNoMaster, linkSetGroup, linkSetNetns, linkDel, linkDelGroup,
 } from '@nsrun/netlink';
-import { kernelSuite, ipIn, skip } from '../../../test/helpers/kernel.js';
+import { kernelSuite, ipIn, skip, rejection } from '../../../test/helpers/kernel.js';
 
 /** The error a promise rejects with; fails the test when it resolves. */
-async function rejection(p, what) {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  return assert.unreachable(`${what}: expected a rejection`);
-}
 
 /** `ip -j [-d] link show dev NAME` in ns, or undefined when there is no such link. */
 function ipLink(ctx, name, details = false) {

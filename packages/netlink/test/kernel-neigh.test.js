@@ -1,16 +1,7 @@
 // Neighbour (ARP / NDP) entries against the real kernel, observed through neighList and `ip -j neigh show`.
 import * as assert from 'uvu/assert';
 import { NetlinkError, ValidationError, NUD_PERMANENT, NUD_REACHABLE, linkAdd, linkIndex, linkSetUp, addrAdd, neighAdd, neighDel, neighList } from '@nsrun/netlink';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
-
-async function rejection(p, what) {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  return assert.unreachable(`${what}: expected a rejection`);
-}
+import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
 
 /** n0 and m0, up, with IPv4 and IPv6 addresses. */
 async function setup(ctx) {

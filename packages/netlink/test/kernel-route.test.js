@@ -5,16 +5,7 @@ import {
   RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RT_TABLE_LOCAL, RTPROT_BOOT, RTPROT_STATIC,
   linkAdd, linkIndex, linkSetUp, linkSetDown, addrAdd, routeAdd, routeReplace, routeAppend, routeDel, routeList,
 } from '@nsrun/netlink';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
-
-async function rejection(p, what) {
-  try {
-    await p;
-  } catch (e) {
-    return e;
-  }
-  return assert.unreachable(`${what}: expected a rejection`);
-}
+import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
 
 /** v0 (10.0.0.1/24, 2001:db8::1/64) and w0 (10.0.1.1/24), both up, each a veth with its peer up. */
 async function setup(ctx) {
