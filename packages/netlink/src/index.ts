@@ -10,3 +10,4 @@ export { RtnlClient, type Request, type DumpOptions, type BulkOptions, type Clie
 export * from './errors.js';
 export * from './ops/index.js';
 export * from './validate.js';
+export * from './events.js';
