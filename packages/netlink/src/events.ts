@@ -1,6 +1,7 @@
 import { EventEmitter } from 'node:events';
 import { closeSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
-import { RawNetlinkSocket, type ErrnoException, type MessageInfo } from 'netlink';
+import { createRequire } from 'node:module';
+import type { RawNetlinkSocket, ErrnoException, MessageInfo } from 'netlink';
 import { setsockoptInt, SOL_SOCKET, SO_RCVBUFFORCE, type NetNs } from '@nsrun/sys';
 import * as C from './constants/index.js';
 import { splitMessages, type RawMessage } from './wire/header.js';
@@ -31,6 +32,14 @@ import { neighbourFromMessage, type Neighbour } from './ops/neigh.js';
 //   NETLINK_NO_ENOBUFS (the kernel then only counts the drop), and drops are read from the
 //   socket's row in /proc/net/netlink. The package exposes neither the fd nor setsockopt, so
 //   the fd is found by the socket's inode.
+
+// The native `netlink` module costs ~50 ms to load: load it on the first subscription only,
+// so programs that never subscribe (the CLI, the runner) do not pay for it.
+let RawSocket: typeof RawNetlinkSocket | undefined;
+function rawSocketClass(): typeof RawNetlinkSocket {
+  RawSocket ??= (createRequire(import.meta.url)('netlink') as typeof import('netlink')).RawNetlinkSocket;
+  return RawSocket;
+}
 
 export type RtnlGroup = 'link' | 'addr' | 'route' | 'neigh';
 
@@ -118,7 +127,7 @@ export class RtnlSubscription extends EventEmitter<RtnlSubscriptionEvents> {
     const what = `subscribe ${groups.join(',')}${opts.netns ? ` in netns ${opts.netns.source}` : ''}`;
     // The socket and the /proc table must both be opened inside the namespace, synchronously.
     const make = (): { raw: RawNetlinkSocket; table: number } => {
-      const raw = new RawNetlinkSocket(C.NETLINK_ROUTE); // message peeking: any datagram size
+      const raw = new (rawSocketClass())(C.NETLINK_ROUTE); // message peeking: any datagram size
       try {
         return { raw, table: openSync('/proc/thread-self/net/netlink', 'r') };
       } catch (e) {

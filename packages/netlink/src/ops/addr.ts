@@ -83,7 +83,7 @@ function broadcastOf(address: string, prefixlen: number): string {
   return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
 }
 
-function addrRequest(op: 'addrAdd' | 'addrReplace' | 'addrDel', index: number, cidr: string, o: AddrOptions): Request {
+function addrRequest(op: 'addrAdd' | 'addrReplace' | 'addrDel', index: number, cidr: string, o: AddrOptions, dev: string = `#${index}`): Request {
   checkInt('link', index, 1, 0x7fffffff);
   const p = checkPrefix('address', cidr);
   const peer = o.peer !== undefined ? checkAddress('peer', o.peer, p.family) : undefined;
@@ -104,7 +104,7 @@ function addrRequest(op: 'addrAdd' | 'addrReplace' | 'addrDel', index: number, c
   return {
     type: op === 'addrDel' ? C.RTM_DELADDR : C.RTM_NEWADDR,
     flags: flagsByOp[op],
-    what: `${op} ${p.address}/${p.prefixlen} dev #${index}`,
+    what: `${op} ${p.address}/${p.prefixlen} dev ${dev}`,
     body: (w: Writer) => {
       w.u8(p.family === 4 ? C.AF_INET : C.AF_INET6).u8(p.prefixlen).u8(flags & 0xff).u8(scope).u32(index);
       writeAddrAttr(w, C.IFA_LOCAL, p);
@@ -129,18 +129,18 @@ export const addrDelRequest = (index: number, cidr: string): Request => addrRequ
 /** Adds `cidr` (e.g. "10.0.0.1/24", "2001:db8::1/64") to a link; EEXIST if present. */
 export async function addrAdd(c: RtnlClient, link: LinkRef, cidr: string, o: AddrOptions = {}): Promise<void> {
   checkPrefix('address', cidr);
-  await c.request(addrAddRequest(await linkIndex(c, link), cidr, o), () => undefined);
+  await c.request(addrRequest('addrAdd', await linkIndex(c, link), cidr, o, typeof link === 'string' ? link : undefined), () => undefined);
 }
 
 /** Adds or updates an address (idempotent). */
 export async function addrReplace(c: RtnlClient, link: LinkRef, cidr: string, o: AddrOptions = {}): Promise<void> {
   checkPrefix('address', cidr);
-  await c.request(addrReplaceRequest(await linkIndex(c, link), cidr, o), () => undefined);
+  await c.request(addrRequest('addrReplace', await linkIndex(c, link), cidr, o, typeof link === 'string' ? link : undefined), () => undefined);
 }
 
 export async function addrDel(c: RtnlClient, link: LinkRef, cidr: string): Promise<void> {
   checkPrefix('address', cidr);
-  await c.request(addrDelRequest(await linkIndex(c, link), cidr), () => undefined);
+  await c.request(addrRequest('addrDel', await linkIndex(c, link), cidr, {}, typeof link === 'string' ? link : undefined), () => undefined);
 }
 
 export interface AddrListFilter {

@@ -54,7 +54,7 @@ export interface NeighSpec {
   replace?: boolean;
 }
 
-function neighRequest(op: 'neighAdd' | 'neighDel', index: number, spec: NeighSpec): Request {
+function neighRequest(op: 'neighAdd' | 'neighDel', index: number, spec: NeighSpec, dev: string = `#${index}`): Request {
   const dst = checkAddress('neighbour.dst', spec.dst);
   const lladdr = spec.lladdr === undefined ? undefined : checkMac('neighbour.lladdr', spec.lladdr);
   if (op === 'neighAdd' && lladdr === undefined && spec.state !== 'noarp' && spec.state !== 'incomplete') {
@@ -66,7 +66,7 @@ function neighRequest(op: 'neighAdd' | 'neighDel', index: number, spec: NeighSpe
   return {
     type: add ? C.RTM_NEWNEIGH : C.RTM_DELNEIGH,
     flags: add ? C.NLM_F_CREATE | (spec.replace ? C.NLM_F_REPLACE : C.NLM_F_EXCL) : 0,
-    what: `${op} ${dst.address}${lladdr ? ` lladdr ${lladdr}` : ''} dev #${index}`,
+    what: `${op} ${dst.address}${lladdr ? ` lladdr ${lladdr}` : ''} dev ${dev}`,
     body: (w) => {
       w.u8(dst.family === 4 ? C.AF_INET : C.AF_INET6).u8(0).u16(0).i32(index).u16(add ? state : 0).u8(0).u8(0);
       writeAddrAttr(w, C.NDA_DST, dst);
@@ -80,12 +80,12 @@ export const neighDelRequest = (index: number, spec: NeighSpec): Request => neig
 
 export async function neighAdd(c: RtnlClient, spec: NeighSpec): Promise<void> {
   neighRequest('neighAdd', 1, spec);
-  await c.request(neighAddRequest(await linkIndex(c, spec.dev), spec), () => undefined);
+  await c.request(neighRequest('neighAdd', await linkIndex(c, spec.dev), spec, typeof spec.dev === 'string' ? spec.dev : undefined), () => undefined);
 }
 
 export async function neighDel(c: RtnlClient, spec: NeighSpec): Promise<void> {
   neighRequest('neighDel', 1, spec);
-  await c.request(neighDelRequest(await linkIndex(c, spec.dev), spec), () => undefined);
+  await c.request(neighRequest('neighDel', await linkIndex(c, spec.dev), spec, typeof spec.dev === 'string' ? spec.dev : undefined), () => undefined);
 }
 
 export interface NeighListFilter {

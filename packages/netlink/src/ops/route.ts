@@ -312,11 +312,11 @@ const OP_FLAGS: Record<RouteOp, number> = {
 };
 
 /** Builds a route request; `dev` and next-hop devs must be indexes (see routeAdd for names). */
-export function routeRequest(op: RouteOp, spec: RouteSpec): Request {
+export function routeRequest(op: RouteOp, spec: RouteSpec, devName?: string): Request {
   const del = op === 'routeDel';
   const r = resolve(spec, del);
   const via = r.gateway !== undefined ? ` via ${r.gateway.address}` : '';
-  const dev = r.oif !== undefined ? ` dev #${r.oif}` : '';
+  const dev = r.oif !== undefined ? ` dev ${devName ?? `#${r.oif}`}` : '';
   const table = r.table !== C.RT_TABLE_MAIN ? ` table ${r.table}` : '';
   const type = r.type !== C.RTN_UNICAST ? `${ROUTE_TYPES[r.type]} ` : '';
   return {
@@ -336,7 +336,7 @@ async function withIndexes(c: RtnlClient, spec: RouteSpec): Promise<RouteSpec> {
 
 async function run(c: RtnlClient, op: RouteOp, spec: RouteSpec): Promise<void> {
   resolve({ ...spec, dev: spec.dev === undefined ? undefined : 1, nexthops: spec.nexthops?.map((h) => ({ ...h, dev: h.dev === undefined ? undefined : 1 })) }, op === 'routeDel'); // validate before any lookup (index 1 stands in for a named dev)
-  await c.request(routeRequest(op, await withIndexes(c, spec)), () => undefined);
+  await c.request(routeRequest(op, await withIndexes(c, spec), typeof spec.dev === 'string' ? spec.dev : undefined), () => undefined);
 }
 
 /** Adds a route; EEXIST when the same route exists. */

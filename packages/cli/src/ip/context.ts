@@ -1,0 +1,102 @@
+import { NetNs } from '@nsrun/sys';
+import { RtnlClient, linkList, type Link, type NetnsTarget } from '@nsrun/netlink';
+import type { Io } from '../io.js';
+
+// What every `nsrun ip` command runs with: the global options, a client opened inside the
+// chosen network namespace, a per-command cache of links (for index → name), and output.
+
+export interface IpOptions {
+  /** -j: print ip's JSON shapes. */
+  json: boolean;
+  /** -p: indent the JSON. */
+  pretty: boolean;
+  /** -4 / -6 / -f inet|inet6 */
+  family: 4 | 6 | undefined;
+  /** -n NAME|PID */
+  netns: string | undefined;
+}
+
+/** `netns NAME|PID` as written on the command line. */
+export type NetnsArg = { pid: number } | { name: string };
+
+export function parseNetnsArg(word: string): NetnsArg {
+  return /^\d+$/.test(word) ? { pid: Number(word) } : { name: word };
+}
+
+/** Opens the namespace a command names: /run/netns/NAME, or /proc/PID/ns/net. */
+export function openNetns(arg: NetnsArg): NetNs {
+  return 'pid' in arg ? NetNs.fromPid(arg.pid) : NetNs.fromName(arg.name);
+}
+
+export class IpContext {
+  readonly opts: IpOptions;
+  readonly io: Io;
+  readonly c: RtnlClient;
+  /** The namespace of -n, kept open for commands that need it again (monitor). */
+  readonly ns: NetNs | undefined;
+  #links: Map<number, Link> | undefined;
+  #extra: NetNs[] = [];
+  #gone = new Set<number>();
+
+  private constructor(opts: IpOptions, io: Io, c: RtnlClient, ns: NetNs | undefined) {
+    this.opts = opts;
+    this.io = io;
+    this.c = c;
+    this.ns = ns;
+  }
+
+  /** Opens the client: inside the -n namespace when given (the socket stays bound to it). */
+  static open(opts: IpOptions, io: Io): IpContext {
+    const ns = opts.netns === undefined ? undefined : openNetns(parseNetnsArg(opts.netns));
+    try {
+      return new IpContext(opts, io, RtnlClient.open(ns ? { netns: ns } : {}), ns);
+    } catch (e) {
+      ns?.close();
+      throw e;
+    }
+  }
+
+  /** Every link of the namespace by index, dumped once per command. */
+  async links(): Promise<Map<number, Link>> {
+    this.#links ??= new Map((await linkList(this.c)).map((l) => [l.index, l]));
+    return this.#links;
+  }
+
+  /** Makes sure these indexes are cached, re-reading the links once if one is missing. */
+  async linksWith(indexes: readonly (number | undefined)[]): Promise<Map<number, Link>> {
+    const links = await this.links();
+    if (indexes.every((i) => !i || links.has(i) || this.#gone.has(i))) return links;
+    this.#links = undefined;
+    const fresh = await this.links();
+    // Events about links already deleted must not re-read the links every time.
+    for (const i of indexes) if (i && !fresh.has(i)) this.#gone.add(i);
+    return fresh;
+  }
+
+  /** Keeps the cached links current as events arrive (monitor). */
+  setLink(l: Link, deleted = false): void {
+    if (!this.#links) return;
+    if (deleted) this.#links.delete(l.index);
+    else this.#links.set(l.index, l);
+  }
+
+  /** A link-move target; namespaces opened here are closed with the context. */
+  netnsTarget(arg: NetnsArg): NetnsTarget {
+    if ('pid' in arg) return { pid: arg.pid };
+    const ns = openNetns(arg);
+    this.#extra.push(ns);
+    return ns;
+  }
+
+  /** Prints objects: a JSON array with -j, else each object's text. */
+  print<T>(objects: readonly T[], text: (o: T) => string): void {
+    if (this.opts.json) this.io.stdout(`${JSON.stringify(objects, null, this.opts.pretty ? 4 : undefined)}\n`);
+    else this.io.stdout(objects.map(text).join(''));
+  }
+
+  close(): void {
+    this.c.close();
+    this.ns?.close();
+    for (const ns of this.#extra) ns.close();
+  }
+}

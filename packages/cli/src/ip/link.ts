@@ -1,0 +1,292 @@
+import {
+  checkIfname, checkMac, linkAdd, linkDel, linkDelGroup, linkGet, linkIndex, linkList, linkSet,
+  type LinkAddSpec, type LinkChanges, type MacvlanMode,
+} from '@nsrun/netlink';
+import { Args, pick } from '../args.js';
+import { parseNetnsArg, type IpContext, type NetnsArg } from './context.js';
+import { linkJson } from './json.js';
+import { linkText } from './text.js';
+
+// `nsrun ip link show | add | set | del`.
+
+export const LINK_USAGE = `Usage: nsrun ip link show [ [dev] DEV ] [up] [master DEV] [type KIND]
+       nsrun ip link add [link DEV] [name] NAME [address MAC] [mtu N] [txqueuelen N] [group N]
+                         [master DEV] [netns NAME|PID] [up] type TYPE [ARGS]
+       nsrun ip link set [dev] DEV [up|down] [mtu N] [name NEWNAME] [address MAC]
+                         [master DEV | nomaster] [netns NAME|PID] [group N] [txqueuelen N]
+       nsrun ip link del [dev] DEV | group N
+TYPE [ARGS] := bridge [stp_state 0|1] [forward_delay N] [ageing_time N] [vlan_filtering 0|1]
+             | veth [peer [name] NAME [address MAC] [mtu N] [group N] [netns NAME|PID]]
+             | vlan id N [protocol 802.1Q|802.1ad]                        (with link DEV)
+             | macvlan | macvtap [mode private|vepa|bridge|passthru|source] (with link DEV)
+             | vxlan id N [dstport PORT] [remote|group IP] [local IP] [dev DEV] [ttl N]
+                     [learning|nolearning]
+`;
+
+/** Options of a link or of a veth peer, names not yet resolved to indexes. */
+export interface LinkOpts {
+  name?: string;
+  address?: string;
+  mtu?: number;
+  txqlen?: number;
+  group?: number;
+  master?: string;
+  netns?: NetnsArg;
+  up?: boolean;
+  /** `link DEV`: the lower device of vlan/macvlan. */
+  link?: string;
+}
+
+export type LinkCommand =
+  | { op: 'show'; dev?: string; up: boolean; master?: string; kind?: string }
+  | { op: 'add'; kind: string; opts: LinkOpts & { name: string }; peer?: LinkOpts; data: Record<string, unknown>; vxlanDev?: string }
+  | { op: 'set'; dev: string; changes: Omit<LinkChanges, 'master' | 'netns'>; master?: string | null; netns?: NetnsArg }
+  | { op: 'del'; dev: string }
+  | { op: 'delGroup'; group: number };
+
+const SUBCOMMANDS = [['add', 'add'], ['set', 'set'], ['change', 'set'], ['delete', 'del'], ['show', 'show'], ['lst', 'show'], ['list', 'show']] as const;
+
+export function parseLink(argv: readonly string[]): LinkCommand {
+  const top = new Args(argv, 'ip link', LINK_USAGE);
+  top.helpCheck();
+  const word = top.next();
+  if (word === undefined) return { op: 'show', up: false };
+  const sub = pick(word, SUBCOMMANDS);
+  if (!sub) throw top.error(`unknown command ${JSON.stringify(word)}`);
+  const a = new Args(top.rest(), `ip link ${sub}`, LINK_USAGE);
+  a.helpCheck();
+  switch (sub) {
+    case 'show': return parseShow(a);
+    case 'add': return parseAdd(a);
+    case 'set': return parseSet(a);
+    case 'del': return parseDel(a);
+  }
+}
+
+function parseShow(a: Args): LinkCommand {
+  const cmd: LinkCommand & { op: 'show' } = { op: 'show', up: false };
+  while (!a.done) {
+    const w = a.next() as string;
+    if (w === 'up') cmd.up = true;
+    else if (w === 'master') cmd.master = checkIfname('master', a.need('master device'));
+    else if (w === 'type') cmd.kind = a.need('link type');
+    else {
+      const dev = w === 'dev' ? a.need('device name') : w;
+      if (cmd.dev !== undefined) throw a.garbage(dev);
+      cmd.dev = checkIfname('dev', dev);
+    }
+  }
+  return cmd;
+}
+
+/** One common link option (shared by add, its veth peer, and set); false when `w` is none. */
+function commonOption(a: Args, w: string, o: LinkOpts): boolean {
+  switch (w) {
+    case 'address': case 'addr': case 'lladdr': o.address = checkMac('address', a.need('MAC address')); return true;
+    case 'mtu': o.mtu = a.uint('mtu', 68, 65536); return true;
+    case 'txqueuelen': case 'txqlen': case 'qlen': o.txqlen = a.uint('txqueuelen'); return true;
+    case 'group': o.group = a.uint('group'); return true;
+    case 'master': o.master = checkIfname('master', a.need('master device')); return true;
+    case 'netns': o.netns = parseNetnsArg(a.need('netns name or pid')); return true;
+    case 'up': o.up = true; return true;
+    case 'down': o.up = false; return true;
+    default: return false;
+  }
+}
+
+function parseAdd(a: Args): LinkCommand {
+  const o: LinkOpts = {};
+  let kind: string | undefined;
+  while (!a.done) {
+    const w = a.next() as string;
+    if (w === 'type') {
+      kind = a.need('link type');
+      break;
+    }
+    if (commonOption(a, w, o)) continue;
+    if (w === 'link') o.link = checkIfname('link', a.need('lower device'));
+    else {
+      const name = w === 'name' || w === 'dev' ? a.need('link name') : w;
+      if (o.name !== undefined) throw a.garbage(name);
+      o.name = name;
+    }
+  }
+  if (o.name === undefined) throw a.error('missing link name');
+  checkIfname('name', o.name);
+  if (kind === undefined) throw a.error('missing "type TYPE"');
+  const cmd: LinkCommand & { op: 'add' } = { op: 'add', kind, opts: { ...o, name: o.name }, data: {} };
+  const d = cmd.data;
+  const flag01 = (name: string): boolean => a.uint(name, 0, 1) === 1;
+  while (!a.done) {
+    const w = a.next() as string;
+    switch (kind) {
+      case 'bridge':
+        if (w === 'stp_state') d.stp = flag01(w);
+        else if (w === 'forward_delay') d.forwardDelay = a.uint(w);
+        else if (w === 'ageing_time') d.ageingTime = a.uint(w);
+        else if (w === 'vlan_filtering') d.vlanFiltering = flag01(w);
+        else throw a.garbage(w);
+        break;
+      case 'veth':
+        if (w !== 'peer') throw a.garbage(w);
+        cmd.peer = parsePeer(a);
+        break;
+      case 'vlan':
+        if (w === 'id') d.id = a.uint('vlan id', 0, 4094);
+        else if (w === 'protocol') {
+          const p = a.need('vlan protocol');
+          if (!/^802\.1(q|ad)$/i.test(p)) throw a.error(`invalid vlan protocol ${JSON.stringify(p)}: must be 802.1Q or 802.1ad`);
+          d.protocol = p.toLowerCase() === '802.1q' ? '802.1Q' : '802.1ad';
+        } else throw a.garbage(w);
+        break;
+      case 'macvlan':
+      case 'macvtap':
+        if (w === 'mode') d.mode = a.need('macvlan mode') as MacvlanMode;
+        else throw a.garbage(w);
+        break;
+      case 'vxlan':
+        if (w === 'id' || w === 'vni') d.id = a.uint('vxlan id', 0, 0xffffff);
+        else if (w === 'dstport') d.port = a.uint('dstport', 1, 65535);
+        else if (w === 'remote' || w === 'group') d.remote = a.need(`${w} address`);
+        else if (w === 'local') d.local = a.need('local address');
+        else if (w === 'dev') cmd.vxlanDev = checkIfname('dev', a.need('device name'));
+        else if (w === 'ttl' || w === 'hoplimit') d.ttl = a.uint('ttl', 0, 255);
+        else if (w === 'learning') d.learning = true;
+        else if (w === 'nolearning') d.learning = false;
+        else throw a.garbage(w);
+        break;
+      default:
+        throw a.garbage(w);
+    }
+  }
+  if ((kind === 'vlan' || kind === 'vxlan') && d.id === undefined) throw a.error(`${kind} needs "id N"`);
+  if ((kind === 'vlan' || kind === 'macvlan' || kind === 'macvtap') && o.link === undefined) throw a.error(`${kind} needs "link DEV"`);
+  return cmd;
+}
+
+function parsePeer(a: Args): LinkOpts {
+  const p: LinkOpts = {};
+  while (!a.done) {
+    const w = a.next() as string;
+    if (commonOption(a, w, p)) continue;
+    const name = w === 'name' || w === 'dev' ? a.need('peer name') : w;
+    if (p.name !== undefined) throw a.garbage(name);
+    p.name = checkIfname('peer name', name);
+  }
+  if (p.up !== undefined || p.master !== undefined) throw a.error('a veth peer takes name, address, mtu, txqueuelen, group and netns');
+  return p;
+}
+
+function parseSet(a: Args): LinkCommand {
+  const o: LinkOpts = {};
+  let dev: string | undefined;
+  let rename: string | undefined;
+  let master: string | null | undefined;
+  while (!a.done) {
+    const w = a.next() as string;
+    if (w === 'nomaster') master = null;
+    else if (w === 'name') rename = checkIfname('name', a.need('new name'));
+    else if (commonOption(a, w, o)) {
+      if (w === 'master') master = o.master;
+    } else {
+      const name = w === 'dev' ? a.need('device name') : w;
+      if (dev !== undefined) throw a.garbage(name);
+      dev = checkIfname('dev', name);
+    }
+  }
+  if (dev === undefined) throw a.error('missing device ("dev DEV")');
+  const changes: Omit<LinkChanges, 'master' | 'netns'> = {};
+  if (o.up !== undefined) changes.up = o.up;
+  if (o.mtu !== undefined) changes.mtu = o.mtu;
+  if (rename !== undefined) changes.name = rename;
+  if (o.address !== undefined) changes.address = o.address;
+  if (o.group !== undefined) changes.group = o.group;
+  if (o.txqlen !== undefined) changes.txqlen = o.txqlen;
+  const cmd: LinkCommand & { op: 'set' } = { op: 'set', dev, changes };
+  if (master !== undefined) cmd.master = master;
+  if (o.netns !== undefined) cmd.netns = o.netns;
+  if (Object.keys(changes).length === 0 && master === undefined && o.netns === undefined) throw a.error('nothing to change');
+  return cmd;
+}
+
+function parseDel(a: Args): LinkCommand {
+  let dev: string | undefined;
+  let group: number | undefined;
+  while (!a.done) {
+    const w = a.next() as string;
+    if (w === 'group') group = a.uint('group', 1);
+    else if (w === 'type') a.need('link type'); // accepted and ignored, as ip does
+    else {
+      const name = w === 'dev' ? a.need('device name') : w;
+      if (dev !== undefined) throw a.garbage(name);
+      dev = checkIfname('dev', name);
+    }
+  }
+  if (group !== undefined && dev !== undefined) throw a.error('give either a device or "group N"');
+  if (group !== undefined) return { op: 'delGroup', group };
+  if (dev === undefined) throw a.error('missing device ("dev DEV" or "group N")');
+  return { op: 'del', dev };
+}
+
+// ---- run ------------------------------------------------------------------------------------
+
+export async function runLink(ctx: IpContext, cmd: LinkCommand): Promise<void> {
+  const c = ctx.c;
+  switch (cmd.op) {
+    case 'show': {
+      let links: ReturnType<typeof linkJson>[];
+      const all = await ctx.links();
+      if (cmd.dev !== undefined) {
+        const l = await linkGet(c, cmd.dev); // ENODEV for an unknown device
+        links = [linkJson(l, all, { linkmode: true, linkLayer: true })];
+      } else {
+        const filter = { ...(cmd.kind ? { kind: cmd.kind } : {}), ...(cmd.master ? { master: await linkIndex(c, cmd.master) } : {}) };
+        const list = cmd.kind || cmd.master ? await linkList(c, filter) : [...all.values()];
+        links = list.filter((l) => !cmd.up || l.up).map((l) => linkJson(l, all, { linkmode: true, linkLayer: true }));
+      }
+      ctx.print(links, linkText);
+      return;
+    }
+    case 'add': {
+      const o = cmd.opts;
+      const spec = {
+        ...common(ctx, o),
+        kind: cmd.kind,
+        ...cmd.data,
+        ...(o.link !== undefined ? { link: await linkIndex(c, o.link) } : {}),
+        ...(cmd.vxlanDev !== undefined ? { link: await linkIndex(c, cmd.vxlanDev) } : {}),
+        ...(o.master !== undefined ? { master: await linkIndex(c, o.master) } : {}),
+        ...(cmd.peer ? { peer: common(ctx, cmd.peer) } : {}),
+      } as LinkAddSpec;
+      await linkAdd(c, spec);
+      return;
+    }
+    case 'set': {
+      const changes: LinkChanges = { ...cmd.changes };
+      if (cmd.master !== undefined) changes.master = cmd.master === null ? null : await linkIndex(c, cmd.master);
+      if (cmd.netns !== undefined) changes.netns = ctx.netnsTarget(cmd.netns);
+      // Renaming addresses the link by index (the name attribute carries the new name).
+      await linkSet(c, changes.name !== undefined ? await linkIndex(c, cmd.dev) : cmd.dev, changes);
+      return;
+    }
+    case 'del':
+      await linkDel(c, cmd.dev);
+      return;
+    case 'delGroup':
+      await linkDelGroup(c, cmd.group);
+      return;
+  }
+}
+
+/** The LinkAddSpec fields common to a link and a veth peer. */
+function common(ctx: IpContext, o: LinkOpts): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (o.name !== undefined) out.name = o.name;
+  if (o.address !== undefined) out.address = o.address;
+  if (o.mtu !== undefined) out.mtu = o.mtu;
+  if (o.txqlen !== undefined) out.txqlen = o.txqlen;
+  if (o.group !== undefined) out.group = o.group;
+  if (o.up !== undefined) out.up = o.up;
+  if (o.netns !== undefined) out.netns = ctx.netnsTarget(o.netns);
+  return out;
+}

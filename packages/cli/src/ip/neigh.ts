@@ -1,0 +1,110 @@
+import * as C from '@nsrun/netlink';
+import { checkAddress, checkIfname, checkMac, neighAdd, neighDel, neighList, linkGet, type NeighSpec } from '@nsrun/netlink';
+import { Args, pick } from '../args.js';
+import type { IpContext } from './context.js';
+import { neighJson } from './json.js';
+import { nudNumber } from './names.js';
+import { neighText } from './text.js';
+
+// `nsrun ip neigh show | add | replace | del`.
+
+export const NEIGH_USAGE = `Usage: nsrun ip neigh show [ [dev] DEV ] [nud STATE|all]
+       nsrun ip neigh add|replace ADDR lladdr MAC dev DEV [nud STATE]
+       nsrun ip neigh del ADDR dev DEV
+STATE := permanent | noarp | reachable | stale | delay | probe | failed | incomplete | none
+`;
+
+/** Bit for NUD_NONE entries in a show filter (the state itself is 0), as ip uses it. */
+const NONE_BIT = 0x100;
+
+export type NeighCommand =
+  | { op: 'show'; dev?: string; states: number }
+  | { op: 'add' | 'del'; spec: NeighSpec };
+
+const SUBCOMMANDS = [
+  ['add', 'add'], ['change', 'replace'], ['chg', 'replace'], ['replace', 'replace'], ['delete', 'del'],
+  ['show', 'show'], ['list', 'show'], ['lst', 'show'],
+] as const;
+
+export function parseNeigh(argv: readonly string[]): NeighCommand {
+  const top = new Args(argv, 'ip neigh', NEIGH_USAGE);
+  top.helpCheck();
+  const word = top.next();
+  // ip hides NOARP entries unless asked for them.
+  if (word === undefined) return { op: 'show', states: 0xff & ~C.NUD_NOARP };
+  const sub = pick(word, SUBCOMMANDS);
+  if (!sub) throw top.error(`unknown command ${JSON.stringify(word)}`);
+  const a = new Args(top.rest(), `ip neigh ${sub}`, NEIGH_USAGE);
+  a.helpCheck();
+  return sub === 'show' ? parseShow(a) : parseChange(a, sub);
+}
+
+function nud(a: Args): number | 'all' {
+  const w = a.need('nud state');
+  const n = nudNumber(w);
+  if (n === undefined) throw a.error(`invalid nud state ${JSON.stringify(w)}`);
+  return n;
+}
+
+function parseShow(a: Args): NeighCommand {
+  let dev: string | undefined;
+  let states: number | undefined;
+  while (!a.done) {
+    const w = a.next() as string;
+    if (w === 'nud') {
+      const n = nud(a);
+      states = (states ?? 0) | (n === 'all' ? 0xff | NONE_BIT : n === 0 ? NONE_BIT : n);
+    } else {
+      const d = w === 'dev' ? a.need('device name') : w;
+      if (dev !== undefined) throw a.garbage(d);
+      dev = checkIfname('dev', d);
+    }
+  }
+  return { op: 'show', ...(dev !== undefined ? { dev } : {}), states: states ?? 0xff & ~C.NUD_NOARP };
+}
+
+function parseChange(a: Args, op: 'add' | 'replace' | 'del'): NeighCommand {
+  let dst: string | undefined;
+  let dev: string | undefined;
+  let lladdr: string | undefined;
+  let state: NeighSpec['state'];
+  while (!a.done) {
+    const w = a.next() as string;
+    if (w === 'dev') dev = checkIfname('dev', a.need('device name'));
+    else if (w === 'lladdr') lladdr = checkMac('lladdr', a.need('MAC address'));
+    else if (w === 'nud') {
+      const n = nud(a);
+      if (n === 'all' || n === 0) throw a.error('nud must name one state');
+      state = Object.keys(C.NUD_STATES).find((k) => C.NUD_STATES[k] === n) as NeighSpec['state'];
+    } else {
+      const addr = w === 'to' ? a.need('address') : w;
+      if (dst !== undefined) throw a.garbage(addr);
+      dst = checkAddress('address', addr).address;
+    }
+  }
+  if (dst === undefined) throw a.error('missing neighbour address');
+  if (dev === undefined) throw a.error('missing "dev DEV"');
+  const spec: NeighSpec = { dst, dev };
+  if (lladdr !== undefined) spec.lladdr = lladdr;
+  if (state !== undefined) spec.state = state;
+  if (op === 'replace') spec.replace = true;
+  return { op: op === 'replace' ? 'add' : op, spec };
+}
+
+export async function runNeigh(ctx: IpContext, cmd: NeighCommand): Promise<void> {
+  const c = ctx.c;
+  if (cmd.op !== 'show') {
+    await (cmd.op === 'add' ? neighAdd : neighDel)(c, cmd.spec);
+    return;
+  }
+  const family = ctx.opts.family;
+  const dev = cmd.dev === undefined ? undefined : await linkGet(c, cmd.dev); // ENODEV for an unknown device
+  const list = await neighList(c, { ...(family ? { family } : {}), ...(dev ? { dev: dev.index } : {}) });
+  const links = await ctx.links();
+  const shown = list
+    // An unspecified-family dump also returns bridge FDB entries; ip shows only IP neighbours.
+    .filter((n) => n.message.family === C.AF_INET || n.message.family === C.AF_INET6)
+    .filter((n) => (n.state === 0 ? cmd.states & NONE_BIT : cmd.states & n.state) || n.flags & (C.NTF_PROXY | C.NTF_EXT_LEARNED))
+    .map((n) => neighJson(n, links, dev !== undefined));
+  ctx.print(shown, neighText);
+}
