@@ -31,6 +31,12 @@ export interface DumpOptions {
 export interface BulkOptions {
   /** At most this many requests per datagram (default: as many as the receive buffer can answer). */
   perDatagram?: number;
+  /**
+   * Called with each answer that is not an ACK or error, e.g. the object the kernel echoes for
+   * a request sent with NLM_F_ECHO (a created link with its index). `i` is the request's index.
+   * The message's bytes are valid during the call only.
+   */
+  onReply?: (i: number, m: RawMessage) => void;
 }
 
 export interface ClientOptions extends SocketOptions {
@@ -196,7 +202,10 @@ export class RtnlClient {
       const keep = Buffer.from(sent); // for naming the blamed attribute of a failure
       const lastReq = reqs[i - 1] as Request;
       this.#collect(lastReq, lastSeq, (m) => {
-        if (m.type !== C.NLMSG_ERROR) return false;
+        if (m.type !== C.NLMSG_ERROR) {
+          opts.onReply?.(first + ((m.seq - firstSeq) >>> 0), m);
+          return false;
+        }
         const e = decodeError(m);
         const k = (e.request.seq - firstSeq) >>> 0;
         if (k >= offsets.length) return false;

@@ -104,82 +104,121 @@ function hopsOf(hops: NextHop[]): NonNullable<Route['nexthops']> {
   });
 }
 
-const ipAt = (b: Buffer, off: number, len: number, at: number): string => {
-  if (len === 4) return formatIPv4(b, off);
-  if (len === 16) return formatIPv6(b, off);
-  throw new DecodeError(at, `address attribute of ${len} bytes`);
-};
 const u32At = (b: Buffer, off: number, len: number, at: number): number => {
   if (len !== 4) throw new DecodeError(at, `u32 attribute of ${len} bytes`);
   return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
 };
 
 /**
- * A route read straight from its bytes: the fields of Route in one pass over the attributes,
- * and `message` (every attribute, kept) decoded only when asked for. Dumps of many routes
- * spend their time here.
+ * A route read straight from its bytes. The constructor walks the attributes once, checking
+ * their bounds and taking the numbers; the text of the addresses is made on first access and
+ * `message` (every attribute, kept) is decoded only when asked for. Dumps of many routes spend
+ * their time here, and most callers read a few fields of each.
  */
 class RawRoute implements Route {
-  family: Family;
-  dst: string;
-  dstLen: number;
-  gateway: string | undefined;
-  oif: number | undefined;
-  prefsrc: string | undefined;
-  metric: number | undefined;
-  table: number;
-  protocol: number;
-  scope: number;
-  type: number;
-  flags: number;
-  nexthops: Route['nexthops'];
+  readonly family: Family;
+  readonly dstLen: number;
+  readonly oif: number | undefined;
+  readonly metric: number | undefined;
+  readonly table: number;
+  readonly protocol: number;
+  readonly scope: number;
+  readonly type: number;
+  readonly flags: number;
   #buf: Buffer;
   #start: number;
   #end: number;
+  // Offsets of the address attributes' payloads (-1: absent) and their lengths.
+  #dstAt: number;
+  #gwAt: number;
+  #srcAt: number;
+  #dst: string | undefined;
   #message: RouteMessage | undefined;
+  #hops: { gateway: string | undefined; nexthops: Route['nexthops'] } | undefined;
 
   constructor(b: Buffer, start: number, end: number) {
     if (end - start < RTMSG_LEN) throw new DecodeError(start, `route message payload of ${end - start} bytes is shorter than struct rtmsg`);
     this.#buf = b;
     this.#start = start;
     this.#end = end;
-    this.family = b[start] === C.AF_INET6 ? 6 : 4;
+    const family = b[start];
+    this.family = family === C.AF_INET6 ? 6 : 4;
     this.dstLen = b[start + 1] as number;
-    this.table = b[start + 4] as number;
     this.protocol = b[start + 5] as number;
     this.scope = b[start + 6] as number;
     this.type = b[start + 7] as number;
     this.flags = (b[start + 8]! | (b[start + 9]! << 8) | (b[start + 10]! << 16) | (b[start + 11]! << 24)) >>> 0;
-    this.gateway = this.oif = this.prefsrc = this.metric = this.nexthops = this.#message = undefined;
-    let dst: string | undefined;
+    // Address size of the family; other families' addresses (MPLS labels...) come from `message`.
+    const alen = family === C.AF_INET6 ? 16 : family === C.AF_INET ? 4 : -1;
+    let table = b[start + 4] as number;
+    let oif: number | undefined;
+    let metric: number | undefined;
+    let dstAt = -1;
+    let gwAt = -1;
+    let srcAt = -1;
+    let complex = false;
     let off = start + RTMSG_LEN;
     while (off < end) {
       if (end - off < 4) throw new DecodeError(off, `${end - off} trailing bytes, too short for an attribute header`);
       const len = b[off]! | (b[off + 1]! << 8);
       if (len < 4 || off + len > end) throw new DecodeError(off, `attribute length ${len} is invalid (${end - off} bytes left)`);
-      const p = off + 4;
       const n = len - 4;
       switch ((b[off + 2]! | (b[off + 3]! << 8)) & 0x3fff) {
-        case C.RTA_DST: dst = ipAt(b, p, n, off); break;
-        case C.RTA_GATEWAY: this.gateway = ipAt(b, p, n, off); break;
-        case C.RTA_OIF: this.oif = u32At(b, p, n, off); break;
-        case C.RTA_PREFSRC: this.prefsrc = ipAt(b, p, n, off); break;
-        case C.RTA_PRIORITY: this.metric = u32At(b, p, n, off); break;
-        case C.RTA_TABLE: this.table = u32At(b, p, n, off); break;
+        case C.RTA_DST: dstAt = addrAt(off, n, alen); break;
+        case C.RTA_GATEWAY: gwAt = addrAt(off, n, alen); break;
+        case C.RTA_PREFSRC: srcAt = addrAt(off, n, alen); break;
+        case C.RTA_OIF: oif = u32At(b, off + 4, n, off); break;
+        case C.RTA_PRIORITY: metric = u32At(b, off + 4, n, off); break;
+        case C.RTA_TABLE: table = u32At(b, off + 4, n, off); break;
         case C.RTA_VIA:
-        case C.RTA_MULTIPATH: {
-          // Rare: take them from the full decode.
-          const m = this.message;
-          for (const a of m.attrs) {
-            if (a.type === 'via') this.gateway = a.value.address;
-            else if (a.type === 'multipath') this.nexthops = hopsOf(a.value);
-          }
-          break;
-        }
+        case C.RTA_MULTIPATH: complex = true; break;
       }
       off += (len + 3) & ~3;
     }
-    this.dst = dst === undefined ? 'default' : `${dst}/${this.dstLen}`;
+    this.table = table;
+    this.oif = oif;
+    this.metric = metric;
+    this.#dstAt = dstAt;
+    this.#gwAt = gwAt;
+    this.#srcAt = srcAt;
+    this.#dst = undefined;
+    this.#message = undefined;
+    // Gateways of another family and multipath hops: rare, taken from the full decode.
+    this.#hops = complex ? undefined : { gateway: undefined, nexthops: undefined };
+  }
+
+  #ip(at: number): string | undefined {
+    if (at < 0) return undefined;
+    return this.family === 6 ? formatIPv6(this.#buf, at) : formatIPv4(this.#buf, at);
+  }
+
+  get dst(): string {
+    if (this.#dst === undefined) {
+      const a = this.#ip(this.#dstAt);
+      this.#dst = a === undefined ? 'default' : `${a}/${this.dstLen}`;
+    }
+    return this.#dst;
+  }
+  get gateway(): string | undefined {
+    return this.#gwAt >= 0 ? this.#ip(this.#gwAt) : this.#complex().gateway;
+  }
+  get prefsrc(): string | undefined {
+    return this.#ip(this.#srcAt);
+  }
+  get nexthops(): Route['nexthops'] {
+    return this.#complex().nexthops;
+  }
+
+  #complex(): { gateway: string | undefined; nexthops: Route['nexthops'] } {
+    if (this.#hops === undefined) {
+      const out: { gateway: string | undefined; nexthops: Route['nexthops'] } = { gateway: undefined, nexthops: undefined };
+      for (const a of this.message.attrs) {
+        if (a.type === 'via') out.gateway = a.value.address;
+        else if (a.type === 'multipath') out.nexthops = hopsOf(a.value);
+      }
+      this.#hops = out;
+    }
+    return this.#hops;
   }
 
   /** The whole decoded message, every attribute kept (decoded on first use). */
@@ -188,8 +227,16 @@ class RawRoute implements Route {
   }
 
   toJSON(): Route {
-    return { ...this, message: this.message };
+    const { family, dst, dstLen, gateway, oif, prefsrc, metric, table, protocol, scope, type, flags, nexthops, message } = this;
+    return { family, dst, dstLen, gateway, oif, prefsrc, metric, table, protocol, scope, type, flags, nexthops, message };
   }
+}
+
+/** Where an address attribute's payload starts, after checking its size for the family. */
+function addrAt(off: number, n: number, alen: number): number {
+  if (alen < 0) return -1;
+  if (n !== alen) throw new DecodeError(off, `address attribute of ${n} bytes in a family of ${alen}-byte addresses`);
+  return off + 4;
 }
 
 /** Decodes a route message's payload into a Route. */
