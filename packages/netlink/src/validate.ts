@@ -58,10 +58,8 @@ export function addrBytes(a: Addr): Buffer {
 
 /** Writes an attribute holding an address. */
 export function writeAddrAttr(w: Writer, type: number, a: Addr): void {
-  const at = w.beginAttr(type);
-  if (a.family === 4) w.u32be(a.v4);
-  else w.bytes(a.bytes);
-  w.endAttr(at);
+  if (a.family === 4) w.attrU32be(type, a.v4);
+  else w.attrBytes(type, a.bytes);
 }
 
 // IPv4 is parsed here (it is on the hot path of bulk route and address work); IPv6 through

@@ -22,6 +22,7 @@ const fdOf = (a: unknown[]): string => `fd ${String(a[0])}`;
 
 const socketCall = bindFn('socket', T.i32, [T.i32, T.i32, T.i32], (a) => `domain ${String(a[0])} protocol ${String(a[2])}`);
 const bindCall = bindFn('bind', T.i32, [T.i32, T.buf, T.i32], fdOf);
+const connectCall = bindFn('connect', T.i32, [T.i32, T.buf, T.i32], fdOf);
 const getsocknameCall = bindFn('getsockname', T.i32, [T.i32, T.buf, T.buf], fdOf);
 const setsockoptCall = bindFn('setsockopt', T.i32, [T.i32, T.i32, T.i32, T.buf, T.i32], (a) => `fd ${String(a[0])} level ${String(a[1])} option ${String(a[2])}`);
 const getsockoptCall = bindFn('getsockopt', T.i32, [T.i32, T.i32, T.i32, T.buf, T.buf], (a) => `fd ${String(a[0])} level ${String(a[1])} option ${String(a[2])}`);
@@ -39,6 +40,11 @@ export function socket(domain: number, type: number, protocol: number): number {
 /** bind(2) to an address given as raw sockaddr bytes. */
 export function bind(fd: number, addr: Uint8Array): void {
   bindCall(fd, addr, addr.byteLength);
+}
+
+/** connect(2) to an address given as raw sockaddr bytes. */
+export function connect(fd: number, addr: Uint8Array): void {
+  connectCall(fd, addr, addr.byteLength);
 }
 
 /** getsockname(2): the bound address as raw sockaddr bytes (up to `size` bytes). */

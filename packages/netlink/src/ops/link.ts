@@ -1,11 +1,12 @@
 import { Buffer } from 'node:buffer';
 import * as C from '../constants/index.js';
+import { RawLink } from './link-bytes.js';
 import type { Writer } from '../wire/writer.js';
 import { parseMac } from '../wire/attrs.js';
 import type { RawMessage } from '../wire/header.js';
 import type { Request, RtnlClient } from '../client.js';
 import { NetlinkError, ValidationError } from '../errors.js';
-import { decodeLink, type LinkMessage, type LinkInfoAttr } from '../messages/link.js';
+import type { LinkMessage, LinkInfoAttr } from '../messages/link.js';
 import { checkIfname, checkInt, checkMac, checkMtu, checkAddress, writeAddrAttr } from '../validate.js';
 import { checkRef, describeNetns, writeNetns, type LinkRef, type NetnsTarget } from './common.js';
 
@@ -83,7 +84,10 @@ export function linkFromMessage(m: LinkMessage): Link {
   };
 }
 
-const decodeLinkMsg = (m: RawMessage): Link => linkFromMessage(decodeLink(m.buf, m.start, m.end));
+const decodeLinkMsg = (m: RawMessage): Link => new RawLink(m.buf, m.start, m.end);
+
+/** Decodes a link message's payload into a Link. */
+export const linkFromBytes = (b: Buffer, start: number, end: number): Link => new RawLink(b, start, end);
 
 /** Writes struct ifinfomsg. */
 function ifinfomsg(w: Writer, index: number, flags = 0, change = 0, family = C.AF_UNSPEC): void {

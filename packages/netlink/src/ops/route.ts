@@ -360,18 +360,40 @@ const OP_FLAGS: Record<RouteOp, number> = {
 
 /** Builds a route request; `dev` and next-hop devs must be indexes (see routeAdd for names). */
 export function routeRequest(op: RouteOp, spec: RouteSpec, devName?: string): Request {
-  const del = op === 'routeDel';
-  const r = resolve(spec, del);
-  const via = r.gateway !== undefined ? ` via ${r.gateway.address}` : '';
-  const dev = r.oif !== undefined ? ` dev ${devName ?? `#${r.oif}`}` : '';
-  const table = r.table !== C.RT_TABLE_MAIN ? ` table ${r.table}` : '';
-  const type = r.type !== C.RTN_UNICAST ? `${ROUTE_TYPES[r.type]} ` : '';
-  return {
-    type: del ? C.RTM_DELROUTE : C.RTM_NEWROUTE,
-    flags: OP_FLAGS[op],
-    what: `${op} ${type}${spec.dst}${via}${dev}${table}`,
-    body: (w) => writeRoute(w, r, del),
-  };
+  return new RouteRequest(op, resolve(spec, op === 'routeDel'), spec.dst, devName);
+}
+
+// A class rather than an object with a closure: bulk work builds tens of thousands of these,
+// and the words for an error message are only needed when one fails.
+class RouteRequest implements Request {
+  readonly type: number;
+  readonly flags: number;
+  #op: RouteOp;
+  #r: Resolved;
+  #dst: string;
+  #dev: string | undefined;
+
+  constructor(op: RouteOp, r: Resolved, dst: string, dev: string | undefined) {
+    this.type = op === 'routeDel' ? C.RTM_DELROUTE : C.RTM_NEWROUTE;
+    this.flags = OP_FLAGS[op];
+    this.#op = op;
+    this.#r = r;
+    this.#dst = dst;
+    this.#dev = dev;
+  }
+
+  get what(): string {
+    const r = this.#r;
+    const via = r.gateway !== undefined ? ` via ${r.gateway.address}` : '';
+    const dev = r.oif !== undefined ? ` dev ${this.#dev ?? `#${r.oif}`}` : '';
+    const table = r.table !== C.RT_TABLE_MAIN ? ` table ${r.table}` : '';
+    const type = r.type !== C.RTN_UNICAST ? `${ROUTE_TYPES[r.type]} ` : '';
+    return `${this.#op} ${type}${this.#dst}${via}${dev}${table}`;
+  }
+
+  body(w: Writer): void {
+    writeRoute(w, this.#r, this.#op === 'routeDel');
+  }
 }
 
 async function withIndexes(c: RtnlClient, spec: RouteSpec): Promise<RouteSpec> {

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import {
-  NetNs, SysError, socket, bind, getsockname, getsockoptInt, setsockoptInt, setsockopt, send, recvfrom, close,
+  NetNs, SysError, socket, bind, connect, getsockname, recv, getsockoptInt, setsockoptInt, setsockopt, send, recvfrom, close,
   SOCK_RAW, SOCK_CLOEXEC, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF, SO_SNDBUFFORCE, MSG_DONTWAIT, MSG_TRUNC,
 } from '@nsrun/sys';
 import * as C from '../constants/index.js';
@@ -27,6 +27,11 @@ export interface SocketOptions {
   extAck?: boolean;
   /** Strict checking of dump requests, so the kernel filters (default true). */
   strict?: boolean;
+  /**
+   * Connect to the kernel so that only the kernel can send to this socket (default true).
+   * Turn it off for a socket that joins multicast groups and needs each sender's address.
+   */
+  connect?: boolean;
 }
 
 /** A datagram received, as a view into the socket's receive buffer (valid until the next receive). */
@@ -51,7 +56,11 @@ export class NetlinkSocket {
   #closed = false;
   #timeoutSet = false;
 
-  private constructor(fd: number, protocol: number, port: number, maxSend: number, rcvbuf: number) {
+  /** Connected to the kernel: every datagram comes from it. */
+  readonly connected: boolean;
+
+  private constructor(fd: number, protocol: number, port: number, maxSend: number, rcvbuf: number, connected: boolean) {
+    this.connected = connected;
     this.fd = fd;
     this.protocol = protocol;
     this.port = port;
@@ -70,11 +79,14 @@ export class NetlinkSocket {
       sa.writeUInt16LE(C.AF_NETLINK, 0); // nl_pid 0: the kernel picks a free port
       bind(fd, sa);
       const port = getsockname(fd, SOCKADDR_NL_LEN).readUInt32LE(4);
+      // Connected to the kernel (nl_pid 0): the kernel refuses unicasts to us from any other
+      // sender, so receiving needs no source address (recv, one buffer: a cheaper FFI call).
+      if (opts.connect ?? true) connect(fd, sa);
       if (opts.extAck ?? true) trySetInt(fd, C.SOL_NETLINK, C.NETLINK_EXT_ACK, 1);
       // Errors need not echo the whole request: its header identifies it, we keep the bytes.
       trySetInt(fd, C.SOL_NETLINK, C.NETLINK_CAP_ACK, 1);
       if (protocol === C.NETLINK_ROUTE && (opts.strict ?? true)) trySetInt(fd, C.SOL_NETLINK, C.NETLINK_GET_STRICT_CHK, 1);
-      return new NetlinkSocket(fd, protocol, port, sndbuf - 32, rcvbuf);
+      return new NetlinkSocket(fd, protocol, port, sndbuf - 32, rcvbuf, opts.connect ?? true);
     } catch (e) {
       close(fd);
       throw e;
@@ -108,7 +120,8 @@ export class NetlinkSocket {
     if (blocking) this.#setTimeout(timeoutMs);
     let n: number;
     try {
-      [n] = recvfrom(this.fd, this.#rx, (blocking ? 0 : MSG_DONTWAIT) | MSG_TRUNC, this.#from);
+      const flags = (blocking ? 0 : MSG_DONTWAIT) | MSG_TRUNC;
+      n = this.connected ? recv(this.fd, this.#rx, flags) : recvfrom(this.fd, this.#rx, flags, this.#from)[0];
     } catch (e) {
       if (e instanceof SysError && (e.code === 'EAGAIN' || e.code === 'EWOULDBLOCK')) return undefined;
       throw e;
@@ -118,6 +131,7 @@ export class NetlinkSocket {
       this.#rx = Buffer.alloc(Math.max(n, this.#rx.byteLength * 2));
       throw new SysError('recv', 90, `netlink fd ${this.fd}`, `datagram of ${n} bytes truncated`); // EMSGSIZE
     }
+    if (this.connected) return { data: this.#rx.subarray(0, n), port: 0, groups: 0 };
     return { data: this.#rx.subarray(0, n), port: this.#from.readUInt32LE(4), groups: this.#from.readUInt32LE(8) };
   }
 

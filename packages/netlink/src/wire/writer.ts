@@ -121,8 +121,12 @@ export class Writer {
 
   /** Starts an nlmsghdr; returns its offset for `endMessage`. */
   beginMessage(type: number, flags: number, seq: number, pid = 0): number {
-    const at = this.length;
-    this.u32(0).u16(type).u16(flags).u32(seq).u32(pid);
+    const at = this.#reserve(16);
+    this.setU32(at, 0);
+    this.setU16(at + 4, type);
+    this.setU16(at + 6, flags);
+    this.setU32(at + 8, seq);
+    this.setU32(at + 12, pid);
     return at;
   }
   endMessage(at: number): void {
@@ -164,9 +168,22 @@ export class Writer {
     return this;
   }
   attrU32(type: number, v: number): this {
-    const at = this.beginAttr(type);
-    this.u32(v);
-    this.endAttr(at);
+    const at = this.#reserve(8);
+    this.setU16(at, 8);
+    this.setU16(at + 2, type);
+    this.setU32(at + 4, v);
+    return this;
+  }
+  /** A 4-byte attribute in network byte order (an IPv4 address, a BE32 field). */
+  attrU32be(type: number, v: number): this {
+    const at = this.#reserve(8);
+    this.setU16(at, 8);
+    this.setU16(at + 2, type);
+    const b = this.#buf;
+    b[at + 4] = v >>> 24;
+    b[at + 5] = v >>> 16;
+    b[at + 6] = v >>> 8;
+    b[at + 7] = v;
     return this;
   }
   attrString(type: number, s: string): this {

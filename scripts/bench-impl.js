@@ -1,0 +1,105 @@
+#!/usr/bin/env node
+// nsrun: the rtnetlink benchmark workloads done with @nsrun/netlink, following the contract of
+// the peer harness: `bench-impl.js N R` inside a fresh netns, one JSON line on stdout.
+//
+//   W1  N veth pairs b{i}a/b{i}b, both ends up      bulk linkAdd with up: true (b{i}a comes up
+//                                                   as it is created), then bulk linkSet up of
+//                                                   the peers by name (the kernel resolves
+//                                                   IFLA_IFNAME: no lookups). N + N requests.
+//   W2  b{i}a gets 100.64.x.y/32                    one linkList({kind: 'veth'}) dump for the
+//                                                   indexes (w2_lookup_ms), then bulk addrAdd
+//   W3  R routes 198.18.x.y/32 dev b0a scope link   bulk routeAdd
+//   W4  dump IPv4 table main, decode, count         routeList (the kernel filters the table)
+//   W5  delete the N b{i}a                          bulk linkDel by name (peers and routes go too)
+//
+// Each workload is timed in-process around the work only (start-up, imports and the socket are
+// outside). NLBENCH_STOP_AFTER=3 stops after W3 and leaves everything in place (the harness's
+// --check). Any failed request ends the program with exit code 1.
+// NSRUN_BENCH_W1=plain does W1 the way the C implementation does: both ends created down, then
+// one link-up request per end (N + 2N requests).
+import { performance } from 'node:perf_hooks';
+import {
+  RtnlClient, linkAddRequest, linkSetRequest, linkDelRequest, linkList, addrAddRequest, routeRequest, routeList,
+} from '@nsrun/netlink';
+import { guardNetns, sizes } from './bench/guard.js';
+
+const WHO = 'nsrun';
+guardNetns(WHO);
+const { N, R } = sizes(WHO);
+const stopAfter = Number.parseInt(process.env.NLBENCH_STOP_AFTER ?? '5', 10);
+const plainW1 = process.env.NSRUN_BENCH_W1 === 'plain';
+
+const ip4 = (a, b, i) => `${a}.${b + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
+const since = (t) => Math.round((performance.now() - t) * 1e3) / 1e3;
+
+/** Sends the requests pipelined; the first failure ends the program. */
+async function bulk(c, step, reqs) {
+  const results = await c.bulk(reqs);
+  const bad = results.findIndex((e) => e !== undefined);
+  if (bad >= 0) {
+    const failed = results.filter((e) => e !== undefined).length;
+    process.stderr.write(`${WHO}: ${step}: ${failed} of ${reqs.length} requests failed; first: ${results[bad].message}\n`);
+    process.exit(1);
+  }
+}
+
+const c = RtnlClient.open();
+const extra = {};
+let t;
+
+// W1: create the pairs, then bring up what is still down.
+t = performance.now();
+const creates = [];
+for (let i = 0; i < N; i++) creates.push(linkAddRequest({ name: `b${i}a`, kind: 'veth', up: !plainW1, peer: { name: `b${i}b` } }));
+await bulk(c, 'W1 linkAdd', creates);
+extra.w1_create_ms = since(t);
+const ups = [];
+for (let i = 0; i < N; i++) {
+  if (plainW1) ups.push(linkSetRequest(`b${i}a`, { up: true }));
+  ups.push(linkSetRequest(`b${i}b`, { up: true }));
+}
+await bulk(c, 'W1 linkSet up', ups);
+const w1 = since(t);
+
+// W2: the indexes of b{i}a from one dump of the veths, then the addresses.
+t = performance.now();
+const byName = new Map();
+for (const l of await linkList(c, { kind: 'veth' })) byName.set(l.name, l.index);
+const indexA = Array.from({ length: N }, (_, i) => byName.get(`b${i}a`));
+extra.w2_lookup_ms = since(t);
+const missing = indexA.indexOf(undefined);
+if (missing >= 0) throw new Error(`W2: b${missing}a is not in the link dump`);
+const addrs = [];
+for (let i = 0; i < N; i++) addrs.push(addrAddRequest(indexA[i], `${ip4(100, 64, i)}/32`));
+await bulk(c, 'W2 addrAdd', addrs);
+const w2 = since(t);
+
+// W3: R host routes through b0a.
+t = performance.now();
+const routes = [];
+for (let j = 0; j < R; j++) routes.push(routeRequest('routeAdd', { dst: `${ip4(198, 18, j)}/32`, dev: indexA[0], scope: 'link' }));
+await bulk(c, 'W3 routeAdd', routes);
+const w3 = since(t);
+
+let w4 = null, w4Count = null, w5 = null;
+if (stopAfter >= 4) {
+  // W4: dump and decode table main.
+  t = performance.now();
+  const list = await routeList(c, { family: 4, table: 254 });
+  // Read each route's decoded fields, as the C implementation fills its struct.
+  let count = 0;
+  for (const r of list) if (r.table === 254 && r.oif === indexA[0] && r.dstLen === 32) count++;
+  w4 = since(t);
+  w4Count = count;
+}
+if (stopAfter >= 5) {
+  // W5: one delete per pair.
+  t = performance.now();
+  const dels = [];
+  for (let i = 0; i < N; i++) dels.push(linkDelRequest(`b${i}a`));
+  await bulk(c, 'W5 linkDel', dels);
+  w5 = since(t);
+}
+c.close();
+const out = { impl: WHO, N, R, w1_ms: w1, w2_ms: w2, w3_ms: w3, w4_ms: w4, w4_count: w4Count, w5_ms: w5, ...extra };
+process.stdout.write(JSON.stringify(out) + '\n');

@@ -1,0 +1,62 @@
+#!/usr/bin/env node
+// `npm run bench [-- [--quick] [--rounds K] [N [R]]]`: the rtnetlink workloads (N veth pairs,
+// N addresses, R routes, a route dump, N deletions; see bench-impl.js) done through
+// @nsrun/netlink and through `ip -batch`, interleaved for K rounds (default 3), each run in
+// its own throwaway network namespace; then medians, ratios and a group-deletion comparison.
+// Defaults N=1000 R=10000 (W5 alone is ~20 s per run: the kernel waits for an RCU grace
+// period on every link delete); --quick is N=200 R=2000, one round. Needs root.
+import { fileURLToPath } from 'node:url';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { runInSandbox } from './bench/sandbox.js';
+import { report } from './bench/report.js';
+
+const here = (p) => fileURLToPath(new URL(p, import.meta.url));
+const SETTLE_MS = 500; // lets the previous namespace be torn down before the next run
+
+function options(argv) {
+  const o = { N: 1000, R: 10000, rounds: 3 };
+  const sizes = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--quick') Object.assign(o, { N: 200, R: 2000, rounds: 1 });
+    else if (a === '--rounds') o.rounds = Number(argv[++i]);
+    else if (a.startsWith('--rounds=')) o.rounds = Number(a.slice(9));
+    else if (/^\d+$/.test(a)) sizes.push(Number(a));
+    else throw new Error(`bench: unknown argument ${a} (usage: bench.js [--quick] [--rounds K] [N [R]])`);
+  }
+  if (sizes.length) [o.N, o.R = o.R] = sizes;
+  if (!(Number.isInteger(o.rounds) && o.rounds >= 1)) throw new Error('bench: --rounds needs a positive integer');
+  return o;
+}
+
+const opts = options(process.argv.slice(2));
+if (process.getuid?.() !== 0) {
+  console.error('bench: needs root (every run happens in its own `unshare --net` namespace)');
+  process.exit(2);
+}
+
+const node = process.execPath;
+const N = String(opts.N);
+const R = String(opts.R);
+const PLAN = [
+  { name: 'nsrun', kind: 'workloads', argv: [node, here('./bench-impl.js'), N, R] },
+  { name: 'iproute2', kind: 'workloads', argv: [node, here('./bench/iproute2.js'), N, R] },
+  { name: 'nsrun', kind: 'group', argv: [node, here('./bench/group-delete.js'), N] },
+  { name: 'iproute2', kind: 'group', argv: [node, here('./bench/iproute2.js'), '--group', N] },
+];
+
+console.error(`bench: N=${N} R=${R}, ${opts.rounds} round(s) of ${PLAN.map((p) => `${p.name}/${p.kind}`).join(', ')}`);
+const runs = [];
+const started = Date.now();
+for (let round = 1; round <= opts.rounds; round++) {
+  for (const p of PLAN) {
+    const r = { name: p.name, kind: p.kind, round, ...runInSandbox(p.argv) };
+    runs.push(r);
+    const what = r.rc === 0 ? JSON.stringify(r.result) : `FAILED (exit ${r.rc}): ${r.stderr}`;
+    console.error(`  round ${round} ${`${p.name}/${p.kind}`.padEnd(18)} ${what} wall=${r.wallMs}ms`);
+    await sleep(SETTLE_MS);
+  }
+}
+console.error(`bench: ${((Date.now() - started) / 1000).toFixed(0)} s in total`);
+console.log(report(runs, opts));
+process.exit(runs.every((r) => r.rc === 0 && r.result) ? 0 : 1);
