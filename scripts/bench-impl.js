@@ -6,7 +6,7 @@
 //                                                   as it is created), then bulk linkSet up of
 //                                                   the peers by name (the kernel resolves
 //                                                   IFLA_IFNAME: no lookups). N + N requests.
-//   W2  b{i}a gets 100.64.x.y/32                    one linkList({kind: 'veth'}) dump for the
+//   W2  b{i}a gets 100.64.x.y/32                    one linkIndexMap({kind: 'veth'}) dump for the
 //                                                   indexes (w2_lookup_ms), then bulk addrAdd
 //   W3  R routes 198.18.x.y/32 dev b0a scope link   bulk routeAdd
 //   W4  dump IPv4 table main, decode, count         routeList (the kernel filters the table)
@@ -19,7 +19,7 @@
 // one link-up request per end (N + 2N requests).
 import { performance } from 'node:perf_hooks';
 import {
-  RtnlClient, linkAddRequest, linkSetRequest, linkDelRequest, linkList, addrAddRequest, routeRequest, routeList,
+  RtnlClient, linkAddRequest, linkSetRequest, linkDelRequest, linkIndexMap, addrAddRequest, routeRequest, routeList,
 } from '@nsrun/netlink';
 import { guardNetns, sizes } from './bench/guard.js';
 
@@ -63,8 +63,7 @@ const w1 = since(t);
 
 // W2: the indexes of b{i}a from one dump of the veths, then the addresses.
 t = performance.now();
-const byName = new Map();
-for (const l of await linkList(c, { kind: 'veth' })) byName.set(l.name, l.index);
+const byName = await linkIndexMap(c, { kind: 'veth' });
 const indexA = Array.from({ length: N }, (_, i) => byName.get(`b${i}a`));
 extra.w2_lookup_ms = since(t);
 const missing = indexA.indexOf(undefined);

@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { NetNs } from '@nsrun/sys';
 import {
   RtnlClient, NetlinkError, ValidationError, IFF_UP,
-  linkAdd, linkGet, linkFind, linkIndex, linkList, linkSet, linkSetUp, linkSetDown, linkSetMtu, linkSetName,
+  linkAdd, linkGet, linkFind, linkIndex, linkIndexMap, linkList, linkSet, linkSetUp, linkSetDown, linkSetMtu, linkSetName,
   linkSetAddress, linkSetMaster, linkSetNoMaster, linkSetGroup, linkSetNetns, linkDel, linkDelGroup,
 } from '@nsrun/netlink';
 import { kernelSuite, ipIn, skip, rejection } from '../../../test/helpers/kernel.js';
@@ -204,6 +204,10 @@ k('linkList: every link as ip -j lists them; kernel-side filters {kind} and {mas
   assert.equal(names(ports), ['a0', 'b1']);
   assert.ok(ports.every((l) => l.master === br && l.slaveKind === 'bridge'));
   assert.equal(ip.filter((l) => l.master === 'br0').map((l) => l.ifname).sort(), ['a0', 'b1']);
+  // linkIndexMap: the same names and indexes, with the same kernel-side filters.
+  assert.equal([...(await linkIndexMap(ctx.nl)).entries()].sort(), ip.map((l) => [l.ifname, l.ifindex]).sort());
+  assert.equal([...(await linkIndexMap(ctx.nl, { kind: 'veth' })).keys()].sort(), ['a0', 'a1', 'b0', 'b1']);
+  assert.equal([...(await linkIndexMap(ctx.nl, { master: br })).keys()].sort(), ['a0', 'b1']);
 });
 
 k('linkSet up / down: IFF_UP and what ip -j shows', async (ctx) => {

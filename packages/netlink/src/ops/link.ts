@@ -6,6 +6,7 @@ import { parseMac } from '../wire/attrs.js';
 import type { RawMessage } from '../wire/header.js';
 import type { Request, RtnlClient } from '../client.js';
 import { NetlinkError, ValidationError } from '../errors.js';
+import { DecodeError } from '../wire/errors.js';
 import type { LinkMessage, LinkInfoAttr } from '../messages/link.js';
 import { checkIfname, checkInt, checkMac, checkMtu, checkAddress, writeAddrAttr } from '../validate.js';
 import { checkRef, describeNetns, writeNetns, type LinkRef, type NetnsTarget } from './common.js';
@@ -316,25 +317,49 @@ export interface LinkListFilter {
 
 /** Every link, filtered by the kernel when a filter is given. */
 export async function linkList(c: RtnlClient, filter: LinkListFilter = {}): Promise<Link[]> {
+  return c.dump(listRequest(filter), decodeLinkMsg, { retries: 2 });
+}
+
+function listRequest(filter: LinkListFilter): Request {
   if (filter.master !== undefined) checkInt('filter.master', filter.master, 1, 0x7fffffff);
-  return c.dump(
-    {
-      type: C.RTM_GETLINK,
-      what: 'linkList',
-      body: (w) => {
-        ifinfomsg(w, 0);
-        w.attrU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_VF | C.RTEXT_FILTER_SKIP_STATS);
-        if (filter.master !== undefined) w.attrU32(C.IFLA_MASTER, filter.master);
-        if (filter.kind !== undefined) {
-          const info = w.beginNest(C.IFLA_LINKINFO);
-          w.attrString(C.IFLA_INFO_KIND, filter.kind);
-          w.endAttr(info);
-        }
-      },
+  return {
+    type: C.RTM_GETLINK,
+    what: 'linkList',
+    body: (w) => {
+      ifinfomsg(w, 0);
+      w.attrU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_VF | C.RTEXT_FILTER_SKIP_STATS);
+      if (filter.master !== undefined) w.attrU32(C.IFLA_MASTER, filter.master);
+      if (filter.kind !== undefined) {
+        const info = w.beginNest(C.IFLA_LINKINFO);
+        w.attrString(C.IFLA_INFO_KIND, filter.kind);
+        w.endAttr(info);
+      }
     },
-    decodeLinkMsg,
-    { retries: 2 },
-  );
+  };
+}
+
+/**
+ * Name -> index of every link (kernel-filtered like linkList): what callers that hold names
+ * but need indexes use. Reads only each message's header and IFLA_IFNAME, which the kernel
+ * writes first, so it costs a fraction of linkList.
+ */
+export async function linkIndexMap(c: RtnlClient, filter: LinkListFilter = {}): Promise<Map<string, number>> {
+  const out = new Map<string, number>();
+  await c.dump(listRequest(filter), (m) => {
+    const b = m.buf;
+    const index = b.readInt32LE(m.start + 4);
+    for (let off = m.start + C.IFINFOMSG_LEN; off + 4 <= m.end; ) {
+      const len = b[off]! | (b[off + 1]! << 8);
+      if (len < 4 || off + len > m.end) throw new DecodeError(off, `attribute length ${len} is invalid`);
+      if (((b[off + 2]! | (b[off + 3]! << 8)) & 0x3fff) === C.IFLA_IFNAME) {
+        out.set(b.toString('utf8', off + 4, b[off + len - 1] === 0 ? off + len - 1 : off + len), index);
+        break;
+      }
+      off += (len + 3) & ~3;
+    }
+    return undefined;
+  }, { retries: 2 });
+  return out;
 }
 
 // ---- change ---------------------------------------------------------------------------------
