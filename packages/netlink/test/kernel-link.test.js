@@ -57,8 +57,12 @@ async function childInOwnNetns() {
 const k = kernelSuite('kernel links');
 
 k('bridge: created, found by name and by index; ip -j agrees on index, name, kind, mtu, mac', async (ctx) => {
-  await linkAdd(ctx.nl, { name: 'br0', kind: 'bridge', mtu: 1400 });
+  const created = await linkAdd(ctx.nl, { name: 'br0', kind: 'bridge', mtu: 1400 });
   const l = await linkGet(ctx.nl, 'br0');
+  // linkAdd resolves to the kernel's echo of the new link.
+  assert.is(created?.index, l.index);
+  assert.is(created?.name, 'br0');
+  assert.is(created?.kind, 'bridge');
   assert.is(l.name, 'br0');
   assert.is(l.kind, 'bridge');
   assert.is(l.mtu, 1400);

@@ -165,8 +165,12 @@ function checkCommon(s: LinkCommon | VethPeer, field: string): void {
   if ('master' in s && s.master !== undefined) checkInt(`${field}.master`, s.master, 1, 0x7fffffff);
 }
 
-/** Validates a LinkAddSpec and builds its RTM_NEWLINK (NLM_F_CREATE | NLM_F_EXCL). */
-export function linkAddRequest(spec: LinkAddSpec): Request {
+/**
+ * Validates a LinkAddSpec and builds its RTM_NEWLINK (NLM_F_CREATE | NLM_F_EXCL). With `echo`
+ * (NLM_F_ECHO) the kernel answers with the created link, index included (Linux 6.1 and later):
+ * collect it with `bulk(..., { onReply })` instead of looking names up afterwards.
+ */
+export function linkAddRequest(spec: LinkAddSpec, opts: { echo?: boolean } = {}): Request {
   if (typeof spec !== 'object' || spec === null) throw new ValidationError('link', spec, 'must be an object');
   checkCommon(spec, 'link');
   switch (spec.kind) {
@@ -204,7 +208,7 @@ export function linkAddRequest(spec: LinkAddSpec): Request {
   const where = spec.netns ? ` in ${describeNetns(spec.netns)}` : '';
   return {
     type: C.RTM_NEWLINK,
-    flags: C.NLM_F_CREATE | C.NLM_F_EXCL,
+    flags: C.NLM_F_CREATE | C.NLM_F_EXCL | (opts.echo ? C.NLM_F_ECHO : 0),
     what: `linkAdd ${spec.name} (${spec.kind})${where}`,
     body: (w) => {
       ifinfomsg(w, 0, spec.up ? C.IFF_UP : 0, spec.up ? C.IFF_UP : 0);
@@ -266,8 +270,13 @@ export function linkAddRequest(spec: LinkAddSpec): Request {
 
 
 /** Creates a link. */
-export async function linkAdd(c: RtnlClient, spec: LinkAddSpec): Promise<void> {
-  await c.request(linkAddRequest(spec), () => undefined);
+/**
+ * Creates a link and resolves to it as the kernel reports it (index, MAC...), from the
+ * kernel's echo; undefined on kernels older than 6.1, which do not echo new links.
+ */
+export async function linkAdd(c: RtnlClient, spec: LinkAddSpec): Promise<Link | undefined> {
+  const replies = await c.request(linkAddRequest(spec, { echo: true }), (m) => (m.type === C.RTM_NEWLINK ? decodeLinkMsg(m) : undefined));
+  return replies.find((l) => l !== undefined);
 }
 
 // ---- look up --------------------------------------------------------------------------------
