@@ -199,7 +199,6 @@ export class RtnlClient {
       const lastSeq = (this.#seq >>> 0);
       const sent = w.view();
       this.socket.send(sent);
-      const keep = Buffer.from(sent); // for naming the blamed attribute of a failure
       const lastReq = reqs[i - 1] as Request;
       this.#collect(lastReq, lastSeq, (m) => {
         if (m.type !== C.NLMSG_ERROR) {
@@ -211,7 +210,8 @@ export class RtnlClient {
         if (k >= offsets.length) return false;
         if (e.error !== 0) {
           const req = reqs[first + k] as Request;
-          results[first + k] = this.#error(req, e.request.seq, e.error, e.attrs, keep, offsets[k] as number);
+          // `sent` stays valid here: the writer is not touched until this datagram is answered.
+          results[first + k] = this.#error(req, e.request.seq, e.error, e.attrs, sent, offsets[k] as number);
         }
         return e.request.seq === lastSeq;
       }, (seq) => ((seq - firstSeq) >>> 0) < offsets.length);

@@ -266,13 +266,15 @@ const indexOnly = (field: string, ref: LinkRef | undefined): number | undefined 
   return checkInt(field, ref, 1, 0x7fffffff);
 };
 
+const ANY_FAMILY = {};
+
 function resolve(spec: RouteSpec, forDelete: boolean): Resolved {
   if (typeof spec !== 'object' || spec === null) throw new ValidationError('route', spec, 'must be an object');
   let family: Family | undefined = spec.family;
   if (family !== undefined && family !== 4 && family !== 6) throw new ValidationError('route.family', family, 'must be 4 or 6');
   let dst: Resolved['dst'];
   if (spec.dst !== 'default') {
-    const p = checkPrefix('route.dst', spec.dst, family === undefined ? {} : { family });
+    const p = checkPrefix('route.dst', spec.dst, family === undefined ? ANY_FAMILY : { family });
     family = p.family;
     const net = networkOf(p);
     if (net !== p) throw new ValidationError('route.dst', spec.dst, `has host bits set; the network is ${net.address}/${p.prefixlen}`);
