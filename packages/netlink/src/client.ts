@@ -143,7 +143,11 @@ export class RtnlClient {
     for (let attempt = 1; ; attempt++) {
       try {
         const out = this.requestSync({ ...req, flags: (req.flags ?? 0) | C.NLM_F_DUMP }, decode);
-        return out.filter((x): x is T & {} => x !== undefined) as T[];
+        // Drop skipped messages in place (no second array of a big dump).
+        let k = 0;
+        for (let i = 0; i < out.length; i++) if (out[i] !== undefined) out[k++] = out[i];
+        out.length = k;
+        return out as T[];
       } catch (e) {
         if (e instanceof DumpInterruptedError && attempt <= retries) continue;
         if (e instanceof DumpInterruptedError) {

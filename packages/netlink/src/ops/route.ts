@@ -104,10 +104,6 @@ function hopsOf(hops: NextHop[]): NonNullable<Route['nexthops']> {
   });
 }
 
-const u32At = (b: Buffer, off: number, len: number, at: number): number => {
-  if (len !== 4) throw new DecodeError(at, `u32 attribute of ${len} bytes`);
-  return (b[off]! | (b[off + 1]! << 8) | (b[off + 2]! << 16) | (b[off + 3]! << 24)) >>> 0;
-};
 
 /**
  * A route read straight from its bytes. The constructor walks the attributes once, checking
@@ -167,9 +163,19 @@ class RawRoute implements Route {
         case C.RTA_DST: dstAt = addrAt(off, n, alen); break;
         case C.RTA_GATEWAY: gwAt = addrAt(off, n, alen); break;
         case C.RTA_PREFSRC: srcAt = addrAt(off, n, alen); break;
-        case C.RTA_OIF: oif = u32At(b, off + 4, n, off); break;
-        case C.RTA_PRIORITY: metric = u32At(b, off + 4, n, off); break;
-        case C.RTA_TABLE: table = u32At(b, off + 4, n, off); break;
+        // u32 attributes, read inline: this loop runs for every route of a dump.
+        case C.RTA_OIF:
+          if (n !== 4) throw new DecodeError(off, `RTA_OIF of ${n} bytes`);
+          oif = (b[off + 4]! | (b[off + 5]! << 8) | (b[off + 6]! << 16) | (b[off + 7]! << 24)) >>> 0;
+          break;
+        case C.RTA_PRIORITY:
+          if (n !== 4) throw new DecodeError(off, `RTA_PRIORITY of ${n} bytes`);
+          metric = (b[off + 4]! | (b[off + 5]! << 8) | (b[off + 6]! << 16) | (b[off + 7]! << 24)) >>> 0;
+          break;
+        case C.RTA_TABLE:
+          if (n !== 4) throw new DecodeError(off, `RTA_TABLE of ${n} bytes`);
+          table = (b[off + 4]! | (b[off + 5]! << 8) | (b[off + 6]! << 16) | (b[off + 7]! << 24)) >>> 0;
+          break;
         case C.RTA_VIA:
         case C.RTA_MULTIPATH: complex = true; break;
       }
