@@ -1,4 +1,11 @@
 export { SysError, errnoName, errnoNumber, strerror } from './errors.js';
 export * from './socket.js';
+export * from './fd.js';
 export * from './namespaces.js';
+export * from './ns.js';
 export { NetNs } from './netns.js';
+export * from './mount.js';
+export * from './hostname.js';
+export * from './signals.js';
+export * from './process.js';
+export { execve, type Env } from './exec.js';

@@ -21,13 +21,30 @@ export const T = {
   u64: DataType.U64,
   buf: DataType.U8Array,
   str: DataType.String,
+  void: DataType.Void,
 } as const;
 
 type ParamType = (typeof T)[keyof typeof T];
+type IntType = typeof T.i32 | typeof T.i64 | typeof T.u64;
 
 export interface Binding {
   /** Calls the C function; throws SysError when it returns -1. */
   (...args: unknown[]): number;
+}
+
+function raw(funcName: string, retType: IntType | typeof T.void, paramsType: ParamType[], args: unknown[]): { value: number; errnoCode: number } {
+  ensureOpen();
+  return load({ library: LIBRARY, funcName, retType, paramsType, paramsValue: args, errno: true as const }) as unknown as { value: number; errnoCode: number };
+}
+
+/**
+ * Calls a libc function whose failure is a -1 return with errno set, with the parameter types
+ * chosen per call (for pointer parameters that may be NULL: see `cstrOrNull`).
+ */
+export function call(funcName: string, retType: typeof T.i32 | typeof T.i64, paramsType: ParamType[], args: unknown[], target?: string): number {
+  const r = raw(funcName, retType, paramsType, args);
+  if (r.value === -1) throw new SysError(funcName, r.errnoCode, target);
+  return r.value;
 }
 
 /**
@@ -41,24 +58,53 @@ export function bind(
   describe?: (args: unknown[]) => string | undefined,
 ): Binding {
   return (...args: unknown[]): number => {
-    ensureOpen();
-    const r = load({
-      library: LIBRARY,
-      funcName,
-      retType,
-      paramsType,
-      paramsValue: args,
-      errno: true as const,
-    }) as unknown as { value: number; errnoCode: number };
+    const r = raw(funcName, retType, paramsType, args);
     if (r.value === -1) throw new SysError(funcName, r.errnoCode, describe?.(args));
     return r.value;
   };
 }
 
-/** Binds a libc function that cannot fail (getpid, gettid). */
-export function bindPure(funcName: string, paramsType: ParamType[] = []): (...args: unknown[]) => number {
+/**
+ * Binds a libc function that returns a pointer, as a number (an address; user-space addresses
+ * fit in 2^53). NULL is failure: SysError with errno.
+ */
+export function bindPointer(funcName: string, paramsType: ParamType[], describe?: (args: unknown[]) => string | undefined): (...args: unknown[]) => number {
+  return (...args: unknown[]): number => {
+    const r = raw(funcName, T.u64, paramsType, args);
+    if (r.value === 0) throw new SysError(funcName, r.errnoCode, describe?.(args));
+    return r.value;
+  };
+}
+
+/** Binds a libc function that cannot fail (getpid, gettid, free). */
+export function bindPure(funcName: string, paramsType: ParamType[] = [], retType: IntType | typeof T.void = T.i32): (...args: unknown[]) => number {
   return (...args: unknown[]): number => {
     ensureOpen();
-    return load({ library: LIBRARY, funcName, retType: T.i32, paramsType, paramsValue: args }) as unknown as number;
+    return load({ library: LIBRARY, funcName, retType, paramsType, paramsValue: args }) as unknown as number;
   };
+}
+
+/**
+ * A C string: the bytes of `s` (UTF-8 for a JS string) and a NUL, in a Buffer that ffi-rs
+ * passes by pointer (T.buf). A string with a NUL inside would be cut short in C: TypeError.
+ */
+export function cstr(s: string | Uint8Array, what = 'string'): Buffer {
+  if (typeof s === 'string') {
+    if (s.includes('\0')) throw new TypeError(`${what} must not contain a NUL byte: ${JSON.stringify(s)}`);
+    return Buffer.from(`${s}\0`, 'utf8');
+  }
+  if (!(s instanceof Uint8Array)) throw new TypeError(`${what} must be a string or a Uint8Array, got ${typeof s}`);
+  if (s.includes(0)) throw new TypeError(`${what} must not contain a NUL byte`);
+  const out = Buffer.alloc(s.byteLength + 1);
+  out.set(s);
+  return out;
+}
+
+/**
+ * A `const char *` parameter that may be NULL. ffi-rs refuses `null` for pointer types
+ * (U8Array and String both throw), so NULL is passed as a 64-bit integer 0 instead: returns
+ * the parameter type and value to use for this call.
+ */
+export function cstrOrNull(s: string | Uint8Array | null | undefined, what?: string): [ParamType, unknown] {
+  return s === null || s === undefined ? [T.u64, 0] : [T.buf, cstr(s, what)];
 }

@@ -1,6 +1,7 @@
-import { closeSync, fstatSync, openSync } from 'node:fs';
+import { closeSync, fstatSync } from 'node:fs';
 import { CLONE_NEWNET, nsType, setns, unshare } from './namespaces.js';
 import { SysError, errnoNumber } from './errors.js';
+import { openPath } from './fd.js';
 
 // Namespaces are per thread. In Node every synchronous call, FFI included, runs on the main
 // thread, so "enter, do synchronous work, leave" on the main thread is safe as long as no
@@ -8,18 +9,7 @@ import { SysError, errnoNumber } from './errors.js';
 
 const NS_SELF = '/proc/thread-self/ns/net';
 
-function openNs(path: string): number {
-  try {
-    return openSync(path, 'r');
-  } catch (e) {
-    const err = e as NodeJS.ErrnoException;
-    const errno = errnoNumber(err.code ?? '');
-    // Only a failed open(2) becomes a SysError; Node's own argument errors (a NUL byte in
-    // the path: ERR_INVALID_ARG_VALUE) have no errno and are rethrown as they are.
-    if (errno === undefined) throw e;
-    throw new SysError('open', errno, path);
-  }
-}
+const openNs = (path: string): number => openPath(path);
 
 /** A handle to a network namespace: an open fd on its nsfs file. Close it when done. */
 export class NetNs {

@@ -30,7 +30,6 @@ const sendCall = bindFn('send', T.i64, [T.i32, T.buf, T.u64, T.i32], fdOf);
 const sendtoCall = bindFn('sendto', T.i64, [T.i32, T.buf, T.u64, T.i32, T.buf, T.i32], fdOf);
 const recvCall = bindFn('recv', T.i64, [T.i32, T.buf, T.u64, T.i32], fdOf);
 const recvfromCall = bindFn('recvfrom', T.i64, [T.i32, T.buf, T.u64, T.i32, T.buf, T.buf], fdOf);
-const closeCall = bindFn('close', T.i32, [T.i32], fdOf);
 
 /** socket(2). Returns the new fd. */
 export function socket(domain: number, type: number, protocol: number): number {
@@ -101,9 +100,4 @@ export function recvfrom(fd: number, into: Uint8Array, flags: number, from: Uint
   len.writeUInt32LE(from.byteLength);
   const n = recvfromCall(fd, into, into.byteLength, flags, from, len);
   return [n, len.readUInt32LE()];
-}
-
-/** close(2). */
-export function close(fd: number): void {
-  closeCall(fd);
 }
