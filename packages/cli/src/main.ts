@@ -6,12 +6,14 @@ import { HelpRequest, UsageError, isHelp } from './args.js';
 import { report } from './errors.js';
 import type { Io } from './io.js';
 import { parseIp, runIp } from './ip/index.js';
+import { runRun } from './run.js';
 
 // The `nsrun` binary: dispatch to a command, report failures as one line and an exit status.
 // `main` is also the programmatic entry (tests call it in-process with their own Io).
 
 export const USAGE = `Usage: nsrun COMMAND [ARGS]
 COMMAND := ip        iproute2-style links, addresses, routes, neighbours, monitor (over netlink)
+           run       a command in new namespaces (try "nsrun run --help")
            help | --help | --version
 Try "nsrun ip help".
 `;
@@ -28,6 +30,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.stdout(`nsrun ${version()}\n`);
       return 0;
     }
+    if (cmd === 'run') return await runRun(rest, io);
     if (cmd === 'ip') {
       await runIp(parseIp(rest), io);
       return 0;

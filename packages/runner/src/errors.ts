@@ -1,0 +1,33 @@
+import { SysError } from '@nsrun/sys';
+import { NetlinkError } from '@nsrun/netlink';
+
+// One error type for everything `run` refuses or fails at: which step, why, and the original
+// error (SysError / NetlinkError carry the syscall, errno name and kernel text).
+
+/** The steps of `run`, in order; named in errors and in verbose output. */
+export type RunStep =
+  | 'validate' | 'privileges' | 'save-namespaces' | 'unshare' | 'make-private' | 'spawn'
+  | 'hostname' | 'mount-proc' | 'mount-sys' | 'netlink-socket' | 'restore-namespaces'
+  | 'loopback' | 'release';
+
+export class RunnerError extends Error {
+  override readonly name = 'RunnerError';
+  readonly step: RunStep;
+  /** For `validate`: the option that was refused (`command`, `hostname`, `env`, `cwd`, `net`). */
+  readonly field: string | undefined;
+  override readonly cause: unknown;
+
+  constructor(step: RunStep, reason: string, opts: { cause?: unknown; field?: string } = {}) {
+    super(`${step}: ${reason}`);
+    this.step = step;
+    this.cause = opts.cause;
+    this.field = opts.field;
+  }
+
+  /** Wraps a failure of `step`, keeping a SysError's or NetlinkError's own one-line text. */
+  static wrap(step: RunStep, e: unknown): RunnerError {
+    if (e instanceof RunnerError) return e;
+    const reason = e instanceof SysError || e instanceof NetlinkError || e instanceof Error ? e.message.split('\n')[0]! : String(e);
+    return new RunnerError(step, reason, { cause: e });
+  }
+}

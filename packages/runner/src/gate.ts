@@ -1,0 +1,16 @@
+// The container's first process before the command: a shell that waits on fd 3 until nsrun has
+// finished setting up the namespaces, then execs the command in its place (same pid: PID 1).
+// No polling: the read returns when nsrun writes "go" or closes the pipe (EOF: nsrun failed,
+// exit 125). The shell's own exec gives the conventional 127 (not found) and 126 (not
+// executable) and searches PATH.
+export const GATE_SHELL = '/bin/sh';
+export const GATE_FD = 3;
+const GATE_SCRIPT = `read _ <&${GATE_FD} || exit 125; exec ${GATE_FD}<&-; exec "$@"`;
+
+/** argv for GATE_SHELL that waits on GATE_FD, then execs `command`. */
+export function gateArgs(command: readonly string[]): string[] {
+  return ['-c', GATE_SCRIPT, 'nsrun-gate', ...command];
+}
+
+/** What nsrun writes to GATE_FD to let the command start. */
+export const GATE_GO = 'go\n';

@@ -1,0 +1,72 @@
+import { statSync } from 'node:fs';
+import { HOST_NAME_MAX } from '@nsrun/sys';
+import { RunnerError } from './errors.js';
+
+// What `run` accepts, checked before anything is created.
+
+export type NetMode = 'none' | 'host';
+
+export interface RunOptions {
+  /** The command and its arguments; found through PATH like a shell does. */
+  command: readonly string[];
+  /** Host name inside the container (default: the host's, copied into the new UTS namespace). */
+  hostname?: string;
+  /** `none` (default): a new network namespace with only `lo`, up. `host`: share nsrun's. */
+  net?: NetMode;
+  /** Variables added to (or replacing) nsrun's own environment for the command. */
+  env?: Readonly<Record<string, string>>;
+  /** Working directory of the command (default: nsrun's). */
+  cwd?: string;
+  /** Only `inherit`: the command reads and writes nsrun's own stdin, stdout, stderr. */
+  stdio?: 'inherit';
+  /** Called with each step's name and its duration in ms, as it completes (--verbose). */
+  log?: (step: string, ms: number) => void;
+  /** Testing aid (fault injection): fail at this step as if its system call had failed. */
+  faultAt?: string;
+}
+
+// RFC 1123 labels: letters, digits, inner hyphens; dots between labels.
+const LABEL = '[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?';
+const HOSTNAME_RE = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`);
+
+const invalid = (field: string, reason: string): RunnerError => new RunnerError('validate', `${field}: ${reason}`, { field });
+
+/** Checks every option; throws RunnerError (step `validate`, `field` set) on the first bad one. */
+export function validateRunOptions(opts: RunOptions): void {
+  if (opts === null || typeof opts !== 'object') throw invalid('options', 'must be an object');
+  const { command, hostname, net, env, cwd, stdio } = opts;
+  if (!Array.isArray(command) || command.length === 0) throw invalid('command', 'missing: give the program to run and its arguments');
+  command.forEach((a, i) => {
+    if (typeof a !== 'string') throw invalid('command', `argument ${i} is not a string`);
+    if (a.includes('\0')) throw invalid('command', `argument ${i} contains a NUL byte`);
+  });
+  if (command[0] === '') throw invalid('command', 'the program name is empty');
+  if (hostname !== undefined) {
+    if (typeof hostname !== 'string' || hostname === '') throw invalid('hostname', 'must be a non-empty string');
+    const bytes = Buffer.byteLength(hostname);
+    if (bytes > HOST_NAME_MAX) throw invalid('hostname', `${JSON.stringify(hostname)} is ${bytes} bytes, longer than ${HOST_NAME_MAX}`);
+    if (!HOSTNAME_RE.test(hostname)) throw invalid('hostname', `${JSON.stringify(hostname)} is not a valid host name (letters, digits, inner hyphens, dot-separated labels of at most 63)`);
+  }
+  if (net !== undefined && net !== 'none' && net !== 'host') throw invalid('net', `${JSON.stringify(net)} is not one of none, host (bridge is not built yet)`);
+  if (env !== undefined) {
+    if (env === null || typeof env !== 'object') throw invalid('env', 'must be an object of strings');
+    for (const [k, v] of Object.entries(env)) {
+      if (k === '' || k.includes('=') || k.includes('\0')) throw invalid('env', `invalid variable name ${JSON.stringify(k)}`);
+      if (typeof v !== 'string' || v.includes('\0')) throw invalid('env', `value of ${k} must be a string without NUL bytes`);
+    }
+  }
+  if (cwd !== undefined) {
+    if (typeof cwd !== 'string' || cwd === '') throw invalid('cwd', 'must be a non-empty path');
+    let isDir = false;
+    try {
+      isDir = statSync(cwd).isDirectory();
+    } catch (e) {
+      throw invalid('cwd', `${cwd}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+    }
+    if (!isDir) throw invalid('cwd', `${cwd}: not a directory`);
+  }
+  if (stdio !== undefined && stdio !== 'inherit') throw invalid('stdio', `${JSON.stringify(stdio)}: only "inherit" is supported`);
+  if (process.getuid?.() !== 0) {
+    throw new RunnerError('privileges', `nsrun run needs root (CAP_SYS_ADMIN to create namespaces and mount); running as uid ${String(process.getuid?.())}`);
+  }
+}

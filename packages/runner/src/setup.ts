@@ -1,0 +1,106 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import {
+  MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC, mount, nsEnter, nsOpen, nsUnshare, sethostname, type NsKind,
+} from '@nsrun/sys';
+import { RtnlClient } from '@nsrun/netlink';
+import { closeSync } from 'node:fs';
+import { RunnerError, type RunStep } from './errors.js';
+import { GATE_SHELL, gateArgs } from './gate.js';
+import type { RunOptions } from './options.js';
+
+// The one synchronous stretch where nsrun's main thread stands in the container's namespaces
+// (platform.md): unshare, spawn the gate (it becomes PID 1 and shares the new namespaces),
+// set the container up from outside it, go back home. No `await` in here: nothing else of the
+// process may run while the main thread is away, and no thread may be created after the pid
+// unshare (the libuv pool must already be running: see run.ts).
+
+/** Order to go back in: mnt last (setns(mnt) needs its own fs_struct and moves cwd to /). */
+const RESTORE_ORDER: readonly NsKind[] = ['pid', 'net', 'ipc', 'uts', 'mnt'];
+
+export interface Started {
+  /** The gate shell, PID 1 of the new pid namespace, blocked on fd 3. */
+  child: ChildProcess;
+  /** A netlink socket bound to the container's network namespace (`net: none`). */
+  nl: RtnlClient | undefined;
+}
+
+export interface SetupResult {
+  started: Partial<Started>;
+  /** The first failure, already a RunnerError; the namespaces are restored regardless. */
+  error: RunnerError | undefined;
+}
+
+export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv): SetupResult {
+  const net = opts.net ?? 'none';
+  const kinds: NsKind[] = net === 'host' ? ['mnt', 'uts', 'ipc', 'pid'] : ['mnt', 'uts', 'ipc', 'net', 'pid'];
+  const saved = new Map<NsKind, number>();
+  const started: Partial<Started> = {};
+  const cwd = process.cwd();
+  let error: RunnerError | undefined;
+
+  const step = (name: RunStep, fn: () => void): void => {
+    const t0 = performance.now();
+    try {
+      if (opts.faultAt === name) throw new RunnerError(name, 'injected failure (faultAt)');
+      fn();
+    } catch (e) {
+      throw RunnerError.wrap(name, e);
+    }
+    opts.log?.(name, performance.now() - t0);
+  };
+
+  try {
+    step('save-namespaces', () => {
+      for (const k of kinds) saved.set(k, nsOpen('self', k));
+    });
+    step('unshare', () => nsUnshare(...kinds));
+    // Before any mount: otherwise mounts propagate back to the host's namespace.
+    step('make-private', () => mount(null, '/', null, MS_REC | MS_PRIVATE));
+    step('spawn', () => {
+      const child = spawn(GATE_SHELL, gateArgs(opts.command), {
+        stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+        env,
+        ...(opts.cwd !== undefined && { cwd: opts.cwd }),
+      });
+      started.child = child;
+      // A failed spawn is reported through 'error' on the next tick; run.ts reads it.
+      if (child.pid === undefined) throw new RunnerError('spawn', `could not start ${GATE_SHELL}`);
+    });
+    const pid = started.child!.pid!;
+    if (opts.hostname !== undefined) step('hostname', () => sethostname(opts.hostname!));
+    // This thread is not in the new pid namespace (only its children are): name it explicitly.
+    step('mount-proc', () => mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, `pidns=/proc/${pid}/ns/pid`));
+    if (net === 'none') {
+      // sysfs shows the network namespace of the thread that mounts it: the new one.
+      step('mount-sys', () => mount('sysfs', '/sys', 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, null));
+      // The socket stays bound to the netns it is created in, after we leave it.
+      step('netlink-socket', () => {
+        started.nl = RtnlClient.open();
+      });
+    }
+  } catch (e) {
+    error = RunnerError.wrap('spawn', e);
+  } finally {
+    const t0 = performance.now();
+    const failed: string[] = [];
+    for (const k of RESTORE_ORDER) {
+      const fd = saved.get(k);
+      if (fd === undefined) continue;
+      try {
+        nsEnter(fd, k);
+      } catch (e) {
+        failed.push(`${k}: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+    for (const fd of saved.values()) closeSync(fd);
+    try {
+      process.chdir(cwd); // setns(mnt) moved this thread's cwd to the namespace's root
+    } catch (e) {
+      failed.push(`cwd ${cwd}: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    // Stuck in a foreign namespace is worse than any setup failure: that error wins.
+    if (failed.length) error = new RunnerError('restore-namespaces', failed.join('; '), { cause: error });
+    else opts.log?.('restore-namespaces', performance.now() - t0);
+  }
+  return { started, error };
+}
