@@ -9,7 +9,8 @@ import type { Link } from './link.js';
 // on first access and `message` (every attribute, kept) is decoded only when asked for. Link
 // dumps used to map names to indexes spend their time here.
 
-const OPERSTATES = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'] as const;
+/** IF_OPER_* (linux/if.h) as text, by value. */
+export const OPERSTATES = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'] as const;
 
 const u32 = (b: Buffer, p: number): number => (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
 

@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import * as C from '../constants/index.js';
-import { RawLink } from './link-bytes.js';
+import { OPERSTATES, RawLink } from './link-bytes.js';
 import type { Writer } from '../wire/writer.js';
 import { parseMac } from '../wire/attrs.js';
 import type { RawMessage } from '../wire/header.js';
@@ -44,7 +44,7 @@ export interface Link {
   message: LinkMessage;
 }
 
-export const OPERSTATES = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'] as const;
+export { OPERSTATES } from './link-bytes.js';
 
 export function linkFromMessage(m: LinkMessage): Link {
   let name = '';
