@@ -51,7 +51,7 @@ const ATTR_NAMES: Record<string, Readonly<Record<number, string>> | undefined> =
   route: C.RTA_NAMES,
   neigh: C.NDA_NAMES,
 };
-const FIXED_HEADER: Record<string, number> = { link: 16, addr: 8, route: 12, neigh: 12 };
+const FIXED_HEADER: Record<string, number> = { link: C.IFINFOMSG_LEN, addr: C.IFADDRMSG_LEN, route: C.RTMSG_LEN, neigh: C.NDMSG_LEN };
 
 export class RtnlClient {
   readonly socket: NetlinkSocket;
@@ -102,7 +102,8 @@ export class RtnlClient {
     const at = w.beginMessage(req.type, C.NLM_F_REQUEST | C.NLM_F_ACK | (req.flags ?? 0), seq, 0);
     req.body(w);
     w.endMessage(at);
-    const sent = w.toBuffer();
+    // A view, not a copy: errors are resolved against it before the writer is used again.
+    const sent = w.view();
     this.socket.send(sent);
     const out: T[] = [];
     let interrupted = false;

@@ -6,14 +6,12 @@ import { setsockoptInt, SOL_SOCKET, SO_RCVBUFFORCE, type NetNs } from '@nsrun/sy
 import * as C from './constants/index.js';
 import { splitMessages, type RawMessage } from './wire/header.js';
 import { OverrunError, ValidationError } from './errors.js';
-import { decodeLink } from './messages/link.js';
 import { decodeAddr } from './messages/addr.js';
-import { decodeRoute } from './messages/route.js';
 import { decodeNeigh } from './messages/neigh.js';
 import { checkInt } from './validate.js';
-import { linkFromMessage, type Link } from './ops/link.js';
+import { linkFromBytes, type Link } from './ops/link.js';
 import { addressFromMessage, type Address } from './ops/addr.js';
-import { routeFromMessage, type Route } from './ops/route.js';
+import { routeFromBytes, type Route } from './ops/route.js';
 import { neighbourFromMessage, type Neighbour } from './ops/neigh.js';
 
 // Event subscriptions: rtnetlink multicast notifications, decoded into the same objects the
@@ -360,13 +358,13 @@ function toEvent(m: RawMessage): RtnlEvent | undefined {
   switch (m.type) {
     case C.RTM_NEWLINK:
     case C.RTM_DELLINK:
-      return { action: m.type === C.RTM_NEWLINK ? 'new' : 'del', kind: 'link', link: linkFromMessage(decodeLink(buf, start, end)) };
+      return { action: m.type === C.RTM_NEWLINK ? 'new' : 'del', kind: 'link', link: linkFromBytes(buf, start, end) };
     case C.RTM_NEWADDR:
     case C.RTM_DELADDR:
       return { action: m.type === C.RTM_NEWADDR ? 'new' : 'del', kind: 'addr', address: addressFromMessage(decodeAddr(buf, start, end)) };
     case C.RTM_NEWROUTE:
     case C.RTM_DELROUTE:
-      return { action: m.type === C.RTM_NEWROUTE ? 'new' : 'del', kind: 'route', route: routeFromMessage(decodeRoute(buf, start, end)) };
+      return { action: m.type === C.RTM_NEWROUTE ? 'new' : 'del', kind: 'route', route: routeFromBytes(buf, start, end) };
     case C.RTM_NEWNEIGH:
     case C.RTM_DELNEIGH: {
       // RTNLGRP_NEIGH also carries bridge FDB entries (AF_BRIDGE): not neighbours.

@@ -1,5 +1,5 @@
 import { openSync } from 'node:fs';
-import { bind, T } from './libc.js';
+import { bind, fdOf, T } from './libc.js';
 import { SysError, errnoNumber } from './errors.js';
 
 // File descriptor calls: enough for a readiness pipe between a parent and a child and for
@@ -14,8 +14,6 @@ export const F_SETFD = 2;
 export const F_GETFL = 3;
 export const F_SETFL = 4;
 export const FD_CLOEXEC = 1;
-
-const fdOf = (a: unknown[]): string => `fd ${String(a[0])}`;
 
 const pipe2Call = bind('pipe2', T.i32, [T.buf, T.i32], (a) => `flags 0x${Number(a[1]).toString(16)}`);
 // fcntl is variadic; the third argument is an int or unused for the commands used here.

@@ -27,6 +27,9 @@ export const T = {
 type ParamType = (typeof T)[keyof typeof T];
 type IntType = typeof T.i32 | typeof T.i64 | typeof T.u64;
 
+/** Names the fd a call acted on, for its error message. */
+export const fdOf = (a: unknown[]): string => `fd ${String(a[0])}`;
+
 export interface Binding {
   /** Calls the C function; throws SysError when it returns -1. */
   (...args: unknown[]): number;

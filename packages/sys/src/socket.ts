@@ -1,4 +1,4 @@
-import { bind as bindFn, T } from './libc.js';
+import { bind as bindFn, fdOf, T } from './libc.js';
 
 // Socket calls. Buffers pass by pointer (ffi-rs U8Array), so a recv writes straight into the
 // caller's buffer and subarray offsets are respected.
@@ -17,8 +17,6 @@ export const SO_RCVBUFFORCE = 33;
 export const MSG_PEEK = 0x2;
 export const MSG_TRUNC = 0x20;
 export const MSG_DONTWAIT = 0x40;
-
-const fdOf = (a: unknown[]): string => `fd ${String(a[0])}`;
 
 const socketCall = bindFn('socket', T.i32, [T.i32, T.i32, T.i32], (a) => `domain ${String(a[0])} protocol ${String(a[2])}`);
 const bindCall = bindFn('bind', T.i32, [T.i32, T.buf, T.i32], fdOf);

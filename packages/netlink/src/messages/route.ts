@@ -2,7 +2,7 @@ import * as C from '../constants/index.js';
 import { DecodeError } from '../wire/errors.js';
 import type { Writer } from '../wire/writer.js';
 import {
-  schema, decodeAttrs, encodeAttrs, nested, binary, ip, u8, u16, u16be, u32, u32be, parseIP, formatIPv4, formatIPv6,
+  schema, decodeAttrs, encodeAttrs, nested, binary, ip, u8, u16, u16be, u32, parseIP, formatIPv4, formatIPv6,
   type AttrOf, type Codec,
 } from '../wire/attrs.js';
 

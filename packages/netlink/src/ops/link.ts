@@ -1,6 +1,6 @@
 import { Buffer } from 'node:buffer';
 import * as C from '../constants/index.js';
-import { OPERSTATES, RawLink } from './link-bytes.js';
+import { RawLink } from './link-bytes.js';
 import type { Writer } from '../wire/writer.js';
 import { parseMac } from '../wire/attrs.js';
 import type { RawMessage } from '../wire/header.js';
@@ -46,44 +46,6 @@ export interface Link {
 
 export { OPERSTATES } from './link-bytes.js';
 
-export function linkFromMessage(m: LinkMessage): Link {
-  let name = '';
-  let mtu: number | undefined;
-  let operstate = 0;
-  let master: number | undefined;
-  let kind: string | undefined;
-  let slaveKind: string | undefined;
-  let address: string | undefined;
-  let broadcast: string | undefined;
-  let group = 0;
-  let link: number | undefined;
-  let linkNetnsid: number | undefined;
-  let txqlen: number | undefined;
-  for (const a of m.attrs) {
-    switch (a.type) {
-      case 'ifname': name = a.value; break;
-      case 'mtu': mtu = a.value; break;
-      case 'operstate': operstate = a.value; break;
-      case 'master': master = a.value; break;
-      case 'address': address = a.value; break;
-      case 'broadcast': broadcast = a.value; break;
-      case 'group': group = a.value; break;
-      case 'link': link = a.value; break;
-      case 'linkNetnsid': linkNetnsid = a.value; break;
-      case 'txqlen': txqlen = a.value; break;
-      case 'linkinfo':
-        for (const i of a.value) {
-          if (i.type === 'kind') kind = i.value;
-          else if (i.type === 'slaveKind') slaveKind = i.value;
-        }
-        break;
-    }
-  }
-  return {
-    index: m.index, name, type: m.type, flags: m.flags, up: (m.flags & C.IFF_UP) !== 0, mtu,
-    operstate: OPERSTATES[operstate] ?? `${operstate}`, master, kind, slaveKind, address, broadcast, group, link, linkNetnsid, txqlen, message: m,
-  };
-}
 
 const decodeLinkMsg = (m: RawMessage): Link => new RawLink(m.buf, m.start, m.end);
 

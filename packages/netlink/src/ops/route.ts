@@ -69,32 +69,6 @@ export interface Route {
   message: RouteMessage;
 }
 
-export function routeFromMessage(m: RouteMessage): Route {
-  let dst: string | undefined;
-  let gateway: string | undefined;
-  let oif: number | undefined;
-  let prefsrc: string | undefined;
-  let metric: number | undefined;
-  let table = m.table;
-  let nexthops: Route['nexthops'];
-  for (const a of m.attrs) {
-    switch (a.type) {
-      case 'dst': dst = a.value; break;
-      case 'gateway': gateway = a.value; break;
-      case 'via': gateway = a.value.address; break;
-      case 'oif': oif = a.value; break;
-      case 'prefsrc': prefsrc = a.value; break;
-      case 'priority': metric = a.value; break;
-      case 'table': table = a.value; break;
-      case 'multipath': nexthops = hopsOf(a.value); break;
-    }
-  }
-  return {
-    family: m.family === C.AF_INET6 ? 6 : 4,
-    dst: dst === undefined ? 'default' : `${dst}/${m.dstLen}`,
-    dstLen: m.dstLen, gateway, oif, prefsrc, metric, table, protocol: m.protocol, scope: m.scope, type: m.type, flags: m.flags, nexthops, message: m,
-  };
-}
 
 function hopsOf(hops: NextHop[]): NonNullable<Route['nexthops']> {
   return hops.map((h) => {
