@@ -6,9 +6,14 @@ import { NetlinkError } from '@nsrun/netlink';
 
 /** The steps of `run`, in order; named in errors and in verbose output. */
 export type RunStep =
-  | 'validate' | 'privileges' | 'save-namespaces' | 'unshare' | 'make-private' | 'spawn'
-  | 'hostname' | 'mount-proc' | 'mount-sys' | 'netlink-socket' | 'restore-namespaces'
-  | 'loopback' | 'release';
+  | 'validate' | 'privileges' | 'state' | 'bridge' | 'bridge-address' | 'bridge-up' | 'lease'
+  | 'save-namespaces' | 'unshare' | 'make-private' | 'spawn' | 'hostname'
+  | 'mount-proc' | 'mount-sys' | 'rootfs' | 'mount-dev' | 'pivot-root'
+  | 'netlink-socket' | 'restore-namespaces'
+  | 'veth' | 'attach' | 'loopback' | 'address' | 'link-up' | 'route' | 'release';
+
+/** Runs one named step: times it, applies fault injection, wraps its failure in a RunnerError. */
+export type StepRunner = (name: RunStep, fn: () => void) => void;
 
 export class RunnerError extends Error {
   override readonly name = 'RunnerError';

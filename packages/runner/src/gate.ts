@@ -7,9 +7,19 @@ export const GATE_SHELL = '/bin/sh';
 export const GATE_FD = 3;
 const GATE_SCRIPT = `read _ <&${GATE_FD} || exit 125; exec ${GATE_FD}<&-; exec "$@"`;
 
-/** argv for GATE_SHELL that waits on GATE_FD, then execs `command`. */
-export function gateArgs(command: readonly string[]): string[] {
-  return ['-c', GATE_SCRIPT, 'nsrun-gate', ...command];
+export interface GatePlan {
+  command: readonly string[];
+}
+
+/** What nsrun spawns as the container's first process. */
+export interface GateSpawn {
+  file: string;
+  args: string[];
+}
+
+/** The program and argv that wait on GATE_FD, then run `plan.command`. */
+export function gateSpawn(plan: GatePlan): GateSpawn {
+  return { file: GATE_SHELL, args: ['-c', GATE_SCRIPT, 'nsrun-gate', ...plan.command] };
 }
 
 /** What nsrun writes to GATE_FD to let the command start. */

@@ -4,15 +4,33 @@ import { RunnerError } from './errors.js';
 
 // What `run` accepts, checked before anything is created.
 
-export type NetMode = 'none' | 'host';
+export type NetMode = 'bridge' | 'none' | 'host';
 
 export interface RunOptions {
   /** The command and its arguments; found through PATH like a shell does. */
   command: readonly string[];
   /** Host name inside the container (default: the host's, copied into the new UTS namespace). */
   hostname?: string;
-  /** `none` (default): a new network namespace with only `lo`, up. `host`: share nsrun's. */
+  /**
+   * `bridge` (default): a new network namespace wired to a host bridge by a veth pair, with an
+   * address leased from the bridge's subnet and a default route via the bridge.
+   * `none`: a new network namespace with only `lo`, up. `host`: share nsrun's.
+   */
   net?: NetMode;
+  /** Bridge to attach to (default `brg0`); created when absent. */
+  bridge?: string;
+  /** The bridge's address and subnet, CIDR (default `10.10.10.1/24`). */
+  subnet?: string;
+  /** A fixed address for the container, CIDR or bare (refused if taken or outside the subnet). */
+  ip?: string;
+  /** Switch to this root filesystem (pivot_root), with fresh /proc, /sys and a minimal /dev. */
+  rootfs?: string;
+  /** Run the command under a minimal PID 1 that reaps orphans and forwards signals. */
+  init?: boolean;
+  /** Seconds between the first stop signal (TERM, INT, HUP, QUIT) and SIGKILL (default 10). */
+  stopTimeout?: number;
+  /** Where leases and container records live (default `/run/nsrun`). */
+  stateDir?: string;
   /** Variables added to (or replacing) nsrun's own environment for the command. */
   env?: Readonly<Record<string, string>>;
   /** Working directory of the command (default: nsrun's). */

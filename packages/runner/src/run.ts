@@ -66,7 +66,7 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
   gate.on('error', () => {}); // the command died first (EPIPE): its exit status tells the story
   gate.end(GATE_GO);
   log?.('release', 0);
-  const unforward = forwardSignals(c);
+  const unforward = forwardSignals(c, { stopTimeout: opts.stopTimeout ?? 10 });
   const status = exited!.finally(unforward);
   return {
     pid: c.pid!,

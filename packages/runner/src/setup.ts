@@ -1,11 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import {
-  MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_PRIVATE, MS_REC, mount, nsEnter, nsOpen, nsUnshare, sethostname, type NsKind,
-} from '@nsrun/sys';
+import { MS_PRIVATE, MS_REC, mount, nsEnter, nsOpen, nsUnshare, sethostname, type NsKind } from '@nsrun/sys';
 import { RtnlClient } from '@nsrun/netlink';
 import { closeSync } from 'node:fs';
-import { RunnerError, type RunStep } from './errors.js';
-import { GATE_SHELL, gateArgs } from './gate.js';
+import { RunnerError, type StepRunner } from './errors.js';
+import { gateSpawn } from './gate.js';
+import { mountContainer } from './mounts.js';
 import type { RunOptions } from './options.js';
 
 // The one synchronous stretch where nsrun's main thread stands in the container's namespaces
@@ -20,8 +19,10 @@ const RESTORE_ORDER: readonly NsKind[] = ['pid', 'net', 'ipc', 'uts', 'mnt'];
 export interface Started {
   /** The gate shell, PID 1 of the new pid namespace, blocked on fd 3. */
   child: ChildProcess;
-  /** A netlink socket bound to the container's network namespace (`net: none`). */
+  /** A netlink socket bound to the container's network namespace (not with `net: host`). */
   nl: RtnlClient | undefined;
+  /** An fd of the container's network namespace (not with `net: host`); the caller closes it. */
+  netnsFd: number | undefined;
 }
 
 export interface SetupResult {
@@ -31,14 +32,14 @@ export interface SetupResult {
 }
 
 export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv): SetupResult {
-  const net = opts.net ?? 'none';
+  const net = opts.net ?? 'bridge';
   const kinds: NsKind[] = net === 'host' ? ['mnt', 'uts', 'ipc', 'pid'] : ['mnt', 'uts', 'ipc', 'net', 'pid'];
   const saved = new Map<NsKind, number>();
   const started: Partial<Started> = {};
   const cwd = process.cwd();
   let error: RunnerError | undefined;
 
-  const step = (name: RunStep, fn: () => void): void => {
+  const step: StepRunner = (name, fn) => {
     const t0 = performance.now();
     try {
       if (opts.faultAt === name) throw new RunnerError(name, 'injected failure (faultAt)');
@@ -57,27 +58,26 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv): Setup
     // Before any mount: otherwise mounts propagate back to the host's namespace.
     step('make-private', () => mount(null, '/', null, MS_REC | MS_PRIVATE));
     step('spawn', () => {
-      const child = spawn(GATE_SHELL, gateArgs(opts.command), {
+      const gate = gateSpawn({ command: opts.command });
+      const child = spawn(gate.file, gate.args, {
         stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
         env,
         ...(opts.cwd !== undefined && { cwd: opts.cwd }),
       });
       started.child = child;
       // A failed spawn is reported through 'error' on the next tick; run.ts reads it.
-      if (child.pid === undefined) throw new RunnerError('spawn', `could not start ${GATE_SHELL}`);
+      if (child.pid === undefined) throw new RunnerError('spawn', `could not start ${gate.file}`);
     });
     const pid = started.child!.pid!;
     if (opts.hostname !== undefined) step('hostname', () => sethostname(opts.hostname!));
-    // This thread is not in the new pid namespace (only its children are): name it explicitly.
-    step('mount-proc', () => mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, `pidns=/proc/${pid}/ns/pid`));
-    if (net === 'none') {
-      // sysfs shows the network namespace of the thread that mounts it: the new one.
-      step('mount-sys', () => mount('sysfs', '/sys', 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, null));
+    if (net !== 'host') {
       // The socket stays bound to the netns it is created in, after we leave it.
       step('netlink-socket', () => {
         started.nl = RtnlClient.open();
+        started.netnsFd = nsOpen('self', 'net');
       });
     }
+    mountContainer({ pid, ownNet: net !== 'host', rootfs: opts.rootfs }, step);
   } catch (e) {
     error = RunnerError.wrap('spawn', e);
   } finally {
