@@ -49,10 +49,21 @@ const HOSTNAME_RE = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`);
 
 const invalid = (field: string, reason: string): RunnerError => new RunnerError('validate', `${field}: ${reason}`, { field });
 
+function checkDir(field: string, dir: unknown): void {
+  if (typeof dir !== 'string' || dir === '') throw invalid(field, 'must be a non-empty path');
+  let isDir = false;
+  try {
+    isDir = statSync(dir).isDirectory();
+  } catch (e) {
+    throw invalid(field, `${dir}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  if (!isDir) throw invalid(field, `${dir}: not a directory`);
+}
+
 /** Checks every option; throws RunnerError (step `validate`, `field` set) on the first bad one. */
 export function validateRunOptions(opts: RunOptions): void {
   if (opts === null || typeof opts !== 'object') throw invalid('options', 'must be an object');
-  const { command, hostname, net, env, cwd, stdio } = opts;
+  const { command, hostname, net, env, cwd, stdio, rootfs, init, stopTimeout, stateDir } = opts;
   if (!Array.isArray(command) || command.length === 0) throw invalid('command', 'missing: give the program to run and its arguments');
   command.forEach((a, i) => {
     if (typeof a !== 'string') throw invalid('command', `argument ${i} is not a string`);
@@ -65,7 +76,13 @@ export function validateRunOptions(opts: RunOptions): void {
     if (bytes > HOST_NAME_MAX) throw invalid('hostname', `${JSON.stringify(hostname)} is ${bytes} bytes, longer than ${HOST_NAME_MAX}`);
     if (!HOSTNAME_RE.test(hostname)) throw invalid('hostname', `${JSON.stringify(hostname)} is not a valid host name (letters, digits, inner hyphens, dot-separated labels of at most 63)`);
   }
-  if (net !== undefined && net !== 'none' && net !== 'host') throw invalid('net', `${JSON.stringify(net)} is not one of none, host (bridge is not built yet)`);
+  if (net !== undefined && net !== 'bridge' && net !== 'none' && net !== 'host') throw invalid('net', `${JSON.stringify(net)} is not one of bridge, none, host`);
+  if (rootfs !== undefined) checkDir('rootfs', rootfs);
+  if (init !== undefined && typeof init !== 'boolean') throw invalid('init', 'must be true or false');
+  if (stopTimeout !== undefined && (typeof stopTimeout !== 'number' || !Number.isFinite(stopTimeout) || stopTimeout < 0)) {
+    throw invalid('stopTimeout', `${String(stopTimeout)}: must be a number of seconds, 0 or more`);
+  }
+  if (stateDir !== undefined && (typeof stateDir !== 'string' || !stateDir.startsWith('/'))) throw invalid('stateDir', 'must be an absolute path');
   if (env !== undefined) {
     if (env === null || typeof env !== 'object') throw invalid('env', 'must be an object of strings');
     for (const [k, v] of Object.entries(env)) {
@@ -73,15 +90,10 @@ export function validateRunOptions(opts: RunOptions): void {
       if (typeof v !== 'string' || v.includes('\0')) throw invalid('env', `value of ${k} must be a string without NUL bytes`);
     }
   }
+  // With a rootfs the working directory is a path inside it (checked there, by the gate).
   if (cwd !== undefined) {
-    if (typeof cwd !== 'string' || cwd === '') throw invalid('cwd', 'must be a non-empty path');
-    let isDir = false;
-    try {
-      isDir = statSync(cwd).isDirectory();
-    } catch (e) {
-      throw invalid('cwd', `${cwd}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-    if (!isDir) throw invalid('cwd', `${cwd}: not a directory`);
+    if (rootfs === undefined) checkDir('cwd', cwd);
+    else if (typeof cwd !== 'string' || !cwd.startsWith('/')) throw invalid('cwd', 'with a rootfs, must be an absolute path inside it');
   }
   if (stdio !== undefined && stdio !== 'inherit') throw invalid('stdio', `${JSON.stringify(stdio)}: only "inherit" is supported`);
   if (process.getuid?.() !== 0) {

@@ -58,11 +58,11 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv): Setup
     // Before any mount: otherwise mounts propagate back to the host's namespace.
     step('make-private', () => mount(null, '/', null, MS_REC | MS_PRIVATE));
     step('spawn', () => {
-      const gate = gateSpawn({ command: opts.command });
+      const gate = gateSpawn(opts);
       const child = spawn(gate.file, gate.args, {
         stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
         env,
-        ...(opts.cwd !== undefined && { cwd: opts.cwd }),
+        ...(gate.cwd !== undefined && { cwd: gate.cwd }),
       });
       started.child = child;
       // A failed spawn is reported through 'error' on the next tick; run.ts reads it.
