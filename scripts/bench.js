@@ -1,28 +1,34 @@
 #!/usr/bin/env node
-// `npm run bench [-- [--quick] [--rounds K] [N [R]]]`: the rtnetlink workloads (N veth pairs,
-// N addresses, R routes, a route dump, N deletions; see bench-impl.js) done through
-// @nsrun/netlink and through `ip -batch`, interleaved for K rounds (default 3), each run in
-// its own throwaway network namespace; then medians, ratios and a group-deletion comparison.
-// Defaults N=1000 R=10000 (W5 alone is ~20 s per run: the kernel waits for an RCU grace
-// period on every link delete); --quick is N=200 R=2000, one round. Needs root.
+// `npm run bench [-- [--quick] [--rounds K] [--no-runner | --runner-only] [N [R]]]`: the
+// rtnetlink workloads (N veth pairs, N addresses, R routes, a route dump, N deletions; see
+// bench-impl.js) done through @nsrun/netlink and through `ip -batch`, interleaved for K rounds
+// (default 3), each run in its own throwaway network namespace; then medians, ratios and a
+// group-deletion comparison. Defaults N=1000 R=10000 (W5 alone is ~20 s per run: the kernel
+// waits for an RCU grace period on every link delete); --quick is N=200 R=2000, one round.
+// Then the runner section: `nsrun run -- true` from start to exit next to the tutorial flow,
+// and 20 containers at once (bench/runner.js, which says what it times and its knobs; --quick
+// shortens it too). Needs root.
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runInSandbox } from './bench/sandbox.js';
 import { report } from './bench/report.js';
+import { runnerBench, runnerOptions } from './bench/runner.js';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const SETTLE_MS = 500; // lets the previous namespace be torn down before the next run
 
 function options(argv) {
-  const o = { N: 1000, R: 10000, rounds: 3 };
+  const o = { N: 1000, R: 10000, rounds: 3, netlink: true, runner: true, quick: false };
   const sizes = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
-    if (a === '--quick') Object.assign(o, { N: 200, R: 2000, rounds: 1 });
+    if (a === '--quick') Object.assign(o, { N: 200, R: 2000, rounds: 1, quick: true });
+    else if (a === '--no-runner') o.runner = false;
+    else if (a === '--runner-only') o.netlink = false;
     else if (a === '--rounds') o.rounds = Number(argv[++i]);
     else if (a.startsWith('--rounds=')) o.rounds = Number(a.slice(9));
     else if (/^\d+$/.test(a)) sizes.push(Number(a));
-    else throw new Error(`bench: unknown argument ${a} (usage: bench.js [--quick] [--rounds K] [N [R]])`);
+    else throw new Error(`bench: unknown argument ${a} (usage: bench.js [--quick] [--rounds K] [--no-runner | --runner-only] [N [R]])`);
   }
   if (sizes.length) [o.N, o.R = o.R] = sizes;
   if (!(Number.isInteger(o.rounds) && o.rounds >= 1)) throw new Error('bench: --rounds needs a positive integer');
@@ -45,18 +51,27 @@ const PLAN = [
   { name: 'iproute2', kind: 'group', argv: [node, here('./bench/iproute2.js'), '--group', N] },
 ];
 
-console.error(`bench: N=${N} R=${R}, ${opts.rounds} round(s) of ${PLAN.map((p) => `${p.name}/${p.kind}`).join(', ')}`);
 const runs = [];
 const started = Date.now();
-for (let round = 1; round <= opts.rounds; round++) {
-  for (const p of PLAN) {
-    const r = { name: p.name, kind: p.kind, round, ...runInSandbox(p.argv) };
-    runs.push(r);
-    const what = r.rc === 0 ? JSON.stringify(r.result) : `FAILED (exit ${r.rc}): ${r.stderr}`;
-    console.error(`  round ${round} ${`${p.name}/${p.kind}`.padEnd(18)} ${what} wall=${r.wallMs}ms`);
-    await sleep(SETTLE_MS);
+let ok = true;
+if (opts.netlink) {
+  console.error(`bench: N=${N} R=${R}, ${opts.rounds} round(s) of ${PLAN.map((p) => `${p.name}/${p.kind}`).join(', ')}`);
+  for (let round = 1; round <= opts.rounds; round++) {
+    for (const p of PLAN) {
+      const r = { name: p.name, kind: p.kind, round, ...runInSandbox(p.argv) };
+      runs.push(r);
+      const what = r.rc === 0 ? JSON.stringify(r.result) : `FAILED (exit ${r.rc}): ${r.stderr}`;
+      console.error(`  round ${round} ${`${p.name}/${p.kind}`.padEnd(18)} ${what} wall=${r.wallMs}ms`);
+      await sleep(SETTLE_MS);
+    }
   }
+  ok = runs.every((r) => r.rc === 0 && r.result);
+}
+let runner;
+if (opts.runner) {
+  runner = await runnerBench(runnerOptions(opts.quick ? ['--quick'] : []));
+  ok &&= runner.ok;
 }
 console.error(`bench: ${((Date.now() - started) / 1000).toFixed(0)} s in total`);
-console.log(report(runs, opts));
-process.exit(runs.every((r) => r.rc === 0 && r.result) ? 0 : 1);
+console.log([opts.netlink ? report(runs, opts) : null, runner?.text].filter(Boolean).join('\n\n'));
+process.exit(ok ? 0 : 1);

@@ -6,14 +6,19 @@ import { HelpRequest, UsageError, isHelp } from './args.js';
 import { report } from './errors.js';
 import type { Io } from './io.js';
 import { parseIp, runIp } from './ip/index.js';
-import { runRun } from './run.js';
 
 // The `nsrun` binary: dispatch to a command, report failures as one line and an exit status.
 // `main` is also the programmatic entry (tests call it in-process with their own Io).
+// run, ps, gc and net import their code when they run (`nsrun ip` and `--version` start
+// without the runner). ip is imported up front: main(['ip', ...]) opens its socket (and a
+// monitor subscribes) before its first await, as callers in-process rely on.
 
 export const USAGE = `Usage: nsrun COMMAND [ARGS]
 COMMAND := ip        iproute2-style links, addresses, routes, neighbours, monitor (over netlink)
-           run       a command in new namespaces (try "nsrun run --help")
+           run       a command in new namespaces with a bridged network (try "nsrun run --help")
+           ps        running containers
+           gc        remove what killed nsruns left behind (veths, leases)
+           net       attach | detach the network of a running process
            help | --help | --version
 Try "nsrun ip help".
 `;
@@ -30,7 +35,10 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
       io.stdout(`nsrun ${version()}\n`);
       return 0;
     }
-    if (cmd === 'run') return await runRun(rest, io);
+    if (cmd === 'run') return await (await import('./run.js')).runRun(rest, io);
+    if (cmd === 'ps') return await (await import('./containers.js')).runPs(rest, io);
+    if (cmd === 'gc') return await (await import('./containers.js')).runGc(rest, io);
+    if (cmd === 'net') return await (await import('./containers.js')).runNet(rest, io);
     if (cmd === 'ip') {
       await runIp(parseIp(rest), io);
       return 0;
@@ -55,7 +63,11 @@ function isEntryPoint(): boolean {
   }
 }
 
-if (isEntryPoint()) {
+/**
+ * Runs this process as the `nsrun` binary: process streams, SIGINT and SIGTERM ending
+ * long-running commands, the exit status. dist/bin.cjs calls it (through the bundle).
+ */
+export function cli(argv: readonly string[] = process.argv.slice(2)): void {
   const stop = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => stop.abort());
   // A closed pipe (`nsrun ip link | head -1`) ends the output, not with a stack trace.
@@ -68,5 +80,10 @@ if (isEntryPoint()) {
     stderr: (s) => void process.stderr.write(s),
     signal: stop.signal,
   };
-  process.exitCode = await main(process.argv.slice(2), io);
+  // No top-level await: the bundle is CommonJS (packages/cli/scripts/bundle.js).
+  void main(argv, io).then((status) => {
+    process.exitCode = status;
+  });
 }
+
+if (isEntryPoint()) cli();

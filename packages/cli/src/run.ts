@@ -1,4 +1,6 @@
+import { writeSync } from 'node:fs';
 import { run, RunnerError, EXIT_RUNNER_FAILED, type NetMode, type RunOptions } from '@nsrun/runner';
+import { FlagError, int, parseFlags, str, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
 
 // `nsrun run`: a thin layer over @nsrun/runner. Every failure of nsrun itself (bad usage
@@ -6,103 +8,135 @@ import type { Io } from './io.js';
 // own statuses (including 2) stay unambiguous.
 
 export const RUN_USAGE = `Usage: nsrun run [OPTIONS] [--] CMD [ARG...]
-Runs CMD as PID 1 in new mount, pid, uts, ipc and network namespaces, with a fresh /proc.
+Runs CMD as PID 1 in new mount, pid, uts, ipc and network namespaces, with a fresh /proc and
+/sys, wired by default to a host bridge (veth pair, leased address, default route via the bridge).
 Options:
-  --hostname NAME    host name inside (default: a copy of the host's)
-  --net none|host    none (default): own network namespace with only lo, up;
-                     host: share nsrun's network namespace
-  --env K=V          set a variable for CMD (repeatable; added to nsrun's environment)
-  --workdir DIR      working directory of CMD
-  --verbose, -v      print each setup step and its time to stderr
-  --help, -h         this text
+  --net bridge|none|host  bridge (default): own network namespace on a host bridge;
+                      none: only lo, up; host: share nsrun's network namespace
+  --bridge NAME       bridge to attach to (default brg0; created if absent)
+  --subnet CIDR       the bridge's address and subnet (default 10.10.10.1/24)
+  --ip ADDR[/LEN]     a fixed address in the subnet (default: the next free one)
+  --rootfs DIR        switch to DIR as the root file system (pivot_root)
+  --hostname NAME     host name inside (default: a copy of the host's)
+  --tty, -t           give CMD a terminal of its own (default when stdin and stdout are
+                      terminals); --no-tty: pass stdin, stdout, stderr straight through
+  --init              run CMD under a minimal PID 1 that reaps orphans and forwards signals
+  --env K=V           set a variable for CMD (repeatable; added to nsrun's environment)
+  --workdir DIR       working directory of CMD (inside the rootfs with --rootfs)
+  --stop-timeout SEC  after a stop signal (TERM, INT, HUP, QUIT), kill the container after SEC
+                      seconds (default 10); a second stop signal kills at once
+  --state-dir DIR     leases and records (default /run/nsrun)
+  --json              lifecycle events (started, exited, failed) as JSON lines on stderr
+  --json-fd FD        ... on file descriptor FD instead (never mixed with CMD's stdout)
+  --verbose, -v       print each setup step and its time to stderr
+  --help, -h          this text
 Exit status: CMD's own; 128+N if killed by signal N; 126 not executable; 127 not found;
-125 nsrun failed (nothing was run).
+125 nsrun failed (nothing was left running or created).
 `;
 
-/** Bad usage of `nsrun run`, reported as the step `usage`. */
-class RunUsageError extends Error {}
+const SPEC: Record<string, FlagSpec> = {
+  '--help': { alias: ['-h'] },
+  '--verbose': { alias: ['-v'] },
+  '--net': { value: true },
+  '--bridge': { value: true },
+  '--subnet': { value: true },
+  '--ip': { value: true },
+  '--rootfs': { value: true },
+  '--hostname': { value: true },
+  '--init': {},
+  '--tty': { alias: ['-t'] },
+  '--no-tty': {},
+  '--env': { value: true, repeat: true },
+  '--workdir': { value: true },
+  '--stop-timeout': { value: true },
+  '--state-dir': { value: true },
+  '--json': {},
+  '--json-fd': { value: true },
+};
 
 export interface RunInvocation {
   help: boolean;
   verbose: boolean;
+  /** Where lifecycle events go (undefined: nowhere). */
+  jsonFd: number | undefined;
   opts: RunOptions;
 }
 
-/** Parses `nsrun run` arguments (after `run`). Throws on bad usage. */
+/** Parses `nsrun run` arguments (after `run`). Throws FlagError on bad usage. */
 export function parseRun(argv: readonly string[]): RunInvocation {
-  const env: Record<string, string> = {};
-  const opts: { command: string[]; hostname?: string; net?: NetMode; cwd?: string } = { command: [] };
-  let verbose = false;
-  let i = 0;
-  const value = (name: string, inline: string | undefined): string => {
-    if (inline !== undefined) return inline;
-    const v = argv[++i];
-    if (v === undefined) throw new RunUsageError(`${name} needs a value`);
-    return v;
-  };
-  for (; i < argv.length; i++) {
-    const a = argv[i]!;
-    if (a === '--') {
-      i++;
-      break;
-    }
-    if (!a.startsWith('-') || a === '-') break; // the command starts here
-    const eq = a.startsWith('--') ? a.indexOf('=') : -1;
-    const name = eq === -1 ? a : a.slice(0, eq);
-    const inline = eq === -1 ? undefined : a.slice(eq + 1);
-    switch (name) {
-      case '--help':
-      case '-h':
-        return { help: true, verbose, opts: { command: [] } };
-      case '--verbose':
-      case '-v':
-        verbose = true;
-        break;
-      case '--hostname':
-        opts.hostname = value(name, inline);
-        break;
-      case '--net': {
-        const v = value(name, inline);
-        if (v !== 'none' && v !== 'host') throw new RunUsageError(`--net ${JSON.stringify(v)}: must be none or host (bridge is not built yet)`);
-        opts.net = v;
-        break;
-      }
-      case '--env': {
-        const kv = value(name, inline);
-        const at = kv.indexOf('=');
-        if (at <= 0) throw new RunUsageError(`--env ${JSON.stringify(kv)}: must be KEY=VALUE`);
-        env[kv.slice(0, at)] = kv.slice(at + 1);
-        break;
-      }
-      case '--workdir':
-        opts.cwd = value(name, inline);
-        break;
-      default:
-        throw new RunUsageError(`unknown option ${JSON.stringify(a)} (try "nsrun run --help")`);
-    }
+  const p = parseFlags(argv, SPEC, 'nsrun run', true);
+  const has = (n: string): boolean => p.flags.has(n);
+  if (has('--help')) return { help: true, verbose: false, jsonFd: undefined, opts: { command: [] } };
+  const opts: { -readonly [K in keyof RunOptions]: RunOptions[K] } = { command: p.rest };
+  const net = str(p, '--net');
+  if (net !== undefined) {
+    if (net !== 'bridge' && net !== 'none' && net !== 'host') throw new FlagError(`--net ${JSON.stringify(net)}: must be bridge, none or host`);
+    opts.net = net as NetMode;
   }
-  opts.command = argv.slice(i);
-  if (opts.command.length === 0) throw new RunUsageError('missing command (try "nsrun run --help")');
-  return { help: false, verbose, opts: Object.keys(env).length ? { ...opts, env } : opts };
+  for (const [flag, key] of [['--bridge', 'bridge'], ['--subnet', 'subnet'], ['--ip', 'ip'], ['--rootfs', 'rootfs'], ['--hostname', 'hostname'], ['--workdir', 'cwd'], ['--state-dir', 'stateDir']] as const) {
+    const v = str(p, flag);
+    if (v !== undefined) opts[key] = v;
+  }
+  if (net !== undefined && net !== 'bridge') {
+    for (const f of ['--bridge', '--subnet', '--ip']) if (has(f)) throw new FlagError(`${f} needs --net bridge`);
+  }
+  if (has('--init')) opts.init = true;
+  if (has('--tty') && has('--no-tty')) throw new FlagError('--tty and --no-tty: choose one');
+  opts.tty = has('--tty') || (!has('--no-tty') && process.stdin.isTTY === true && process.stdout.isTTY === true);
+  const timeout = str(p, '--stop-timeout');
+  if (timeout !== undefined) {
+    if (!/^\d+(\.\d+)?$/.test(timeout)) throw new FlagError(`--stop-timeout ${JSON.stringify(timeout)}: must be a number of seconds`);
+    opts.stopTimeout = Number(timeout);
+  }
+  const envs = p.flags.get('--env');
+  if (Array.isArray(envs)) {
+    const env: Record<string, string> = {};
+    for (const kv of envs) {
+      const at = kv.indexOf('=');
+      if (at <= 0) throw new FlagError(`--env ${JSON.stringify(kv)}: must be KEY=VALUE`);
+      env[kv.slice(0, at)] = kv.slice(at + 1);
+    }
+    opts.env = env;
+  }
+  const jsonFd = has('--json-fd') ? int(p, '--json-fd', 0) : has('--json') ? 2 : undefined;
+  if (opts.command.length === 0) throw new FlagError('missing command (try "nsrun run --help")');
+  return { help: false, verbose: has('--verbose'), jsonFd, opts };
 }
 
 /** `nsrun run ARGV...`: resolves to the exit status. */
 export async function runRun(argv: readonly string[], io: Io): Promise<number> {
+  let events: ((e: Record<string, unknown>) => void) | undefined;
   try {
     const inv = parseRun(argv);
     if (inv.help) {
       io.stdout(RUN_USAGE);
       return 0;
     }
-    const opts: RunOptions = inv.verbose ? { ...inv.opts, log: (step, ms) => io.stderr(`nsrun: run: ${step} ${ms.toFixed(2)} ms\n`) } : inv.opts;
-    const handle = await run(opts);
-    if (inv.verbose) io.stderr(`nsrun: run: started pid ${handle.pid}\n`);
-    const status = await handle.wait();
+    if (inv.jsonFd !== undefined) {
+      const fd = inv.jsonFd;
+      // Synchronous writes: an event is out before the next thing happens (exit included).
+      events = (e) => writeSync(fd, `${JSON.stringify({ ...e, time: new Date().toISOString() })}\n`);
+    }
+    const opts: RunOptions = {
+      ...inv.opts,
+      onWarning: (m) => io.stderr(`nsrun: run: warning: ${m}\n`),
+      ...(inv.verbose && { log: (step: string, ms: number) => io.stderr(`nsrun: run: ${step} ${ms.toFixed(2)} ms\n`) }),
+    };
+    const h = await run(opts);
+    events?.({ event: 'started', id: h.id, pid: h.pid, address: h.address ?? null, veth: h.veth ?? null, bridge: h.bridge ?? null });
+    if (inv.verbose) io.stderr(`nsrun: run: started ${h.id} pid ${h.pid}${h.address ? ` address ${h.address} veth ${h.veth}` : ''}\n`);
+    const status = await h.wait();
+    events?.({ event: 'exited', id: h.id, pid: h.pid, status });
     if (inv.verbose) io.stderr(`nsrun: run: exited with status ${status}\n`);
     return status;
   } catch (e) {
-    const what = e instanceof RunUsageError ? `usage: ${e.message}` : e instanceof RunnerError ? e.message : `internal: ${e instanceof Error ? e.message : String(e)}`;
+    const what = e instanceof FlagError ? `usage: ${e.message}` : e instanceof RunnerError ? e.message : `internal: ${e instanceof Error ? e.message : String(e)}`;
     io.stderr(`nsrun: run: ${what.split('\n')[0]}\n`);
+    try {
+      events?.({ event: 'failed', step: e instanceof RunnerError ? e.step : e instanceof FlagError ? 'usage' : 'internal', error: what.split('\n')[0] });
+    } catch {
+      // the event fd is gone: the line on stderr is all we can do
+    }
     return EXIT_RUNNER_FAILED;
   }
 }

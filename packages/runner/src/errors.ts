@@ -6,7 +6,7 @@ import { NetlinkError } from '@nsrun/netlink';
 
 /** The steps of `run`, in order; named in errors and in verbose output. */
 export type RunStep =
-  | 'validate' | 'privileges' | 'state' | 'bridge' | 'bridge-address' | 'bridge-up' | 'lease'
+  | 'validate' | 'privileges' | 'state' | 'tty' | 'bridge' | 'bridge-address' | 'bridge-up' | 'lease'
   | 'save-namespaces' | 'unshare' | 'make-private' | 'spawn' | 'hostname'
   | 'mount-proc' | 'mount-sys' | 'rootfs' | 'mount-dev' | 'pivot-root'
   | 'netlink-socket' | 'restore-namespaces'
@@ -14,6 +14,9 @@ export type RunStep =
 
 /** Runs one named step: times it, applies fault injection, wraps its failure in a RunnerError. */
 export type StepRunner = (name: RunStep, fn: () => void) => void;
+
+/** The same for steps that talk to the kernel over netlink. */
+export type AsyncStepRunner = <T>(name: RunStep, fn: () => Promise<T>) => Promise<T>;
 
 export class RunnerError extends Error {
   override readonly name = 'RunnerError';

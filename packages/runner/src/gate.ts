@@ -1,16 +1,72 @@
+import { accessSync, constants, readFileSync, readlinkSync } from 'node:fs';
 import type { RunOptions } from './options.js';
+import { FORWARDED_SIGNALS } from './signals.js';
 
 // The container's first process before the command: a shell that waits on fd 3 until nsrun has
-// finished setting up the namespaces, then execs the command in its place (same pid: PID 1).
-// No polling: the read returns when nsrun writes "go" or closes the pipe (EOF: nsrun failed,
-// exit 125). The shell's own exec gives the conventional 127 (not found) and 126 (not
-// executable) and searches PATH.
+// finished setting up the namespaces, then execs the command in its place (same pid: PID 1),
+// or with --init stays PID 1 and runs it as a child. The release needs no polling: the read
+// returns when nsrun writes "go" or closes the pipe (EOF: nsrun failed, exit 125). The shell's
+// own exec gives the conventional 127 (not found) and 126 (not executable) and searches PATH.
 export const GATE_SHELL = '/bin/sh';
 export const GATE_FD = 3;
-const GATE_SCRIPT = `read _ <&${GATE_FD} || exit 125; exec ${GATE_FD}<&-; exec "$@"`;
+
+const firstExecutable = (paths: readonly string[]): string | undefined =>
+  paths.find((p) => {
+    try {
+      accessSync(p, constants.X_OK);
+      return true;
+    } catch {
+      return false;
+    }
+  });
+
+/**
+ * util-linux setpriv sets PR_SET_PDEATHSIG in the gate, which Node's spawn cannot do between
+ * fork and exec: SIGKILL when nsrun's main thread (the one that forked) dies, even by SIGKILL.
+ * The signal survives the gate's execs, and PID 1 dying ends the whole pid namespace.
+ */
+export const SETPRIV = firstExecutable(['/usr/bin/setpriv', '/bin/setpriv', '/usr/sbin/setpriv', '/sbin/setpriv']);
+/** False where setpriv is missing: the container then outlives an nsrun killed by SIGKILL. */
+export const PDEATHSIG_AVAILABLE = SETPRIV !== undefined;
+
+/**
+ * The --init shell. dash marks SIGINT and SIGQUIT "hard ignored" in an asynchronous list (no
+ * job control), so `trap - INT QUIT` cannot undo it and the command would ignore both; bash
+ * lets the subshell restore them. Without bash, dash runs the init and that caveat stands.
+ */
+export const INIT_SHELL = firstExecutable(['/bin/bash', '/usr/bin/bash']) ?? GATE_SHELL;
+// bash -p (privileged mode) reads no BASH_ENV file and imports no functions from the
+// environment (one named `wait` or `kill` would replace the builtin), yet passes them on to
+// the command; it drops SHELLOPTS and BASHOPTS.
+const INIT_SHELL_ARGS = INIT_SHELL === GATE_SHELL ? [] : ['-p'];
+/** False when --init runs under dash: the command then ignores SIGINT and SIGQUIT. */
+export const INIT_FORWARDS_INT_QUIT = INIT_SHELL !== GATE_SHELL;
+
+// Exit 125 (nsrun's failure): the pipe closed without "go", or the workdir is missing.
+const RELEASE = `read _ <&${GATE_FD} || exit 125; exec ${GATE_FD}<&-`;
+// With a rootfs the workdir ($1) is a path inside it, entered after the pivot.
+const ENTER_WORKDIR = `cd "$1" 2>/dev/null || { printf 'nsrun: workdir %s: cannot enter it inside the rootfs\\n' "$1" >&2; exit 125; }; shift`;
+const EXEC = 'exec "$@"';
+// The init: the command runs as its child with stdin kept (an asynchronous list would get
+// /dev/null), each forwarded signal passed on; one that comes before `child` is set (the
+// command may start and be signalled before the shell has run `child=$!`) is passed on right
+// after. A trap makes `wait` return early (128+n), and the shell may run the trap itself a
+// little later, so the loop asks the kernel whether the child is still there (alive or a
+// zombie) instead of trusting a flag; once it is reaped, `wait` returns the status the shell
+// recorded. `wait` reaps any child, orphans included. Exit: the command's status (128+n).
+const INIT = [
+  'exec 4<&0',
+  'fwd() { if [ -n "$child" ]; then kill -"$1" "$child" 2>/dev/null; else early="$early $1"; fi; }',
+  ...FORWARDED_SIGNALS.map((sig) => sig.slice(3)).map((s) => `trap 'fwd ${s}' ${s}`),
+  '( trap - INT QUIT; exec "$@" ) <&4 4<&- &',
+  'child=$!; exec 4<&-',
+  'for s in $early; do kill -"$s" "$child" 2>/dev/null; done',
+  'while kill -0 "$child" 2>/dev/null; do wait "$child"; done',
+  'wait "$child"',
+].join('\n');
 
 /** What the gate needs to know: the command, how to run it, where. */
-export type GatePlan = Pick<RunOptions, 'command' | 'init' | 'cwd' | 'rootfs'>;
+export type GatePlan = Pick<RunOptions, 'command' | 'init' | 'cwd' | 'rootfs' | 'tty'>;
 
 /** What nsrun spawns as the container's first process. */
 export interface GateSpawn {
@@ -20,11 +76,57 @@ export interface GateSpawn {
   cwd?: string;
 }
 
-/** The program and argv that wait on GATE_FD, then run `plan.command`. */
+/** The program and argv that wait on GATE_FD, then run `plan.command` (under the init with `plan.init`). */
 export function gateSpawn(plan: GatePlan): GateSpawn {
+  const rootfs = plan.rootfs !== undefined;
+  const shell = plan.init ? INIT_SHELL : GATE_SHELL;
+  // With a terminal of its own (tty.ts): the gate leads a new session; reopening the terminal
+  // (no O_NOCTTY) makes it the session's controlling terminal, with the gate's group in front.
+  const script = [...(plan.tty ? ['exec 0<>/proc/self/fd/0'] : []), RELEASE, ...(rootfs ? [ENTER_WORKDIR] : []), plan.init ? INIT : EXEC].join('\n');
+  const shellArgs = [shell, ...(plan.init ? INIT_SHELL_ARGS : []), '-c', script, plan.init ? 'nsrun-init' : 'nsrun-gate', ...(rootfs ? [plan.cwd ?? '/'] : []), ...plan.command];
   return {
-    ...(plan.cwd !== undefined && { cwd: plan.cwd }), file: GATE_SHELL, args: ['-c', GATE_SCRIPT, 'nsrun-gate', ...plan.command] };
+    // Without a rootfs the workdir is a host path, entered by spawn itself.
+    ...(!rootfs && plan.cwd !== undefined && { cwd: plan.cwd }),
+    ...(SETPRIV !== undefined ? { file: SETPRIV, args: ['--pdeathsig', 'KILL', '--', ...shellArgs] } : { file: shellArgs[0]!, args: shellArgs.slice(1) }),
+  };
 }
 
 /** What nsrun writes to GATE_FD to let the command start. */
 export const GATE_GO = 'go\n';
+
+// A synchronous sleep on the main thread: Atomics.wait blocks on a futex, no thread is made.
+const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/**
+ * Blocks until the gate `pid` is at its release read, or throws. Until then it may still be
+ * loading (setpriv, the shell, their libraries: the dynamic loader opens them by path *after*
+ * spawn returns), so a pivot_root before that would make it look for them in the rootfs. A
+ * shell running `read _ <&3` has fd 0 duplicated from fd 3 (the redirection), the only moment
+ * both are the same socket. Bounded by `timeoutMs`; an exited gate fails at once.
+ */
+export function waitGateReady(pid: number, timeoutMs = 10_000): void {
+  const deadline = performance.now() + timeoutMs;
+  for (let pause = 0.05; ; pause = Math.min(pause * 2, 2)) {
+    let stat: string;
+    try {
+      stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    } catch {
+      throw new Error(`the gate (pid ${pid}) exited before it was ready`);
+    }
+    // "pid (comm) S ...": comm may hold spaces and parentheses, the state follows the last ')'.
+    const state = stat[stat.lastIndexOf(')') + 2];
+    if (state === 'Z' || state === 'X') throw new Error(`the gate (pid ${pid}) exited before it was ready`);
+    const fd0 = fdTarget(pid, 0);
+    if (fd0 !== undefined && fd0 === fdTarget(pid, GATE_FD)) return;
+    if (performance.now() > deadline) throw new Error(`the gate (pid ${pid}) was not ready after ${timeoutMs} ms`);
+    Atomics.wait(sleeper, 0, 0, pause);
+  }
+}
+
+function fdTarget(pid: number, fd: number): string | undefined {
+  try {
+    return readlinkSync(`/proc/${pid}/fd/${fd}`);
+  } catch {
+    return undefined; // closed, or the process is between execs
+  }
+}

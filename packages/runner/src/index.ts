@@ -1,6 +1,13 @@
-// @nsrun/runner: run a command in new Linux namespaces (the `nsrun run` job).
+// @nsrun/runner: run a command in new Linux namespaces with a bridged network (the `nsrun run`
+// job), wire an existing process's network (`net attach`), list and clean up.
 export { run, type RunHandle } from './run.js';
 export { validateRunOptions, type RunOptions, type NetMode } from './options.js';
 export { RunnerError, type RunStep } from './errors.js';
 export { exitStatus, EXIT_RUNNER_FAILED, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from './status.js';
 export { FORWARDED_SIGNALS } from './signals.js';
+export { netAttach, netDetach, type AttachOptions, type Attachment } from './attach.js';
+export { gc, type GcOptions, type GcReport } from './gc.js';
+export { ps, type ContainerInfo } from './ps.js';
+export { DEFAULT_BRIDGE, DEFAULT_GATEWAY } from './network/defaults.js';
+export { StateDir } from './state/dir.js';
+export type { ContainerRecord } from './state/records.js';

@@ -1,8 +1,11 @@
 import { MS_NODEV, MS_NOEXEC, MS_NOSUID, mount } from '@nsrun/sys';
 import type { StepRunner } from './errors.js';
+import { mountDev } from './dev.js';
+import { bindRootfs, pivotInto } from './rootfs.js';
 
 // The container's file systems, set up by nsrun's main thread while it stands in the new mount
-// namespace (setup.ts), before the command is released. Mounts are already private there.
+// namespace (setup.ts), before the command is released. Mounts are already private there, so
+// none is seen by the host and all go with the namespace.
 
 export interface MountPlan {
   /** The gate's pid as nsrun sees it: /proc is mounted for its pid namespace. */
@@ -13,10 +16,31 @@ export interface MountPlan {
   rootfs: string | undefined;
 }
 
-/** Mounts /proc (and /sys) for the container; with a rootfs, pivots into it. */
+/** Mounts /proc (and /sys) for the container; with a rootfs, /dev too, then pivots into it. */
 export function mountContainer(plan: MountPlan, step: StepRunner): void {
-  // This thread is not in the new pid namespace (only its children are): name it explicitly.
-  step('mount-proc', () => mount('proc', '/proc', 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, `pidns=/proc/${plan.pid}/ns/pid`));
-  // sysfs shows the network namespace of the thread that mounts it: the new one.
-  if (plan.ownNet) step('mount-sys', () => mount('sysfs', '/sys', 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, null));
+  if (plan.rootfs === undefined) {
+    step('mount-proc', () => mountProc('/proc', plan.pid));
+    // With the host's network the host's /sys already shows the right one.
+    if (plan.ownNet) step('mount-sys', () => mountSys('/sys'));
+    return;
+  }
+  let root = '';
+  step('rootfs', () => (root = bindRootfs(plan.rootfs!)));
+  step('mount-proc', () => mountProc(`${root}/proc`, plan.pid));
+  // A fresh sysfs in both network modes: it shows this thread's network namespace, which is
+  // the container's own, or the host's when the container shares it.
+  step('mount-sys', () => mountSys(`${root}/sys`));
+  step('mount-dev', () => mountDev(`${root}/dev`));
+  step('pivot-root', () => pivotInto(root, plan.pid));
+}
+
+// This thread is not in the new pid namespace (only its children are): name it through the
+// gate, PID 1 there.
+function mountProc(target: string, pid: number): void {
+  mount('proc', target, 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, `pidns=/proc/${pid}/ns/pid`);
+}
+
+// sysfs shows the network namespace of the thread that mounts it.
+function mountSys(target: string): void {
+  mount('sysfs', target, 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
 }

@@ -35,10 +35,18 @@ export interface RunOptions {
   env?: Readonly<Record<string, string>>;
   /** Working directory of the command (default: nsrun's). */
   cwd?: string;
+  /**
+   * Give the container a terminal of its own (a pty whose other end nsrun copies to and from
+   * its stdin/stdout, in raw mode when stdin is a terminal), as `docker run -t` does. The CLI
+   * turns it on when its stdin and stdout are terminals. Without it: the three pass straight.
+   */
+  tty?: boolean;
   /** Only `inherit`: the command reads and writes nsrun's own stdin, stdout, stderr. */
   stdio?: 'inherit';
   /** Called with each step's name and its duration in ms, as it completes (--verbose). */
   log?: (step: string, ms: number) => void;
+  /** Told about problems that do not fail the run (e.g. a cleanup step that failed at exit). */
+  onWarning?: (message: string) => void;
   /** Testing aid (fault injection): fail at this step as if its system call had failed. */
   faultAt?: string;
 }
@@ -79,6 +87,7 @@ export function validateRunOptions(opts: RunOptions): void {
   if (net !== undefined && net !== 'bridge' && net !== 'none' && net !== 'host') throw invalid('net', `${JSON.stringify(net)} is not one of bridge, none, host`);
   if (rootfs !== undefined) checkDir('rootfs', rootfs);
   if (init !== undefined && typeof init !== 'boolean') throw invalid('init', 'must be true or false');
+  if (opts.tty !== undefined && typeof opts.tty !== 'boolean') throw invalid('tty', 'must be true or false');
   if (stopTimeout !== undefined && (typeof stopTimeout !== 'number' || !Number.isFinite(stopTimeout) || stopTimeout < 0)) {
     throw invalid('stopTimeout', `${String(stopTimeout)}: must be a number of seconds, 0 or more`);
   }

@@ -1,78 +1,192 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { stat } from 'node:fs/promises';
-import { linkSetUp } from '@nsrun/netlink';
+import { closeSync, stat } from 'node:fs';
+import { linkSetUp, RtnlClient } from '@nsrun/netlink';
 import { RunnerError } from './errors.js';
+import { Rollback } from './rollback.js';
+import { stepRunner } from './steps.js';
 import { GATE_FD, GATE_GO } from './gate.js';
+import { bridgePlan } from './network/plan.js';
+import { lease } from './network/lease.js';
+import { newId, vethName } from './network/names.js';
+import { plug } from './network/plug.js';
+import { removeBridge } from './network/bridge.js';
 import { validateRunOptions, type RunOptions } from './options.js';
+import { releaseRecord } from './release.js';
 import { setUpNamespaces } from './setup.js';
+import type { TtyProxy } from './tty.js';
 import { forwardSignals } from './signals.js';
 import { exitStatus } from './status.js';
+import { StateDir } from './state/dir.js';
+import { isAlive, processIdentity } from './state/liveness.js';
+import type { ContainerRecord } from './state/records.js';
 
 /** A running container. */
 export interface RunHandle {
-  /** The command's pid as nsrun sees it (it is PID 1 inside). */
+  /** 12 hex digits; names its veth and its record in the state directory. */
+  readonly id: string;
+  /** The command's pid as nsrun sees it (it is PID 1 inside, or its init is). */
   readonly pid: number;
-  /** Resolves to the exit status: the command's own, 128+n for signal n, 126/127 from exec. */
+  /** The container's address, CIDR (bridged network only). */
+  readonly address: string | undefined;
+  /** The host end of its veth pair (bridged network only). */
+  readonly veth: string | undefined;
+  /** The bridge it is attached to (bridged network only). */
+  readonly bridge: string | undefined;
+  /**
+   * Resolves to the exit status (the command's own, 128+n for signal n, 126/127 from exec),
+   * once the container is gone and its veth and lease are released.
+   */
   wait(): Promise<number>;
-  /** Sends a signal to the command (PID 1 ignores signals it has no handler for, except SIGKILL). */
+  /** Sends a signal to the container's PID 1 (which ignores signals it has no handler for, except SIGKILL). */
   kill(signal?: NodeJS.Signals | number): boolean;
 }
 
 /**
- * Starts `opts.command` in new mount, pid, uts, ipc (and, unless `net: 'host'`, network)
- * namespaces: PID 1 of its own pid namespace, a fresh /proc (and /sys), its own host name.
- * Resolves once the command has been released to exec; rejects with a RunnerError (nothing
- * left running, nsrun back in its own namespaces) when any step fails.
+ * Starts `opts.command` in new mount, pid, uts, ipc and network namespaces: PID 1 of its own
+ * pid namespace, a fresh /proc and /sys, its own host name and (by default) an address on a
+ * host bridge. Resolves once the command has been released to exec; rejects with a RunnerError
+ * naming the failed step after undoing every earlier step (nothing left running or created,
+ * nsrun back in its own namespaces).
  */
 export async function run(opts: RunOptions): Promise<RunHandle> {
   validateRunOptions(opts);
+  const net = opts.net ?? 'bridge';
+  const plan = net === 'bridge' ? bridgePlan(opts) : undefined;
   const log = opts.log;
+  const step = stepRunner(log, opts.faultAt);
   // Start libuv's thread pool now: no thread can be created while the main thread's
   // pid namespace for children is the new one (platform.md: Node aborts).
-  await stat('/');
-  const env = { ...process.env, ...opts.env };
-  const { started, error } = setUpNamespaces(opts, env);
-  const child = started.child;
-  const exited = child ? exitPromise(child) : undefined;
-  let failure = error;
-  if (failure?.step === 'spawn' && child && child.pid === undefined) {
-    // Node reports why spawn failed on the next tick.
-    const [e] = (await once(child, 'error')) as [Error];
-    failure = RunnerError.wrap('spawn', e);
-  }
-  if (!failure && started.nl) {
-    const t0 = performance.now();
-    try {
-      if (opts.faultAt === 'loopback') throw new RunnerError('loopback', 'injected failure (faultAt)');
-      await linkSetUp(started.nl, 'lo');
-      log?.('loopback', performance.now() - t0);
-    } catch (e) {
-      failure = RunnerError.wrap('loopback', e);
+  await new Promise((resolve) => stat('/', resolve));
+  const state = new StateDir(opts.stateDir);
+  const id = newId();
+  const veth = plan ? vethName(id) : undefined;
+  const owner = processIdentity(process.pid);
+  if (!owner) throw new RunnerError('state', 'cannot read this process\'s own start time from /proc');
+  let record: ContainerRecord = {
+    version: 1, id, kind: 'run', owner, pid: 0, net, command: [...opts.command], created: new Date().toISOString(),
+    ...(veth !== undefined && { veth }), ...(opts.hostname !== undefined && { hostname: opts.hostname }),
+  };
+  const rollback = new Rollback();
+  let host: RtnlClient | undefined;
+  let child: ChildProcess | undefined;
+  let exited: Promise<number> | undefined;
+  let inner: RtnlClient | undefined;
+  let netnsFd: number | undefined;
+  let bridgeIndex = 0;
+  let tty: TtyProxy | undefined;
+  try {
+    if (plan) {
+      host = await step('netlink-socket', async () => RtnlClient.open());
+      const h = host;
+      const got = await lease(state, h, { bridge: plan.bridge, gateway: plan.gateway, subnet: plan.subnet, wanted: plan.wanted, record }, step);
+      bridgeIndex = got.bridge.index;
+      if (got.bridge.created) rollback.push('bridge', () => removeBridgeIfUnused(state, h, plan.bridge));
+      record = { ...record, bridge: plan.bridge, gateway: plan.gateway, ip: got.ip };
+      const rec = record;
+      rollback.push('lease', () => releaseRecord(state, h, rec));
+    } else {
+      await step('state', async () => state.write(record));
+      const rec = record;
+      rollback.push('state', async () => state.remove(rec.id));
     }
-  }
-  started.nl?.close();
-  if (!failure && opts.faultAt === 'release') failure = new RunnerError('release', 'injected failure (faultAt)');
-  if (failure) {
-    if (child?.pid !== undefined) {
+
+    const env = { ...process.env, ...opts.env };
+    if (opts.tty) {
+      // Loaded only when asked for (node:tty costs a few ms of every start).
+      tty = await step('tty', async () => (await import('./tty.js')).TtyProxy.open());
+      const t = tty;
+      rollback.push('tty', async () => t.close());
+    }
+    const { started, error } = setUpNamespaces(opts, env, tty);
+    child = started.child;
+    inner = started.nl;
+    netnsFd = started.netnsFd;
+    if (child) {
+      const c = child;
+      exited = exitPromise(c);
+      const ex = exited;
       // The gate is PID 1 of its namespace: only SIGKILL from outside ends it for sure.
-      child.kill('SIGKILL');
-      await exited;
+      rollback.push('spawn', async () => {
+        if (c.pid !== undefined) c.kill('SIGKILL');
+        await ex;
+      });
     }
+    if (error?.step === 'spawn' && child && child.pid === undefined) {
+      // Node reports why spawn failed on the next tick.
+      const [e] = (await once(child, 'error')) as [Error];
+      throw RunnerError.wrap('spawn', e);
+    }
+    if (error) throw error;
+    const c = child!;
+    record = { ...record, pid: c.pid! };
+    state.write(record);
+
+    if (plan && host && inner && netnsFd !== undefined) {
+      const h = host;
+      await plug(h, inner, { veth: veth!, bridgeIndex, netnsFd, ip: record.ip!, gateway: record.gateway! }, step, rollback);
+    } else if (inner) {
+      const nl = inner;
+      await step('loopback', () => linkSetUp(nl, 'lo'));
+    }
+    if (opts.faultAt === 'release') throw new RunnerError('release', 'injected failure (faultAt)');
+  } catch (e) {
+    const failure = await rollback.undo(e, 'spawn');
+    host?.close();
     throw failure;
+  } finally {
+    inner?.close();
+    if (netnsFd !== undefined) closeSync(netnsFd);
   }
+
   const c = child!;
   const gate = c.stdio[GATE_FD] as NodeJS.WritableStream & { on(ev: 'error', fn: () => void): void };
   gate.on('error', () => {}); // the command died first (EPIPE): its exit status tells the story
+  // From here the container's output goes through nsrun (its copy of the slave closes).
+  tty?.start();
   gate.end(GATE_GO);
   log?.('release', 0);
   const unforward = forwardSignals(c, { stopTimeout: opts.stopTimeout ?? 10 });
-  const status = exited!.finally(unforward);
+  const h = host;
+  const rec = record;
+  const t = tty;
+  const status = exited!.then(async (s) => {
+    unforward();
+    if (t) {
+      // All of the container's output copied, then the terminal given back as it was.
+      await t.done.catch((e: unknown) => opts.onWarning?.(`terminal: ${e instanceof Error ? e.message : String(e)}`));
+      t.close();
+    }
+    // The namespace is gone with PID 1, and with it the container's end of the pair; the host
+    // end is deleted here rather than left to the kernel's deferred namespace cleanup.
+    try {
+      if (h) await releaseRecord(state, h, rec);
+      else state.remove(rec.id);
+    } catch (e) {
+      opts.onWarning?.(`cleanup of ${rec.id}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
+    } finally {
+      h?.close();
+    }
+    return s;
+  });
   return {
+    id,
     pid: c.pid!,
+    address: record.ip,
+    veth,
+    bridge: record.bridge,
     wait: () => status,
     kill: (signal = 'SIGTERM') => c.kill(signal),
   };
+}
+
+/** A failed run removes the bridge it created, unless another container came to use it. */
+async function removeBridgeIfUnused(state: StateDir, host: RtnlClient, bridge: string): Promise<void> {
+  await state.withLock(async () => {
+    if (state.list().some((r) => r.bridge === bridge && isAlive(r.owner))) return;
+    await removeBridge(host, bridge);
+    state.bridgeForget(bridge);
+  });
 }
 
 function exitPromise(child: ChildProcess): Promise<number> {

@@ -31,7 +31,8 @@ export interface SetupResult {
   error: RunnerError | undefined;
 }
 
-export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv): SetupResult {
+/** `tty`: the container's own terminal (its slave end is the gate's fd 0–2, in a new session). */
+export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, tty?: { slave: number }): SetupResult {
   const net = opts.net ?? 'bridge';
   const kinds: NsKind[] = net === 'host' ? ['mnt', 'uts', 'ipc', 'pid'] : ['mnt', 'uts', 'ipc', 'net', 'pid'];
   const saved = new Map<NsKind, number>();
@@ -58,9 +59,11 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv): Setup
     // Before any mount: otherwise mounts propagate back to the host's namespace.
     step('make-private', () => mount(null, '/', null, MS_REC | MS_PRIVATE));
     step('spawn', () => {
-      const gate = gateSpawn(opts);
+      const gate = gateSpawn({ ...opts, tty: tty !== undefined });
       const child = spawn(gate.file, gate.args, {
-        stdio: ['inherit', 'inherit', 'inherit', 'pipe'],
+        stdio: tty ? [tty.slave, tty.slave, tty.slave, 'pipe'] : ['inherit', 'inherit', 'inherit', 'pipe'],
+        // A session of its own, so the terminal can become its controlling terminal.
+        detached: tty !== undefined,
         env,
         ...(gate.cwd !== undefined && { cwd: gate.cwd }),
       });

@@ -29,7 +29,7 @@ test('validateRunOptions names the refused field, before the privilege check', (
     [{ command: ['true'], hostname: 'bad_name' }, 'hostname'],
     [{ command: ['true'], hostname: '-lead' }, 'hostname'],
     [{ command: ['true'], hostname: '' }, 'hostname'],
-    [{ command: ['true'], net: 'bridge' }, 'net'],
+    [{ command: ['true'], net: 'bridged' }, 'net'],
     [{ command: ['true'], env: { 'A=B': 'x' } }, 'env'],
     [{ command: ['true'], env: { A: 1 } }, 'env'],
     [{ command: ['true'], cwd: '/nonexistent-nsrun-dir' }, 'cwd'],
@@ -81,7 +81,7 @@ const state = () => ({
 const before = state();
 let status = null, error = null, pid = null;
 try {
-  const h = await run(${JSON.stringify(opts)});
+  const h = await run(${JSON.stringify({ net: 'none', ...opts })});
   pid = h.pid;
   status = await h.wait();
 } catch (e) {

@@ -1,6 +1,7 @@
 export { SysError, errnoName, errnoNumber, strerror } from './errors.js';
 export * from './socket.js';
 export * from './fd.js';
+export * from './flock.js';
 export * from './namespaces.js';
 export * from './ns.js';
 export { NetNs } from './netns.js';
@@ -9,3 +10,4 @@ export * from './hostname.js';
 export * from './signals.js';
 export * from './process.js';
 export { execve, type Env } from './exec.js';
+export * from './pty.js';

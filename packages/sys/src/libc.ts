@@ -1,9 +1,51 @@
-import { open, load, DataType } from 'ffi-rs';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type * as FfiRs from 'ffi-rs';
 import { SysError } from './errors.js';
 
 // The only module that talks to ffi-rs. Each binding is a plain function that checks the
 // return value and reads errno only when the call failed (ffi-rs reports stale errno values
 // on success).
+
+// Loading ffi-rs: its index.js asks process.report.getReport() whether the C library is musl
+// before it picks a native binary (~8 ms at every start). A Node linked against glibc shows
+// libc.so.6 in its own /proc/self/maps; then, on x64 and arm64, the glibc binary is taken
+// directly from where ffi-rs itself would take it, with the one rewrite ffi-rs's load() makes
+// to the calls made here (below). Anything else, or any failure: ffi-rs as it is. `require`
+// rather than `import`, so Node does not scan the CommonJS source for its export names.
+type Ffi = Pick<typeof FfiRs, 'open' | 'load' | 'DataType'>;
+
+function glibcNode(): boolean {
+  try {
+    return readFileSync('/proc/self/maps', 'latin1').includes('/libc.so.6');
+  } catch {
+    return false;
+  }
+}
+
+function loadFfi(): Ffi {
+  const require = createRequire(import.meta.url);
+  if (process.platform === 'linux' && (process.arch === 'x64' || process.arch === 'arm64') && glibcNode()) {
+    try {
+      const native = createRequire(require.resolve('ffi-rs'))(`@yuuang/ffi-rs-linux-${process.arch}-gnu`) as Ffi & { FFITypeTag: { Array: number } };
+      const U8Array = native.DataType.U8Array;
+      // ffi-rs's load(): an array parameter type becomes {ffiTypeTag: Array, type, length},
+      // and results are not freed unless asked. U8Array is the only array type used here.
+      const load = ((p: FfiRs.FFIParams<FfiRs.DataType, boolean>) =>
+        native.load({
+          ...p,
+          freeResultMemory: p.freeResultMemory ?? false,
+          paramsType: p.paramsType.map((t, i) => (t === U8Array ? { ffiTypeTag: native.FFITypeTag.Array, type: t, length: (p.paramsValue[i] as Uint8Array).length } : t)) as FfiRs.FieldType[],
+        })) as Ffi['load'];
+      return { open: native.open, load, DataType: native.DataType };
+    } catch {
+      // not installed (or not loadable): ffi-rs decides
+    }
+  }
+  return require('ffi-rs') as Ffi;
+}
+
+const { open, load, DataType } = loadFfi();
 
 const LIBRARY = 'libc';
 let opened = false;

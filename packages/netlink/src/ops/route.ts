@@ -2,7 +2,7 @@ import * as C from '../constants/index.js';
 import type { Writer } from '../wire/writer.js';
 import type { RawMessage } from '../wire/header.js';
 import type { Request, RtnlClient } from '../client.js';
-import { ValidationError } from '../errors.js';
+import { NetlinkError, ValidationError } from '../errors.js';
 import { decodeRoute, type NextHop, type RouteMessage, type RouteAttr } from '../messages/route.js';
 import { DecodeError } from '../wire/errors.js';
 import { formatIPv4, formatIPv6 } from '../wire/attrs.js';
@@ -421,7 +421,7 @@ export async function routeList(c: RtnlClient, filter: RouteListFilter = {}): Pr
   const protocol = filter.protocol === undefined ? 0 : checkInt('protocol', filter.protocol, 0, 255);
   const oif = filter.dev === undefined ? undefined : await linkIndex(c, filter.dev);
   const family = filter.family === 4 ? C.AF_INET : filter.family === 6 ? C.AF_INET6 : C.AF_UNSPEC;
-  return c.dump(
+  const dump = c.dump(
     {
       type: C.RTM_GETROUTE,
       what: 'routeList',
@@ -434,6 +434,12 @@ export async function routeList(c: RtnlClient, filter: RouteListFilter = {}): Pr
     decodeRouteMsg,
     { retries: 2 },
   );
+  // A table that was never used does not exist yet: the kernel answers ENOENT where the
+  // honest answer is "no routes".
+  return table === 0 ? dump : dump.catch((e: unknown) => {
+    if (e instanceof NetlinkError && e.code === 'ENOENT') return [];
+    throw e;
+  });
 }
 
 export type { RouteAttr };

@@ -1,0 +1,102 @@
+import { gc, netAttach, netDetach, ps, RunnerError } from '@nsrun/runner';
+import { FlagError, int, parseFlags, str, type FlagSpec } from './flags.js';
+import type { Io } from './io.js';
+
+// `nsrun ps`, `nsrun gc`, `nsrun net attach|detach`: thin layers over @nsrun/runner. Bad usage
+// exits 2, failures 1 (one line naming the step), like the ip commands.
+
+export const PS_USAGE = `Usage: nsrun ps [--json] [--state-dir DIR]
+Lists running containers (and networks attached with "nsrun net attach"): id, pid, address,
+host veth, command.
+`;
+export const GC_USAGE = `Usage: nsrun gc [--bridges] [--json] [--state-dir DIR]
+Removes what nsruns that were killed left behind: host veths and leases of containers whose
+nsrun is gone. With --bridges, also the bridges nsrun created that no container uses.
+Safe to run at any time, and again.
+`;
+export const NET_USAGE = `Usage: nsrun net attach --pid PID [--bridge NAME] [--subnet CIDR] [--ip ADDR] [--json] [--state-dir DIR]
+       nsrun net detach --pid PID [--state-dir DIR]
+attach: wires the network namespace of a running process to the bridge, as nsrun run does
+(veth pair, address, default route via the bridge). detach: undoes it.
+`;
+
+const EXIT_FAILURE = 1;
+const EXIT_USAGE = 2;
+
+async function guarded(io: Io, what: string, fn: () => Promise<number>): Promise<number> {
+  try {
+    return await fn();
+  } catch (e) {
+    if (e instanceof FlagError) {
+      io.stderr(`nsrun: ${what}: usage: ${e.message}\n`);
+      return EXIT_USAGE;
+    }
+    io.stderr(`nsrun: ${what}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}\n`);
+    return e instanceof RunnerError && e.step === 'validate' ? EXIT_USAGE : EXIT_FAILURE;
+  }
+}
+
+const stateDir = (d: string | undefined): { stateDir?: string } => (d === undefined ? {} : { stateDir: d });
+
+export function runPs(argv: readonly string[], io: Io): Promise<number> {
+  return guarded(io, 'ps', async () => {
+    const p = parseFlags(argv, { '--help': { alias: ['-h'] }, '--json': {}, '--state-dir': { value: true } }, 'nsrun ps', false);
+    if (p.flags.has('--help')) return io.stdout(PS_USAGE), 0;
+    const list = ps(stateDir(str(p, '--state-dir')));
+    if (p.flags.has('--json')) {
+      io.stdout(`${JSON.stringify(list)}\n`);
+      return 0;
+    }
+    const rows = [['ID', 'PID', 'ADDRESS', 'VETH', 'COMMAND'], ...list.map((c) => [c.id, String(c.pid), c.address ?? '-', c.veth ?? '-', c.kind === 'attach' ? `(attached) ${c.command.join(' ')}` : c.command.join(' ')])];
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    io.stdout(rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n');
+    return 0;
+  });
+}
+
+export function runGc(argv: readonly string[], io: Io): Promise<number> {
+  return guarded(io, 'gc', async () => {
+    const p = parseFlags(argv, { '--help': { alias: ['-h'] }, '--json': {}, '--bridges': {}, '--state-dir': { value: true } }, 'nsrun gc', false);
+    if (p.flags.has('--help')) return io.stdout(GC_USAGE), 0;
+    if (process.getuid?.() !== 0) throw new RunnerError('privileges', 'nsrun gc needs root (CAP_NET_ADMIN to delete links)');
+    const r = await gc({ ...stateDir(str(p, '--state-dir')), bridges: p.flags.has('--bridges') });
+    if (p.flags.has('--json')) io.stdout(`${JSON.stringify(r)}\n`);
+    else {
+      const parts = [`${r.containers.length} container record(s)`, `${r.veths.length} veth(s)`, ...(p.flags.has('--bridges') ? [`${r.bridges.length} bridge(s)`] : [])];
+      io.stdout(`removed ${parts.join(', ')}${[...r.containers, ...r.veths, ...r.bridges].length ? `: ${[...r.containers, ...r.veths, ...r.bridges].join(' ')}` : ''}\n`);
+    }
+    return 0;
+  });
+}
+
+export function runNet(argv: readonly string[], io: Io): Promise<number> {
+  return guarded(io, 'net', async () => {
+    const [sub, ...rest] = argv;
+    if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+      if (sub === undefined) throw new FlagError('missing attach or detach (try "nsrun net --help")');
+      return io.stdout(NET_USAGE), 0;
+    }
+    if (sub !== 'attach' && sub !== 'detach') throw new FlagError(`unknown subcommand ${JSON.stringify(sub)}: attach or detach`);
+    const spec: Record<string, FlagSpec> = sub === 'attach'
+      ? { '--help': { alias: ['-h'] }, '--pid': { value: true }, '--bridge': { value: true }, '--subnet': { value: true }, '--ip': { value: true }, '--json': {}, '--state-dir': { value: true }, '--verbose': { alias: ['-v'] } }
+      : { '--help': { alias: ['-h'] }, '--pid': { value: true }, '--json': {}, '--state-dir': { value: true } };
+    const p = parseFlags(rest, spec, `nsrun net ${sub}`, false);
+    if (p.flags.has('--help')) return io.stdout(NET_USAGE), 0;
+    const pid = int(p, '--pid');
+    if (pid === undefined) throw new FlagError(`${sub} needs --pid PID`);
+    if (sub === 'detach') {
+      const r = await netDetach({ pid, ...stateDir(str(p, '--state-dir')) });
+      io.stdout(p.flags.has('--json') ? `${JSON.stringify(r)}\n` : `detached ${r.ids.join(' ')}\n`);
+      return 0;
+    }
+    const opts = { pid, ...stateDir(str(p, '--state-dir')) } as Parameters<typeof netAttach>[0];
+    for (const k of ['bridge', 'subnet', 'ip'] as const) {
+      const v = str(p, `--${k}`);
+      if (v !== undefined) opts[k] = v;
+    }
+    if (p.flags.has('--verbose')) opts.log = (step, ms) => io.stderr(`nsrun: net: ${step} ${ms.toFixed(2)} ms\n`);
+    const a = await netAttach(opts);
+    io.stdout(p.flags.has('--json') ? `${JSON.stringify(a)}\n` : `attached ${a.id}: pid ${a.pid} address ${a.address} veth ${a.veth} bridge ${a.bridge}\n`);
+    return 0;
+  });
+}

@@ -1,0 +1,108 @@
+import { readFileSync, readlinkSync } from 'node:fs';
+import { linkFind, RtnlClient } from '@nsrun/netlink';
+import { NetNs } from '@nsrun/sys';
+import { RunnerError } from './errors.js';
+import { lease } from './network/lease.js';
+import { INSIDE_NAME, newId, vethName } from './network/names.js';
+import { bridgePlan } from './network/plan.js';
+import { plug } from './network/plug.js';
+import { releaseRecord } from './release.js';
+import { Rollback } from './rollback.js';
+import { StateDir } from './state/dir.js';
+import { processIdentity } from './state/liveness.js';
+import { stepRunner } from './steps.js';
+
+// `nsrun net attach` / `detach`: the netsetgo job. Wires the network namespace of a process
+// that is already running exactly as `run` wires its own containers, recorded under the target
+// process (when it is gone, `gc` and the next lease reclaim its address).
+
+export interface AttachOptions {
+  /** A process whose network namespace gets the veth, address and default route. */
+  pid: number;
+  bridge?: string;
+  subnet?: string;
+  ip?: string;
+  stateDir?: string;
+  log?: (step: string, ms: number) => void;
+  /** Testing aid (fault injection). */
+  faultAt?: string;
+}
+
+export interface Attachment {
+  id: string;
+  pid: number;
+  address: string;
+  veth: string;
+  bridge: string;
+}
+
+const invalid = (field: string, reason: string): RunnerError => new RunnerError('validate', `${field}: ${reason}`, { field });
+
+export async function netAttach(opts: AttachOptions): Promise<Attachment> {
+  const { pid } = opts;
+  if (!Number.isInteger(pid) || pid <= 0) throw invalid('pid', `${String(pid)} is not a process id`);
+  const plan = bridgePlan(opts);
+  if (process.getuid?.() !== 0) throw new RunnerError('privileges', 'nsrun net attach needs root (CAP_NET_ADMIN in both namespaces, CAP_SYS_ADMIN to enter them)');
+  const owner = processIdentity(pid);
+  if (!owner) throw invalid('pid', `no process ${pid}`);
+  let target: string;
+  try {
+    target = readlinkSync(`/proc/${pid}/ns/net`);
+  } catch (e) {
+    throw invalid('pid', `cannot open the network namespace of ${pid}: ${(e as NodeJS.ErrnoException).code}`);
+  }
+  if (target === readlinkSync('/proc/self/ns/net')) throw invalid('pid', `process ${pid} shares nsrun's own network namespace: give a process in a namespace of its own`);
+  const step = stepRunner(opts.log, opts.faultAt);
+  const state = new StateDir(opts.stateDir);
+  const id = newId();
+  const veth = vethName(id);
+  const netns = NetNs.fromPid(pid);
+  const host = RtnlClient.open();
+  const inner = RtnlClient.open({ netns });
+  const rollback = new Rollback();
+  try {
+    if (await linkFind(inner, INSIDE_NAME)) throw invalid('pid', `the network namespace of ${pid} already has an ${INSIDE_NAME}`);
+    const attached = state.list().find((r) => r.pid === pid && r.net === 'bridge');
+    if (attached) throw invalid('pid', `process ${pid} is already attached (${attached.id}, ${attached.ip ?? ''}); detach it first`);
+    const record = {
+      version: 1 as const, id, kind: 'attach' as const, owner, pid, net: 'bridge' as const, veth, command: commandOf(pid), created: new Date().toISOString(),
+    };
+    const got = await lease(state, host, { bridge: plan.bridge, gateway: plan.gateway, subnet: plan.subnet, wanted: plan.wanted, record }, step);
+    const rec = { ...record, bridge: plan.bridge, gateway: plan.gateway, ip: got.ip };
+    rollback.push('lease', () => releaseRecord(state, host, rec));
+    await plug(host, inner, { veth, bridgeIndex: got.bridge.index, netnsFd: netns.fd, ip: got.ip, gateway: plan.gateway }, step, rollback);
+    return { id, pid, address: got.ip, veth, bridge: plan.bridge };
+  } catch (e) {
+    throw await rollback.undo(e, 'validate');
+  } finally {
+    inner.close();
+    host.close();
+    netns.close();
+  }
+}
+
+/** Undoes `netAttach` for `pid`: its veth (and the container end with it) and its lease. */
+export async function netDetach(opts: { pid: number; stateDir?: string }): Promise<{ ids: string[] }> {
+  const { pid } = opts;
+  if (!Number.isInteger(pid) || pid <= 0) throw invalid('pid', `${String(pid)} is not a process id`);
+  const state = new StateDir(opts.stateDir);
+  const host = RtnlClient.open();
+  try {
+    return await state.withLock(async () => {
+      const recs = state.list().filter((r) => r.kind === 'attach' && r.pid === pid);
+      if (!recs.length) throw new RunnerError('state', `no network of nsrun's is attached to process ${pid}`, { field: 'pid' });
+      for (const r of recs) await releaseRecord(state, host, r);
+      return { ids: recs.map((r) => r.id) };
+    });
+  } finally {
+    host.close();
+  }
+}
+
+function commandOf(pid: number): string[] {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+  } catch {
+    return [];
+  }
+}

@@ -1,0 +1,68 @@
+import type { RtnlClient } from '@nsrun/netlink';
+import { RunnerError, type AsyncStepRunner } from '../errors.js';
+import { allocateAddress, ipToText, textToIp, type Subnet } from '../state/leases.js';
+import { isAlive } from '../state/liveness.js';
+import type { ContainerRecord } from '../state/records.js';
+import type { StateDir } from '../state/dir.js';
+import { ensureBridge, removeBridge, type BridgeState } from './bridge.js';
+import { releaseRecord } from '../release.js';
+
+// Under the state lock, in one critical section: the bridge is made or verified, leftovers of
+// dead nsruns are reclaimed, and an address is chosen and recorded. Concurrent nsruns queue on
+// the lock, so no two can pick the same address or race to create the bridge.
+
+export interface LeaseRequest {
+  bridge: string;
+  gateway: string;
+  subnet: Subnet;
+  /** A fixed address (--ip). */
+  wanted: string | undefined;
+  /** The record to write, without ip (filled in here). */
+  record: ContainerRecord;
+}
+
+export interface Lease {
+  /** The container's address, CIDR. */
+  ip: string;
+  bridge: BridgeState;
+}
+
+export async function lease(state: StateDir, host: RtnlClient, req: LeaseRequest, step: AsyncStepRunner): Promise<Lease> {
+  return state.withLock(async () => {
+    const bridge = await ensureBridge(host, { name: req.bridge, gateway: req.gateway, subnet: req.subnet }, step);
+    if (bridge.created) state.bridgeCreated(req.bridge, req.gateway);
+    try {
+      return await allocate(state, host, req, bridge, step);
+    } catch (e) {
+      if (bridge.created) {
+        // Made a moment ago under this lock: no one else can be using it yet.
+        await removeBridge(host, req.bridge).catch(() => {});
+        state.bridgeForget(req.bridge);
+      }
+      throw e;
+    }
+  });
+}
+
+function allocate(state: StateDir, host: RtnlClient, req: LeaseRequest, bridge: BridgeState, step: AsyncStepRunner): Promise<Lease> {
+    return step('lease', async () => {
+      const used = new Map<number, string>();
+      for (const rec of state.list()) {
+        if (!isAlive(rec.owner)) {
+          await releaseRecord(state, host, rec); // its nsrun is gone: the address is free again
+          continue;
+        }
+        if (rec.bridge === req.bridge && rec.ip) used.set(textToIp(rec.ip.split('/')[0]!), rec.id);
+      }
+      let got;
+      try {
+        got = allocateAddress({ subnet: req.subnet, used, wanted: req.wanted, cursor: state.cursor(req.bridge) });
+      } catch (e) {
+        throw new RunnerError('lease', e instanceof Error ? e.message : String(e), { field: 'ip', cause: e });
+      }
+      const ip = `${ipToText(got.ip)}/${req.subnet.prefix}`;
+      state.write({ ...req.record, bridge: req.bridge, gateway: req.gateway, ip });
+      if (req.wanted === undefined) state.setCursor(req.bridge, got.cursor);
+      return { ip, bridge };
+    });
+}
