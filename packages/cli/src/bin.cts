@@ -50,5 +50,5 @@ function start(): void {
 }
 
 // For the build, which writes the bundle and its cache.
-module.exports = { BUNDLE, CACHE, ID_LINE, wrap };
+module.exports = { BUNDLE, CACHE, ID_LINE, wrap, start };
 if (require.main === module) start();

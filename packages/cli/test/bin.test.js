@@ -40,6 +40,13 @@ test('the build made the bundle and a code cache that names it and that V8 accep
   assert.is(script.cachedDataRejected, false);
 });
 
+test('the executable npm links (bin/nsrun.cjs, committed) runs the built entry', () => {
+  const linked = fileURLToPath(new URL('../bin/nsrun.cjs', import.meta.url));
+  const v = node(linked, ['--version']);
+  assert.is(v.status, 0, v.stderr);
+  assert.match(v.stdout, /^nsrun \d+\.\d+\.\d+\n$/);
+});
+
 test('--version and help through the bundle', () => {
   const v = node(BIN, ['--version']);
   assert.is(v.status, 0, v.why);
