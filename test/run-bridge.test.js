@@ -3,7 +3,8 @@
 // container (ip, /proc, /sys, ping) and from the host (our API and `ip -j`).
 import * as assert from 'uvu/assert';
 import { linkList } from '@nsrun/netlink';
-import { kernelSuite } from './helpers/kernel.js';
+import { kernelSuite, skip } from './helpers/kernel.js';
+import { MARKER, busyboxSkipReason, tempBusyboxRootfs } from './helpers/rootfs.js';
 import { nsrunSpawn, nsrunSync, ourVeths, records, removeStateDir, stateDir } from './helpers/nsrun.js';
 
 const k = kernelSuite('nsrun run: the bridged network');
@@ -145,6 +146,23 @@ k('a bridge of the user\'s with the address is used as it is; --bridge/--subnet 
   // `gc --bridges` leaves a bridge nsrun did not create.
   assert.is(nsrunSync(ctx.ns, ['gc', '--bridges', '--state-dir', ctx.state]).status, 0);
   assert.is(ctx.ip('-j', 'link', 'show', 'dev', 'mybr').length, 1);
+});
+
+k('with --rootfs (busybox): only that tree, and the network all the same', (ctx) => {
+  if (busyboxSkipReason) return skip(busyboxSkipReason);
+  const root = tempBusyboxRootfs();
+  try {
+    const r = nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--rootfs', root.dir, '--', 'sh', '-c', 'ls /; echo pid=$$; ls /sys/class/net; ping -c1 -W2 10.10.10.1 >/dev/null && echo ping=ok']);
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, new RegExp(`^${MARKER}$`, 'm'));
+    assert.not.match(r.stdout, /^(usr|home|lib)$/m);
+    assert.match(r.stdout, /^pid=1$/m);
+    assert.match(r.stdout, /^eth0\nlo$/m);
+    assert.match(r.stdout, /^ping=ok$/m);
+    assert.equal(records(ctx.state), []);
+  } finally {
+    root.remove();
+  }
 });
 
 k.run();

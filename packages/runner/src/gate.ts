@@ -1,4 +1,4 @@
-import { accessSync, constants, readFileSync, readlinkSync } from 'node:fs';
+import { accessSync, constants, readSync } from 'node:fs';
 import type { RunOptions } from './options.js';
 import { FORWARDED_SIGNALS } from './signals.js';
 
@@ -9,6 +9,8 @@ import { FORWARDED_SIGNALS } from './signals.js';
 // own exec gives the conventional 127 (not found) and 126 (not executable) and searches PATH.
 export const GATE_SHELL = '/bin/sh';
 export const GATE_FD = 3;
+/** With a rootfs, the gate says on this fd that it is running (see READY). */
+export const GATE_READY_FD = 4;
 
 const firstExecutable = (paths: readonly string[]): string | undefined =>
   paths.find((p) => {
@@ -43,6 +45,8 @@ const INIT_SHELL_ARGS = INIT_SHELL === GATE_SHELL ? [] : ['-p'];
 export const INIT_FORWARDS_INT_QUIT = INIT_SHELL !== GATE_SHELL;
 
 // Exit 125 (nsrun's failure): the pipe closed without "go", or the workdir is missing.
+// The gate is running (its programs are loaded): nsrun may pivot now (rootfs only).
+const READY = `printf r >&${GATE_READY_FD}; exec ${GATE_READY_FD}>&-`;
 const RELEASE = `read _ <&${GATE_FD} || exit 125; exec ${GATE_FD}<&-`;
 // With a rootfs the workdir ($1) is a path inside it, entered after the pivot.
 const ENTER_WORKDIR = `cd "$1" 2>/dev/null || { printf 'nsrun: workdir %s: cannot enter it inside the rootfs\\n' "$1" >&2; exit 125; }; shift`;
@@ -82,7 +86,7 @@ export function gateSpawn(plan: GatePlan): GateSpawn {
   const shell = plan.init ? INIT_SHELL : GATE_SHELL;
   // With a terminal of its own (tty.ts): the gate leads a new session; reopening the terminal
   // (no O_NOCTTY) makes it the session's controlling terminal, with the gate's group in front.
-  const script = [...(plan.tty ? ['exec 0<>/proc/self/fd/0'] : []), RELEASE, ...(rootfs ? [ENTER_WORKDIR] : []), plan.init ? INIT : EXEC].join('\n');
+  const script = [...(plan.tty ? ['exec 0<>/proc/self/fd/0'] : []), ...(rootfs ? [READY] : []), RELEASE, ...(rootfs ? [ENTER_WORKDIR] : []), plan.init ? INIT : EXEC].join('\n');
   const shellArgs = [shell, ...(plan.init ? INIT_SHELL_ARGS : []), '-c', script, plan.init ? 'nsrun-init' : 'nsrun-gate', ...(rootfs ? [plan.cwd ?? '/'] : []), ...plan.command];
   return {
     // Without a rootfs the workdir is a host path, entered by spawn itself.
@@ -94,39 +98,20 @@ export function gateSpawn(plan: GatePlan): GateSpawn {
 /** What nsrun writes to GATE_FD to let the command start. */
 export const GATE_GO = 'go\n';
 
-// A synchronous sleep on the main thread: Atomics.wait blocks on a futex, no thread is made.
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
-
 /**
- * Blocks until the gate `pid` is at its release read, or throws. Until then it may still be
- * loading (setpriv, the shell, their libraries: the dynamic loader opens them by path *after*
- * spawn returns), so a pivot_root before that would make it look for them in the rootfs. A
- * shell running `read _ <&3` has fd 0 duplicated from fd 3 (the redirection), the only moment
- * both are the same socket. Bounded by `timeoutMs`; an exited gate fails at once.
+ * Blocks until the gate writes to its ready pipe (`fd`: the read end, blocking), or throws when
+ * it exited first. Until then the gate may still be loading (setpriv, the shell, their
+ * libraries: the dynamic loader opens them by path *after* spawn returns), so a pivot_root
+ * before that would make it look for them in the rootfs. A blocking read, not polling: the
+ * shell writes as the first thing its script does.
  */
-export function waitGateReady(pid: number, timeoutMs = 10_000): void {
-  const deadline = performance.now() + timeoutMs;
-  for (let pause = 0.05; ; pause = Math.min(pause * 2, 2)) {
-    let stat: string;
-    try {
-      stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-    } catch {
-      throw new Error(`the gate (pid ${pid}) exited before it was ready`);
-    }
-    // "pid (comm) S ...": comm may hold spaces and parentheses, the state follows the last ')'.
-    const state = stat[stat.lastIndexOf(')') + 2];
-    if (state === 'Z' || state === 'X') throw new Error(`the gate (pid ${pid}) exited before it was ready`);
-    const fd0 = fdTarget(pid, 0);
-    if (fd0 !== undefined && fd0 === fdTarget(pid, GATE_FD)) return;
-    if (performance.now() > deadline) throw new Error(`the gate (pid ${pid}) was not ready after ${timeoutMs} ms`);
-    Atomics.wait(sleeper, 0, 0, pause);
-  }
-}
-
-function fdTarget(pid: number, fd: number): string | undefined {
+export function waitGateReady(fd: number): void {
+  const b = Buffer.alloc(1);
+  let n: number;
   try {
-    return readlinkSync(`/proc/${pid}/fd/${fd}`);
-  } catch {
-    return undefined; // closed, or the process is between execs
+    n = readSync(fd, b, 0, 1, null);
+  } catch (e) {
+    throw new Error(`the gate's ready pipe: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
+  if (n === 0) throw new Error('the gate exited before it was ready');
 }

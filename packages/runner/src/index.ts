@@ -11,3 +11,4 @@ export { ps, type ContainerInfo } from './ps.js';
 export { DEFAULT_BRIDGE, DEFAULT_GATEWAY } from './network/defaults.js';
 export { StateDir } from './state/dir.js';
 export type { ContainerRecord } from './state/records.js';
+export { PDEATHSIG_AVAILABLE, INIT_FORWARDS_INT_QUIT } from './gate.js';

@@ -14,6 +14,8 @@ export interface MountPlan {
   ownNet: boolean;
   /** Switch to this root (pivot_root) with a minimal /dev, fresh /proc and /sys. */
   rootfs: string | undefined;
+  /** Blocks until the gate has loaded (before the pivot takes the host's tree away). */
+  gateReady: () => void;
 }
 
 /** Mounts /proc (and /sys) for the container; with a rootfs, /dev too, then pivots into it. */
@@ -31,7 +33,7 @@ export function mountContainer(plan: MountPlan, step: StepRunner): void {
   // the container's own, or the host's when the container shares it.
   step('mount-sys', () => mountSys(`${root}/sys`));
   step('mount-dev', () => mountDev(`${root}/dev`));
-  step('pivot-root', () => pivotInto(root, plan.pid));
+  step('pivot-root', () => pivotInto(root, plan.gateReady));
 }
 
 // This thread is not in the new pid namespace (only its children are): name it through the

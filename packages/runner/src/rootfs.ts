@@ -1,7 +1,6 @@
 import { lstatSync, realpathSync } from 'node:fs';
 import { MNT_DETACH, MS_BIND, MS_REC, chdir, mount, pivotRoot, umount2 } from '@nsrun/sys';
 import { RunnerError } from './errors.js';
-import { waitGateReady } from './gate.js';
 
 // Switching the container to its own root (mounts.ts drives the steps). The user's tree is
 // never written to: the mount points must already be there, and pivot_root needs no
@@ -31,13 +30,13 @@ export function bindRootfs(rootfs: string): string {
 }
 
 /**
- * pivot_root into `root` once the gate `pid` is ready. pivot_root(".", ".") stacks the old root
+ * pivot_root into `root` once the gate is ready. pivot_root(".", ".") stacks the old root
  * on the new one and the detached umount of "." then takes it away (pivot_root(2)). The gate's
  * root moves along (it was the old root); this thread's comes back with setns(mnt) in setup.ts.
  */
-export function pivotInto(root: string, pid: number): void {
+export function pivotInto(root: string, gateReady: () => void): void {
   // The gate must have loaded its programs and libraries from the host's tree first.
-  waitGateReady(pid);
+  gateReady();
   chdir(root);
   pivotRoot('.', '.');
   umount2('.', MNT_DETACH);

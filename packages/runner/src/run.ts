@@ -5,7 +5,7 @@ import { linkSetUp, RtnlClient } from '@nsrun/netlink';
 import { RunnerError } from './errors.js';
 import { Rollback } from './rollback.js';
 import { stepRunner } from './steps.js';
-import { GATE_FD, GATE_GO } from './gate.js';
+import { GATE_FD, GATE_GO, INIT_FORWARDS_INT_QUIT, PDEATHSIG_AVAILABLE } from './gate.js';
 import { bridgePlan } from './network/plan.js';
 import { lease } from './network/lease.js';
 import { newId, vethName } from './network/names.js';
@@ -55,6 +55,8 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
   const plan = net === 'bridge' ? bridgePlan(opts) : undefined;
   const log = opts.log;
   const step = stepRunner(log, opts.faultAt);
+  if (!PDEATHSIG_AVAILABLE) opts.onWarning?.('setpriv (util-linux) not found: if nsrun is killed, the container will outlive it');
+  if (opts.init && !INIT_FORWARDS_INT_QUIT) opts.onWarning?.('bash not found: under the dash init the command ignores SIGINT and SIGQUIT');
   // Start libuv's thread pool now: no thread can be created while the main thread's
   // pid namespace for children is the new one (platform.md: Node aborts).
   await new Promise((resolve) => stat('/', resolve));

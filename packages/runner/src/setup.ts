@@ -1,9 +1,9 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { MS_PRIVATE, MS_REC, mount, nsEnter, nsOpen, nsUnshare, sethostname, type NsKind } from '@nsrun/sys';
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { MS_PRIVATE, MS_REC, O_CLOEXEC, mount, nsEnter, nsOpen, nsUnshare, pipe2, sethostname, type NsKind } from '@nsrun/sys';
 import { RtnlClient } from '@nsrun/netlink';
 import { closeSync } from 'node:fs';
 import { RunnerError, type StepRunner } from './errors.js';
-import { gateSpawn } from './gate.js';
+import { gateSpawn, waitGateReady } from './gate.js';
 import { mountContainer } from './mounts.js';
 import type { RunOptions } from './options.js';
 
@@ -39,6 +39,7 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, tty?: 
   const started: Partial<Started> = {};
   const cwd = process.cwd();
   let error: RunnerError | undefined;
+  let ready: [number, number] | undefined;
 
   const step: StepRunner = (name, fn) => {
     const t0 = performance.now();
@@ -60,14 +61,21 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, tty?: 
     step('make-private', () => mount(null, '/', null, MS_REC | MS_PRIVATE));
     step('spawn', () => {
       const gate = gateSpawn({ ...opts, tty: tty !== undefined });
+      if (opts.rootfs !== undefined) ready = pipe2(O_CLOEXEC); // blocking: see waitGateReady
+      const stdio: StdioOptions = tty ? [tty.slave, tty.slave, tty.slave, 'pipe'] : ['inherit', 'inherit', 'inherit', 'pipe'];
+      if (ready) stdio.push(ready[1]); // fd GATE_READY_FD in the gate
       const child = spawn(gate.file, gate.args, {
-        stdio: tty ? [tty.slave, tty.slave, tty.slave, 'pipe'] : ['inherit', 'inherit', 'inherit', 'pipe'],
+        stdio,
         // A session of its own, so the terminal can become its controlling terminal.
         detached: tty !== undefined,
         env,
         ...(gate.cwd !== undefined && { cwd: gate.cwd }),
       });
       started.child = child;
+      if (ready) {
+        closeSync(ready[1]); // the gate's copy is the only writer: EOF if it dies
+        ready[1] = -1;
+      }
       // A failed spawn is reported through 'error' on the next tick; run.ts reads it.
       if (child.pid === undefined) throw new RunnerError('spawn', `could not start ${gate.file}`);
     });
@@ -80,10 +88,12 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, tty?: 
         started.netnsFd = nsOpen('self', 'net');
       });
     }
-    mountContainer({ pid, ownNet: net !== 'host', rootfs: opts.rootfs }, step);
+    const readyFd = ready?.[0];
+    mountContainer({ pid, ownNet: net !== 'host', rootfs: opts.rootfs, gateReady: () => waitGateReady(readyFd!) }, step);
   } catch (e) {
     error = RunnerError.wrap('spawn', e);
   } finally {
+    if (ready) for (const fd of ready) if (fd >= 0) closeSync(fd);
     const t0 = performance.now();
     const failed: string[] = [];
     for (const k of RESTORE_ORDER) {
