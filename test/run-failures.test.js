@@ -135,12 +135,46 @@ k('nsrun killed with SIGKILL: the container dies with it; gc removes the rest, a
   assert.equal(again, { containers: [], veths: [], bridges: [] });
 });
 
-k('gc deletes a veth of ours that no record names (state lost), and leaves others alone', (ctx) => {
+k('gc leaves alone veths that no record of its state dir names (another state dir\'s containers)', (ctx) => {
   ctx.ip('link', 'add', 'nsr0123456789ab', 'type', 'veth', 'peer', 'name', 'p0');
-  ctx.ip('link', 'add', 'nsrother', 'type', 'veth', 'peer', 'name', 'p1');
-  const g = JSON.parse(nsrunSync(ctx.ns, ['gc', '--json', '--state-dir', ctx.state]).stdout);
-  assert.equal(g.veths, ['nsr0123456789ab']);
-  assert.equal(ctx.links(), ['lo', 'nsrother', 'p1']);
+  const g = JSON.parse(nsrunSync(ctx.ns, ['gc', '--json', '--bridges', '--state-dir', ctx.state]).stdout);
+  assert.equal(g, { containers: [], veths: [], bridges: [] });
+  assert.equal(ctx.links(), ['lo', 'nsr0123456789ab', 'p0']);
+});
+
+k('no fd is left behind by runs, failed runs, gc, ps (the lock file included)', (ctx) => {
+  const r = apiInNs(ctx.ns, `
+const count = () => fs.readdirSync('/proc/self/fd').length;
+const opts = { command: ['true'], stateDir: ${JSON.stringify(ctx.state)} };
+await (await runner.run(opts)).wait(); // warm: Node opens a few fds of its own once
+const before = count();
+for (let i = 0; i < 5; i++) await (await runner.run(opts)).wait();
+for (const faultAt of ['lease', 'veth', 'route']) await runner.run({ ...opts, faultAt }).catch(() => {});
+await runner.gc({ stateDir: opts.stateDir });
+runner.ps({ stateDir: opts.stateDir });
+out({ before, after: count() });`);
+  assert.is(r.after, r.before);
+});
+
+k('fds nsrun\'s caller left open do not reach the container; an abort before the release undoes everything', (ctx) => {
+  const r = apiInNs(ctx.ns, `
+const dirFd = fs.openSync('/run', 'r'); // not close-on-exec? Node opens with O_CLOEXEC: clear it
+const { setCloexec } = await import(${JSON.stringify(import.meta.resolve('@nsrun/sys'))});
+setCloexec(dirFd, false);
+const h = await runner.run({ command: ['sh', '-c', 'ls /proc/self/fd > /run/fds-seen'], net: 'none', stateDir: ${JSON.stringify(ctx.state)} });
+await h.wait();
+const seen = fs.readFileSync('/run/fds-seen', 'utf8').split('\\n').filter(Boolean);
+const ac = new AbortController();
+ac.abort();
+let step = null;
+try { await runner.run({ command: ['true'], stateDir: ${JSON.stringify(ctx.state)}, signal: ac.signal }); } catch (e) { step = e.step + ': ' + e.message; }
+out({ dirFd, seen, step });`);
+  // ls itself opens one fd for the directory it lists.
+  assert.ok(r.seen.length <= 4, `the container saw fds ${r.seen.join(' ')}`);
+  assert.not.ok(r.seen.includes(String(r.dirFd)), `fd ${r.dirFd} reached the container`);
+  assert.match(r.step, /^release: release: interrupted/);
+  assert.equal(ctx.links(), ['lo']);
+  assert.equal(records(ctx.state), []);
 });
 
 k.run();

@@ -59,7 +59,7 @@ export function runGc(argv: readonly string[], io: Io): Promise<number> {
     const p = parseFlags(argv, { '--help': { alias: ['-h'] }, '--json': {}, '--bridges': {}, '--state-dir': { value: true } }, 'nsrun gc', false);
     if (p.flags.has('--help')) return io.stdout(GC_USAGE), 0;
     if (process.getuid?.() !== 0) throw new RunnerError('privileges', 'nsrun gc needs root (CAP_NET_ADMIN to delete links)');
-    const r = await gc({ ...stateDir(str(p, '--state-dir')), bridges: p.flags.has('--bridges') });
+    const r = await gc({ ...stateDir(str(p, '--state-dir')), bridges: p.flags.has('--bridges'), onWarning: (m) => io.stderr(`nsrun: gc: warning: ${m}\n`) });
     if (p.flags.has('--json')) io.stdout(`${JSON.stringify(r)}\n`);
     else {
       const parts = [`${r.containers.length} container record(s)`, `${r.veths.length} veth(s)`, ...(p.flags.has('--bridges') ? [`${r.bridges.length} bridge(s)`] : [])];
@@ -89,7 +89,7 @@ export function runNet(argv: readonly string[], io: Io): Promise<number> {
       io.stdout(p.flags.has('--json') ? `${JSON.stringify(r)}\n` : `detached ${r.ids.join(' ')}\n`);
       return 0;
     }
-    const opts = { pid, ...stateDir(str(p, '--state-dir')) } as Parameters<typeof netAttach>[0];
+    const opts = { pid, ...stateDir(str(p, '--state-dir')), onWarning: (m: string) => io.stderr(`nsrun: net: warning: ${m}\n`) } as Parameters<typeof netAttach>[0];
     for (const k of ['bridge', 'subnet', 'ip'] as const) {
       const v = str(p, `--${k}`);
       if (v !== undefined) opts[k] = v;

@@ -1,4 +1,4 @@
-import { writeSync } from 'node:fs';
+import { fstatSync, writeSync } from 'node:fs';
 import { run, RunnerError, EXIT_RUNNER_FAILED, type NetMode, type RunOptions } from '@nsrun/runner';
 import { FlagError, int, parseFlags, str, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
@@ -114,19 +114,35 @@ export async function runRun(argv: readonly string[], io: Io): Promise<number> {
     }
     if (inv.jsonFd !== undefined) {
       const fd = inv.jsonFd;
+      if (fd === 0 || fd === 1) throw new FlagError(`--json-fd ${fd}: events never share the command's stdin or stdout`);
+      try {
+        fstatSync(fd);
+      } catch (e) {
+        throw new FlagError(`--json-fd ${fd}: not an open file descriptor (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+      }
       // Synchronous writes: an event is out before the next thing happens (exit included).
       events = (e) => writeSync(fd, `${JSON.stringify({ ...e, time: new Date().toISOString() })}\n`);
     }
     const opts: RunOptions = {
       ...inv.opts,
       onWarning: (m) => io.stderr(`nsrun: run: warning: ${m}\n`),
+      ...(io.signal && { signal: io.signal }),
       ...(inv.verbose && { log: (step: string, ms: number) => io.stderr(`nsrun: run: ${step} ${ms.toFixed(2)} ms\n`) }),
     };
     const h = await run(opts);
-    events?.({ event: 'started', id: h.id, pid: h.pid, address: h.address ?? null, veth: h.veth ?? null, bridge: h.bridge ?? null });
+    // From here the command runs: a broken event stream is a warning, never nsrun's status.
+    const emit = (e: Record<string, unknown>): void => {
+      try {
+        events?.(e);
+      } catch (err) {
+        events = undefined;
+        io.stderr(`nsrun: run: warning: --json events stopped: ${err instanceof Error ? err.message : String(err)}\n`);
+      }
+    };
+    emit({ event: 'started', id: h.id, pid: h.pid, address: h.address ?? null, veth: h.veth ?? null, bridge: h.bridge ?? null });
     if (inv.verbose) io.stderr(`nsrun: run: started ${h.id} pid ${h.pid}${h.address ? ` address ${h.address} veth ${h.veth}` : ''}\n`);
     const status = await h.wait();
-    events?.({ event: 'exited', id: h.id, pid: h.pid, status });
+    emit({ event: 'exited', id: h.id, pid: h.pid, status });
     if (inv.verbose) io.stderr(`nsrun: run: exited with status ${status}\n`);
     return status;
   } catch (e) {

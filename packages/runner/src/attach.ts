@@ -2,7 +2,7 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { linkFind, RtnlClient } from '@nsrun/netlink';
 import { NetNs } from '@nsrun/sys';
 import { RunnerError } from './errors.js';
-import { lease } from './network/lease.js';
+import { lease, removeBridgeIfUnused } from './network/lease.js';
 import { INSIDE_NAME, newId, vethName } from './network/names.js';
 import { bridgePlan } from './network/plan.js';
 import { plug } from './network/plug.js';
@@ -17,6 +17,8 @@ import { stepRunner } from './steps.js';
 // process (when it is gone, `gc` and the next lease reclaim its address).
 
 export interface AttachOptions {
+  /** Told about state files that could not be read. */
+  onWarning?: (message: string) => void;
   /** A process whose network namespace gets the veth, address and default route. */
   pid: number;
   bridge?: string;
@@ -53,31 +55,36 @@ export async function netAttach(opts: AttachOptions): Promise<Attachment> {
   }
   if (target === readlinkSync('/proc/self/ns/net')) throw invalid('pid', `process ${pid} shares nsrun's own network namespace: give a process in a namespace of its own`);
   const step = stepRunner(opts.log, opts.faultAt);
-  const state = new StateDir(opts.stateDir);
+  const state = new StateDir(opts.stateDir, { onWarning: opts.onWarning });
   const id = newId();
   const veth = vethName(id);
-  const netns = NetNs.fromPid(pid);
-  const host = RtnlClient.open();
-  const inner = RtnlClient.open({ netns });
   const rollback = new Rollback();
+  let netns: NetNs | undefined;
+  let host: RtnlClient | undefined;
+  let inner: RtnlClient | undefined;
   try {
+    netns = NetNs.fromPid(pid);
+    host = RtnlClient.open();
+    inner = RtnlClient.open({ netns });
+    const h = host;
     if (await linkFind(inner, INSIDE_NAME)) throw invalid('pid', `the network namespace of ${pid} already has an ${INSIDE_NAME}`);
     const attached = state.list().find((r) => r.pid === pid && r.net === 'bridge');
     if (attached) throw invalid('pid', `process ${pid} is already attached (${attached.id}, ${attached.ip ?? ''}); detach it first`);
     const record = {
       version: 1 as const, id, kind: 'attach' as const, owner, pid, net: 'bridge' as const, veth, command: commandOf(pid), created: new Date().toISOString(),
     };
-    const got = await lease(state, host, { bridge: plan.bridge, gateway: plan.gateway, subnet: plan.subnet, wanted: plan.wanted, record }, step);
+    const got = await lease(state, h, { bridge: plan.bridge, gateway: plan.gateway, subnet: plan.subnet, wanted: plan.wanted, record }, step);
+    if (got.bridge.created) rollback.push('bridge', () => removeBridgeIfUnused(state, h, plan.bridge));
     const rec = { ...record, bridge: plan.bridge, gateway: plan.gateway, ip: got.ip };
-    rollback.push('lease', () => releaseRecord(state, host, rec));
-    await plug(host, inner, { veth, bridgeIndex: got.bridge.index, netnsFd: netns.fd, ip: got.ip, gateway: plan.gateway }, step, rollback);
+    rollback.push('lease', () => releaseRecord(state, h, rec));
+    await plug(h, inner, { veth, bridgeIndex: got.bridge.index, netnsFd: netns.fd, ip: got.ip, gateway: plan.gateway }, step, rollback);
     return { id, pid, address: got.ip, veth, bridge: plan.bridge };
   } catch (e) {
     throw await rollback.undo(e, 'validate');
   } finally {
-    inner.close();
-    host.close();
-    netns.close();
+    inner?.close();
+    host?.close();
+    netns?.close();
   }
 }
 

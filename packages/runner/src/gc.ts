@@ -1,17 +1,20 @@
-import { linkDel, linkList, NetlinkError, RtnlClient } from '@nsrun/netlink';
+import { RtnlClient } from '@nsrun/netlink';
 import { removeBridge } from './network/bridge.js';
-import { idOfVeth } from './network/names.js';
 import { releaseRecord } from './release.js';
 import { StateDir } from './state/dir.js';
 import { isAlive } from './state/liveness.js';
 
 // `nsrun gc`: what nsruns that were killed left behind. Idempotent: a second run finds nothing.
-// A record whose owner (nsrun, or the process a network was attached to) is gone is released;
-// a host veth of ours that no live record names is deleted (state lost, e.g. a wiped state dir);
-// with `bridges`, bridges nsrun created that no live container uses are deleted too.
+// A record whose owner (nsrun, or the process a network was attached to) is gone is released
+// (its host veth deleted if something kept the namespace, and with it the pair, alive); with
+// `bridges`, bridges nsrun created that have no port left are deleted too. Veths no record of
+// this state dir names are left alone: they can only be alive (the kernel deletes a pair when
+// its container's namespace goes), e.g. containers of another state dir.
 
 export interface GcOptions {
   stateDir?: string;
+  /** Told about state files that could not be read. */
+  onWarning?: (message: string) => void;
   /** Also delete the bridges nsrun created, when unused. */
   bridges?: boolean;
 }
@@ -25,7 +28,7 @@ export interface GcReport {
 }
 
 export async function gc(opts: GcOptions = {}): Promise<GcReport> {
-  const state = new StateDir(opts.stateDir);
+  const state = new StateDir(opts.stateDir, { onWarning: opts.onWarning });
   const report: GcReport = { containers: [], veths: [], bridges: [] };
   const host = RtnlClient.open();
   try {
@@ -40,22 +43,14 @@ export async function gc(opts: GcOptions = {}): Promise<GcReport> {
         report.containers.push(rec.id);
         if (veth && rec.veth) report.veths.push(rec.veth);
       }
-      for (const link of await linkList(host, { kind: 'veth' })) {
-        const id = idOfVeth(link.name);
-        if (id === undefined || live.has(id)) continue;
-        try {
-          await linkDel(host, link.index);
-          report.veths.push(link.name);
-        } catch (e) {
-          if (!(e instanceof NetlinkError && e.code === 'ENODEV')) throw e;
-        }
-      }
       if (opts.bridges) {
         const inUse = new Set(state.list().filter((r) => live.has(r.id)).map((r) => r.bridge));
         for (const b of state.bridgesCreated()) {
           if (inUse.has(b.name)) continue;
-          if (await removeBridge(host, b.name)) report.bridges.push(b.name);
-          state.bridgeForget(b.name);
+          // A port on it is someone's (another state dir's container, a link of the admin's).
+          const r = await removeBridge(host, b.name);
+          if (r === 'removed') report.bridges.push(b.name);
+          if (r !== 'in-use') state.bridgeForget(b.name);
         }
       }
     });

@@ -45,6 +45,11 @@ export interface RunOptions {
   stdio?: 'inherit';
   /** Called with each step's name and its duration in ms, as it completes (--verbose). */
   log?: (step: string, ms: number) => void;
+  /**
+   * Aborting it before the command is released (a SIGINT or SIGTERM to nsrun during setup)
+   * undoes everything and rejects (step `release`); afterwards, use the handle's kill().
+   */
+  signal?: AbortSignal;
   /** Told about problems that do not fail the run (e.g. a cleanup step that failed at exit). */
   onWarning?: (message: string) => void;
   /** Testing aid (fault injection): fail at this step as if its system call had failed. */

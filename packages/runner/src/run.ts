@@ -7,10 +7,9 @@ import { Rollback } from './rollback.js';
 import { stepRunner } from './steps.js';
 import { GATE_FD, GATE_GO, INIT_FORWARDS_INT_QUIT, PDEATHSIG_AVAILABLE } from './gate.js';
 import { bridgePlan } from './network/plan.js';
-import { lease } from './network/lease.js';
+import { lease, removeBridgeIfUnused } from './network/lease.js';
 import { newId, vethName } from './network/names.js';
 import { plug } from './network/plug.js';
-import { removeBridge } from './network/bridge.js';
 import { validateRunOptions, type RunOptions } from './options.js';
 import { releaseRecord } from './release.js';
 import { setUpNamespaces } from './setup.js';
@@ -18,7 +17,7 @@ import type { TtyProxy } from './tty.js';
 import { forwardSignals } from './signals.js';
 import { exitStatus } from './status.js';
 import { StateDir } from './state/dir.js';
-import { isAlive, processIdentity } from './state/liveness.js';
+import { processIdentity } from './state/liveness.js';
 import type { ContainerRecord } from './state/records.js';
 
 /** A running container. */
@@ -60,7 +59,7 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
   // Start libuv's thread pool now: no thread can be created while the main thread's
   // pid namespace for children is the new one (platform.md: Node aborts).
   await new Promise((resolve) => stat('/', resolve));
-  const state = new StateDir(opts.stateDir);
+  const state = new StateDir(opts.stateDir, { onWarning: opts.onWarning });
   const id = newId();
   const veth = plan ? vethName(id) : undefined;
   const owner = processIdentity(process.pid);
@@ -132,6 +131,7 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
       await step('loopback', () => linkSetUp(nl, 'lo'));
     }
     if (opts.faultAt === 'release') throw new RunnerError('release', 'injected failure (faultAt)');
+    if (opts.signal?.aborted) throw new RunnerError('release', 'interrupted before the command started');
   } catch (e) {
     const failure = await rollback.undo(e, 'spawn');
     host?.close();
@@ -180,15 +180,6 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
     wait: () => status,
     kill: (signal = 'SIGTERM') => c.kill(signal),
   };
-}
-
-/** A failed run removes the bridge it created, unless another container came to use it. */
-async function removeBridgeIfUnused(state: StateDir, host: RtnlClient, bridge: string): Promise<void> {
-  await state.withLock(async () => {
-    if (state.list().some((r) => r.bridge === bridge && isAlive(r.owner))) return;
-    await removeBridge(host, bridge);
-    state.bridgeForget(bridge);
-  });
 }
 
 function exitPromise(child: ChildProcess): Promise<number> {

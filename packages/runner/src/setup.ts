@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { MS_PRIVATE, MS_REC, O_CLOEXEC, mount, nsEnter, nsOpen, nsUnshare, pipe2, sethostname, type NsKind } from '@nsrun/sys';
+import { MS_PRIVATE, MS_REC, O_CLOEXEC, mount, nsEnter, nsOpen, nsUnshare, pipe2, setCloexec, sethostname, type NsKind } from '@nsrun/sys';
 import { RtnlClient } from '@nsrun/netlink';
-import { closeSync } from 'node:fs';
+import { closeSync, readdirSync } from 'node:fs';
 import { RunnerError, type StepRunner } from './errors.js';
 import { gateSpawn, waitGateReady } from './gate.js';
 import { mountContainer } from './mounts.js';
@@ -61,6 +61,7 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, tty?: 
     step('make-private', () => mount(null, '/', null, MS_REC | MS_PRIVATE));
     step('spawn', () => {
       const gate = gateSpawn({ ...opts, tty: tty !== undefined });
+      closeStrayFdsOnExec();
       if (opts.rootfs !== undefined) ready = pipe2(O_CLOEXEC); // blocking: see waitGateReady
       const stdio: StdioOptions = tty ? [tty.slave, tty.slave, tty.slave, 'pipe'] : ['inherit', 'inherit', 'inherit', 'pipe'];
       if (ready) stdio.push(ready[1]); // fd GATE_READY_FD in the gate
@@ -116,4 +117,22 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, tty?: 
     else opts.log?.('restore-namespaces', performance.now() - t0);
   }
   return { started, error };
+}
+
+/**
+ * Marks every fd above 2 close-on-exec before the gate is spawned: an fd the embedding program
+ * left open (a directory above all) would otherwise reach the container, and with a rootfs let
+ * it read the host's files through /proc/self/fd (the CVE-2024-21626 pattern). The gate gets
+ * only what spawn dup2s into place: stdio, the release pipe, the ready pipe.
+ */
+function closeStrayFdsOnExec(): void {
+  for (const name of readdirSync('/proc/self/fd')) {
+    const fd = Number(name);
+    if (fd <= 2) continue;
+    try {
+      setCloexec(fd, true);
+    } catch {
+      // the directory listing's own fd, already closed
+    }
+  }
 }

@@ -32,27 +32,48 @@ export function forwardSignals(child: ChildProcess, opts: ForwardOptions = {}): 
     clear();
     if (alive()) child.kill('SIGKILL');
   };
-  const handlers = FORWARDED_SIGNALS.map((sig) => {
-    const h = (): void => {
-      if (!alive()) return;
-      if (!STOP_SIGNALS.includes(sig)) {
-        child.kill(sig);
-      } else if (stopping) {
-        killNow();
-      } else {
-        stopping = true;
-        child.kill(sig);
-        // unref: a pending kill must not keep nsrun alive; the child's handle does that.
-        timer = setTimeout(killNow, Math.min(stopTimeout * 1000, MAX_TIMER_MS)).unref();
-      }
-    };
-    process.on(sig, h);
-    return [sig, h] as const;
-  });
+  const forward = (sig: NodeJS.Signals): void => {
+    if (!alive()) return;
+    if (!STOP_SIGNALS.includes(sig)) {
+      child.kill(sig);
+    } else if (stopping) {
+      killNow();
+    } else {
+      stopping = true;
+      child.kill(sig);
+      // unref: a pending kill must not keep nsrun alive; the child's handle does that.
+      timer = setTimeout(killNow, Math.min(stopTimeout * 1000, MAX_TIMER_MS)).unref();
+    }
+  };
+  register(forward);
   child.once('exit', clear);
   return () => {
     clear();
     child.off('exit', clear);
-    for (const [sig, h] of handlers) process.off(sig, h);
+    unregister(forward);
   };
+}
+
+// One process listener per signal however many containers run in this process (each
+// container's forwarder is in the set), so many containers do not trip Node's listener limit.
+const forwarders = new Set<(sig: NodeJS.Signals) => void>();
+const installed = new Map<NodeJS.Signals, () => void>();
+
+function register(f: (sig: NodeJS.Signals) => void): void {
+  forwarders.add(f);
+  if (installed.size) return;
+  for (const sig of FORWARDED_SIGNALS) {
+    const h = (): void => {
+      for (const g of [...forwarders]) g(sig);
+    };
+    process.on(sig, h);
+    installed.set(sig, h);
+  }
+}
+
+function unregister(f: (sig: NodeJS.Signals) => void): void {
+  forwarders.delete(f);
+  if (forwarders.size) return;
+  for (const [sig, h] of installed) process.off(sig, h);
+  installed.clear();
 }

@@ -1,4 +1,4 @@
-import { addrAdd, addrList, linkAdd, linkDel, linkFind, linkGet, linkSetUp, routeList, type RtnlClient } from '@nsrun/netlink';
+import { addrAdd, addrList, linkAdd, linkDel, linkFind, linkGet, linkList, linkSetUp, routeList, type RtnlClient } from '@nsrun/netlink';
 import { RunnerError, type AsyncStepRunner } from '../errors.js';
 import { ipToText, overlaps, textToIp, type Subnet } from '../state/leases.js';
 
@@ -21,8 +21,15 @@ export interface BridgeState {
 
 const cidr = (s: Subnet): string => `${ipToText(s.network)}/${s.prefix}`;
 
+export interface BridgeHooks {
+  /** Just before the bridge is created. */
+  creating?: () => void;
+  /** Creating it failed (nothing is left). */
+  notCreated?: () => void;
+}
+
 /** Creates the bridge with its address, up; or verifies the existing one. */
-export async function ensureBridge(nl: RtnlClient, spec: BridgeSpec, step: AsyncStepRunner): Promise<BridgeState> {
+export async function ensureBridge(nl: RtnlClient, spec: BridgeSpec, step: AsyncStepRunner, hooks: BridgeHooks = {}): Promise<BridgeState> {
   const { name, gateway, subnet } = spec;
   const link = await step('bridge', () => linkFind(nl, name));
   if (link) {
@@ -41,13 +48,16 @@ export async function ensureBridge(nl: RtnlClient, spec: BridgeSpec, step: Async
     return { index: link.index, created: false };
   }
   await checkNoOverlap(nl, subnet, undefined, step);
-  const made = await step('bridge', () => linkAdd(nl, { kind: 'bridge', name }));
-  const index = made?.index ?? (await linkGet(nl, name)).index;
+  hooks.creating?.();
+  let index = 0;
   try {
+    const made = await step('bridge', () => linkAdd(nl, { kind: 'bridge', name }));
+    index = made?.index ?? (await linkGet(nl, name)).index;
     await step('bridge-address', () => addrAdd(nl, index, gateway));
     await step('bridge-up', () => linkSetUp(nl, index));
   } catch (e) {
-    await linkDel(nl, index).catch(() => {}); // half a bridge is worse than none
+    if (index) await linkDel(nl, index).catch(() => {}); // half a bridge is worse than none
+    hooks.notCreated?.();
     throw e;
   }
   return { index, created: true };
@@ -68,10 +78,15 @@ async function checkNoOverlap(nl: RtnlClient, subnet: Subnet, bridgeIndex: numbe
   }
 }
 
-/** Deletes a bridge (gc --bridges, or a failed run that created it); gone already is fine. */
-export async function removeBridge(nl: RtnlClient, name: string): Promise<boolean> {
+/**
+ * Deletes a bridge nsrun created (gc --bridges, or a failed run that created it), unless a
+ * port is still attached to it: that is someone's (a container of another state dir, a link
+ * of the admin's). Gone already is fine.
+ */
+export async function removeBridge(nl: RtnlClient, name: string): Promise<'removed' | 'gone' | 'in-use'> {
   const link = await linkFind(nl, name);
-  if (!link || link.kind !== 'bridge') return false;
+  if (!link || link.kind !== 'bridge') return 'gone';
+  if ((await linkList(nl, { master: link.index })).length) return 'in-use';
   await linkDel(nl, link.index);
-  return true;
+  return 'removed';
 }

@@ -29,15 +29,17 @@ export interface Lease {
 
 export async function lease(state: StateDir, host: RtnlClient, req: LeaseRequest, step: AsyncStepRunner): Promise<Lease> {
   return state.withLock(async () => {
-    const bridge = await ensureBridge(host, { name: req.bridge, gateway: req.gateway, subnet: req.subnet }, step);
-    if (bridge.created) state.bridgeCreated(req.bridge, req.gateway);
+    // Noted before the bridge exists: an nsrun killed half-way leaves a bridge gc knows about.
+    const bridge = await ensureBridge(host, { name: req.bridge, gateway: req.gateway, subnet: req.subnet }, step, {
+      creating: () => state.bridgeCreated(req.bridge, req.gateway),
+      notCreated: () => state.bridgeForget(req.bridge),
+    });
     try {
       return await allocate(state, host, req, bridge, step);
     } catch (e) {
       if (bridge.created) {
         // Made a moment ago under this lock: no one else can be using it yet.
-        await removeBridge(host, req.bridge).catch(() => {});
-        state.bridgeForget(req.bridge);
+        if ((await removeBridge(host, req.bridge).catch(() => 'in-use')) !== 'in-use') state.bridgeForget(req.bridge);
       }
       throw e;
     }
@@ -65,4 +67,12 @@ function allocate(state: StateDir, host: RtnlClient, req: LeaseRequest, bridge: 
       if (req.wanted === undefined) state.setCursor(req.bridge, got.cursor);
       return { ip, bridge };
     });
+}
+
+/** A failed run or attach removes the bridge it created, unless another container came to use it. */
+export async function removeBridgeIfUnused(state: StateDir, host: RtnlClient, bridge: string): Promise<void> {
+  await state.withLock(async () => {
+    if (state.list().some((r) => r.bridge === bridge && isAlive(r.owner))) return;
+    if ((await removeBridge(host, bridge)) !== 'in-use') state.bridgeForget(bridge);
+  });
 }

@@ -47,6 +47,8 @@ export class StateDir {
   readonly path: string;
   readonly #onWarning: ((msg: string) => void) | undefined;
   #lockFd: number | undefined;
+  /** withLock callers holding or waiting for the lock. */
+  #users = 0;
   /** The in-process queue: resolves when the previous withLock caller is done. */
   #tail: Promise<void> = Promise.resolve();
 
@@ -74,6 +76,7 @@ export class StateDir {
     const prev = this.#tail;
     let done!: () => void;
     this.#tail = new Promise<void>((r) => (done = r));
+    this.#users++;
     try {
       await prev;
       await this.#lockFile();
@@ -85,6 +88,8 @@ export class StateDir {
         this.#unlockFile();
       }
     } finally {
+      // The last user closes the lock file: a StateDir per call must not cost an fd per call.
+      if (--this.#users === 0) this.close();
       done();
     }
   }
