@@ -151,6 +151,8 @@ function inTerminal(argv, keys, { proxy }) {
     `echo "status=$?" >> ${join(dir, 'stderr')}`,
     `tmux -L ${sock} capture-pane -p -S - > ${join(dir, 'screen')}`,
     `tmux -L ${sock} wait-for -S finished`,
+    // Keep the server up until we have seen the signal (kill-server below ends it).
+    'sleep 60',
   ].join('; ');
   try {
     tmux('new-session', '-d', '-s', 't', '-x', '90', '-y', '25', cmd);
