@@ -3,7 +3,7 @@
 import * as assert from 'uvu/assert';
 import { spawn, execFileSync } from 'node:child_process';
 import { kernelSuite } from './helpers/kernel.js';
-import { nsrunSync, ourVeths, records, removeStateDir, stateDir } from './helpers/nsrun.js';
+import { nsrunSync, ourVeths, records, removeStateDir, stateDir, vethsGone } from './helpers/nsrun.js';
 
 const k = kernelSuite('nsrun net attach/detach');
 k.before.each((ctx) => {
@@ -53,7 +53,7 @@ k('attach wires a running process (veth, address, route; it reaches the bridge);
   const d = nsrunSync(ctx.ns, ['net', 'detach', '--pid', String(pid), '--state-dir', ctx.state]);
   assert.is(d.status, 0, d.stderr);
   assert.not.match(inProc(pid, 'ip', '-o', 'link'), /eth0/);
-  assert.equal(ourVeths(ctx), []);
+  assert.equal(await vethsGone(ctx), []);
   assert.equal(records(ctx.state), []);
   const d2 = nsrunSync(ctx.ns, ['net', 'detach', '--pid', String(pid), '--state-dir', ctx.state]);
   assert.is(d2.status, 1);
@@ -82,7 +82,7 @@ k('the attached process exits: gc releases its lease and veth', async (ctx) => {
   const g = JSON.parse(nsrunSync(ctx.ns, ['gc', '--json', '--state-dir', ctx.state]).stdout);
   assert.is(g.containers.length, 1);
   assert.equal(records(ctx.state), []);
-  assert.equal(ourVeths(ctx), []);
+  assert.equal(await vethsGone(ctx), []);
 });
 
 k.run();

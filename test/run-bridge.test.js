@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { linkList } from '@nsrun/netlink';
 import { kernelSuite, skip } from './helpers/kernel.js';
 import { MARKER, busyboxSkipReason, tempBusyboxRootfs } from './helpers/rootfs.js';
-import { nsrunSpawn, nsrunSync, ourVeths, records, removeStateDir, stateDir } from './helpers/nsrun.js';
+import { nsrunSpawn, nsrunSync, ourVeths, records, removeStateDir, stateDir, vethsGone } from './helpers/nsrun.js';
 
 const k = kernelSuite('nsrun run: the bridged network');
 k.before.each((ctx) => {
@@ -25,7 +25,7 @@ const INSIDE = [
   'ping -c1 -W2 10.10.10.1 >/dev/null && echo ping=ok',
 ].join('; ');
 
-k('a container: PID 1 is the command, only lo and eth0, its hostname, an address, a default route, it reaches the bridge', (ctx) => {
+k('a container: PID 1 is the command, only lo and eth0, its hostname, an address, a default route, it reaches the bridge', async (ctx) => {
   const r = nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--hostname', 'box', '--', 'sh', '-c', INSIDE]);
   assert.is(r.status, 0, r.stderr);
   const out = r.stdout;
@@ -49,7 +49,7 @@ k('a container: PID 1 is the command, only lo and eth0, its hostname, an address
   // The bridge, seen from the host both ways; the container's veth and lease gone after it.
   const [br] = ctx.ip('-j', 'addr', 'show', 'dev', 'brg0');
   assert.ok(br.addr_info.some((a) => a.local === '10.10.10.1' && a.prefixlen === 24));
-  assert.is(ourVeths(ctx).length, 0);
+  assert.equal(await vethsGone(ctx), []);
   assert.equal(records(ctx.state), []);
 });
 
@@ -83,7 +83,7 @@ k('the bridge reaches the container; the host sees its veth on the bridge, throu
   assert.is(exited.status, 0);
   assert.is(exited.id, started.id);
   assert.is(r.stdout, 'ready\n', 'events never go to stdout');
-  assert.is(ourVeths(ctx).length, 0);
+  assert.equal(await vethsGone(ctx), []);
   assert.equal(records(ctx.state), []);
 });
 
@@ -106,11 +106,11 @@ k('20 containers at once: 20 distinct addresses, all reach the bridge and each o
     assert.not.match(r.stdout, /fail=/, r.stdout);
     assert.match(r.stdout, /^done$/m);
   }
-  assert.equal(ourVeths(ctx), []);
+  assert.equal(await vethsGone(ctx), []);
   assert.equal(records(ctx.state), []);
 });
 
-k('exit statuses through the bridged network: 0, 42, 127, 126; 125 with nothing created', (ctx) => {
+k('exit statuses through the bridged network: 0, 42, 127, 126; 125 with nothing created', async (ctx) => {
   const st = (args) => nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, ...args]);
   assert.is(st(['true']).status, 0);
   assert.is(st(['sh', '-c', 'exit 42']).status, 42);
@@ -118,7 +118,7 @@ k('exit statuses through the bridged network: 0, 42, 127, 126; 125 with nothing 
   assert.is(st(['/etc/passwd']).status, 126);
   const bad = st(['--ip', '10.10.99.2', 'true']);
   assert.is(bad.status, 125);
-  assert.is(ourVeths(ctx).length, 0);
+  assert.equal(await vethsGone(ctx), []);
   assert.equal(records(ctx.state), []);
 });
 

@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { kernelSuite } from './helpers/kernel.js';
-import { MAIN, apiInNs, nsrunSpawn, nsrunSync, ourVeths, records, removeStateDir, stateDir } from './helpers/nsrun.js';
+import { MAIN, apiInNs, nsrunSpawn, nsrunSync, ourVeths, records, removeStateDir, stateDir, vethsGone } from './helpers/nsrun.js';
 
 const k = kernelSuite('nsrun run: refusals, rollback, gc');
 k.before.each((ctx) => {
@@ -95,13 +95,13 @@ out(res);`);
   }
 });
 
-k('a failure after the bridge existed already keeps the bridge (it is not this run\'s)', (ctx) => {
+k('a failure after the bridge existed already keeps the bridge (it is not this run\'s)', async (ctx) => {
   assert.is(nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--', 'true']).status, 0);
   const r = apiInNs(ctx.ns, `
 try { await runner.run({ command: ['true'], stateDir: ${JSON.stringify(ctx.state)}, faultAt: 'route' }); out({}); } catch (e) { out({ step: e.step }); }`);
   assert.is(r.step, 'route');
   assert.equal(ctx.links(), ['brg0', 'lo']);
-  assert.is(ourVeths(ctx).length, 0);
+  assert.equal(await vethsGone(ctx), []);
 });
 
 k('nsrun killed with SIGKILL: the container dies with it; gc removes the rest, and again finds nothing', async (ctx) => {
@@ -154,6 +154,15 @@ await runner.gc({ stateDir: opts.stateDir });
 runner.ps({ stateDir: opts.stateDir });
 out({ before, after: count() });`);
   assert.is(r.after, r.before);
+});
+
+k('gc deletes a veth of ours on its bridge that no live record names (a namespace kept alive)', (ctx) => {
+  assert.is(nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--', 'true']).status, 0);
+  ctx.ip('link', 'add', 'nsr0123456789ab', 'type', 'veth', 'peer', 'name', 'p0');
+  ctx.ip('link', 'set', 'nsr0123456789ab', 'master', 'brg0');
+  const g = JSON.parse(nsrunSync(ctx.ns, ['gc', '--json', '--state-dir', ctx.state]).stdout);
+  assert.equal(g.veths, ['nsr0123456789ab']);
+  assert.equal(ctx.links(), ['brg0', 'lo']);
 });
 
 k('fds nsrun\'s caller left open do not reach the container; an abort before the release undoes everything', (ctx) => {

@@ -91,3 +91,16 @@ export function apiInNs(ns, body, timeout = 60_000) {
 export function ourVeths(ctx) {
   return ctx.ip('-j', 'link', 'show', 'type', 'veth').map((l) => l.ifname).filter((n) => n.startsWith('nsr'));
 }
+
+/**
+ * Waits (up to `ms`) until no host veth of nsrun's is left; returns those still there. The
+ * kernel deletes a pair when the container's namespace is torn down, just after it exits.
+ */
+export async function vethsGone(ctx, ms = 5000) {
+  const end = Date.now() + ms;
+  for (;;) {
+    const left = ourVeths(ctx);
+    if (!left.length || Date.now() > end) return left;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}

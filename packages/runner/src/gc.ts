@@ -1,4 +1,6 @@
-import { RtnlClient } from '@nsrun/netlink';
+import { linkFind, linkList, RtnlClient } from '@nsrun/netlink';
+import { idOfVeth } from './network/names.js';
+import { unplugVeth } from './network/wire.js';
 import { removeBridge } from './network/bridge.js';
 import { releaseRecord } from './release.js';
 import { StateDir } from './state/dir.js';
@@ -6,10 +8,10 @@ import { isAlive } from './state/liveness.js';
 
 // `nsrun gc`: what nsruns that were killed left behind. Idempotent: a second run finds nothing.
 // A record whose owner (nsrun, or the process a network was attached to) is gone is released
-// (its host veth deleted if something kept the namespace, and with it the pair, alive); with
-// `bridges`, bridges nsrun created that have no port left are deleted too. Veths no record of
-// this state dir names are left alone: they can only be alive (the kernel deletes a pair when
-// its container's namespace goes), e.g. containers of another state dir.
+// (its host veth deleted if something kept the namespace, and with it the pair, alive), and so
+// is a veth of ours on one of this state dir's bridges that no live record names (a container
+// whose namespace outlived it); with `bridges`, bridges nsrun created that have no port left
+// are deleted too. Veths on other bridges are left alone: another state dir's, perhaps.
 
 export interface GcOptions {
   stateDir?: string;
@@ -42,6 +44,21 @@ export async function gc(opts: GcOptions = {}): Promise<GcReport> {
         const { veth } = await releaseRecord(state, host, rec);
         report.containers.push(rec.id);
         if (veth && rec.veth) report.veths.push(rec.veth);
+      }
+      // A host veth of ours on one of this state dir's bridges that no live record names: its
+      // container is gone but something kept the namespace (and so the pair) alive.
+      const bridges = new Set([...state.bridgesCreated().map((b) => b.name), ...state.list().map((r) => r.bridge).filter((b) => b !== undefined)]);
+      const masters = new Set<number>();
+      for (const b of bridges) {
+        const l = await linkFind(host, b);
+        if (l?.kind === 'bridge') masters.add(l.index);
+      }
+      if (masters.size) {
+        for (const link of await linkList(host, { kind: 'veth' })) {
+          const id = idOfVeth(link.name);
+          if (id === undefined || live.has(id) || link.master === undefined || !masters.has(link.master)) continue;
+          if (await unplugVeth(host, link.name)) report.veths.push(link.name);
+        }
       }
       if (opts.bridges) {
         const inUse = new Set(state.list().filter((r) => live.has(r.id)).map((r) => r.bridge));
