@@ -2,6 +2,7 @@
 // namespace of its own (the "host") with its own state directory. Observed from inside the
 // container (ip, /proc, /sys, ping) and from the host (our API and `ip -j`).
 import * as assert from 'uvu/assert';
+import { existsSync, readlinkSync } from 'node:fs';
 import { linkList } from '@nsrun/netlink';
 import { kernelSuite, skip } from './helpers/kernel.js';
 import { MARKER, busyboxSkipReason, tempBusyboxRootfs } from './helpers/rootfs.js';
@@ -20,6 +21,7 @@ const INSIDE = [
   'echo procs=$(ls -d /proc/[0-9]* | wc -l)',
   'echo sysnet=$(ls /sys/class/net | tr "\\n" " ")',
   'echo host=$(hostname)',
+  'echo cgns=$(readlink /proc/self/ns/cgroup) ipcns=$(readlink /proc/self/ns/ipc) utsns=$(readlink /proc/self/ns/uts)',
   'ip -j addr show dev eth0',
   'ip -j route show',
   'ping -c1 -W2 10.10.10.1 >/dev/null && echo ping=ok',
@@ -35,6 +37,11 @@ k('a container: PID 1 is the command, only lo and eth0, its hostname, an address
   assert.ok(procs <= 4, `container sees ${procs} processes`);
   assert.match(out, /^sysnet=eth0 lo$/m);
   assert.match(out, /^host=box$/m);
+  // New cgroup (where the kernel has them), ipc and uts namespaces: none is the host's.
+  const [, cg, ipc, uts] = /^cgns=(\S*) ipcns=(\S+) utsns=(\S+)$/m.exec(out);
+  if (existsSync('/proc/self/ns/cgroup')) assert.is.not(cg, readlinkSync('/proc/self/ns/cgroup'));
+  assert.is.not(ipc, readlinkSync('/proc/self/ns/ipc'));
+  assert.is.not(uts, readlinkSync('/proc/self/ns/uts'));
   const [addr] = JSON.parse(out.split('\n').find((l) => l.startsWith('[{"ifindex"')));
   assert.is(addr.ifname, 'eth0');
   assert.is(addr.operstate, 'UP');

@@ -11,3 +11,4 @@ export * from './errors.js';
 export * from './ops/index.js';
 export * from './validate.js';
 export * from './events.js';
+export * from './nf/index.js';

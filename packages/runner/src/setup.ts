@@ -1,7 +1,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { MS_PRIVATE, MS_REC, O_CLOEXEC, mount, nsEnter, nsOpen, nsUnshare, pipe2, setCloexec, sethostname, type NsKind } from '@nsrun/sys';
 import { RtnlClient } from '@nsrun/netlink';
-import { closeSync, readdirSync } from 'node:fs';
+import { closeSync, existsSync, readdirSync } from 'node:fs';
 import { RunnerError, type StepRunner } from './errors.js';
 import { gateSpawn, waitGateReady } from './gate.js';
 import { mountContainer } from './mounts.js';
@@ -14,7 +14,11 @@ import type { RunOptions } from './options.js';
 // unshare (the libuv pool must already be running: see run.ts).
 
 /** Order to go back in: mnt last (setns(mnt) needs its own fs_struct and moves cwd to /). */
-const RESTORE_ORDER: readonly NsKind[] = ['pid', 'net', 'ipc', 'uts', 'mnt'];
+const RESTORE_ORDER: readonly NsKind[] = ['pid', 'net', 'ipc', 'uts', 'cgroup', 'mnt'];
+
+// A cgroup namespace too where the kernel has them (4.6+): the container sees its own cgroup
+// as the root of /proc/self/cgroup.
+const HAS_CGROUP_NS = existsSync('/proc/self/ns/cgroup');
 
 export interface Started {
   /** The gate shell, PID 1 of the new pid namespace, blocked on fd 3. */
@@ -34,7 +38,7 @@ export interface SetupResult {
 /** `tty`: the container's own terminal (its slave end is the gate's fd 0–2, in a new session). */
 export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, tty?: { slave: number }): SetupResult {
   const net = opts.net ?? 'bridge';
-  const kinds: NsKind[] = net === 'host' ? ['mnt', 'uts', 'ipc', 'pid'] : ['mnt', 'uts', 'ipc', 'net', 'pid'];
+  const kinds: NsKind[] = ['mnt', 'uts', 'ipc', ...(net === 'host' ? [] : ['net' as const]), ...(HAS_CGROUP_NS ? ['cgroup' as const] : []), 'pid'];
   const saved = new Map<NsKind, number>();
   const started: Partial<Started> = {};
   const cwd = process.cwd();

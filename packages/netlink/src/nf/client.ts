@@ -1,0 +1,326 @@
+import { Buffer } from 'node:buffer';
+import { SysError, type NetNs } from '@nsrun/sys';
+import * as L from '../constants/netlink.js';
+import { Writer } from '../wire/writer.js';
+import { splitMessages, NLMSG_HDRLEN, type RawMessage } from '../wire/header.js';
+import { decodeError, extAckSchema } from '../wire/ack.js';
+import { decodeAttrs } from '../wire/attrs.js';
+import { NetlinkSocket, type SocketOptions } from '../transport/socket.js';
+import { NetlinkError, DumpInterruptedError, NetlinkTimeoutError, OverrunError, type RequestInfo, type BadAttribute } from '../errors.js';
+import { NFGENMSG_LEN, writeNfGenMsg, nftType, nfMsg } from './header.js';
+import {
+  NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, NFNL_SUBSYS_NFTABLES, NFPROTO_UNSPEC, NFT_MSG_NAMES, NFT_MSG_ATTR_NAMES,
+} from './constants.js';
+
+// nf_tables over NETLINK_NETFILTER. Changes go in batches (NFNL_MSG_BATCH_BEGIN ... END, one
+// datagram) which the kernel applies atomically: all of it or none. Every message of a batch
+// carries NLM_F_ACK, so the kernel answers each one (0 or an errno with its extended ACK),
+// which is how a failure is pinned on the message that caused it and how we know the batch is
+// finished. Like rtnetlink, nfnetlink handles a datagram inside sendto(): the answers are
+// queued when send returns.
+
+/** One nf_tables message: what the ops build and the client frames (nlmsghdr + nfgenmsg). */
+export interface NftMessage {
+  /** NFT_MSG_* (the client puts NFNL_SUBSYS_NFTABLES in the high byte). */
+  type: number;
+  /** Extra NLM_F_* flags, e.g. NLM_F_CREATE | NLM_F_EXCL or NLM_F_ECHO. NLM_F_REQUEST and NLM_F_ACK are added. */
+  flags?: number;
+  /** NFPROTO_* for the nfgenmsg. */
+  family: number;
+  /** The operation and its object, for errors, e.g. `nftChainAdd inet nsrun postrouting`. */
+  what: string;
+  /** Writes the attributes after the nfgenmsg. */
+  body: (w: Writer) => void;
+}
+
+export interface NftClientOptions extends Omit<SocketOptions, 'protocol' | 'strict'> {
+  /** How long to wait when the kernel has not answered within the send call (default 5000 ms). */
+  timeoutMs?: number;
+}
+
+export interface DumpRequest {
+  /** NFT_MSG_GET* */
+  type: number;
+  /** NFPROTO_*; NFPROTO_UNSPEC dumps every family. */
+  family: number;
+  /** Writes filter attributes (e.g. NFTA_RULE_TABLE / NFTA_RULE_CHAIN for a rule dump). */
+  filter?: (w: Writer) => void;
+  what?: string;
+  /** Re-run the dump this many times when the ruleset changed under it (NLM_F_DUMP_INTR, default 3). */
+  retries?: number;
+}
+
+/** A batch laid out in one buffer: where each message starts and its sequence number. */
+export interface EncodedBatch {
+  bytes: Buffer;
+  /** Sequence number of NFNL_MSG_BATCH_BEGIN; message i has beginSeq + 1 + i, END has beginSeq + n + 1. */
+  beginSeq: number;
+  /** Offset of each message (not BEGIN/END) in `bytes`. */
+  offsets: number[];
+}
+
+/** Writes one nf_tables message (nlmsghdr, nfgenmsg, attributes). */
+export function writeNftMessage(w: Writer, m: NftMessage, seq: number, flags = L.NLM_F_REQUEST | L.NLM_F_ACK, resId = 0): void {
+  const at = w.beginMessage(nftType(m.type), flags | (m.flags ?? 0), seq, 0);
+  writeNfGenMsg(w, m.family, resId);
+  m.body(w);
+  w.endMessage(at);
+}
+
+/** Lays out BATCH_BEGIN, the messages (each with NLM_F_ACK) and BATCH_END, sequence numbers from `beginSeq`. */
+export function encodeBatch(msgs: readonly NftMessage[], beginSeq: number, w = new Writer(4096)): EncodedBatch {
+  const seq = (i: number): number => (beginSeq + i) >>> 0;
+  // BEGIN and END: family AF_UNSPEC, res_id = the subsystem the batch is for (big-endian).
+  let at = w.beginMessage(NFNL_MSG_BATCH_BEGIN, L.NLM_F_REQUEST, seq(0), 0);
+  writeNfGenMsg(w, NFPROTO_UNSPEC, NFNL_SUBSYS_NFTABLES);
+  w.endMessage(at);
+  const offsets: number[] = [];
+  msgs.forEach((m, i) => {
+    offsets.push(w.length);
+    writeNftMessage(w, m, seq(i + 1));
+  });
+  at = w.beginMessage(NFNL_MSG_BATCH_END, L.NLM_F_REQUEST, seq(msgs.length + 1), 0);
+  writeNfGenMsg(w, NFPROTO_UNSPEC, NFNL_SUBSYS_NFTABLES);
+  w.endMessage(at);
+  return { bytes: w.view(), beginSeq: seq(0), offsets };
+}
+
+export class NftClient {
+  readonly socket: NetlinkSocket;
+  readonly timeoutMs: number;
+  #seq = Math.floor(Math.random() * 0x3fffffff);
+  #w = new Writer(4096);
+
+  constructor(socket: NetlinkSocket, timeoutMs = 5000) {
+    this.socket = socket;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** Opens a NETLINK_NETFILTER socket (inside `opts.netns` when given). */
+  static open(opts: NftClientOptions & { netns?: NetNs } = {}): NftClient {
+    return new NftClient(NetlinkSocket.open({ ...opts, protocol: L.NETLINK_NETFILTER }), opts.timeoutMs);
+  }
+
+  get closed(): boolean {
+    return this.socket.closed;
+  }
+
+  close(): void {
+    this.socket.close();
+  }
+
+  /** Reserves n consecutive sequence numbers and returns the first. */
+  #take(n: number): number {
+    const first = (this.#seq + 1) >>> 0 || 1;
+    this.#seq = (first + n - 1) >>> 0;
+    return first;
+  }
+
+  /**
+   * Applies the messages as one atomic batch. Resolves with, per message, the objects the
+   * kernel echoed (messages sent with NLM_F_ECHO: a created rule or chain with its handle).
+   * Rejects with NetlinkError for the first message the kernel refused (its `what`, errno and
+   * extended-ACK text); nothing of the batch is applied then.
+   */
+  async transaction(msgs: readonly NftMessage[]): Promise<RawMessage[][]> {
+    return this.transactionSync(msgs);
+  }
+
+  transactionSync(msgs: readonly NftMessage[]): RawMessage[][] {
+    const replies: RawMessage[][] = msgs.map(() => []);
+    if (msgs.length === 0) return replies;
+    const w = this.#w;
+    w.reset();
+    const batch = encodeBatch(msgs, this.#take(msgs.length + 2), w);
+    const { bytes: sent, beginSeq, offsets } = batch;
+    const endSeq = (beginSeq + msgs.length + 1) >>> 0;
+    const batchInfo: RequestInfo = {
+      type: NFNL_MSG_BATCH_BEGIN,
+      typeName: 'NFNL_MSG_BATCH_BEGIN',
+      seq: beginSeq,
+      what: `nft transaction of ${msgs.length} message${msgs.length === 1 ? '' : 's'}`,
+    };
+    this.socket.send(sent);
+    const errors: (NetlinkError | undefined)[] = new Array(msgs.length).fill(undefined);
+    let answered = 0;
+    let batchError: NetlinkError | undefined;
+    const index = (seq: number): number => (seq - beginSeq - 1) >>> 0;
+    this.#collect(batchInfo, (m) => {
+      if (m.type === L.NLMSG_ERROR) {
+        const e = decodeError(m);
+        const seq = e.request.seq;
+        if (seq === beginSeq || seq === endSeq) {
+          // The batch itself: refused as a whole (EPERM, ENOMEM, a failed commit), or on newer
+          // kernels an ACK of BEGIN/END. An ACK is not the end: the messages' answers follow.
+          if (e.error === 0) return false;
+          batchError = this.#error(batchInfo, e.error, e.attrs, sent, 0, undefined);
+          return true;
+        }
+        const i = index(seq);
+        if (i >= msgs.length) return false;
+        answered++;
+        if (e.error !== 0) {
+          const msg = msgs[i] as NftMessage;
+          errors[i] = this.#error(this.#info(msg, seq), e.error, e.attrs, sent, offsets[i] as number, msg.type);
+        }
+        return answered === msgs.length;
+      }
+      const i = index(m.seq);
+      if (i < msgs.length && m.type !== L.NLMSG_NOOP && m.type !== L.NLMSG_DONE) replies[i]!.push(m);
+      return false;
+    }, (seq) => ((seq - beginSeq) >>> 0) <= msgs.length + 1,
+    // When the queue runs dry and some message failed, the kernel has said all it will.
+    () => errors.some((e) => e !== undefined));
+    if (batchError) throw batchError;
+    const first = errors.find((e) => e !== undefined);
+    if (first) throw first;
+    return replies;
+  }
+
+  /**
+   * A single request outside a batch (a GET of one object, NFT_MSG_GETGEN), with NLM_F_ACK.
+   * Returns the answers that are not ACKs.
+   */
+  async request(msg: NftMessage): Promise<RawMessage[]> {
+    return this.requestSync(msg);
+  }
+
+  requestSync(msg: NftMessage): RawMessage[] {
+    const w = this.#w;
+    w.reset();
+    const seq = this.#take(1);
+    writeNftMessage(w, msg, seq);
+    const sent = w.view();
+    this.socket.send(sent);
+    const info = this.#info(msg, seq);
+    const out: RawMessage[] = [];
+    let interrupted = false;
+    this.#collect(info, (m) => {
+      if (m.flags & L.NLM_F_DUMP_INTR) interrupted = true;
+      if (m.type === L.NLMSG_ERROR) {
+        const e = decodeError(m);
+        if (e.error === 0) return true;
+        throw this.#error(info, e.error, e.attrs, sent, 0, msg.type);
+      }
+      if (m.type === L.NLMSG_DONE) {
+        const status = m.end - m.start >= 4 ? m.buf.readInt32LE(m.start) : 0;
+        if (status < 0) {
+          const attrs = m.flags & L.NLM_F_ACK_TLVS ? decodeAttrs(extAckSchema, m.buf, m.start + 4, m.end) : [];
+          throw this.#error(info, status, attrs, sent, 0, msg.type);
+        }
+        return true;
+      }
+      if (m.type !== L.NLMSG_NOOP) out.push(m);
+      return false;
+    });
+    if (interrupted) throw new DumpInterruptedError(info, out, 1);
+    return out;
+  }
+
+  /**
+   * Dumps objects of one kind (NFT_MSG_GETTABLE, GETCHAIN, GETRULE ...) with NLM_F_DUMP: every
+   * message of the multipart answer up to NLMSG_DONE. Each message keeps its own copy of the
+   * datagram it came in, so the result stays valid.
+   */
+  async dump(req: DumpRequest): Promise<RawMessage[]> {
+    return this.dumpSync(req);
+  }
+
+  dumpSync(req: DumpRequest): RawMessage[] {
+    const retries = req.retries ?? 3;
+    const msg: NftMessage = {
+      type: req.type,
+      family: req.family,
+      flags: L.NLM_F_DUMP,
+      what: req.what ?? `nft dump ${NFT_MSG_NAMES[req.type] ?? req.type}`,
+      body: (w) => req.filter?.(w),
+    };
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return this.requestSync(msg);
+      } catch (e) {
+        if (e instanceof DumpInterruptedError) {
+          if (attempt <= retries) continue;
+          throw new DumpInterruptedError(e.request, e.partial, attempt);
+        }
+        throw e;
+      }
+    }
+  }
+
+  #info(msg: NftMessage, seq: number): RequestInfo {
+    return { type: nftType(msg.type), typeName: NFT_MSG_NAMES[msg.type] ?? `NFT_MSG type ${msg.type}`, seq, what: msg.what };
+  }
+
+  /**
+   * Reads answers until `onMessage` returns true. Answers for other sequence numbers (left
+   * over from an abandoned request) are skipped. `doneWhenDry` ends the wait when nothing more
+   * is queued and it returns true.
+   */
+  #collect(
+    info: RequestInfo,
+    onMessage: (m: RawMessage) => boolean,
+    seqOk: (seq: number) => boolean = (s) => s === info.seq,
+    doneWhenDry: () => boolean = () => false,
+  ): void {
+    const port = this.socket.port;
+    for (;;) {
+      let dg;
+      try {
+        dg = this.socket.receive();
+        if (dg === undefined) {
+          if (doneWhenDry()) return;
+          dg = this.socket.receive(this.timeoutMs);
+        }
+      } catch (e) {
+        if (e instanceof SysError && e.code === 'ENOBUFS') throw new OverrunError(info.what);
+        throw e;
+      }
+      if (dg === undefined) throw new NetlinkTimeoutError(info, this.timeoutMs);
+      if (dg.port !== 0) continue;
+      for (const m of splitMessages(Buffer.from(dg.data))) {
+        if ((m.pid !== port && m.pid !== 0) || !seqOk(m.seq)) continue;
+        if (onMessage(m)) return;
+      }
+    }
+  }
+
+  #error(
+    info: RequestInfo,
+    negErrno: number,
+    attrs: { type: string; value?: unknown }[],
+    sent: Buffer,
+    msgOffset: number,
+    msgType: number | undefined,
+  ): NetlinkError {
+    let kernelMessage: string | undefined;
+    let bad: BadAttribute | undefined;
+    for (const a of attrs) {
+      if (a.type === 'msg') kernelMessage = a.value as string;
+      else if (a.type === 'offset') bad = locateAttr(sent, msgOffset, a.value as number, msgType);
+    }
+    return new NetlinkError(-negErrno, info, kernelMessage, bad);
+  }
+}
+
+/** Names the top-level attribute at (or around) `offset` in the message at `msgOffset`. */
+export function locateAttr(sent: Buffer, msgOffset: number, offset: number, msgType: number | undefined): BadAttribute {
+  const out: BadAttribute = { offset };
+  const names = msgType === undefined ? undefined : NFT_MSG_ATTR_NAMES[nfMsg(msgType)];
+  if (!names || msgOffset + 4 > sent.length) return out;
+  const end = Math.min(sent.length, msgOffset + sent.readUInt32LE(msgOffset));
+  let p = msgOffset + NLMSG_HDRLEN + NFGENMSG_LEN;
+  const target = msgOffset + offset;
+  while (p + 4 <= end) {
+    const len = sent.readUInt16LE(p);
+    if (len < 4) break;
+    if (target >= p && target < p + len) {
+      const name = names[sent.readUInt16LE(p + 2) & 0x3fff];
+      if (name) out.name = name;
+      if (target !== p) out.inside = true;
+      return out;
+    }
+    p += (len + 3) & ~3;
+  }
+  return out;
+}
