@@ -16,6 +16,8 @@ Options:
   --bridge NAME       bridge to attach to (default brg0; created if absent)
   --subnet CIDR       the bridge's address and subnet (default 10.10.10.1/24)
   --ip ADDR[/LEN]     a fixed address in the subnet (default: the next free one)
+  --dns IP            a nameserver for the container's own /etc/resolv.conf (repeatable;
+                      default: the host's, with systemd-resolved's upstream servers for its stub)
   --rootfs DIR        switch to DIR as the root file system (pivot_root)
   --hostname NAME     host name inside (default: a copy of the host's)
   --tty, -t           give CMD a terminal of its own (default when stdin and stdout are
@@ -47,6 +49,7 @@ const SPEC: Record<string, FlagSpec> = {
   '--tty': { alias: ['-t'] },
   '--no-tty': {},
   '--env': { value: true, repeat: true },
+  '--dns': { value: true, repeat: true },
   '--workdir': { value: true },
   '--stop-timeout': { value: true },
   '--state-dir': { value: true },
@@ -88,6 +91,8 @@ export function parseRun(argv: readonly string[]): RunInvocation {
     if (!/^\d+(\.\d+)?$/.test(timeout)) throw new FlagError(`--stop-timeout ${JSON.stringify(timeout)}: must be a number of seconds`);
     opts.stopTimeout = Number(timeout);
   }
+  const dns = p.flags.get('--dns');
+  if (Array.isArray(dns)) opts.dns = dns;
   const envs = p.flags.get('--env');
   if (Array.isArray(envs)) {
     const env: Record<string, string> = {};

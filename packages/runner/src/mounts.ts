@@ -1,4 +1,5 @@
-import { MS_NODEV, MS_NOEXEC, MS_NOSUID, mount } from '@nsrun/sys';
+import { existsSync } from 'node:fs';
+import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, mount } from '@nsrun/sys';
 import type { StepRunner } from './errors.js';
 import { mountDev } from './dev.js';
 import { bindRootfs, pivotInto } from './rootfs.js';
@@ -16,6 +17,10 @@ export interface MountPlan {
   rootfs: string | undefined;
   /** Blocks until the gate has loaded (before the pivot takes the host's tree away). */
   gateReady: () => void;
+  /** A file to bind-mount over the container's /etc/resolv.conf (dns.ts). */
+  resolvConf: string | undefined;
+  /** Told when the resolv.conf cannot go in (a rootfs without /etc/resolv.conf). */
+  warn: (message: string) => void;
 }
 
 /** Mounts /proc (and /sys) for the container; with a rootfs, /dev too, then pivots into it. */
@@ -24,6 +29,7 @@ export function mountContainer(plan: MountPlan, step: StepRunner): void {
     step('mount-proc', () => mountProc('/proc', plan.pid));
     // With the host's network the host's /sys already shows the right one.
     if (plan.ownNet) step('mount-sys', () => mountSys('/sys'));
+    if (plan.resolvConf !== undefined) step('resolv-conf', () => bindResolvConf(plan.resolvConf!, '/etc/resolv.conf', plan.warn));
     return;
   }
   let root = '';
@@ -33,6 +39,7 @@ export function mountContainer(plan: MountPlan, step: StepRunner): void {
   // the container's own, or the host's when the container shares it.
   step('mount-sys', () => mountSys(`${root}/sys`));
   step('mount-dev', () => mountDev(`${root}/dev`));
+  if (plan.resolvConf !== undefined) step('resolv-conf', () => bindResolvConf(plan.resolvConf!, `${root}/etc/resolv.conf`, plan.warn));
   step('pivot-root', () => pivotInto(root, plan.gateReady));
 }
 
@@ -45,4 +52,14 @@ function mountProc(target: string, pid: number): void {
 // sysfs shows the network namespace of the thread that mounts it.
 function mountSys(target: string): void {
   mount('sysfs', target, 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
+}
+
+// Over the file (or what its symlink points to), in this mount namespace only: the host's
+// file is not touched. nsrun does not create files in a rootfs: without one, a warning.
+function bindResolvConf(source: string, target: string, warn: (message: string) => void): void {
+  if (!existsSync(target)) {
+    warn(`${target} does not exist (nsrun does not write to a rootfs): the container has no resolv.conf`);
+    return;
+  }
+  mount(source, target, null, MS_BIND);
 }

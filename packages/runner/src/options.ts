@@ -1,6 +1,7 @@
 import { statSync } from 'node:fs';
 import { HOST_NAME_MAX } from '@nsrun/sys';
 import { RunnerError } from './errors.js';
+import { checkDnsServers, type HostResolvFiles } from './dns.js';
 
 // What `run` accepts, checked before anything is created.
 
@@ -29,6 +30,14 @@ export interface RunOptions {
   init?: boolean;
   /** Seconds between the first stop signal (TERM, INT, HUP, QUIT) and SIGKILL (default 10). */
   stopTimeout?: number;
+  /**
+   * Nameservers for the container's own /etc/resolv.conf (bind-mounted over the host's, which
+   * is never written). Default: the host's, with systemd-resolved's stub replaced by its
+   * upstream servers and unreachable loopback ones left out (with a warning).
+   */
+  dns?: readonly string[];
+  /** Testing aid: where the host's resolver files are read. */
+  resolvFiles?: HostResolvFiles;
   /** Where leases and container records live (default `/run/nsrun`). */
   stateDir?: string;
   /** Variables added to (or replacing) nsrun's own environment for the command. */
@@ -95,6 +104,10 @@ export function validateRunOptions(opts: RunOptions): void {
   if (opts.tty !== undefined && typeof opts.tty !== 'boolean') throw invalid('tty', 'must be true or false');
   if (stopTimeout !== undefined && (typeof stopTimeout !== 'number' || !Number.isFinite(stopTimeout) || stopTimeout < 0)) {
     throw invalid('stopTimeout', `${String(stopTimeout)}: must be a number of seconds, 0 or more`);
+  }
+  if (opts.dns !== undefined) {
+    const bad = Array.isArray(opts.dns) ? checkDnsServers(opts.dns) : 'must be a list of IP addresses';
+    if (bad) throw invalid('dns', bad);
   }
   if (stateDir !== undefined && (typeof stateDir !== 'string' || !stateDir.startsWith('/'))) throw invalid('stateDir', 'must be an absolute path');
   if (env !== undefined) {

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, stat } from 'node:fs';
+import { closeSync, rmSync, stat, writeFileSync } from 'node:fs';
 import { linkSetUp, RtnlClient } from '@nsrun/netlink';
 import { RunnerError } from './errors.js';
 import { Rollback } from './rollback.js';
@@ -16,6 +16,7 @@ import { setUpNamespaces } from './setup.js';
 import type { TtyProxy } from './tty.js';
 import { forwardSignals } from './signals.js';
 import { exitStatus } from './status.js';
+import { planResolvConf } from './dns.js';
 import { StateDir } from './state/dir.js';
 import { processIdentity } from './state/liveness.js';
 import type { ContainerRecord } from './state/records.js';
@@ -76,6 +77,7 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
   let netnsFd: number | undefined;
   let bridgeIndex = 0;
   let tty: TtyProxy | undefined;
+  let resolvFile: string | undefined;
   try {
     if (plan) {
       host = await step('netlink-socket', async () => RtnlClient.open());
@@ -99,7 +101,14 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
       const t = tty;
       rollback.push('tty', async () => t.close());
     }
-    const { started, error } = setUpNamespaces(opts, env, tty);
+    const dns = planResolvConf({ dns: opts.dns, net }, opts.resolvFiles);
+    for (const w of dns.warnings) opts.onWarning?.(w);
+    if (dns.text !== undefined) {
+      // Bind-mounted inside the container's mount namespace, then unlinked (the mount keeps it).
+      resolvFile = `${state.path}/containers/${id}.resolv.conf`;
+      writeFileSync(resolvFile, dns.text, { mode: 0o644 });
+    }
+    const { started, error } = setUpNamespaces(opts, env, tty, resolvFile);
     child = started.child;
     inner = started.nl;
     netnsFd = started.netnsFd;
@@ -137,6 +146,7 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
     host?.close();
     throw failure;
   } finally {
+    if (resolvFile !== undefined) rmSync(resolvFile, { force: true });
     inner?.close();
     if (netnsFd !== undefined) closeSync(netnsFd);
   }

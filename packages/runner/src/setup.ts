@@ -36,7 +36,7 @@ export interface SetupResult {
 }
 
 /** `tty`: the container's own terminal (its slave end is the gate's fd 0–2, in a new session). */
-export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, tty?: { slave: number }): SetupResult {
+export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, tty?: { slave: number }, resolvConf?: string): SetupResult {
   const net = opts.net ?? 'bridge';
   const kinds: NsKind[] = ['mnt', 'uts', 'ipc', ...(net === 'host' ? [] : ['net' as const]), ...(HAS_CGROUP_NS ? ['cgroup' as const] : []), 'pid'];
   const saved = new Map<NsKind, number>();
@@ -94,7 +94,9 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, tty?: 
       });
     }
     const readyFd = ready?.[0];
-    mountContainer({ pid, ownNet: net !== 'host', rootfs: opts.rootfs, gateReady: () => waitGateReady(readyFd!) }, step);
+    mountContainer({
+      pid, ownNet: net !== 'host', rootfs: opts.rootfs, gateReady: () => waitGateReady(readyFd!), resolvConf, warn: (m) => opts.onWarning?.(m),
+    }, step);
   } catch (e) {
     error = RunnerError.wrap('spawn', e);
   } finally {

@@ -67,8 +67,16 @@ export function writeNftMessage(w: Writer, m: NftMessage, seq: number, flags = L
   w.endMessage(at);
 }
 
+export interface BatchOptions {
+  /** NLM_F_ACK on every message (default true; nft itself sends none and waits for silence). */
+  ack?: boolean;
+  writer?: Writer;
+}
+
 /** Lays out BATCH_BEGIN, the messages (each with NLM_F_ACK) and BATCH_END, sequence numbers from `beginSeq`. */
-export function encodeBatch(msgs: readonly NftMessage[], beginSeq: number, w = new Writer(4096)): EncodedBatch {
+export function encodeBatch(msgs: readonly NftMessage[], beginSeq: number, opts: BatchOptions = {}): EncodedBatch {
+  const w = opts.writer ?? new Writer(4096);
+  const flags = L.NLM_F_REQUEST | (opts.ack ?? true ? L.NLM_F_ACK : 0);
   const seq = (i: number): number => (beginSeq + i) >>> 0;
   // BEGIN and END: family AF_UNSPEC, res_id = the subsystem the batch is for (big-endian).
   let at = w.beginMessage(NFNL_MSG_BATCH_BEGIN, L.NLM_F_REQUEST, seq(0), 0);
@@ -77,7 +85,7 @@ export function encodeBatch(msgs: readonly NftMessage[], beginSeq: number, w = n
   const offsets: number[] = [];
   msgs.forEach((m, i) => {
     offsets.push(w.length);
-    writeNftMessage(w, m, seq(i + 1));
+    writeNftMessage(w, m, seq(i + 1), flags);
   });
   at = w.beginMessage(NFNL_MSG_BATCH_END, L.NLM_F_REQUEST, seq(msgs.length + 1), 0);
   writeNfGenMsg(w, NFPROTO_UNSPEC, NFNL_SUBSYS_NFTABLES);
@@ -131,7 +139,7 @@ export class NftClient {
     if (msgs.length === 0) return replies;
     const w = this.#w;
     w.reset();
-    const batch = encodeBatch(msgs, this.#take(msgs.length + 2), w);
+    const batch = encodeBatch(msgs, this.#take(msgs.length + 2), { writer: w });
     const { bytes: sent, beginSeq, offsets } = batch;
     const endSeq = (beginSeq + msgs.length + 1) >>> 0;
     const batchInfo: RequestInfo = {

@@ -130,6 +130,10 @@ export const NFTA_HOOK_PRIORITY = 2; // NLA_U32, big-endian, a signed priority
 export const NFTA_HOOK_DEV = 3;
 export const NFTA_HOOK_DEVS = 4;
 
+// enum nft_devices_attributes (nested in NFTA_HOOK_DEVS)
+export const NFTA_DEVICE_UNSPEC = 0;
+export const NFTA_DEVICE_NAME = 1;
+
 // enum nft_table_flags
 export const NFT_TABLE_F_DORMANT = 0x1;
 export const NFT_TABLE_F_OWNER = 0x2;
