@@ -1,29 +1,34 @@
 import { Buffer } from 'node:buffer';
-import { SysError, type NetNs } from '@nsrun/sys';
+import { SysError } from '@nsrun/sys';
 import * as L from '../constants/netlink.js';
 import { Writer } from '../wire/writer.js';
 import { splitMessages, NLMSG_HDRLEN, type RawMessage } from '../wire/header.js';
 import { decodeError, extAckSchema } from '../wire/ack.js';
 import { decodeAttrs } from '../wire/attrs.js';
 import { NetlinkSocket, type SocketOptions } from '../transport/socket.js';
-import { NetlinkError, DumpInterruptedError, NetlinkTimeoutError, OverrunError, type RequestInfo, type BadAttribute } from '../errors.js';
+import {
+  NetlinkError, DumpInterruptedError, NetlinkTimeoutError, OverrunError, ValidationError, type RequestInfo, type BadAttribute,
+} from '../errors.js';
 import { NFGENMSG_LEN, writeNfGenMsg, nftType, nfMsg } from './header.js';
 import {
   NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, NFNL_SUBSYS_NFTABLES, NFPROTO_UNSPEC, NFT_MSG_NAMES, NFT_MSG_ATTR_NAMES,
 } from './constants.js';
 
 // nf_tables over NETLINK_NETFILTER. Changes go in batches (NFNL_MSG_BATCH_BEGIN ... END, one
-// datagram) which the kernel applies atomically: all of it or none. Every message of a batch
-// carries NLM_F_ACK, so the kernel answers each one (0 or an errno with its extended ACK),
-// which is how a failure is pinned on the message that caused it and how we know the batch is
-// finished. Like rtnetlink, nfnetlink handles a datagram inside sendto(): the answers are
-// queued when send returns.
+// datagram) which the kernel applies atomically: all of it or none. nfnetlink processes the
+// whole batch inside sendto(), reports every failed message (an NLMSG_ERROR carrying that
+// message's sequence number and extended ACK: that is how a failure is pinned on its message)
+// and delivers those answers in message order once the batch is committed or aborted. So one
+// NLM_F_ACK, on the last message, is enough: its answer comes last and says the batch is
+// finished, and a big batch cannot flood the receive buffer with ACKs (an ACK lost to ENOBUFS
+// would leave the outcome unknown). A failure of the batch as a whole (EPERM, ENOMEM, a failed
+// commit) answers NFNL_MSG_BATCH_BEGIN's sequence number, before the per-message answers.
 
 /** One nf_tables message: what the ops build and the client frames (nlmsghdr + nfgenmsg). */
 export interface NftMessage {
   /** NFT_MSG_* (the client puts NFNL_SUBSYS_NFTABLES in the high byte). */
   type: number;
-  /** Extra NLM_F_* flags, e.g. NLM_F_CREATE | NLM_F_EXCL or NLM_F_ECHO. NLM_F_REQUEST and NLM_F_ACK are added. */
+  /** Extra NLM_F_* flags, e.g. NLM_F_CREATE | NLM_F_EXCL or NLM_F_ECHO. The client adds NLM_F_REQUEST (and NLM_F_ACK where it wants one). */
   flags?: number;
   /** NFPROTO_* for the nfgenmsg. */
   family: number;
@@ -68,15 +73,19 @@ export function writeNftMessage(w: Writer, m: NftMessage, seq: number, flags = L
 }
 
 export interface BatchOptions {
-  /** NLM_F_ACK on every message (default true; nft itself sends none and waits for silence). */
-  ack?: boolean;
+  /**
+   * Which messages carry NLM_F_ACK: the last one (default; what the client relies on), every
+   * one, or none (as nft 1.0 sends its batches, reading until the socket falls silent).
+   */
+  ack?: 'last' | 'every' | 'none';
   writer?: Writer;
 }
 
-/** Lays out BATCH_BEGIN, the messages (each with NLM_F_ACK) and BATCH_END, sequence numbers from `beginSeq`. */
+/** Lays out BATCH_BEGIN, the messages and BATCH_END in one buffer, sequence numbers from `beginSeq`. */
 export function encodeBatch(msgs: readonly NftMessage[], beginSeq: number, opts: BatchOptions = {}): EncodedBatch {
   const w = opts.writer ?? new Writer(4096);
-  const flags = L.NLM_F_REQUEST | (opts.ack ?? true ? L.NLM_F_ACK : 0);
+  const ack = opts.ack ?? 'last';
+  const flagsOf = (i: number): number => L.NLM_F_REQUEST | (ack === 'every' || (ack === 'last' && i === msgs.length - 1) ? L.NLM_F_ACK : 0);
   const seq = (i: number): number => (beginSeq + i) >>> 0;
   // BEGIN and END: family AF_UNSPEC, res_id = the subsystem the batch is for (big-endian).
   let at = w.beginMessage(NFNL_MSG_BATCH_BEGIN, L.NLM_F_REQUEST, seq(0), 0);
@@ -85,7 +94,7 @@ export function encodeBatch(msgs: readonly NftMessage[], beginSeq: number, opts:
   const offsets: number[] = [];
   msgs.forEach((m, i) => {
     offsets.push(w.length);
-    writeNftMessage(w, m, seq(i + 1), flags);
+    writeNftMessage(w, m, seq(i + 1), flagsOf(i));
   });
   at = w.beginMessage(NFNL_MSG_BATCH_END, L.NLM_F_REQUEST, seq(msgs.length + 1), 0);
   writeNfGenMsg(w, NFPROTO_UNSPEC, NFNL_SUBSYS_NFTABLES);
@@ -105,7 +114,7 @@ export class NftClient {
   }
 
   /** Opens a NETLINK_NETFILTER socket (inside `opts.netns` when given). */
-  static open(opts: NftClientOptions & { netns?: NetNs } = {}): NftClient {
+  static open(opts: NftClientOptions = {}): NftClient {
     return new NftClient(NetlinkSocket.open({ ...opts, protocol: L.NETLINK_NETFILTER }), opts.timeoutMs);
   }
 
@@ -141,16 +150,20 @@ export class NftClient {
     w.reset();
     const batch = encodeBatch(msgs, this.#take(msgs.length + 2), { writer: w });
     const { bytes: sent, beginSeq, offsets } = batch;
-    const endSeq = (beginSeq + msgs.length + 1) >>> 0;
+    const lastSeq = (beginSeq + msgs.length) >>> 0;
+    const endSeq = (lastSeq + 1) >>> 0;
     const batchInfo: RequestInfo = {
       type: NFNL_MSG_BATCH_BEGIN,
       typeName: 'NFNL_MSG_BATCH_BEGIN',
       seq: beginSeq,
       what: `nft transaction of ${msgs.length} message${msgs.length === 1 ? '' : 's'}`,
     };
+    if (sent.length > this.socket.maxSend) {
+      throw new ValidationError('transaction', `${msgs.length} messages, ${sent.length} bytes`,
+        `exceeds the socket's send limit of ${this.socket.maxSend} bytes (one batch is one datagram: split it, or open the client with a bigger sndbuf)`);
+    }
     this.socket.send(sent);
     const errors: (NetlinkError | undefined)[] = new Array(msgs.length).fill(undefined);
-    let answered = 0;
     let batchError: NetlinkError | undefined;
     const index = (seq: number): number => (seq - beginSeq - 1) >>> 0;
     this.#collect(batchInfo, (m) => {
@@ -166,18 +179,18 @@ export class NftClient {
         }
         const i = index(seq);
         if (i >= msgs.length) return false;
-        answered++;
         if (e.error !== 0) {
           const msg = msgs[i] as NftMessage;
           errors[i] = this.#error(this.#info(msg, seq), e.error, e.attrs, sent, offsets[i] as number, msg.type);
         }
-        return answered === msgs.length;
+        // Answers come in message order: the last message's is the last.
+        return seq === lastSeq;
       }
       const i = index(m.seq);
       if (i < msgs.length && m.type !== L.NLMSG_NOOP && m.type !== L.NLMSG_DONE) replies[i]!.push(m);
       return false;
     }, (seq) => ((seq - beginSeq) >>> 0) <= msgs.length + 1,
-    // When the queue runs dry and some message failed, the kernel has said all it will.
+    // Defensive: when the queue runs dry after a failure, the kernel has said all it will.
     () => errors.some((e) => e !== undefined));
     if (batchError) throw batchError;
     const first = errors.find((e) => e !== undefined);

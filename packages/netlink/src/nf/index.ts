@@ -6,4 +6,4 @@ export * from './client.js';
 export * from './table.js';
 export * from './chain.js';
 // Rules and expressions (owned by the rule codec; it edits only the next line):
-// export * from './rule.js';
+export * from './rule.js';

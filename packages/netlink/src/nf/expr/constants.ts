@@ -9,8 +9,7 @@
 export { NF_DROP, NF_ACCEPT, NF_STOLEN, NF_QUEUE, NF_REPEAT, NF_STOP } from '../constants.js';
 export { NFTA_COUNTER_UNSPEC, NFTA_COUNTER_BYTES, NFTA_COUNTER_PACKETS, NFTA_COUNTER_PAD, NFTA_LIST_ELEM } from '../constants.js';
 
-export const NFT_NAME_MAXLEN = 256;
-export const NFT_USERDATA_MAXLEN = 256;
+export { NFT_NAME_MAXLEN, NFT_USERDATA_MAXLEN } from '../constants.js';
 
 // enum nft_registers: a verdict register, four 16-byte data registers (legacy numbering) and
 // the same space as sixteen 4-byte registers.
