@@ -1,4 +1,4 @@
-import { gc, netAttach, netDetach, ps, RunnerError } from '@nsrun/runner';
+import { gc, natShow, netAttach, netDetach, ps, RunnerError } from '@nsrun/runner';
 import { FlagError, int, parseFlags, str, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
 
@@ -14,10 +14,16 @@ Removes what nsruns that were killed left behind: host veths and leases of conta
 nsrun is gone. With --bridges, also the bridges nsrun created that no container uses.
 Safe to run at any time, and again.
 `;
-export const NET_USAGE = `Usage: nsrun net attach --pid PID [--bridge NAME] [--subnet CIDR] [--ip ADDR] [--json] [--state-dir DIR]
+export const NET_USAGE = `Usage: nsrun net attach --pid PID [--bridge NAME] [--subnet CIDR] [--ip ADDR] [--nat] [--publish SPEC]... [--json] [--state-dir DIR]
        nsrun net detach --pid PID [--state-dir DIR]
 attach: wires the network namespace of a running process to the bridge, as nsrun run does
-(veth pair, address, default route via the bridge). detach: undoes it.
+(veth pair, address, default route via the bridge), with --nat and --publish as in nsrun run.
+detach: undoes it.
+`;
+
+export const NAT_USAGE = `Usage: nsrun nat show [--json]
+Lists the nf_tables rules nsrun added for --nat and --publish (table "ip nsrun", and accept
+rules in "ip filter DOCKER-USER"), with the container each belongs to.
 `;
 
 const EXIT_FAILURE = 1;
@@ -63,7 +69,9 @@ export function runGc(argv: readonly string[], io: Io): Promise<number> {
     if (p.flags.has('--json')) io.stdout(`${JSON.stringify(r)}\n`);
     else {
       const parts = [`${r.containers.length} container record(s)`, `${r.veths.length} veth(s)`, ...(p.flags.has('--bridges') ? [`${r.bridges.length} bridge(s)`] : [])];
-      io.stdout(`removed ${parts.join(', ')}${[...r.containers, ...r.veths, ...r.bridges].length ? `: ${[...r.containers, ...r.veths, ...r.bridges].join(' ')}` : ''}\n`);
+      if (r.nat?.length) parts.push(`the nat rules of ${r.nat.length} container(s) without a record`);
+      const names = [...r.containers, ...r.veths, ...r.bridges, ...(r.nat ?? [])];
+      io.stdout(`removed ${parts.join(', ')}${names.length ? `: ${names.join(' ')}` : ''}\n`);
     }
     return 0;
   });
@@ -78,7 +86,7 @@ export function runNet(argv: readonly string[], io: Io): Promise<number> {
     }
     if (sub !== 'attach' && sub !== 'detach') throw new FlagError(`unknown subcommand ${JSON.stringify(sub)}: attach or detach`);
     const spec: Record<string, FlagSpec> = sub === 'attach'
-      ? { '--help': { alias: ['-h'] }, '--pid': { value: true }, '--bridge': { value: true }, '--subnet': { value: true }, '--ip': { value: true }, '--json': {}, '--state-dir': { value: true }, '--verbose': { alias: ['-v'] } }
+      ? { '--help': { alias: ['-h'] }, '--pid': { value: true }, '--bridge': { value: true }, '--subnet': { value: true }, '--ip': { value: true }, '--nat': {}, '--publish': { alias: ['-p'], value: true, repeat: true }, '--json': {}, '--state-dir': { value: true }, '--verbose': { alias: ['-v'] } }
       : { '--help': { alias: ['-h'] }, '--pid': { value: true }, '--json': {}, '--state-dir': { value: true } };
     const p = parseFlags(rest, spec, `nsrun net ${sub}`, false);
     if (p.flags.has('--help')) return io.stdout(NET_USAGE), 0;
@@ -94,9 +102,35 @@ export function runNet(argv: readonly string[], io: Io): Promise<number> {
       const v = str(p, `--${k}`);
       if (v !== undefined) opts[k] = v;
     }
-    if (p.flags.has('--verbose')) opts.log = (step, ms) => io.stderr(`nsrun: net: ${step} ${ms.toFixed(2)} ms\n`);
+    if (p.flags.has('--nat')) opts.nat = true;
+    const publish = p.flags.get('--publish');
+    if (Array.isArray(publish)) opts.publish = publish;
+    if (p.flags.has('--verbose')) {
+      opts.log = (step, ms) => io.stderr(`nsrun: net: ${step} ${ms.toFixed(2)} ms\n`);
+      opts.onNotice = (m) => io.stderr(`nsrun: net: ${m}\n`);
+    }
     const a = await netAttach(opts);
     io.stdout(p.flags.has('--json') ? `${JSON.stringify(a)}\n` : `attached ${a.id}: pid ${a.pid} address ${a.address} veth ${a.veth} bridge ${a.bridge}\n`);
+    return 0;
+  });
+}
+
+export function runNat(argv: readonly string[], io: Io): Promise<number> {
+  return guarded(io, 'nat', async () => {
+    const [sub, ...rest] = argv;
+    if (sub === '--help' || sub === '-h' || sub === 'help') return io.stdout(NAT_USAGE), 0;
+    if (sub !== 'show') throw new FlagError(sub === undefined ? 'missing show (try "nsrun nat --help")' : `unknown subcommand ${JSON.stringify(sub)}: show`);
+    const p = parseFlags(rest, { '--help': { alias: ['-h'] }, '--json': {} }, 'nsrun nat show', false);
+    if (p.flags.has('--help')) return io.stdout(NAT_USAGE), 0;
+    if (process.getuid?.() !== 0) throw new RunnerError('privileges', 'nsrun nat show needs root (CAP_NET_ADMIN to read nf_tables)');
+    const list = await natShow();
+    if (p.flags.has('--json')) {
+      io.stdout(`${JSON.stringify(list)}\n`);
+      return 0;
+    }
+    const rows = [['ID', 'CHAIN', 'HANDLE', 'RULE'], ...list.map((r) => [r.id ?? '-', `${r.family} ${r.table} ${r.chain}`, String(r.handle ?? '-'), r.rule])];
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    io.stdout(rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n');
     return 0;
   });
 }

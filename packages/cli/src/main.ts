@@ -19,6 +19,7 @@ COMMAND := ip        iproute2-style links, addresses, routes, neighbours, monito
            ps        running containers
            gc        remove what killed nsruns left behind (veths, leases)
            net       attach | detach the network of a running process
+           nat       show the nf_tables rules of --nat and --publish
            help | --help | --version
 Try "nsrun ip help".
 `;
@@ -38,6 +39,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (cmd === 'run') return await (await import('./run.js')).runRun(rest, io);
     if (cmd === 'ps') return await (await import('./containers.js')).runPs(rest, io);
     if (cmd === 'gc') return await (await import('./containers.js')).runGc(rest, io);
+    if (cmd === 'nat') return await (await import('./containers.js')).runNat(rest, io);
     if (cmd === 'net') return await (await import('./containers.js')).runNet(rest, io);
     if (cmd === 'ip') {
       await runIp(parseIp(rest), io);

@@ -16,6 +16,11 @@ Options:
   --bridge NAME       bridge to attach to (default brg0; created if absent)
   --subnet CIDR       the bridge's address and subnet (default 10.10.10.1/24)
   --ip ADDR[/LEN]     a fixed address in the subnet (default: the next free one)
+  --nat               masquerade the container's traffic leaving the host through any other
+                      interface than the bridge (rules in nf_tables table "ip nsrun"; turns
+                      on IPv4 forwarding, which stays on)
+  --publish, -p [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp]
+                      forward a host port to the container (DNAT; repeatable)
   --dns IP            a nameserver for the container's own /etc/resolv.conf (repeatable;
                       default: the host's, with systemd-resolved's upstream servers for its stub)
   --rootfs DIR        switch to DIR as the root file system (pivot_root)
@@ -50,6 +55,8 @@ const SPEC: Record<string, FlagSpec> = {
   '--no-tty': {},
   '--env': { value: true, repeat: true },
   '--dns': { value: true, repeat: true },
+  '--nat': {},
+  '--publish': { alias: ['-p'], value: true, repeat: true },
   '--workdir': { value: true },
   '--stop-timeout': { value: true },
   '--state-dir': { value: true },
@@ -81,9 +88,12 @@ export function parseRun(argv: readonly string[]): RunInvocation {
     if (v !== undefined) opts[key] = v;
   }
   if (net !== undefined && net !== 'bridge') {
-    for (const f of ['--bridge', '--subnet', '--ip']) if (has(f)) throw new FlagError(`${f} needs --net bridge`);
+    for (const f of ['--bridge', '--subnet', '--ip', '--nat', '--publish']) if (has(f)) throw new FlagError(`${f} needs --net bridge`);
   }
   if (has('--init')) opts.init = true;
+  if (has('--nat')) opts.nat = true;
+  const publish = p.flags.get('--publish');
+  if (Array.isArray(publish)) opts.publish = publish;
   if (has('--tty') && has('--no-tty')) throw new FlagError('--tty and --no-tty: choose one');
   opts.tty = has('--tty') || (!has('--no-tty') && process.stdin.isTTY === true && process.stdout.isTTY === true);
   const timeout = str(p, '--stop-timeout');
@@ -133,6 +143,7 @@ export async function runRun(argv: readonly string[], io: Io): Promise<number> {
       onWarning: (m) => io.stderr(`nsrun: run: warning: ${m}\n`),
       ...(io.signal && { signal: io.signal }),
       ...(inv.verbose && { log: (step: string, ms: number) => io.stderr(`nsrun: run: ${step} ${ms.toFixed(2)} ms\n`) }),
+      ...(inv.verbose && { onNotice: (m: string) => io.stderr(`nsrun: run: ${m}\n`) }),
     };
     const h = await run(opts);
     // From here the command runs: a broken event stream is a warning, never nsrun's status.

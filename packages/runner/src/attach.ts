@@ -11,6 +11,8 @@ import { Rollback } from './rollback.js';
 import { StateDir } from './state/dir.js';
 import { processIdentity } from './state/liveness.js';
 import { stepRunner } from './steps.js';
+import { parsePublishList } from './nat/publish.js';
+import { setUpNat } from './nat/setup.js';
 
 // `nsrun net attach` / `detach`: the netsetgo job. Wires the network namespace of a process
 // that is already running exactly as `run` wires its own containers, recorded under the target
@@ -24,6 +26,11 @@ export interface AttachOptions {
   bridge?: string;
   subnet?: string;
   ip?: string;
+  /** Masquerade its traffic leaving through other interfaces than the bridge (as `run --nat`). */
+  nat?: boolean;
+  /** Host ports forwarded to it (as `run --publish`). */
+  publish?: readonly string[];
+  onNotice?: (message: string) => void;
   stateDir?: string;
   log?: (step: string, ms: number) => void;
   /** Testing aid (fault injection). */
@@ -44,6 +51,9 @@ export async function netAttach(opts: AttachOptions): Promise<Attachment> {
   const { pid } = opts;
   if (!Number.isInteger(pid) || pid <= 0) throw invalid('pid', `${String(pid)} is not a process id`);
   const plan = bridgePlan(opts);
+  if (opts.nat !== undefined && typeof opts.nat !== 'boolean') throw invalid('nat', 'must be true or false');
+  const publish = opts.publish === undefined ? [] : parsePublishList(opts.publish);
+  if (typeof publish === 'string') throw invalid('publish', publish);
   if (process.getuid?.() !== 0) throw new RunnerError('privileges', 'nsrun net attach needs root (CAP_NET_ADMIN in both namespaces, CAP_SYS_ADMIN to enter them)');
   const owner = processIdentity(pid);
   if (!owner) throw invalid('pid', `no process ${pid}`);
@@ -78,6 +88,7 @@ export async function netAttach(opts: AttachOptions): Promise<Attachment> {
     const rec = { ...record, bridge: plan.bridge, gateway: plan.gateway, ip: got.ip };
     rollback.push('lease', () => releaseRecord(state, h, rec));
     await plug(h, inner, { veth, bridgeIndex: got.bridge.index, netnsFd: netns.fd, ip: got.ip, gateway: plan.gateway }, step, rollback);
+    if (opts.nat || publish.length) await setUpNat(state, rec, { masquerade: opts.nat === true, publish }, step, rollback, opts.onNotice);
     return { id, pid, address: got.ip, veth, bridge: plan.bridge };
   } catch (e) {
     throw await rollback.undo(e, 'validate');

@@ -10,7 +10,7 @@ export type RunStep =
   | 'save-namespaces' | 'unshare' | 'make-private' | 'spawn' | 'hostname'
   | 'mount-proc' | 'mount-sys' | 'rootfs' | 'mount-dev' | 'resolv-conf' | 'pivot-root'
   | 'netlink-socket' | 'restore-namespaces'
-  | 'veth' | 'attach' | 'loopback' | 'address' | 'link-up' | 'route' | 'release';
+  | 'veth' | 'attach' | 'loopback' | 'address' | 'link-up' | 'route' | 'ip-forward' | 'nat' | 'release';
 
 /** Runs one named step: times it, applies fault injection, wraps its failure in a RunnerError. */
 export type StepRunner = (name: RunStep, fn: () => void) => void;

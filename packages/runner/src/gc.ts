@@ -5,6 +5,7 @@ import { removeBridge } from './network/bridge.js';
 import { releaseRecord } from './release.js';
 import { StateDir } from './state/dir.js';
 import { isAlive } from './state/liveness.js';
+import { natIds, removeNat } from './nat/apply.js';
 
 // `nsrun gc`: what nsruns that were killed left behind. Idempotent: a second run finds nothing.
 // A record whose owner (nsrun, or the process a network was attached to) is gone is released
@@ -27,6 +28,12 @@ export interface GcReport {
   /** Host veths deleted (with records, or orphans). */
   veths: string[];
   bridges: string[];
+  /**
+   * Containers whose nf_tables rules were removed though they had no record (their nsrun was
+   * killed between adding them and ...; or the record was lost). Present only when not empty.
+   * Rules of released records go with them (their ids are in `containers`).
+   */
+  nat?: string[];
 }
 
 export async function gc(opts: GcOptions = {}): Promise<GcReport> {
@@ -44,6 +51,13 @@ export async function gc(opts: GcOptions = {}): Promise<GcReport> {
         const { veth } = await releaseRecord(state, host, rec);
         report.containers.push(rec.id);
         if (veth && rec.veth) report.veths.push(rec.veth);
+      }
+      // Rules tagged with a container id that has no live record here. (The table is shared by
+      // every state directory on the host: a container of another state dir's would lose its
+      // rules. A non-default state dir is for tests, each in a network namespace of its own.)
+      for (const id of await natIdsOrNone(opts.onWarning)) {
+        if (live.has(id)) continue;
+        if (await removeNat(id)) (report.nat ??= []).push(id);
       }
       // A host veth of ours on one of this state dir's bridges that no live record names: its
       // container is gone but something kept the namespace (and so the pair) alive.
@@ -75,4 +89,15 @@ export async function gc(opts: GcOptions = {}): Promise<GcReport> {
     host.close();
   }
   return report;
+}
+
+/** Ids with rules in nsrun's table; none where nf_tables is not there at all. */
+async function natIdsOrNone(onWarning?: (m: string) => void): Promise<Set<string>> {
+  try {
+    return await natIds();
+  } catch (e) {
+    const code = (e as { code?: unknown }).code;
+    if (code !== 'EPROTONOSUPPORT' && code !== 'EOPNOTSUPP' && code !== 'ENOENT') onWarning?.(`nf_tables: ${e instanceof Error ? e.message : String(e)}`);
+    return new Set();
+  }
 }

@@ -12,3 +12,6 @@ export { DEFAULT_BRIDGE, DEFAULT_GATEWAY } from './network/defaults.js';
 export { StateDir } from './state/dir.js';
 export type { ContainerRecord } from './state/records.js';
 export { PDEATHSIG_AVAILABLE, INIT_FORWARDS_INT_QUIT } from './gate.js';
+export { natShow, ruleText, type NatRuleInfo } from './nat/show.js';
+export { parsePublish, formatPublish, type PublishSpec } from './nat/publish.js';
+export type { NatRecord } from './state/records.js';

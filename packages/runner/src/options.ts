@@ -2,6 +2,7 @@ import { statSync } from 'node:fs';
 import { HOST_NAME_MAX } from '@nsrun/sys';
 import { RunnerError } from './errors.js';
 import { checkDnsServers, type HostResolvFiles } from './dns.js';
+import { parsePublishList } from './nat/publish.js';
 
 // What `run` accepts, checked before anything is created.
 
@@ -24,6 +25,19 @@ export interface RunOptions {
   subnet?: string;
   /** A fixed address for the container, CIDR or bare (refused if taken or outside the subnet). */
   ip?: string;
+  /**
+   * Masquerade the container's traffic that leaves the host through any interface but the
+   * bridge (rules in nsrun's own nf_tables table `ip nsrun`), and turn on IPv4 forwarding.
+   * Bridged network only.
+   */
+  nat?: boolean;
+  /**
+   * Host ports forwarded to the container: `[HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp]` (DNAT;
+   * turns on IPv4 forwarding). Bridged network only.
+   */
+  publish?: readonly string[];
+  /** Told what nsrun changed on the host beyond its own objects (IPv4 forwarding turned on); for --verbose. */
+  onNotice?: (message: string) => void;
   /** Switch to this root filesystem (pivot_root), with fresh /proc, /sys and a minimal /dev. */
   rootfs?: string;
   /** Run the command under a minimal PID 1 that reaps orphans and forwards signals. */
@@ -99,6 +113,14 @@ export function validateRunOptions(opts: RunOptions): void {
     if (!HOSTNAME_RE.test(hostname)) throw invalid('hostname', `${JSON.stringify(hostname)} is not a valid host name (letters, digits, inner hyphens, dot-separated labels of at most 63)`);
   }
   if (net !== undefined && net !== 'bridge' && net !== 'none' && net !== 'host') throw invalid('net', `${JSON.stringify(net)} is not one of bridge, none, host`);
+  if (opts.nat !== undefined && typeof opts.nat !== 'boolean') throw invalid('nat', 'must be true or false');
+  if (opts.publish !== undefined) {
+    const p = parsePublishList(opts.publish);
+    if (typeof p === 'string') throw invalid('publish', p);
+  }
+  if ((opts.nat || opts.publish?.length) && (net ?? 'bridge') !== 'bridge') {
+    throw invalid(opts.nat ? 'nat' : 'publish', `needs the bridged network (--net bridge), not ${JSON.stringify(net)}`);
+  }
   if (rootfs !== undefined) checkDir('rootfs', rootfs);
   if (init !== undefined && typeof init !== 'boolean') throw invalid('init', 'must be true or false');
   if (opts.tty !== undefined && typeof opts.tty !== 'boolean') throw invalid('tty', 'must be true or false');

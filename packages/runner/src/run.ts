@@ -17,6 +17,9 @@ import type { TtyProxy } from './tty.js';
 import { forwardSignals } from './signals.js';
 import { exitStatus } from './status.js';
 import { planResolvConf } from './dns.js';
+import { parsePublishList } from './nat/publish.js';
+import { setUpNat } from './nat/setup.js';
+import { removeNat } from './nat/apply.js';
 import { StateDir } from './state/dir.js';
 import { processIdentity } from './state/liveness.js';
 import type { ContainerRecord } from './state/records.js';
@@ -54,6 +57,8 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
   const net = opts.net ?? 'bridge';
   const plan = net === 'bridge' ? bridgePlan(opts) : undefined;
   const log = opts.log;
+  const publish = opts.publish?.length ? parsePublishList(opts.publish) : [];
+  const nat = plan && (opts.nat || publish.length) ? { masquerade: opts.nat === true, publish: publish as Exclude<typeof publish, string> } : undefined;
   const step = stepRunner(log, opts.faultAt);
   if (!PDEATHSIG_AVAILABLE) opts.onWarning?.('setpriv (util-linux) not found: if nsrun is killed, the container will outlive it');
   if (opts.init && !INIT_FORWARDS_INT_QUIT) opts.onWarning?.('bash not found: under the dash init the command ignores SIGINT and SIGQUIT');
@@ -135,6 +140,7 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
     if (plan && host && inner && netnsFd !== undefined) {
       const h = host;
       await plug(h, inner, { veth: veth!, bridgeIndex, netnsFd, ip: record.ip!, gateway: record.gateway! }, step, rollback);
+      if (nat) record = await setUpNat(state, record, nat, step, rollback, opts.onNotice);
     } else if (inner) {
       const nl = inner;
       await step('loopback', () => linkSetUp(nl, 'lo'));
@@ -177,6 +183,8 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
     // host end that something kept alive (a root process holding the container's netns) is
     // what `nsrun gc` deletes.
     try {
+      // The rules first: a record is what lets gc find rules left behind.
+      if (rec.nat) await removeNat(rec.id);
       state.remove(rec.id);
     } catch (e) {
       opts.onWarning?.(`cleanup of ${rec.id}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);

@@ -158,8 +158,8 @@ test('liveness: a zombie counts as gone', async () => {
 
 test('records: write, read and list round trip; remove is idempotent', () => {
   const d = new StateDir(freshDir());
-  const a = record({ created: '2024-01-01T00:00:01.000Z' });
-  const b = record({ net: 'none', bridge: undefined, gateway: undefined, ip: undefined, veth: undefined, hostname: undefined, created: '2024-01-01T00:00:00.000Z', nat: { reserved: [1] } });
+  const a = record({ created: '2024-01-01T00:00:01.000Z', nat: { masquerade: true, publish: [{ hostPort: 8080, containerPort: 80, proto: 'tcp' }] } });
+  const b = record({ net: 'none', bridge: undefined, gateway: undefined, ip: undefined, veth: undefined, hostname: undefined, created: '2024-01-01T00:00:00.000Z' });
   const c = record({ kind: 'attach', veth: undefined, created: '2024-01-01T00:00:02.000Z' });
   for (const r of [a, b, c]) d.write(r);
   assert.equal(d.read(a.id), a);

@@ -2,6 +2,7 @@ import { StateError } from './errors.js';
 import { checkId, checkLinkName } from './names.js';
 import { inSubnet, parseGateway, textToIp } from './leases.js';
 import type { ProcessIdentity } from './liveness.js';
+import { parsePublish, type PublishSpec } from '../nat/publish.js';
 
 // One container's record (<dir>/containers/<id>.json): what nsrun made for it on the host, so
 // that `ps`, `gc` and a later nsrun can find and undo it. Read strictly: a file that is not
@@ -29,8 +30,14 @@ export interface ContainerRecord {
   hostname?: string;
   /** ISO 8601 time, e.g. new Date().toISOString(). */
   created: string;
-  /** Reserved for issue 4 (NAT / port forwards); kept as it is. */
-  nat?: unknown;
+  /** nf_tables rules nsrun added for it (tagged `nsrun:<id>`), removed with the record. */
+  nat?: NatRecord;
+}
+
+/** What --nat / --publish asked for (net 'bridge' only). */
+export interface NatRecord {
+  masquerade: boolean;
+  publish: PublishSpec[];
 }
 
 const KEYS = new Set(['version', 'id', 'kind', 'owner', 'pid', 'net', 'bridge', 'gateway', 'ip', 'veth', 'command', 'hostname', 'created', 'nat']);
@@ -90,8 +97,27 @@ export function checkRecord(value: unknown, file?: string): ContainerRecord {
     created: v.created,
   };
   for (const k of ['bridge', 'gateway', 'ip', 'veth', 'hostname'] as const) if (v[k] !== undefined) rec[k] = v[k] as string;
-  if (v.nat !== undefined) rec.nat = v.nat;
+  if (v.nat !== undefined) {
+    if (v.net !== 'bridge') throw bad('nat', `only with net "bridge", not "${v.net}"`);
+    rec.nat = checkNat(v.nat, bad);
+  }
   return rec;
+}
+
+function checkNat(n: unknown, bad: (field: string, reason: string) => StateError): NatRecord {
+  if (!isObject(n)) throw bad('nat', 'must be an object {masquerade, publish}');
+  for (const k of Object.keys(n)) if (k !== 'masquerade' && k !== 'publish') throw bad(`nat.${k}`, 'unknown field');
+  if (typeof n.masquerade !== 'boolean') throw bad('nat.masquerade', 'must be true or false');
+  if (!Array.isArray(n.publish)) throw bad('nat.publish', 'must be an array');
+  const publish = n.publish.map((p, i) => {
+    if (!isObject(p)) throw bad(`nat.publish.${i}`, 'must be an object');
+    for (const k of Object.keys(p)) if (!['hostIp', 'hostPort', 'containerPort', 'proto'].includes(k)) throw bad(`nat.publish.${i}.${k}`, 'unknown field');
+    const text = `${p.hostIp !== undefined ? `${String(p.hostIp)}:` : ''}${String(p.hostPort)}:${String(p.containerPort)}/${String(p.proto)}`;
+    const got = typeof p.hostPort === 'number' && typeof p.containerPort === 'number' ? parsePublish(text) : 'ports must be numbers';
+    if (typeof got === 'string') throw bad(`nat.publish.${i}`, got);
+    return got;
+  });
+  return { masquerade: n.masquerade, publish };
 }
 
 function isPid(v: unknown): v is number {
