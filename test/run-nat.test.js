@@ -289,4 +289,29 @@ k('bad --publish and --nat without the bridge are refused before anything is cre
   assert.is(ipForward(ctx), '0');
 });
 
+k('net attach --nat --publish: a running process reaches the upstream and is reached through the host; detach removes its rules', async (ctx) => {
+  if (noNft) return skip(noNft);
+  const up = await upstream(ctx);
+  const server = nodeIn(ctx, up, tcpServer(7001));
+  await server.wait(/ready tcp/);
+  // The "container": a process in a network namespace of its own, serving on 80.
+  const box = spawn('nsenter', [`--net=${ctx.ns.procPath}`, 'unshare', '--net', 'sleep', '1000'], { stdio: 'ignore' });
+  ctx.kids.push(box);
+  await netnsReady(box.pid);
+  const a = nsrunSync(ctx.ns, ['net', 'attach', '--pid', String(box.pid), '--nat', '--publish', '8081:80', '--json', '--state-dir', ctx.state]);
+  assert.is(a.status, 0, a.stderr);
+  const inBox = ['-t', String(box.pid), '-n'];
+  const boxServer = nodeIn(ctx, inBox, tcpServer(80));
+  await boxServer.wait(/ready tcp/);
+  const out = execFileSync('nsenter', [...inBox, NODE, '-e', tcpClient('192.0.2.2', 7001)], { encoding: 'utf8' });
+  assert.match(out, /^you=192\.0\.2\.1$/m, 'masqueraded behind the host');
+  const back = execFileSync('nsenter', [...up, NODE, '-e', tcpClient('192.0.2.1', 8081)], { encoding: 'utf8' });
+  assert.match(back, /^you=192\.0\.2\.2$/m, 'published: the client\'s own address seen inside');
+  assert.ok(nsrunObjects(ctx).some((o) => o.rule), 'rules while attached');
+  const d = nsrunSync(ctx.ns, ['net', 'detach', '--pid', String(box.pid), '--state-dir', ctx.state]);
+  assert.is(d.status, 0, d.stderr);
+  assert.equal(nsrunObjects(ctx), [], 'no rule and no table after detach');
+  assert.equal(records(ctx.state), []);
+});
+
 k.run();
