@@ -289,6 +289,51 @@ k('bad --publish and --nat without the bridge are refused before anything is cre
   assert.is(ipForward(ctx), '0');
 });
 
+k('a table "ip nsrun" that is not nsrun\'s is refused and left exactly as it was', (ctx) => {
+  if (noNft) return skip(noNft);
+  nft(ctx, ['-f', '-'], 'table ip nsrun {\n  chain mine {\n  }\n}\n');
+  const before = nft(ctx, ['list', 'ruleset']);
+  const r = nsrunSync(ctx.ns, ['run', '--nat', '--state-dir', ctx.state, '--', 'true']);
+  assert.is(r.status, 125);
+  assert.match(r.stderr, /^nsrun: run: nat: table ip nsrun exists and is not nsrun's/m);
+  assert.is(nft(ctx, ['list', 'ruleset']), before);
+  assert.equal(records(ctx.state), []);
+});
+
+k('a host port published by a live container is refused for another; 0.0.0.0 means any address; loopback is refused', async (ctx) => {
+  if (noNft) return skip(noNft);
+  const a = nsrunSpawn(ctx.ns, ['run', '--publish', '0.0.0.0:8090:80', '--state-dir', ctx.state, '--', 'sh', '-c', 'echo up; read _']);
+  await a.wait('stdout', /^up$/m);
+  const b = nsrunSync(ctx.ns, ['run', '--publish', '8090:81', '--state-dir', ctx.state, '--', 'true']);
+  assert.is(b.status, 125);
+  assert.match(b.stderr, /lease: host port 8090\/tcp is already published by container [0-9a-f]{12}/);
+  const udp = nsrunSync(ctx.ns, ['run', '--publish', '8090:81/udp', '--state-dir', ctx.state, '--', 'true']);
+  assert.is(udp.status, 0, `another protocol is another port: ${udp.stderr}`);
+  const lo = nsrunSync(ctx.ns, ['run', '--publish', '127.0.0.1:8091:80', '--state-dir', ctx.state, '--', 'true']);
+  assert.is(lo.status, 125);
+  assert.match(lo.stderr, /validate: publish: .*loopback/);
+  // 0.0.0.0: no address match, like a publish without a host address.
+  assert.ok(!nft(ctx, ['list', 'table', 'ip', 'nsrun']).includes('0.0.0.0'));
+  a.child.stdin.end('\n');
+  assert.is((await a.done).status, 0);
+  assert.equal(nsrunObjects(ctx), []);
+});
+
+k('something else in nsrun\'s table (a set) keeps the table, never the rules; later runs still work', async (ctx) => {
+  if (noNft) return skip(noNft);
+  const a = nsrunSpawn(ctx.ns, ['run', '--nat', '--state-dir', ctx.state, '--', 'sh', '-c', 'echo up; read _']);
+  await a.wait('stdout', /^up$/m);
+  nft(ctx, ['add', 'set', 'ip', 'nsrun', 'extra', '{ type ipv4_addr; }']);
+  a.child.stdin.end('\n');
+  assert.is((await a.done).status, 0);
+  assert.equal(nsrunObjects(ctx).filter((o) => o.rule), [], 'the container\'s rules are gone');
+  assert.ok(nsrunObjects(ctx).some((o) => o.set), 'the set (and so the table) stays');
+  const b = nsrunSync(ctx.ns, ['run', '--nat', '--state-dir', ctx.state, '--', 'true']);
+  assert.is(b.status, 0, b.stderr);
+  assert.equal(nsrunObjects(ctx).filter((o) => o.rule), []);
+  assert.equal(records(ctx.state), []);
+});
+
 k('net attach --nat --publish: a running process reaches the upstream and is reached through the host; detach removes its rules', async (ctx) => {
   if (noNft) return skip(noNft);
   const up = await upstream(ctx);

@@ -83,7 +83,8 @@ export async function netAttach(opts: AttachOptions): Promise<Attachment> {
     const record = {
       version: 1 as const, id, kind: 'attach' as const, owner, pid, net: 'bridge' as const, veth, command: commandOf(pid), created: new Date().toISOString(),
     };
-    const got = await lease(state, h, { bridge: plan.bridge, gateway: plan.gateway, subnet: plan.subnet, wanted: plan.wanted, record }, step);
+    const natRec = opts.nat || publish.length ? { masquerade: opts.nat === true, publish } : undefined;
+    const got = await lease(state, h, { bridge: plan.bridge, gateway: plan.gateway, subnet: plan.subnet, wanted: plan.wanted, publish, record: natRec ? { ...record, nat: natRec } : record }, step);
     if (got.bridge.created) rollback.push('bridge', () => removeBridgeIfUnused(state, h, plan.bridge));
     const rec = { ...record, bridge: plan.bridge, gateway: plan.gateway, ip: got.ip };
     rollback.push('lease', () => releaseRecord(state, h, rec));

@@ -1,5 +1,6 @@
+import { readdirSync, rmSync } from 'node:fs';
 import { linkFind, linkList, RtnlClient } from '@nsrun/netlink';
-import { idOfVeth } from './network/names.js';
+import { idOfVeth, vethName } from './network/names.js';
 import { unplugVeth } from './network/wire.js';
 import { removeBridge } from './network/bridge.js';
 import { releaseRecord } from './release.js';
@@ -56,9 +57,12 @@ export async function gc(opts: GcOptions = {}): Promise<GcReport> {
       // every state directory on the host: a container of another state dir's would lose its
       // rules. A non-default state dir is for tests, each in a network namespace of its own.)
       for (const id of await natIdsOrNone(opts.onWarning)) {
-        if (live.has(id)) continue;
+        // Its veth still there: a live container (of another state dir, perhaps), not ours to judge.
+        if (live.has(id) || (await linkFind(host, vethName(id)))) continue;
         if (await removeNat(id)) (report.nat ??= []).push(id);
       }
+      // A resolv.conf written for a container whose nsrun was killed before it could unlink it.
+      for (const f of leftoverResolvFiles(state.path)) if (!live.has(f.id)) rmSync(f.path, { force: true });
       // A host veth of ours on one of this state dir's bridges that no live record names: its
       // container is gone but something kept the namespace (and so the pair) alive.
       const bridges = new Set([...state.bridgesCreated().map((b) => b.name), ...state.list().map((r) => r.bridge).filter((b) => b !== undefined)]);
@@ -99,5 +103,15 @@ async function natIdsOrNone(onWarning?: (m: string) => void): Promise<Set<string
     const code = (e as { code?: unknown }).code;
     if (code !== 'EPROTONOSUPPORT' && code !== 'EOPNOTSUPP' && code !== 'ENOENT') onWarning?.(`nf_tables: ${e instanceof Error ? e.message : String(e)}`);
     return new Set();
+  }
+}
+
+function leftoverResolvFiles(dir: string): Array<{ id: string; path: string }> {
+  try {
+    return readdirSync(`${dir}/containers`)
+      .filter((f) => f.endsWith('.resolv.conf'))
+      .map((f) => ({ id: f.slice(0, -'.resolv.conf'.length), path: `${dir}/containers/${f}` }));
+  } catch {
+    return [];
   }
 }

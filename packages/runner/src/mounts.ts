@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, lstatSync } from 'node:fs';
 import { MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, mount } from '@nsrun/sys';
 import type { StepRunner } from './errors.js';
 import { mountDev } from './dev.js';
@@ -29,7 +29,7 @@ export function mountContainer(plan: MountPlan, step: StepRunner): void {
     step('mount-proc', () => mountProc('/proc', plan.pid));
     // With the host's network the host's /sys already shows the right one.
     if (plan.ownNet) step('mount-sys', () => mountSys('/sys'));
-    if (plan.resolvConf !== undefined) step('resolv-conf', () => bindResolvConf(plan.resolvConf!, '/etc/resolv.conf', plan.warn));
+    if (plan.resolvConf !== undefined) step('resolv-conf', () => bindResolvConf(plan.resolvConf!, '/etc/resolv.conf', false, plan.warn));
     return;
   }
   let root = '';
@@ -39,7 +39,7 @@ export function mountContainer(plan: MountPlan, step: StepRunner): void {
   // the container's own, or the host's when the container shares it.
   step('mount-sys', () => mountSys(`${root}/sys`));
   step('mount-dev', () => mountDev(`${root}/dev`));
-  if (plan.resolvConf !== undefined) step('resolv-conf', () => bindResolvConf(plan.resolvConf!, `${root}/etc/resolv.conf`, plan.warn));
+  if (plan.resolvConf !== undefined) step('resolv-conf', () => bindResolvConf(plan.resolvConf!, `${root}/etc/resolv.conf`, true, plan.warn));
   step('pivot-root', () => pivotInto(root, plan.gateReady));
 }
 
@@ -54,11 +54,20 @@ function mountSys(target: string): void {
   mount('sysfs', target, 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, null);
 }
 
-// Over the file (or what its symlink points to), in this mount namespace only: the host's
-// file is not touched. nsrun does not create files in a rootfs: without one, a warning.
-function bindResolvConf(source: string, target: string, warn: (message: string) => void): void {
-  if (!existsSync(target)) {
-    warn(`${target} does not exist (nsrun does not write to a rootfs): the container has no resolv.conf`);
+// Over the file, in this mount namespace only: the host's file is not touched. Without a
+// rootfs, a symlink (systemd's /etc/resolv.conf) is followed, still inside this namespace. In a
+// rootfs a symlink would be resolved against the host's tree, so it is not followed; and nsrun
+// creates no file there. Either way the container then keeps what it has, with a warning.
+function bindResolvConf(source: string, target: string, inRootfs: boolean, warn: (message: string) => void): void {
+  let st;
+  try {
+    st = lstatSync(target);
+  } catch {
+    st = undefined;
+  }
+  if (st === undefined || (inRootfs && st.isSymbolicLink()) || (!inRootfs && !existsSync(target))) {
+    const why = st === undefined ? 'does not exist' : inRootfs && st.isSymbolicLink() ? 'is a symlink (not followed inside a rootfs)' : 'is a dangling symlink';
+    warn(`${target} ${why}${inRootfs ? ' (nsrun does not write to a rootfs)' : ''}: the container's resolv.conf is left as it is`);
     return;
   }
   mount(source, target, null, MS_BIND);

@@ -87,10 +87,11 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
     if (plan) {
       host = await step('netlink-socket', async () => RtnlClient.open());
       const h = host;
-      const got = await lease(state, h, { bridge: plan.bridge, gateway: plan.gateway, subnet: plan.subnet, wanted: plan.wanted, record }, step);
+      // The record names its published ports from the start: a concurrent run sees them under the lock.
+      const got = await lease(state, h, { bridge: plan.bridge, gateway: plan.gateway, subnet: plan.subnet, wanted: plan.wanted, publish: nat?.publish ?? [], record: nat ? { ...record, nat } : record }, step);
       bridgeIndex = got.bridge.index;
       if (got.bridge.created) rollback.push('bridge', () => removeBridgeIfUnused(state, h, plan.bridge));
-      record = { ...record, bridge: plan.bridge, gateway: plan.gateway, ip: got.ip };
+      record = { ...record, bridge: plan.bridge, gateway: plan.gateway, ip: got.ip, ...(nat && { nat }) };
       const rec = record;
       rollback.push('lease', () => releaseRecord(state, h, rec));
     } else {

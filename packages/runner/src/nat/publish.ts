@@ -18,11 +18,18 @@ export function parsePublish(text: unknown): PublishSpec | string {
   if (!m) return `${JSON.stringify(text)} is not [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp]`;
   const [, hostIp, hp, cp, proto] = m;
   if (hostIp !== undefined && isIP(hostIp) !== 4) return `${JSON.stringify(text)}: ${hostIp} is not an IPv4 address`;
+  // 0.0.0.0 is the usual spelling of "any of the host's addresses" (docker's too).
+  const anyHost = hostIp === '0.0.0.0';
+  if (hostIp !== undefined && !anyHost) {
+    const first = Number(hostIp.split('.')[0]);
+    if (first === 127) return `${JSON.stringify(text)}: ${hostIp} is a loopback address; DNAT from loopback cannot reach a container (leave the host address out)`;
+    if (first === 0 || first >= 224) return `${JSON.stringify(text)}: ${hostIp} is not a unicast address of a host`;
+  }
   const hostPort = Number(hp);
   const containerPort = Number(cp);
   if (hostPort < 1 || hostPort > 65535) return `${JSON.stringify(text)}: host port ${hp} is not 1..65535`;
   if (containerPort < 1 || containerPort > 65535) return `${JSON.stringify(text)}: container port ${cp} is not 1..65535`;
-  return { ...(hostIp !== undefined && { hostIp }), hostPort, containerPort, proto: (proto ?? 'tcp') as 'tcp' | 'udp' };
+  return { ...(hostIp !== undefined && !anyHost && { hostIp }), hostPort, containerPort, proto: (proto ?? 'tcp') as 'tcp' | 'udp' };
 }
 
 /** Checks a list of specs (strings); the parsed list, or the first reason. Refuses one host port published twice. */

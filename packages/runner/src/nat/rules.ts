@@ -16,6 +16,8 @@ import type { PublishSpec } from './publish.js';
 // did is alive).
 
 export const NAT_TABLE = 'nsrun';
+/** The comment nsrun gives its table: a table `ip nsrun` without it is someone else's. */
+export const NAT_TABLE_MARK = 'managed by nsrun';
 export const NAT_CHAINS = ['postrouting', 'prerouting', 'output'] as const;
 /** docker's chain for the admin's rules, jumped to first from its FORWARD (iptables-nft). */
 export const DOCKER_USER = { family: 'ip' as const, table: 'filter', chain: 'DOCKER-USER' };
@@ -35,13 +37,15 @@ export interface NatRequest {
   publish: readonly PublishSpec[];
   /** Add the accept rules to DOCKER-USER (it exists). */
   dockerUser: boolean;
+  /** The handle of DOCKER-USER's final `return`, to insert before it (else: appended). */
+  dockerUserReturn?: number;
 }
 
 /** The table and base chains, created if absent (nft `add` semantics: existing ones are kept). */
 export function natLayoutMsgs(): NftMessage[] {
   const base = { family: 'ip' as const, table: NAT_TABLE, type: 'nat' as const };
   return [
-    nftTableAddMsg({ family: 'ip', name: NAT_TABLE }),
+    nftTableAddMsg({ family: 'ip', name: NAT_TABLE, comment: NAT_TABLE_MARK }),
     nftChainAddMsg({ ...base, name: 'postrouting', hook: 'postrouting', priority: NF_IP_PRI_NAT_SRC }),
     nftChainAddMsg({ ...base, name: 'prerouting', hook: 'prerouting', priority: NF_IP_PRI_NAT_DST }),
     nftChainAddMsg({ ...base, name: 'output', hook: 'output', priority: NF_IP_PRI_NAT_DST }),
@@ -66,9 +70,15 @@ export function natRuleSpecs(r: NatRequest): NftRuleSpec[] {
     out.push(ours('output', [local, portMatch(p), dnat(r.ip, p.containerPort)]));
   }
   if (r.dockerUser) {
-    // Inserted at the top: DOCKER-USER may end in a `return`.
-    const du = (expressions: NftRuleSpec['expressions']): NftRuleSpec => ({ ...DOCKER_USER, expressions, comment, insert: true });
-    out.push(du([match.oifname(r.bridge), accept()]), du([match.iifname(r.bridge), accept()]));
+    // Only this container's traffic, placed before DOCKER-USER's final `return` (after the
+    // admin's own rules, which keep their say): its replies, its published ports, and (with
+    // --nat) what it sends out.
+    const du = (expressions: NftRuleSpec['expressions']): NftRuleSpec => ({
+      ...DOCKER_USER, expressions, comment, ...(r.dockerUserReturn !== undefined && { position: r.dockerUserReturn, insert: true }),
+    });
+    out.push(du([match.oifname(r.bridge), match.ipDaddr(r.ip), match.ctState(['established', 'related']), accept()]));
+    for (const p of r.publish) out.push(du([match.oifname(r.bridge), match.ipDaddr(r.ip), p.proto === 'tcp' ? match.tcpDport(p.containerPort) : match.udpDport(p.containerPort), accept()]));
+    if (r.masquerade) out.push(du([match.iifname(r.bridge), match.ipSaddr(r.ip), accept()]));
   }
   return out;
 }

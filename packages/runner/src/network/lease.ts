@@ -6,6 +6,7 @@ import type { ContainerRecord } from '../state/records.js';
 import type { StateDir } from '../state/dir.js';
 import { ensureBridge, removeBridge, type BridgeState } from './bridge.js';
 import { releaseRecord } from '../release.js';
+import type { PublishSpec } from '../nat/publish.js';
 
 // Under the state lock, in one critical section: the bridge is made or verified, leftovers of
 // dead nsruns are reclaimed, and an address is chosen and recorded. Concurrent nsruns queue on
@@ -17,6 +18,8 @@ export interface LeaseRequest {
   subnet: Subnet;
   /** A fixed address (--ip). */
   wanted: string | undefined;
+  /** Ports to publish: refused when a live container publishes one of them already. */
+  publish: readonly PublishSpec[];
   /** The record to write, without ip (filled in here). */
   record: ContainerRecord;
 }
@@ -51,8 +54,14 @@ function allocate(state: StateDir, host: RtnlClient, req: LeaseRequest, bridge: 
       const used = new Map<number, string>();
       for (const rec of state.list()) {
         if (!isAlive(rec.owner)) {
-          await releaseRecord(state, host, rec); // its nsrun is gone: the address is free again
-          continue;
+          // Its nsrun is gone: the address is free again, once what it held is released. If
+          // that fails (gc will say why), the address stays taken; this run goes on.
+          const freed = await releaseRecord(state, host, rec).then(() => true, () => false);
+          if (freed) continue;
+        }
+        for (const p of rec.nat?.publish ?? []) {
+          const clash = req.publish.find((q) => q.hostPort === p.hostPort && q.proto === p.proto && (q.hostIp === undefined || p.hostIp === undefined || q.hostIp === p.hostIp));
+          if (clash) throw new RunnerError('lease', `host port ${clash.hostPort}/${clash.proto} is already published by container ${rec.id}`, { field: 'publish' });
         }
         if (rec.bridge === req.bridge && rec.ip) used.set(textToIp(rec.ip.split('/')[0]!), rec.id);
       }
