@@ -144,6 +144,8 @@ test('liveness: a zombie counts as gone', async () => {
     const pid = Number(line.trim());
     const id = processIdentity(pid);
     assert.ok(id && isAlive(id), 'alive before the kill');
+    // Only once sh has become the sleep that never reaps: before its exec, sh could reap it.
+    await until(() => readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim() === 'sleep', 'the parent exec\'d sleep');
     process.kill(pid, 'SIGKILL');
     await until(() => procState(pid) === 'Z', `pid ${pid} is a zombie`);
     assert.not.ok(isAlive(id));
