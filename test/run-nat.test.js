@@ -7,19 +7,12 @@ import * as assert from 'uvu/assert';
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { kernelSuite, skip } from './helpers/kernel.js';
+import { nftSkipReason } from './helpers/nft.js';
 import { nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from './helpers/nsrun.js';
 
 const NODE = process.execPath;
 
-function nftSkipReason() {
-  try {
-    execFileSync('nft', ['--version'], { stdio: 'ignore' });
-    return null;
-  } catch {
-    return 'the nft binary (nftables) is not installed: it is the observer of these tests';
-  }
-}
-const noNft = nftSkipReason();
+const noNft = nftSkipReason;
 
 const k = kernelSuite('nsrun run --nat / --publish');
 k.before.each((ctx) => {

@@ -1,47 +1,16 @@
 // nf_tables tables and chains against the real kernel, each test in a fresh network namespace:
 // changes go through our batches, `nft -j list ruleset` (run inside the namespace) is the
 // independent observer, and what nft itself creates must decode to what nft says it is.
-import { execFileSync } from 'node:child_process';
 import * as assert from 'uvu/assert';
-import { NetNs } from '@nsrun/sys';
 import {
   NftClient, NetlinkError, nftTableAddMsg, nftTableDelMsg, nftChainAddMsg, nftChainDelMsg,
   nftTableAdd, nftTableDel, nftTableList, nftChainAdd, nftChainDel, nftChainList, decodeChain,
   NLM_F_CREATE, NLM_F_ECHO, NF_IP_PRI_NAT_SRC, NF_IP_PRI_NAT_DST, NF_IP_PRI_FILTER,
 } from '@nsrun/netlink';
-import { kernelSuite, kernelSkipReason, rejection, skip } from '../../../test/helpers/kernel.js';
+import { kernelSuite, rejection, skip } from '../../../test/helpers/kernel.js';
+import { nft, nftFile, nftSkipReason } from '../../../test/helpers/nft.js';
 
-/** Why nf_tables cannot be tested here (no nft binary, no nf_tables in the kernel), or null. */
-function nftSkipReason() {
-  if (kernelSkipReason) return kernelSkipReason;
-  try {
-    execFileSync('nft', ['--version'], { stdio: 'ignore' });
-  } catch {
-    return 'the nft binary (nftables) is not installed: it is the observer of these tests';
-  }
-  const ns = NetNs.create();
-  try {
-    const c = NftClient.open({ netns: ns });
-    try {
-      c.dumpSync({ type: 1 /* NFT_MSG_GETTABLE */, family: 0 });
-    } finally {
-      c.close();
-    }
-    return null;
-  } catch (e) {
-    return `the kernel has no usable nf_tables (${e.message})`;
-  } finally {
-    ns.close();
-  }
-}
-const reason = nftSkipReason();
-
-/** `nft ARGS` inside the test's namespace; `-j` output parsed to the list of its objects. */
-function nft(ctx, ...args) {
-  const out = execFileSync('nsenter', [`--net=${ctx.ns.procPath}`, 'nft', ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], input: ctx.stdin ?? '' });
-  return args.includes('-j') ? JSON.parse(out || '{"nftables":[]}').nftables : out;
-}
-const nftFile = (ctx, script) => nft({ ...ctx, stdin: script }, '-f', '-');
+const reason = nftSkipReason;
 /** nft's view: tables and chains as plain objects. */
 function ruleset(ctx) {
   const all = nft(ctx, '-j', 'list', 'ruleset');

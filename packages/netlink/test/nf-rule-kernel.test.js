@@ -2,45 +2,15 @@
 // inside the namespace, is the independent observer: rules we build must list (`nft -j`)
 // exactly as the same rules written in nft's own syntax, rules nft made must decode to what
 // our builders make, and rules go away by handle.
-import { execFileSync } from 'node:child_process';
 import * as assert from 'uvu/assert';
-import { NetNs } from '@nsrun/sys';
 import {
   NftClient, NetlinkError, nftTableAddMsg, nftChainAddMsg, nftRuleAddMsg, nftRuleDelMsg, nftRuleAdd, nftRuleDel, nftRuleList,
   flattenExprs, match, counter, masquerade, dnat, accept, drop, jump, NF_NAT_RANGE_MAP_IPS, NFT_BITWISE_MASK_XOR,
 } from '@nsrun/netlink';
-import { kernelSuite, kernelSkipReason, rejection, skip } from '../../../test/helpers/kernel.js';
+import { kernelSuite, rejection, skip } from '../../../test/helpers/kernel.js';
+import { nft, nftFile, nftSkipReason } from '../../../test/helpers/nft.js';
 
-/** Why nf_tables cannot be tested here (no nft binary, no nf_tables in the kernel), or null. */
-function nftSkipReason() {
-  if (kernelSkipReason) return kernelSkipReason;
-  try {
-    execFileSync('nft', ['--version'], { stdio: 'ignore' });
-  } catch {
-    return 'the nft binary (nftables) is not installed: it is the observer of these tests';
-  }
-  const ns = NetNs.create();
-  try {
-    const c = NftClient.open({ netns: ns });
-    try {
-      c.dumpSync({ type: 7 /* NFT_MSG_GETRULE */, family: 0 });
-    } finally {
-      c.close();
-    }
-    return null;
-  } catch (e) {
-    return `the kernel has no usable nf_tables (${e.message})`;
-  } finally {
-    ns.close();
-  }
-}
-const reason = nftSkipReason();
-
-function nft(ctx, ...args) {
-  const out = execFileSync('nsenter', [`--net=${ctx.ns.procPath}`, 'nft', ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], input: ctx.stdin ?? '' });
-  return args.includes('-j') ? JSON.parse(out || '{"nftables":[]}').nftables : out;
-}
-const nftFile = (ctx, script) => nft({ ...ctx, stdin: script }, '-f', '-');
+const reason = nftSkipReason;
 /** nft's view of one table's rules: [chain, handle, comment, expr] in listing order. */
 const nftRules = (ctx, table) =>
   nft(ctx, '-j', '-a', 'list', 'table', 'ip', table).filter((x) => x.rule).map(({ rule: r }) => [r.chain, r.handle, r.comment, r.expr]);
