@@ -14,6 +14,9 @@ import {
   NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, NFNL_SUBSYS_NFTABLES, NFPROTO_UNSPEC, NFT_MSG_NAMES, NFT_MSG_ATTR_NAMES,
 } from './constants.js';
 
+/** asm-generic/errno-base.h */
+const ENOMEM = 12;
+
 // nf_tables over NETLINK_NETFILTER. Changes go in batches (NFNL_MSG_BATCH_BEGIN ... END, one
 // datagram) which the kernel applies atomically: all of it or none. nfnetlink processes the
 // whole batch inside sendto(), reports every failed message (an NLMSG_ERROR carrying that
@@ -21,8 +24,11 @@ import {
 // and delivers those answers in message order once the batch is committed or aborted. So one
 // NLM_F_ACK, on the last message, is enough: its answer comes last and says the batch is
 // finished, and a big batch cannot flood the receive buffer with ACKs (an ACK lost to ENOBUFS
-// would leave the outcome unknown). A failure of the batch as a whole (EPERM, ENOMEM, a failed
-// commit) answers NFNL_MSG_BATCH_BEGIN's sequence number, before the per-message answers.
+// would leave the outcome unknown). A failure of the batch as a whole before it starts (EPERM,
+// a bad BEGIN) answers NFNL_MSG_BATCH_BEGIN's sequence number; but a failed commit or ENOMEM
+// is reported on the FIRST message's sequence number (nfnetlink acks the batch skb after
+// pulling BEGIN off it), so an ENOMEM pinned on message 0 may be the whole batch's: its text
+// says so.
 
 /** One nf_tables message: what the ops build and the client frames (nlmsghdr + nfgenmsg). */
 export interface NftMessage {
@@ -181,7 +187,10 @@ export class NftClient {
         if (i >= msgs.length) return false;
         if (e.error !== 0) {
           const msg = msgs[i] as NftMessage;
-          errors[i] = this.#error(this.#info(msg, seq), e.error, e.attrs, sent, offsets[i] as number, msg.type);
+          const info = this.#info(msg, seq);
+          // ENOMEM on message 0 is how a failed commit is reported (see the top of this file).
+          const what = i === 0 && msgs.length > 1 && e.error === -ENOMEM ? { ...info, what: `${info.what} (or the commit of the whole batch)` } : info;
+          errors[i] = this.#error(what, e.error, e.attrs, sent, offsets[i] as number, msg.type);
         }
         // Answers come in message order: the last message's is the last.
         return seq === lastSeq;
