@@ -2,8 +2,10 @@ import { readFileSync, readlinkSync } from 'node:fs';
 import { linkFind, RtnlClient } from '@nsrun/netlink';
 import { NetNs } from '@nsrun/sys';
 import { RunnerError } from './errors.js';
+import type { RunOptions } from './options.js';
 import { lease, removeBridgeIfUnused } from './network/lease.js';
-import { INSIDE_NAME, newId, vethName } from './network/names.js';
+import { INSIDE_NAME, vethName } from './network/names.js';
+import { newId } from './state/names.js';
 import { bridgePlan } from './network/plan.js';
 import { plug } from './network/plug.js';
 import { releaseRecord } from './release.js';
@@ -18,23 +20,10 @@ import { setUpNat } from './nat/setup.js';
 // that is already running exactly as `run` wires its own containers, recorded under the target
 // process (when it is gone, `gc` and the next lease reclaim its address).
 
-export interface AttachOptions {
-  /** Told about state files that could not be read. */
-  onWarning?: (message: string) => void;
+/** The network options of `run` (same meaning), for the process `pid`. */
+export interface AttachOptions extends Pick<RunOptions, 'bridge' | 'subnet' | 'ip' | 'nat' | 'publish' | 'stateDir' | 'log' | 'faultAt' | 'onWarning' | 'onNotice'> {
   /** A process whose network namespace gets the veth, address and default route. */
   pid: number;
-  bridge?: string;
-  subnet?: string;
-  ip?: string;
-  /** Masquerade its traffic leaving through other interfaces than the bridge (as `run --nat`). */
-  nat?: boolean;
-  /** Host ports forwarded to it (as `run --publish`). */
-  publish?: readonly string[];
-  onNotice?: (message: string) => void;
-  stateDir?: string;
-  log?: (step: string, ms: number) => void;
-  /** Testing aid (fault injection). */
-  faultAt?: string;
 }
 
 export interface Attachment {

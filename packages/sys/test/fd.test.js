@@ -8,22 +8,12 @@ import {
   SysError, pipe2, fcntl, setCloexec, setNonblock, dup2, read, write, close,
   O_CLOEXEC, O_NONBLOCK, F_GETFD, F_GETFL, F_DUPFD_CLOEXEC, FD_CLOEXEC,
 } from '@nsrun/sys';
+import { withOpenFds } from './helpers/fds.js';
 
 const isErr = (code, syscall) => (e) => e instanceof SysError && e.code === code && (syscall === undefined || e.syscall === syscall);
 
 /** Runs fn with a fresh pipe, closing whatever ends are still open afterwards. */
-function withPipe(flags, fn) {
-  const fds = pipe2(flags);
-  const open = new Set(fds);
-  try {
-    return fn(fds, (fd) => {
-      close(fd);
-      open.delete(fd);
-    });
-  } finally {
-    for (const fd of open) close(fd);
-  }
-}
+const withPipe = (flags, fn) => withOpenFds(pipe2(flags), close, fn);
 
 test('pipe2: two distinct fds, close-on-exec by default; bytes written arrive; EOF after the writer closes', () => {
   withPipe(undefined, ([r, w], closeFd) => {

@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SysError, flock, openPath, close, dup2, LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN } from '@nsrun/sys';
 import { startNode } from './helpers/child.js';
+import { withOpenFds } from './helpers/fds.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nsrun-flock-'));
 const file = join(dir, 'lock');
@@ -18,18 +19,7 @@ const wouldBlock = (fd) => (e) => e instanceof SysError && e.syscall === 'flock'
 const isA = (C) => (e) => e instanceof C;
 
 /** Opens `file` n times, runs fn with the fds, closes whatever is still open. */
-function withFds(n, fn) {
-  const fds = Array.from({ length: n }, () => openPath(file, 'r'));
-  const open = new Set(fds);
-  try {
-    return fn(fds, (fd) => {
-      close(fd);
-      open.delete(fd);
-    });
-  } finally {
-    for (const fd of open) close(fd);
-  }
-}
+const withFds = (n, fn) => withOpenFds(Array.from({ length: n }, () => openPath(file, 'r')), close, fn);
 
 test('constants are the kernel values', () => {
   assert.equal([LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN], [1, 2, 4, 8]);

@@ -5,7 +5,6 @@ import { ID_PATTERN } from '../state/names.js';
 
 /** Prefix of every host-side veth nsrun makes: `nsrun gc` recognises its own by it. */
 export const VETH_PREFIX = 'nsr';
-export { newId } from '../state/names.js';
 
 /** The host end of container `id`'s veth pair (15 bytes). */
 export const vethName = (id: string): string => `${VETH_PREFIX}${id}`;
