@@ -1,7 +1,7 @@
 // The container's /etc/resolv.conf: its own file, bind-mounted in its mount namespace; the
 // host's file is never written.
 import * as assert from 'uvu/assert';
-import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { kernelSuite } from './helpers/kernel.js';
 import { apiInNs, nsrunSync, records, removeStateDir, stateDir } from './helpers/nsrun.js';
 
@@ -43,16 +43,23 @@ k('default: a stub-only host (127.0.0.53) gives systemd-resolved\'s upstream ser
   writeFileSync(upstream, 'nameserver 192.0.2.1\nnameserver 192.0.2.2\nsearch corp.test\n');
   const mixed = `${ctx.state}/mixed-resolv.conf`;
   writeFileSync(mixed, 'nameserver 127.0.0.1\nnameserver 192.0.2.7\n');
-  const r = apiInNs(ctx.ns, `
+  // The containers write what they see outside the state directory (hidden from them).
+  const seen = mkdtempSync('/tmp/nsrun-dns-');
+  let r;
+  try {
+    r = apiInNs(ctx.ns, `
 const res = {};
 for (const [name, resolvConf] of [['stub', ${JSON.stringify(stub)}], ['mixed', ${JSON.stringify(mixed)}]]) {
   const warnings = [];
-  const h = await runner.run({ command: ['sh', '-c', 'cat /etc/resolv.conf > ${ctx.state}/seen-' + name], net: 'none', stateDir: ${JSON.stringify(ctx.state)},
+  const h = await runner.run({ command: ['sh', '-c', 'cat /etc/resolv.conf > ${seen}/seen-' + name], net: 'none', stateDir: ${JSON.stringify(ctx.state)},
     resolvFiles: { resolvConf, systemdResolvConf: ${JSON.stringify(upstream)} }, onWarning: (w) => warnings.push(w) });
   await h.wait();
-  res[name] = { seen: fs.readFileSync(${JSON.stringify(ctx.state)} + '/seen-' + name, 'utf8'), warnings };
+  res[name] = { seen: fs.readFileSync(${JSON.stringify(seen)} + '/seen-' + name, 'utf8'), warnings };
 }
 out(res);`);
+  } finally {
+    rmSync(seen, { recursive: true, force: true });
+  }
   const servers = (t) => t.split('\n').filter((l) => l.startsWith('nameserver')).map((l) => l.split(/\s+/)[1]);
   assert.equal(servers(r.stub.seen), ['192.0.2.1', '192.0.2.2']);
   assert.match(r.stub.seen, /^search corp\.test$/m);
@@ -63,6 +70,24 @@ out(res);`);
   assert.match(r.mixed.warnings[0], /127\.0\.0\.1 is the host's loopback/);
   // The files nsrun wrote for the containers are gone (the bind mounts held them).
   assert.equal(records(ctx.state), []);
+});
+
+k('the resolv.conf is never a file of the host\'s (a SIGKILL at any moment leaves none behind): it lives on a tmpfs of the container\'s mount namespace', async (ctx) => {
+  // Watch the whole state directory while a container with its own resolv.conf starts.
+  const seen = [];
+  const { watch } = await import('node:fs');
+  mkdirSync(`${ctx.state}/containers`, { recursive: true });
+  const watchers = [watch(ctx.state, (_, f) => seen.push(String(f))), watch(`${ctx.state}/containers`, (_, f) => seen.push(`containers/${f}`))];
+  try {
+    const r = nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--net', 'none', '--dns', '192.0.2.53', '--', 'cat', '/etc/resolv.conf']);
+    assert.is(r.status, 0, r.stderr);
+    assert.match(r.stdout, /^nameserver 192\.0\.2\.53$/m);
+    await new Promise((resolve) => setTimeout(resolve, 100)); // inotify events are delivered on the loop
+  } finally {
+    for (const w of watchers) w.close();
+  }
+  assert.ok(seen.some((f) => f.startsWith('containers/')), `the watch works (records come and go): ${seen.join(' ')}`);
+  assert.equal(seen.filter((f) => /resolv/.test(f)), [], 'no resolv.conf was ever written to the state directory');
 });
 
 k.run();

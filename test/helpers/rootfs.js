@@ -66,3 +66,17 @@ export function tempBusyboxRootfs(opts) {
   makeBusyboxRootfs(dir, opts);
   return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
+
+/**
+ * Copies a host program and the shared libraries `ldd` names for it into the rootfs `dir`, at
+ * the same paths (a test that needs perl inside a busybox tree). Returns the program's path.
+ */
+export function addHostProgram(dir, program) {
+  const libs = spawnSync('ldd', [program], { encoding: 'utf8' }).stdout.split('\n').map((l) => /(\/\S+) \(0x/.exec(l)?.[1]).filter(Boolean);
+  for (const p of [program, ...libs]) {
+    mkdirSync(join(dir, p, '..'), { recursive: true });
+    copyFileSync(p, join(dir, p));
+    chmodSync(join(dir, p), 0o755);
+  }
+  return program;
+}

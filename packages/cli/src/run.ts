@@ -23,7 +23,15 @@ Options:
                       forward a host port to the container (DNAT; repeatable)
   --dns IP            a nameserver for the container's own /etc/resolv.conf (repeatable;
                       default: the host's, with systemd-resolved's upstream servers for its stub)
-  --rootfs DIR        switch to DIR as the root file system (pivot_root)
+  --rootfs DIR        switch to DIR as the root file system (pivot_root); without it CMD
+                      shares the host's files (and devices) as root: use a rootfs to contain
+                      untrusted code
+  --cap-add CAP       add a capability to the default set (docker's 14) (repeatable; ALL)
+  --cap-drop CAP      drop a capability from it (repeatable; ALL drops all)
+  --security-opt seccomp=unconfined|no-new-privileges=false
+                      no seccomp filter (default: docker's default profile, through perl);
+                      keep set-uid programs working (default: no_new_privs)
+  --privileged        no confinement: every capability, no filter, writable /sys and /proc/sys
   --hostname NAME     host name inside (default: a copy of the host's)
   --tty, -t           give CMD a terminal of its own (default when stdin and stdout are
                       terminals); --no-tty: pass stdin, stdout, stderr straight through
@@ -49,6 +57,10 @@ const SPEC: Record<string, FlagSpec> = {
   '--subnet': { value: true },
   '--ip': { value: true },
   '--rootfs': { value: true },
+  '--privileged': {},
+  '--cap-add': { value: true, repeat: true },
+  '--cap-drop': { value: true, repeat: true },
+  '--security-opt': { value: true, repeat: true },
   '--hostname': { value: true },
   '--init': {},
   '--tty': { alias: ['-t'] },
@@ -91,6 +103,13 @@ export function parseRun(argv: readonly string[]): RunInvocation {
     for (const f of ['--bridge', '--subnet', '--ip', '--nat', '--publish']) if (has(f)) throw new FlagError(`${f} needs --net bridge`);
   }
   if (has('--init')) opts.init = true;
+  if (has('--privileged')) opts.privileged = true;
+  const capAdd = p.flags.get('--cap-add');
+  if (Array.isArray(capAdd)) opts.capAdd = capAdd;
+  const capDrop = p.flags.get('--cap-drop');
+  if (Array.isArray(capDrop)) opts.capDrop = capDrop;
+  const secOpts = p.flags.get('--security-opt');
+  if (Array.isArray(secOpts)) Object.assign(opts, parseSecurityOpts(secOpts));
   if (has('--nat')) opts.nat = true;
   const publish = p.flags.get('--publish');
   if (Array.isArray(publish)) opts.publish = publish;
@@ -116,6 +135,18 @@ export function parseRun(argv: readonly string[]): RunInvocation {
   const jsonFd = has('--json-fd') ? int(p, '--json-fd', 0) : has('--json') ? 2 : undefined;
   if (opts.command.length === 0) throw new FlagError('missing command (try "nsrun run --help")');
   return { help: false, verbose: has('--verbose'), jsonFd, opts };
+}
+
+/** docker's --security-opt spellings that nsrun has: seccomp=unconfined|default, no-new-privileges[=true|false]. */
+function parseSecurityOpts(list: readonly string[]): Pick<RunOptions, 'seccomp' | 'noNewPrivileges'> {
+  const out: { seccomp?: 'default' | 'unconfined'; noNewPrivileges?: boolean } = {};
+  for (const o of list) {
+    const [k, v] = o.includes('=') ? [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)] : [o, undefined];
+    if (k === 'seccomp' && (v === 'unconfined' || v === 'default')) out.seccomp = v;
+    else if (k === 'no-new-privileges' && (v === undefined || v === 'true' || v === 'false')) out.noNewPrivileges = v !== 'false';
+    else throw new FlagError(`--security-opt ${JSON.stringify(o)}: nsrun knows seccomp=unconfined|default and no-new-privileges[=true|false]`);
+  }
+  return out;
 }
 
 /** `nsrun run ARGV...`: resolves to the exit status. */

@@ -16,9 +16,13 @@ export const DEV_SYMLINKS: readonly (readonly [name: string, target: string])[] 
   ['ptmx', 'pts/ptmx'],
 ];
 
-/** Mounts the container's /dev on `dev` (a directory of the rootfs, not yet pivoted into). */
-export function mountDev(dev: string): void {
-  mount('tmpfs', dev, 'tmpfs', MS_NOSUID | MS_NOEXEC, 'mode=755,size=65536k');
+/**
+ * Mounts the container's /dev on `dev` (a directory of the rootfs, not yet pivoted into). With
+ * `nodev`, a node made there with mknod opens nothing: only the bound devices (mounts of their
+ * own, from the host's /dev) and the devpts work.
+ */
+export function mountDev(dev: string, nodev: boolean): void {
+  mount('tmpfs', dev, 'tmpfs', MS_NOSUID | MS_NOEXEC | (nodev ? MS_NODEV : 0), 'mode=755,size=65536k');
   for (const name of DEV_NODES) {
     writeFileSync(`${dev}/${name}`, '', { mode: 0o666 });
     mount(`/dev/${name}`, `${dev}/${name}`, null, MS_BIND);

@@ -8,7 +8,7 @@ import { NetlinkError } from '@nsrun/netlink';
 export type RunStep =
   | 'validate' | 'privileges' | 'state' | 'tty' | 'bridge' | 'bridge-address' | 'bridge-up' | 'lease'
   | 'save-namespaces' | 'unshare' | 'make-private' | 'spawn' | 'hostname'
-  | 'mount-proc' | 'mount-sys' | 'rootfs' | 'mount-dev' | 'resolv-conf' | 'pivot-root'
+  | 'mount-proc' | 'mount-sys' | 'rootfs' | 'mount-dev' | 'resolv-conf' | 'hide-state' | 'mask-paths' | 'pivot-root'
   | 'netlink-socket' | 'restore-namespaces'
   | 'veth' | 'attach' | 'loopback' | 'address' | 'link-up' | 'route' | 'ip-forward' | 'nat' | 'release';
 

@@ -1,6 +1,8 @@
 import { accessSync, constants, readSync } from 'node:fs';
 import type { RunOptions } from './options.js';
 import { FORWARDED_SIGNALS } from './signals.js';
+import { loaderEnv, seccompLoaderArgv } from './security/loader.js';
+import type { SecurityPlan } from './security/plan.js';
 
 // The container's first process before the command: a shell that waits on fd 3 until nsrun has
 // finished setting up the namespaces, then execs the command in its place (same pid: PID 1),
@@ -69,8 +71,8 @@ const INIT = [
   'wait "$child"',
 ].join('\n');
 
-/** What the gate needs to know: the command, how to run it, where. */
-export type GatePlan = Pick<RunOptions, 'command' | 'init' | 'cwd' | 'rootfs' | 'tty'>;
+/** What the gate needs to know: the command, how to run it, where, and how it is confined. */
+export type GatePlan = Pick<RunOptions, 'command' | 'init' | 'cwd' | 'rootfs' | 'tty'> & { security: SecurityPlan };
 
 /** What nsrun spawns as the container's first process. */
 export interface GateSpawn {
@@ -78,20 +80,48 @@ export interface GateSpawn {
   args: string[];
   /** Directory to spawn in (a host path; undefined: nsrun's own). */
   cwd?: string;
+  /** The environment to spawn with (the command's, with what the chain needs). */
+  env: NodeJS.ProcessEnv;
 }
 
-/** The program and argv that wait on GATE_FD, then run `plan.command` (under the init with `plan.init`). */
-export function gateSpawn(plan: GatePlan): GateSpawn {
+/**
+ * setpriv's part: the parent-death signal, and unless privileged the capability sets (all but
+ * the container's dropped from the bounding set, none inheritable or ambient, so a root exec
+ * gets exactly the container's) and no_new_privs.
+ */
+function setprivArgs(s: SecurityPlan): string[] {
+  const args = ['--pdeathsig', 'KILL'];
+  if (s.capabilities !== 'all') {
+    const keep = s.capabilities.map((c) => `+${c.slice('CAP_'.length).toLowerCase()}`);
+    args.push('--bounding-set', ['-all', ...keep].join(','), '--inh-caps', '-all', '--ambient-caps', '-all');
+  }
+  if (s.noNewPrivs) args.push('--no-new-privs');
+  return args;
+}
+
+const LOADER_ARCH = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
+
+/**
+ * The program and argv that wait on GATE_FD, then run `plan.command` (under the init with
+ * `plan.init`): [seccomp loader] → setpriv → the gate shell, each exec'ing the next.
+ */
+export function gateSpawn(plan: GatePlan, env: NodeJS.ProcessEnv): GateSpawn {
   const rootfs = plan.rootfs !== undefined;
   const shell = plan.init ? INIT_SHELL : GATE_SHELL;
   // With a terminal of its own (tty.ts): the gate leads a new session; reopening the terminal
   // (no O_NOCTTY) makes it the session's controlling terminal, with the gate's group in front.
   const script = [...(plan.tty ? ['exec 0<>/proc/self/fd/0'] : []), ...(rootfs ? [READY] : []), RELEASE, ...(rootfs ? [ENTER_WORKDIR] : []), plan.init ? INIT : EXEC].join('\n');
   const shellArgs = [shell, ...(plan.init ? INIT_SHELL_ARGS : []), '-c', script, plan.init ? 'nsrun-init' : 'nsrun-gate', ...(rootfs ? [plan.cwd ?? '/'] : []), ...plan.command];
+  const security = plan.security;
+  // Without setpriv only a privileged container may start (options.ts refuses the others).
+  let chain = SETPRIV !== undefined ? [SETPRIV, ...setprivArgs(security), '--', ...shellArgs] : shellArgs;
+  if (security.seccomp) chain = seccompLoaderArgv(security.seccomp, chain, LOADER_ARCH);
   return {
     // Without a rootfs the workdir is a host path, entered by spawn itself.
     ...(!rootfs && plan.cwd !== undefined && { cwd: plan.cwd }),
-    ...(SETPRIV !== undefined ? { file: SETPRIV, args: ['--pdeathsig', 'KILL', '--', ...shellArgs] } : { file: shellArgs[0]!, args: shellArgs.slice(1) }),
+    file: chain[0]!,
+    args: chain.slice(1),
+    env: security.seccomp ? loaderEnv(env) : env,
   };
 }
 

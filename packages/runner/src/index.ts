@@ -15,3 +15,7 @@ export { PDEATHSIG_AVAILABLE, INIT_FORWARDS_INT_QUIT } from './gate.js';
 export { natShow, ruleText, type NatRuleInfo } from './nat/show.js';
 export { parsePublish, formatPublish, type PublishSpec } from './nat/publish.js';
 export type { NatRecord } from './state/records.js';
+export { DEFAULT_CAPABILITIES, resolveCapabilities } from './security/caps.js';
+export { MASKED_PATHS, READONLY_PATHS } from './security/paths.js';
+export { defaultSeccompPolicy } from './security/profile.js';
+export { securityPlan, type SecurityPlan, type SecurityOptions } from './security/plan.js';

@@ -3,6 +3,8 @@ import { HOST_NAME_MAX } from '@nsrun/sys';
 import { RunnerError } from './errors.js';
 import { checkDnsServers, type HostResolvFiles } from './dns.js';
 import { parsePublishList } from './nat/publish.js';
+import { SETPRIV } from './gate.js';
+import { securityPlan, type SecurityPlan } from './security/plan.js';
 
 // What `run` accepts, checked before anything is created.
 
@@ -40,6 +42,27 @@ export interface RunOptions {
   onNotice?: (message: string) => void;
   /** Switch to this root filesystem (pivot_root), with fresh /proc, /sys and a minimal /dev. */
   rootfs?: string;
+  /**
+   * Confinement off, as nsrun was before it had any: every capability, no seccomp filter, no
+   * no_new_privs, /sys and /proc/sys writable, no masked paths, device nodes usable in a rootfs.
+   * Still new namespaces, a fresh /proc, and nsrun's state hidden.
+   */
+  privileged?: boolean;
+  /**
+   * Capabilities added to the default set (docker's 14: CHOWN, DAC_OVERRIDE, FSETID, FOWNER,
+   * MKNOD, NET_RAW, SETGID, SETUID, SETFCAP, SETPCAP, NET_BIND_SERVICE, SYS_CHROOT, KILL,
+   * AUDIT_WRITE), by name (`NET_ADMIN` or `CAP_NET_ADMIN`), or `ALL`.
+   */
+  capAdd?: readonly string[];
+  /** Capabilities removed from the default set; `ALL` empties it (then capAdd adds back). */
+  capDrop?: readonly string[];
+  /**
+   * `default`: a seccomp filter with the intent of docker's default profile (installed through
+   * perl); `unconfined`: none.
+   */
+  seccomp?: 'default' | 'unconfined';
+  /** Set no_new_privs on the container (default true): set-uid programs and file capabilities grant nothing. */
+  noNewPrivileges?: boolean;
   /** Run the command under a minimal PID 1 that reaps orphans and forwards signals. */
   init?: boolean;
   /** Seconds between the first stop signal (TERM, INT, HUP, QUIT) and SIGKILL (default 10). */
@@ -96,8 +119,11 @@ function checkDir(field: string, dir: unknown): void {
   if (!isDir) throw invalid(field, `${dir}: not a directory`);
 }
 
-/** Checks every option; throws RunnerError (step `validate`, `field` set) on the first bad one. */
-export function validateRunOptions(opts: RunOptions): void {
+/**
+ * Checks every option; throws RunnerError (step `validate`, `field` set) on the first bad one.
+ * Returns how the container is to be confined.
+ */
+export function validateRunOptions(opts: RunOptions): SecurityPlan {
   if (opts === null || typeof opts !== 'object') throw invalid('options', 'must be an object');
   const { command, hostname, net, env, cwd, stdio, rootfs, init, stopTimeout, stateDir } = opts;
   if (!Array.isArray(command) || command.length === 0) throw invalid('command', 'missing: give the program to run and its arguments');
@@ -145,7 +171,12 @@ export function validateRunOptions(opts: RunOptions): void {
     else if (typeof cwd !== 'string' || !cwd.startsWith('/')) throw invalid('cwd', 'with a rootfs, must be an absolute path inside it');
   }
   if (stdio !== undefined && stdio !== 'inherit') throw invalid('stdio', `${JSON.stringify(stdio)}: only "inherit" is supported`);
+  const security = securityPlan(opts);
+  if (!security.privileged && SETPRIV === undefined) {
+    throw invalid('privileged', 'setpriv (util-linux) was not found: nsrun drops the container\'s capabilities with it; install util-linux, or run it privileged');
+  }
   if (process.getuid?.() !== 0) {
     throw new RunnerError('privileges', `nsrun run needs root (CAP_SYS_ADMIN to create namespaces and mount); running as uid ${String(process.getuid?.())}`);
   }
+  return security;
 }

@@ -1,6 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, rmSync, stat, writeFileSync } from 'node:fs';
+import { closeSync, stat } from 'node:fs';
 import { linkSetUp, RtnlClient } from '@nsrun/netlink';
 import { RunnerError } from './errors.js';
 import { Rollback } from './rollback.js';
@@ -54,7 +54,7 @@ export interface RunHandle {
  * nsrun back in its own namespaces).
  */
 export async function run(opts: RunOptions): Promise<RunHandle> {
-  validateRunOptions(opts);
+  const security = validateRunOptions(opts);
   const net = opts.net ?? 'bridge';
   const plan = net === 'bridge' ? bridgePlan(opts) : undefined;
   const log = opts.log;
@@ -83,7 +83,6 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
   let netnsFd: number | undefined;
   let bridgeIndex = 0;
   let tty: TtyProxy | undefined;
-  let resolvFile: string | undefined;
   try {
     if (plan) {
       host = await step('netlink-socket', async () => RtnlClient.open());
@@ -110,12 +109,7 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
     }
     const dns = planResolvConf({ dns: opts.dns, net }, opts.resolvFiles);
     for (const w of dns.warnings) opts.onWarning?.(w);
-    if (dns.text !== undefined) {
-      // Bind-mounted inside the container's mount namespace, then unlinked (the mount keeps it).
-      resolvFile = `${state.path}/containers/${id}.resolv.conf`;
-      writeFileSync(resolvFile, dns.text, { mode: 0o644 });
-    }
-    const { started, error } = setUpNamespaces(opts, env, tty, resolvFile);
+    const { started, error } = setUpNamespaces(opts, env, { tty, resolvConf: dns.text, security, stateDir: state.path });
     child = started.child;
     inner = started.nl;
     netnsFd = started.netnsFd;
@@ -154,7 +148,6 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
     host?.close();
     throw failure;
   } finally {
-    if (resolvFile !== undefined) rmSync(resolvFile, { force: true });
     inner?.close();
     if (netnsFd !== undefined) closeSync(netnsFd);
   }

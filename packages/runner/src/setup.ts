@@ -6,6 +6,7 @@ import { RunnerError, type StepRunner } from './errors.js';
 import { gateSpawn, waitGateReady } from './gate.js';
 import { mountContainer } from './mounts.js';
 import type { RunOptions } from './options.js';
+import type { SecurityPlan } from './security/plan.js';
 
 // The one synchronous stretch where nsrun's main thread stands in the container's namespaces
 // (platform.md): unshare, spawn the gate (it becomes PID 1 and shares the new namespaces),
@@ -35,8 +36,18 @@ export interface SetupResult {
   error: RunnerError | undefined;
 }
 
-/** `tty`: the container's own terminal (its slave end is the gate's fd 0–2, in a new session). */
-export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, tty?: { slave: number }, resolvConf?: string): SetupResult {
+export interface SetupPlan {
+  /** The container's own terminal (its slave end is the gate's fd 0–2, in a new session). */
+  tty: { slave: number } | undefined;
+  /** The text of its /etc/resolv.conf, if it gets one of its own. */
+  resolvConf: string | undefined;
+  security: SecurityPlan;
+  /** nsrun's state directory (hidden from the container). */
+  stateDir: string;
+}
+
+export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: SetupPlan): SetupResult {
+  const { tty, resolvConf, security } = plan;
   const net = opts.net ?? 'bridge';
   const kinds: NsKind[] = ['mnt', 'uts', 'ipc', ...(net === 'host' ? [] : ['net' as const]), ...(HAS_CGROUP_NS ? ['cgroup' as const] : []), 'pid'];
   const saved = new Map<NsKind, number>();
@@ -64,7 +75,7 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, tty?: 
     // Before any mount: otherwise mounts propagate back to the host's namespace.
     step('make-private', () => mount(null, '/', null, MS_REC | MS_PRIVATE));
     step('spawn', () => {
-      const gate = gateSpawn({ ...opts, tty: tty !== undefined });
+      const gate = gateSpawn({ ...opts, tty: tty !== undefined, security }, env);
       closeStrayFdsOnExec();
       if (opts.rootfs !== undefined) ready = pipe2(O_CLOEXEC); // blocking: see waitGateReady
       const stdio: StdioOptions = tty ? [tty.slave, tty.slave, tty.slave, 'pipe'] : ['inherit', 'inherit', 'inherit', 'pipe'];
@@ -73,7 +84,7 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, tty?: 
         stdio,
         // A session of its own, so the terminal can become its controlling terminal.
         detached: tty !== undefined,
-        env,
+        env: gate.env,
         ...(gate.cwd !== undefined && { cwd: gate.cwd }),
       });
       started.child = child;
@@ -95,7 +106,8 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, tty?: 
     }
     const readyFd = ready?.[0];
     mountContainer({
-      pid, ownNet: net !== 'host', rootfs: opts.rootfs, gateReady: () => waitGateReady(readyFd!), resolvConf, warn: (m) => opts.onWarning?.(m),
+      pid, ownNet: net !== 'host', rootfs: opts.rootfs, gateReady: () => waitGateReady(readyFd!), resolvConf, stateDir: plan.stateDir,
+      confined: !security.privileged, warn: (m) => opts.onWarning?.(m),
     }, step);
   } catch (e) {
     error = RunnerError.wrap('spawn', e);

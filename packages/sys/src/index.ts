@@ -11,3 +11,6 @@ export * from './signals.js';
 export * from './process.js';
 export { execve, type Env } from './exec.js';
 export * from './pty.js';
+export * from './capability.js';
+export * from './seccomp/index.js';
+export * from './mountapi.js';

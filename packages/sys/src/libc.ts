@@ -93,6 +93,17 @@ export function call(funcName: string, retType: typeof T.i32 | typeof T.i64, par
 }
 
 /**
+ * A system call that glibc may not wrap (it gained fsopen and friends only in 2.36), through
+ * libc's syscall(3) by number; its failure is named `name`. Numbers must be the same on every
+ * architecture nsrun runs on (true of calls added since Linux 5.1: asm-generic/unistd.h).
+ */
+export function sysCall(name: string, nr: number, paramsType: ParamType[], args: unknown[], target?: string, detail?: (errno: number) => string | undefined): number {
+  const r = raw('syscall', T.i64, [T.i64, ...paramsType], [nr, ...args]);
+  if (r.value === -1) throw new SysError(name, r.errnoCode, target, detail?.(r.errnoCode));
+  return r.value;
+}
+
+/**
  * Binds a libc function whose failure is a -1 return with errno set.
  * `describe` names the object the call acted on, for the error message.
  */
