@@ -134,6 +134,7 @@ const normal = (objs, table) => objs.map((o) => {
 
 k('nft -j list ruleset shows exactly the table, chains and rules we made; all gone at exit; other tables untouched', async (ctx) => {
   if (noNft) return skip(noNft);
+  await upstream(ctx); // 192.0.2.1, published below, must be an address of the host
   nft(ctx, ['-f', '-'], 'table ip other {\n  chain c {\n    type filter hook input priority 0; policy accept;\n    iifname "lo" counter accept comment "theirs"\n  }\n}\n');
   const before = ruleset(ctx);
   const c = nsrunSpawn(ctx.ns, ['run', '--nat', '--publish', '8080:80', '--publish', '192.0.2.1:5353:53/udp', '--json', '--state-dir', ctx.state, '--', 'sh', '-c', 'echo ready; read _']);

@@ -14,10 +14,11 @@ Removes what nsruns that were killed left behind: host veths and leases of conta
 nsrun is gone. With --bridges, also the bridges nsrun created that no container uses.
 Safe to run at any time, and again.
 `;
-export const NET_USAGE = `Usage: nsrun net attach --pid PID [--bridge NAME] [--subnet CIDR] [--ip ADDR] [--nat] [--publish SPEC]... [--json] [--state-dir DIR]
+export const NET_USAGE = `Usage: nsrun net attach --pid PID [--bridge NAME] [--subnet CIDR] [--ip ADDR] [--nat] [--publish SPEC]... [--publish-force] [--json] [--state-dir DIR]
        nsrun net detach --pid PID [--state-dir DIR]
 attach: wires the network namespace of a running process to the bridge, as nsrun run does
-(veth pair, address, default route via the bridge), with --nat and --publish as in nsrun run.
+(veth pair, address, default route via the bridge), with --nat, --publish and --publish-force
+as in nsrun run (a host port a host service listens on is refused unless --publish-force).
 detach: undoes it.
 `;
 
@@ -86,7 +87,7 @@ export function runNet(argv: readonly string[], io: Io): Promise<number> {
     }
     if (sub !== 'attach' && sub !== 'detach') throw new FlagError(`unknown subcommand ${JSON.stringify(sub)}: attach or detach`);
     const spec: Record<string, FlagSpec> = sub === 'attach'
-      ? { '--help': { alias: ['-h'] }, '--pid': { value: true }, '--bridge': { value: true }, '--subnet': { value: true }, '--ip': { value: true }, '--nat': {}, '--publish': { alias: ['-p'], value: true, repeat: true }, '--json': {}, '--state-dir': { value: true }, '--verbose': { alias: ['-v'] } }
+      ? { '--help': { alias: ['-h'] }, '--pid': { value: true }, '--bridge': { value: true }, '--subnet': { value: true }, '--ip': { value: true }, '--nat': {}, '--publish': { alias: ['-p'], value: true, repeat: true }, '--publish-force': {}, '--json': {}, '--state-dir': { value: true }, '--verbose': { alias: ['-v'] } }
       : { '--help': { alias: ['-h'] }, '--pid': { value: true }, '--json': {}, '--state-dir': { value: true } };
     const p = parseFlags(rest, spec, `nsrun net ${sub}`, false);
     if (p.flags.has('--help')) return io.stdout(NET_USAGE), 0;
@@ -105,6 +106,10 @@ export function runNet(argv: readonly string[], io: Io): Promise<number> {
     if (p.flags.has('--nat')) opts.nat = true;
     const publish = p.flags.get('--publish');
     if (Array.isArray(publish)) opts.publish = publish;
+    if (p.flags.has('--publish-force')) {
+      if (!Array.isArray(publish)) throw new FlagError('--publish-force needs --publish');
+      opts.publishForce = true;
+    }
     if (p.flags.has('--verbose')) {
       opts.log = (step, ms) => io.stderr(`nsrun: net: ${step} ${ms.toFixed(2)} ms\n`);
       opts.onNotice = (m) => io.stderr(`nsrun: net: ${m}\n`);

@@ -20,7 +20,10 @@ Options:
                       interface than the bridge (rules in nf_tables table "ip nsrun"; turns
                       on IPv4 forwarding, which stays on)
   --publish, -p [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp]
-                      forward a host port to the container (DNAT; repeatable)
+                      forward a host port to the container (DNAT; repeatable). HOSTIP must
+                      be an address of this host; a port a host service listens on (on
+                      0.0.0.0, HOSTIP or, without HOSTIP, any address but 127/8) is refused
+  --publish-force     publish such a port anyway: the container takes its connections
   --dns IP            a nameserver for the container's own /etc/resolv.conf (repeatable;
                       default: the host's, with systemd-resolved's upstream servers for its stub)
   --rootfs DIR        switch to DIR as the root file system (pivot_root); without it CMD
@@ -69,6 +72,7 @@ const SPEC: Record<string, FlagSpec> = {
   '--dns': { value: true, repeat: true },
   '--nat': {},
   '--publish': { alias: ['-p'], value: true, repeat: true },
+  '--publish-force': {},
   '--workdir': { value: true },
   '--stop-timeout': { value: true },
   '--state-dir': { value: true },
@@ -113,6 +117,10 @@ export function parseRun(argv: readonly string[]): RunInvocation {
   if (has('--nat')) opts.nat = true;
   const publish = p.flags.get('--publish');
   if (Array.isArray(publish)) opts.publish = publish;
+  if (has('--publish-force')) {
+    if (!Array.isArray(publish)) throw new FlagError('--publish-force needs --publish');
+    opts.publishForce = true;
+  }
   if (has('--tty') && has('--no-tty')) throw new FlagError('--tty and --no-tty: choose one');
   opts.tty = has('--tty') || (!has('--no-tty') && process.stdin.isTTY === true && process.stdout.isTTY === true);
   const timeout = str(p, '--stop-timeout');

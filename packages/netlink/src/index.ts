@@ -12,3 +12,4 @@ export * from './ops/index.js';
 export * from './validate.js';
 export * from './events.js';
 export * from './nf/index.js';
+export * from './diag/index.js';

@@ -200,8 +200,9 @@ if (!isMainThread) {
   fuzz('every fixture is one the codec suites decode (none left untested)', () => {
     const names = list();
     assert.ok(names.length >= 25);
-    // nf-*: nf_tables fixtures, decoded by nf-codec.test.js and nf-rule-codec.test.js.
-    const untested = names.filter((n) => !/^(nf-|req-(link|addr|route|neigh)-|dump-(link|addr|route|neigh)|ack\.|done|error-)/.test(n));
+    // nf-*: nf_tables fixtures, decoded by nf-codec.test.js and nf-rule-codec.test.js; diag-*:
+    // sock_diag fixtures, decoded by diag-codec.test.js.
+    const untested = names.filter((n) => !/^(nf-|diag-|req-(link|addr|route|neigh)-|dump-(link|addr|route|neigh)|ack\.|done|error-)/.test(n));
     assert.equal(untested, []);
   });
 

@@ -15,13 +15,14 @@ import { processIdentity } from './state/liveness.js';
 import { stepRunner } from './steps.js';
 import { parsePublishList } from './nat/publish.js';
 import { setUpNat } from './nat/setup.js';
+import { checkPublishHost } from './nat/host.js';
 
 // `nsrun net attach` / `detach`: the netsetgo job. Wires the network namespace of a process
 // that is already running exactly as `run` wires its own containers, recorded under the target
 // process (when it is gone, `gc` and the next lease reclaim its address).
 
 /** The network options of `run` (same meaning), for the process `pid`. */
-export interface AttachOptions extends Pick<RunOptions, 'bridge' | 'subnet' | 'ip' | 'nat' | 'publish' | 'stateDir' | 'log' | 'faultAt' | 'onWarning' | 'onNotice'> {
+export interface AttachOptions extends Pick<RunOptions, 'bridge' | 'subnet' | 'ip' | 'nat' | 'publish' | 'publishForce' | 'stateDir' | 'log' | 'faultAt' | 'onWarning' | 'onNotice'> {
   /** A process whose network namespace gets the veth, address and default route. */
   pid: number;
 }
@@ -43,6 +44,7 @@ export async function netAttach(opts: AttachOptions): Promise<Attachment> {
   if (opts.nat !== undefined && typeof opts.nat !== 'boolean') throw invalid('nat', 'must be true or false');
   const publish = opts.publish === undefined ? [] : parsePublishList(opts.publish);
   if (typeof publish === 'string') throw invalid('publish', publish);
+  if (opts.publishForce !== undefined && typeof opts.publishForce !== 'boolean') throw invalid('publishForce', 'must be true or false');
   if (process.getuid?.() !== 0) throw new RunnerError('privileges', 'nsrun net attach needs root (CAP_NET_ADMIN in both namespaces, CAP_SYS_ADMIN to enter them)');
   const owner = processIdentity(pid);
   if (!owner) throw invalid('pid', `no process ${pid}`);
@@ -53,6 +55,7 @@ export async function netAttach(opts: AttachOptions): Promise<Attachment> {
     throw invalid('pid', `cannot open the network namespace of ${pid}: ${(e as NodeJS.ErrnoException).code}`);
   }
   if (target === readlinkSync('/proc/self/ns/net')) throw invalid('pid', `process ${pid} shares nsrun's own network namespace: give a process in a namespace of its own`);
+  await checkPublishHost(publish, { gateway: plan.gateway.split('/')[0]!, force: opts.publishForce, onWarning: opts.onWarning });
   const step = stepRunner(opts.log, opts.faultAt);
   const state = new StateDir(opts.stateDir, { onWarning: opts.onWarning });
   const id = newId();

@@ -38,6 +38,11 @@ export interface RunOptions {
    * turns on IPv4 forwarding). Bridged network only.
    */
   publish?: readonly string[];
+  /**
+   * Publish a host port even when a host service listens on it (its connections then go to the
+   * container; named through onWarning). By default such a publish is refused, naming the listener.
+   */
+  publishForce?: boolean;
   /** Told what nsrun changed on the host beyond its own objects (IPv4 forwarding turned on); for --verbose. */
   onNotice?: (message: string) => void;
   /** Switch to this root filesystem (pivot_root), with fresh /proc, /sys and a minimal /dev. */
@@ -144,6 +149,7 @@ export function validateRunOptions(opts: RunOptions): SecurityPlan {
     const p = parsePublishList(opts.publish);
     if (typeof p === 'string') throw invalid('publish', p);
   }
+  if (opts.publishForce !== undefined && typeof opts.publishForce !== 'boolean') throw invalid('publishForce', 'must be true or false');
   if ((opts.nat || opts.publish?.length) && (net ?? 'bridge') !== 'bridge') {
     throw invalid(opts.nat ? 'nat' : 'publish', `needs the bridged network (--net bridge), not ${JSON.stringify(net)}`);
   }

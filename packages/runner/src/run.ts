@@ -20,6 +20,7 @@ import { exitStatus } from './status.js';
 import { planResolvConf } from './dns.js';
 import { parsePublishList } from './nat/publish.js';
 import { setUpNat } from './nat/setup.js';
+import { checkPublishHost } from './nat/host.js';
 import { removeNat } from './nat/apply.js';
 import { StateDir } from './state/dir.js';
 import { processIdentity } from './state/liveness.js';
@@ -60,6 +61,8 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
   const log = opts.log;
   const publish = opts.publish?.length ? parsePublishList(opts.publish) : [];
   const nat = plan && (opts.nat || publish.length) ? { masquerade: opts.nat === true, publish: publish as Exclude<typeof publish, string> } : undefined;
+  // The host address and listeners on the host port: refused before anything is created.
+  if (plan && nat?.publish.length) await checkPublishHost(nat.publish, { gateway: plan.gateway.split('/')[0]!, force: opts.publishForce, onWarning: opts.onWarning });
   const step = stepRunner(log, opts.faultAt);
   if (!PDEATHSIG_AVAILABLE) opts.onWarning?.('setpriv (util-linux) not found: if nsrun is killed, the container will outlive it');
   if (opts.init && !INIT_FORWARDS_INT_QUIT) opts.onWarning?.('bash not found: under the dash init the command ignores SIGINT and SIGQUIT');

@@ -1,6 +1,6 @@
 import { checkIfname, ValidationError } from '@nsrun/netlink';
 import { RunnerError } from '../errors.js';
-import { parseGateway, textToIp, ipToText, type Subnet } from '../state/leases.js';
+import { parseGateway, textToIp, ipToText, unusableRange, type Subnet } from '../state/leases.js';
 import { DEFAULT_BRIDGE, DEFAULT_GATEWAY } from './defaults.js';
 
 // The bridged network's options, checked before anything is created: names, the subnet, and
@@ -31,6 +31,8 @@ export function bridgePlan(o: { bridge?: string | undefined; subnet?: string | u
   } catch (e) {
     throw invalid('subnet', e instanceof Error ? e.message : String(e), e);
   }
+  const unusable = unusableRange(subnet);
+  if (unusable) throw invalid('subnet', `${gateway}: ${unusable}; containers there could not reach their gateway (choose a private range, like ${DEFAULT_GATEWAY})`);
   let wanted: string | undefined;
   if (o.ip !== undefined) {
     const [addr, len, extra] = String(o.ip).split('/');

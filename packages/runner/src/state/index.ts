@@ -3,7 +3,7 @@ export { StateDir, type StateDirOptions, type BridgeEntry } from './dir.js';
 export { checkRecord, parseRecord, formatRecord, type ContainerRecord } from './records.js';
 export { processIdentity, isAlive, bootId, parseProcStat, type ProcessIdentity, type ProcStat } from './liveness.js';
 export {
-  allocateAddress, parseGateway, overlaps, inSubnet, ipToText, textToIp, prefixMask, MIN_PREFIX, MAX_PREFIX,
+  allocateAddress, parseGateway, unusableRange, UNUSABLE_RANGES, overlaps, inSubnet, ipToText, textToIp, prefixMask, MIN_PREFIX, MAX_PREFIX,
   type Subnet, type Allocation, type UsedAddresses,
 } from './leases.js';
 export { newId, checkId, checkLinkName, ID_PATTERN } from './names.js';

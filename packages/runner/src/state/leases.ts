@@ -83,6 +83,28 @@ export function parseGateway(cidr: string): Subnet {
   return { gateway, prefix, network, broadcast };
 }
 
+/**
+ * IPv4 ranges no bridge subnet may touch (RFC 6890): the kernel drops packets to or from them on
+ * an ordinary interface (martians) or cannot give them to one host, so a container there could
+ * never reach its gateway.
+ */
+export const UNUSABLE_RANGES: readonly { network: number; prefix: number; what: string }[] = [
+  { network: 0x00000000, prefix: 8, what: '"this network" (RFC 1122), never a source or destination on a link' },
+  { network: 0x7f000000, prefix: 8, what: 'loopback' },
+  { network: 0xe0000000, prefix: 4, what: 'multicast' },
+  { network: 0xf0000000, prefix: 4, what: 'reserved (class E and the limited broadcast address)' },
+];
+
+/**
+ * Why `subnet` cannot be a bridge's, naming the range it overlaps (`127.0.0.0/8 is loopback`),
+ * or undefined. Checked where a subnet is chosen, not in parseGateway: records an older nsrun
+ * wrote with such a subnet must still parse, so that their containers can be cleaned up.
+ */
+export function unusableRange(subnet: Subnet): string | undefined {
+  const r = UNUSABLE_RANGES.find((x) => overlaps(x.network, x.prefix, subnet.network, subnet.prefix));
+  return r && `${ipToText(r.network)}/${r.prefix} is ${r.what}`;
+}
+
 /** The used addresses as number -> holder (undefined when the caller gave a Set). */
 function usedMap(used: UsedAddresses | undefined): Map<number, string | undefined> {
   const out = new Map<number, string | undefined>();
