@@ -4,11 +4,14 @@
 // descriptors a parent passes, low (3, which Node marks close-on-exec at start) or high (30),
 // get the events. Each test in a network namespace and state directory of its own.
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
+import { fileURLToPath } from 'node:url';
 import { kernelSuite } from './helpers/kernel.js';
 import { MAIN, nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from './helpers/nsrun.js';
+
+const BIN = fileURLToPath(new URL('../packages/cli/bin/nsrun.cjs', import.meta.url));
 
 const k = kernelSuite('nsrun run --json-fd');
 k.before.each((ctx) => {
@@ -21,10 +24,21 @@ k.after.each((ctx) => {
 
 const events = (text) => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).event);
 
+/** `nsrun ARGS` through the executable npm links (bin/nsrun.cjs, which runs the bundle), inside `ns`. */
+function binSync(ns, args) {
+  const r = spawnSync('nsenter', [`--net=${ns.procPath}`, process.execPath, BIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+  if (r.error) throw r.error;
+  return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
+}
+
 k('every fd 3..40 the parent did not pass is refused: status 125, one line naming it, nothing created', (ctx) => {
-  for (let fd = 3; fd <= 40; fd++) {
-    const r = nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--json-fd', String(fd), '--', 'true']);
-    const why = `--json-fd ${fd}: status ${r.status ?? r.signal}; stderr: ${r.stderr}`;
+  // Node's own descriptors are 3-18 or so, in the unbundled entry and in the bundle alike.
+  const runs = [];
+  for (let fd = 3; fd <= 40; fd++) runs.push(['main.js', fd, nsrunSync]);
+  for (let fd = 3; fd <= 20; fd++) runs.push(['bin/nsrun.cjs', fd, binSync]);
+  for (const [entry, fd, start] of runs) {
+    const r = start(ctx.ns, ['run', '--state-dir', ctx.state, '--json-fd', String(fd), '--', 'true']);
+    const why = `${entry} --json-fd ${fd}: status ${r.status ?? r.signal}; stderr: ${r.stderr}`;
     assert.is(r.signal, null, why);
     assert.is(r.status, 125, why);
     assert.match(r.stderr, new RegExp(`^nsrun: run: usage: --json-fd ${fd}: `), why);
