@@ -1,6 +1,9 @@
 // GNU-style options for the container commands (run, ps, gc, net): `--name VALUE`,
 // `--name=VALUE`, short aliases, repeatable ones; parsing stops at `--` or, when the command
-// takes one, at the first word that is not an option (the command to run).
+// takes one, at the first word that is not an option (the command to run). An option that
+// takes one value is refused when given twice (under any of its spellings): one of the values
+// would be dropped silently. A flag without a value may be repeated: once or twice, it says
+// the same thing.
 
 /** Bad usage of one of these commands (exit 125 for run, 2 for the others). */
 export class FlagError extends Error {
@@ -31,6 +34,8 @@ export function parseFlags(argv: readonly string[], spec: Readonly<Record<string
     for (const a of s.alias ?? []) byName.set(a, name);
   }
   const flags: Parsed['flags'] = new Map();
+  /** How each single-value option was spelled, for the error when it comes again. */
+  const spelled = new Map<string, string>();
   let i = 0;
   for (; i < argv.length; i++) {
     const a = argv[i]!;
@@ -56,10 +61,16 @@ export function parseFlags(argv: readonly string[], spec: Readonly<Record<string
         v = next;
       }
     } else if (eq !== -1) throw new FlagError(`${given} takes no value`);
-    if (s.repeat) {
-      const all = flags.get(name);
-      flags.set(name, [...(Array.isArray(all) ? all : []), String(v)]);
-    } else flags.set(name, v);
+    const before = flags.get(name);
+    if (s.repeat) flags.set(name, [...(Array.isArray(before) ? before : []), String(v)]);
+    else if (s.value && typeof before === 'string') {
+      const first = spelled.get(name) ?? name;
+      const both = first === name && given === name ? `${JSON.stringify(before)}, then ${JSON.stringify(v)}` : `${first} ${JSON.stringify(before)}, then ${given} ${JSON.stringify(v)}`;
+      throw new FlagError(`${name} given twice (${both}); it takes one value`);
+    } else {
+      flags.set(name, v);
+      spelled.set(name, given);
+    }
   }
   return { flags, rest: argv.slice(i) };
 }

@@ -1,7 +1,8 @@
-import { fstatSync, writeSync } from 'node:fs';
+import { writeSync } from 'node:fs';
 import { run, RunnerError, EXIT_RUNNER_FAILED, type NetMode, type RunOptions } from '@nsrun/runner';
 import { FlagError, int, parseFlags, str, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
+import { jsonFdProblem } from './json-fd.js';
 
 // `nsrun run`: a thin layer over @nsrun/runner. Every failure of nsrun itself (bad usage
 // included) is one line `nsrun: run: <step>: <reason>` and exit status 125, so the command's
@@ -45,7 +46,8 @@ Options:
                       seconds (default 10); a second stop signal kills at once
   --state-dir DIR     leases and records (default /run/nsrun)
   --json              lifecycle events (started, exited, failed) as JSON lines on stderr
-  --json-fd FD        ... on file descriptor FD instead (never mixed with CMD's stdout)
+  --json-fd FD        ... on file descriptor FD instead (never mixed with CMD's stdout); FD
+                      must be one nsrun's parent passed open for writing
   --verbose, -v       print each setup step and its time to stderr
   --help, -h          this text
 Exit status: CMD's own; 128+N if killed by signal N; 126 not executable; 127 not found;
@@ -140,7 +142,14 @@ export function parseRun(argv: readonly string[]): RunInvocation {
     }
     opts.env = env;
   }
-  const jsonFd = has('--json-fd') ? int(p, '--json-fd', 0) : has('--json') ? 2 : undefined;
+  let jsonFd = has('--json') ? 2 : undefined;
+  const fd = int(p, '--json-fd', 0);
+  if (fd !== undefined) {
+    // Checked before nsrun opens anything of its own (json-fd.ts says what and why).
+    const problem = jsonFdProblem(fd);
+    if (problem !== undefined) throw new FlagError(`--json-fd ${fd}: ${problem}`);
+    jsonFd = fd;
+  }
   if (opts.command.length === 0) throw new FlagError('missing command (try "nsrun run --help")');
   return { help: false, verbose: has('--verbose'), jsonFd, opts };
 }
@@ -168,12 +177,6 @@ export async function runRun(argv: readonly string[], io: Io): Promise<number> {
     }
     if (inv.jsonFd !== undefined) {
       const fd = inv.jsonFd;
-      if (fd === 0 || fd === 1) throw new FlagError(`--json-fd ${fd}: events never share the command's stdin or stdout`);
-      try {
-        fstatSync(fd);
-      } catch (e) {
-        throw new FlagError(`--json-fd ${fd}: not an open file descriptor (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
-      }
       // Synchronous writes: an event is out before the next thing happens (exit included).
       events = (e) => writeSync(fd, `${JSON.stringify({ ...e, time: new Date().toISOString() })}\n`);
     }

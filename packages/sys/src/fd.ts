@@ -6,7 +6,11 @@ import { SysError, errnoNumber } from './errors.js';
 // preparing fds 0-2 before execve. Buffers pass by pointer (ffi-rs U8Array).
 
 // <bits/fcntl-linux.h>
+export const O_ACCMODE = 0o3;
+export const O_RDONLY = 0o0;
+export const O_WRONLY = 0o1;
 export const O_NONBLOCK = 0o4000;
+export const O_PATH = 0o10000000;
 export const O_CLOEXEC = 0o2000000;
 export const F_DUPFD_CLOEXEC = 1030;
 export const F_GETFD = 1;
@@ -41,6 +45,17 @@ export function setCloexec(fd: number, on: boolean): boolean {
   const was = (flags & FD_CLOEXEC) !== 0;
   if (was !== on) fcntlCall(fd, F_SETFD, on ? flags | FD_CLOEXEC : flags & ~FD_CLOEXEC);
   return was;
+}
+
+/**
+ * How `fd` is open (F_GETFL's access mode); an O_PATH descriptor can be neither read nor
+ * written. Throws SysError EBADF when `fd` is not open.
+ */
+export function fdAccess(fd: number): { readable: boolean; writable: boolean } {
+  const flags = fcntlCall(fd, F_GETFL, 0);
+  if (flags & O_PATH) return { readable: false, writable: false };
+  const mode = flags & O_ACCMODE;
+  return { readable: mode !== O_WRONLY, writable: mode !== O_RDONLY };
 }
 
 /** Sets or clears O_NONBLOCK (a flag of the open file, shared with every dup of it); returns whether it was set. */

@@ -1,6 +1,6 @@
 import { addrAdd, addrDel, addrList, addrReplace, checkIfname, checkPrefix, linkGet, type AddrOptions } from '@nsrun/netlink';
 import { Args, parseUint, pick } from '../args.js';
-import type { IpContext } from './context.js';
+import { referredLinks, type IpContext } from './context.js';
 import { addrInfoJson, linkJson, type IpLinkJson } from './json.js';
 import { scopes } from './names.js';
 import { linkText } from './text.js';
@@ -97,9 +97,11 @@ export async function runAddr(ctx: IpContext, cmd: AddrCommand): Promise<void> {
   switch (cmd.op) {
     case 'show': {
       const family = ctx.opts.family;
+      // One device: asked for by name, its addresses filtered by the kernel (strict checking,
+      // ifa_index in the request), the links it names asked for by index; no dump of every link.
       const only = cmd.dev === undefined ? undefined : await linkGet(c, cmd.dev); // ENODEV for an unknown device
-      const links = await ctx.links();
-      const addrs = await addrList(c, { ...(family ? { family } : {}), ...(only ? { link: only.index } : {}) });
+      const links = only ? await ctx.linksByIndex(referredLinks(only)) : await ctx.links();
+      const addrs = await ctx.dump(addrList(c, { ...(family ? { family } : {}), ...(only ? { link: only.index } : {}) }));
       const out: IpLinkJson[] = [];
       for (const l of only ? [only] : links.values()) {
         if (cmd.up && !l.up) continue;

@@ -1,9 +1,18 @@
 import { NetNs } from '@nsrun/sys';
-import { RtnlClient, linkList, type Link, type NetnsTarget } from '@nsrun/netlink';
+import { DumpInterruptedError, RtnlClient, linkFind, linkList, type Link, type NetnsTarget } from '@nsrun/netlink';
 import type { Io } from '../io.js';
 
 // What every `nsrun ip` command runs with: the global options, a client opened inside the
 // chosen network namespace, a per-command cache of links (for index → name), and output.
+//
+// On a busy host (thousands of links, something adding and deleting links all the time) a
+// dump of every link is interrupted every time it is read, so, as ip does: a command that
+// needs a few names asks the kernel for those links one by one (RTM_GETLINK by index, no
+// dump), and a listing whose dump stays interrupted after the library's retries prints what it
+// got, with ip's warning on stderr, and succeeds.
+
+/** What ip prints on stderr for a dump the kernel flagged NLM_F_DUMP_INTR (iproute2 lib/libnetlink.c). */
+export const DUMP_INTERRUPTED = 'Dump was interrupted and may be inconsistent.';
 
 export interface IpOptions {
   /** -j: print ip's JSON shapes. */
@@ -28,6 +37,14 @@ export function openNetns(arg: NetnsArg): NetNs {
   return 'pid' in arg ? NetNs.fromPid(arg.pid) : NetNs.fromName(arg.name);
 }
 
+/** The links of this namespace that `l` names: its lower device (unless in another namespace) and its master. */
+export function referredLinks(l: Link): number[] {
+  const out: number[] = [];
+  if (l.link && l.linkNetnsid === undefined) out.push(l.link);
+  if (l.master) out.push(l.master);
+  return out;
+}
+
 export class IpContext {
   readonly opts: IpOptions;
   readonly io: Io;
@@ -37,6 +54,7 @@ export class IpContext {
   #links: Map<number, Link> | undefined;
   #extra: NetNs[] = [];
   #gone = new Set<number>();
+  #byIndex = new Map<number, Link>();
 
   private constructor(opts: IpOptions, io: Io, c: RtnlClient, ns: NetNs | undefined) {
     this.opts = opts;
@@ -58,8 +76,42 @@ export class IpContext {
 
   /** Every link of the namespace by index, dumped once per command. */
   async links(): Promise<Map<number, Link>> {
-    this.#links ??= new Map((await linkList(this.c)).map((l) => [l.index, l]));
+    this.#links ??= new Map((await this.dump(linkList(this.c))).map((l) => [l.index, l]));
     return this.#links;
+  }
+
+  /**
+   * A dump's objects. One the kernel still flags as interrupted after the library's retries is
+   * printed as it came, with ip's warning: what ip does, rather than failing.
+   */
+  async dump<T>(list: Promise<T[]>): Promise<T[]> {
+    try {
+      return await list;
+    } catch (e) {
+      if (!(e instanceof DumpInterruptedError)) throw e;
+      this.io.stderr(`${DUMP_INTERRUPTED}\n`);
+      return e.partial as T[];
+    }
+  }
+
+  /**
+   * The links with these indexes, each asked for by its index (no dump), for the names and
+   * states a few objects refer to. A link gone meanwhile is left out (printed as "ifN", as ip
+   * prints an index it cannot find).
+   */
+  async linksByIndex(indexes: Iterable<number | undefined>): Promise<Map<number, Link>> {
+    const out = new Map<number, Link>();
+    for (const i of indexes) {
+      if (!i || out.has(i) || this.#gone.has(i)) continue;
+      const l = this.#links?.get(i) ?? this.#byIndex.get(i) ?? (await linkFind(this.c, i));
+      if (l === undefined) {
+        this.#gone.add(i);
+        continue;
+      }
+      this.#byIndex.set(i, l);
+      out.set(i, l);
+    }
+    return out;
   }
 
   /** Makes sure these indexes are cached, re-reading the links once if one is missing. */

@@ -1,9 +1,9 @@
 import {
   checkIfname, checkMac, linkAdd, linkDel, linkDelGroup, linkGet, linkIndex, linkList, linkSet,
-  type LinkAddSpec, type LinkChanges, type MacvlanMode,
+  type Link, type LinkAddSpec, type LinkChanges, type MacvlanMode,
 } from '@nsrun/netlink';
 import { Args, pick } from '../args.js';
-import { parseNetnsArg, type IpContext, type NetnsArg } from './context.js';
+import { parseNetnsArg, referredLinks, type IpContext, type NetnsArg } from './context.js';
 import { linkJson } from './json.js';
 import { linkText } from './text.js';
 
@@ -234,17 +234,22 @@ export async function runLink(ctx: IpContext, cmd: LinkCommand): Promise<void> {
   const c = ctx.c;
   switch (cmd.op) {
     case 'show': {
-      let links: ReturnType<typeof linkJson>[];
-      const all = await ctx.links();
-      if (cmd.dev !== undefined) {
-        const l = await linkGet(c, cmd.dev); // ENODEV for an unknown device
-        links = [linkJson(l, all, { linkmode: true, linkLayer: true })];
-      } else {
+      // One device is asked for by name, a filtered listing is filtered by the kernel, and the
+      // names they refer to (lower device, master) are asked for by index: only the listing
+      // of every link dumps every link.
+      let list: Link[];
+      let names: ReadonlyMap<number, Link> | undefined;
+      if (cmd.dev !== undefined) list = [await linkGet(c, cmd.dev)]; // ENODEV for an unknown device
+      else if (cmd.kind || cmd.master) {
         const filter = { ...(cmd.kind ? { kind: cmd.kind } : {}), ...(cmd.master ? { master: await linkIndex(c, cmd.master) } : {}) };
-        const list = cmd.kind || cmd.master ? await linkList(c, filter) : [...all.values()];
-        links = list.filter((l) => !cmd.up || l.up).map((l) => linkJson(l, all, { linkmode: true, linkLayer: true }));
+        list = await ctx.dump(linkList(c, filter));
+      } else {
+        names = await ctx.links();
+        list = [...names.values()];
       }
-      ctx.print(links, linkText);
+      if (cmd.dev === undefined && cmd.up) list = list.filter((l) => l.up);
+      names ??= await ctx.linksByIndex(list.flatMap(referredLinks));
+      ctx.print(list.map((l) => linkJson(l, names, { linkmode: true, linkLayer: true })), linkText);
       return;
     }
     case 'add': {

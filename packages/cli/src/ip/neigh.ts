@@ -99,12 +99,12 @@ export async function runNeigh(ctx: IpContext, cmd: NeighCommand): Promise<void>
   }
   const family = ctx.opts.family;
   const dev = cmd.dev === undefined ? undefined : await linkGet(c, cmd.dev); // ENODEV for an unknown device
-  const list = await neighList(c, { ...(family ? { family } : {}), ...(dev ? { dev: dev.index } : {}) });
-  const links = await ctx.links();
-  const shown = list
+  const list = await ctx.dump(neighList(c, { ...(family ? { family } : {}), ...(dev ? { dev: dev.index } : {}) }));
+  const kept = list
     // An unspecified-family dump also returns bridge FDB entries; ip shows only IP neighbours.
     .filter((n) => n.message.family === C.AF_INET || n.message.family === C.AF_INET6)
-    .filter((n) => (n.state === 0 ? cmd.states & NONE_BIT : cmd.states & n.state) || n.flags & (C.NTF_PROXY | C.NTF_EXT_LEARNED))
-    .map((n) => neighJson(n, links, dev !== undefined));
-  ctx.print(shown, neighText);
+    .filter((n) => (n.state === 0 ? cmd.states & NONE_BIT : cmd.states & n.state) || n.flags & (C.NTF_PROXY | C.NTF_EXT_LEARNED));
+  // Device names asked for by index (no dump of every link); none when filtered by device.
+  const links = await ctx.linksByIndex(dev ? [] : kept.map((n) => n.index));
+  ctx.print(kept.map((n) => neighJson(n, links, dev !== undefined)), neighText);
 }

@@ -175,20 +175,21 @@ export async function runRoute(ctx: IpContext, cmd: RouteCommand): Promise<void>
   // As ip: IPv4 unless -6 (or an IPv6 prefix) says otherwise; both families for "table all".
   const family = ctx.opts.family ?? f.exact?.family ?? f.root?.family ?? f.match?.family ?? (f.table === 'all' ? undefined : 4);
   const oif = f.dev === undefined ? undefined : (await linkGet(c, f.dev)).index; // ENODEV for an unknown device
-  const routes = await routeList(c, {
+  const routes = await ctx.dump(routeList(c, {
     table: f.table,
     ...(family ? { family } : {}),
     ...(oif !== undefined ? { dev: oif } : {}),
     ...(f.protocol !== undefined ? { protocol: f.protocol } : {}),
     ...(f.type !== undefined ? { type: f.type } : {}),
-  });
-  const links = await ctx.links();
-  const shown = routes
+  }));
+  const kept = routes
     // Other families a dump may carry (IPMR...) and cached clones are not ip's routes.
     .filter((r) => (r.message.family === C.AF_INET || r.message.family === C.AF_INET6) && !(r.flags & C.RTM_F_CLONED))
     // The kernel's dev filter also passes multipath routes with a hop there; ip wants RTA_OIF.
     .filter((r) => oif === undefined || r.oif === oif)
-    .filter((r) => selected(r, f))
-    .map((r) => routeJson(r, links, { showTable: f.table === 'all', hideDev: f.dev !== undefined }));
-  ctx.print(shown, routeText);
+    .filter((r) => selected(r, f));
+  const hideDev = f.dev !== undefined;
+  // Device names asked for by index, as ip does (no dump of every link).
+  const links = await ctx.linksByIndex(kept.flatMap((r) => [hideDev ? undefined : r.oif, ...(r.nexthops ?? []).map((h) => h.oif)]));
+  ctx.print(kept.map((r) => routeJson(r, links, { showTable: f.table === 'all', hideDev })), routeText);
 }
