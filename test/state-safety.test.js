@@ -5,7 +5,7 @@
 // state directory of its own; containers are real, observed through `ip -j` and the files.
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kernelSuite } from './helpers/kernel.js';
 import { MAIN, nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from './helpers/nsrun.js';
@@ -81,6 +81,27 @@ k('a record nsrun cannot read (truncated, or of a newer format) keeps its live c
     // Its address is still leased: the next container gets another one.
     assert.is.not(runTrue(ctx), started.address, `${what}: address handed out twice`);
   }
+});
+
+k('leases: one file per address; a dead container\'s is reclaimed by the next lease on its bridge, an orphan (no record) by the next lease and by gc', async (ctx) => {
+  const { c, started } = await container(ctx);
+  const leases = join(ctx.state, 'leases', 'brg0');
+  const ip = started.address.split('/')[0];
+  assert.equal(readdirSync(leases), [ip]);
+  assert.is(readlinkSync(join(leases, ip)), started.id);
+  c.child.kill('SIGKILL');
+  await c.done;
+  // Its nsrun is gone: a run asking for that very address gets it, and the old record goes.
+  assert.is(runTrue(ctx, ctx.state, ['--ip', ip]), started.address);
+  assert.not.ok(existsSync(join(ctx.state, 'containers', `${started.id}.json`)));
+  // Leases whose record does not exist (a crash between the lease and the record).
+  symlinkSync('0123456789ab', join(leases, '10.10.10.9'));
+  assert.is(runTrue(ctx, ctx.state, ['--ip', '10.10.10.9']), '10.10.10.9/24');
+  symlinkSync('0123456789ac', join(leases, '10.10.10.10'));
+  const g = nsrunSync(ctx.ns, ['gc', '--json', '--state-dir', ctx.state]);
+  assert.is(g.status, 0, g.stderr);
+  assert.equal(JSON.parse(g.stdout).leases, ['brg0/10.10.10.10']);
+  assert.equal(readdirSync(leases), []);
 });
 
 // ---------------------------------------------------------------- item 4

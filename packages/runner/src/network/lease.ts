@@ -114,13 +114,17 @@ async function usedAddresses(state: StateDir, host: RtnlClient, bridge: string):
   }
   const used = new Map<number, string>();
   for (const { ip, holder } of leases) {
-    // A holder that is not a container id is not nsrun's doing: its address stays taken.
-    const e = holder !== undefined && ID_PATTERN.test(holder) ? state.entry(holder) : undefined;
-    if (holder !== undefined && ID_PATTERN.test(holder) && e === undefined) {
+    // A holder that is not a container id (or cannot be read) is not nsrun's doing: taken.
+    if (holder === undefined || !ID_PATTERN.test(holder)) {
+      used.set(ip, holder ?? '?');
+      continue;
+    }
+    const e = state.entry(holder);
+    if (e === undefined) {
       state.leases.release(bridge, ip, holder); // an orphan
       continue;
     }
-    if (holder !== undefined && e?.record && state.verdict(e.record) === 'dead') {
+    if (e.record && state.verdict(e.record) === 'dead') {
       // Its owner is gone: the address is free again, once what it held is released. If that
       // fails (gc will say why), the address stays taken; this run goes on.
       const freed = await releaseRecord(state, host, e.record).then(() => true, () => false);
@@ -129,7 +133,7 @@ async function usedAddresses(state: StateDir, host: RtnlClient, bridge: string):
         continue;
       }
     }
-    used.set(ip, holder ?? '?');
+    used.set(ip, holder);
   }
   return used;
 }
