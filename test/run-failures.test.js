@@ -3,7 +3,7 @@
 // up by `nsrun gc`. Each test in a network namespace and state directory of its own.
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, statSync } from 'node:fs';
 import { kernelSuite } from './helpers/kernel.js';
 import { MAIN, apiInNs, nsrunSpawn, nsrunSync, ourVeths, records, removeStateDir, stateDir, vethsGone } from './helpers/nsrun.js';
 
@@ -156,10 +156,13 @@ out({ before, after: count() });`);
   assert.is(r.after, r.before);
 });
 
-k('gc deletes a veth of ours on its bridge that no live record names (a namespace kept alive)', (ctx) => {
+k('gc deletes a veth stamped with its state dir that no record names (a namespace kept alive)', (ctx) => {
   assert.is(nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--', 'true']).status, 0);
   ctx.ip('link', 'add', 'nsr0123456789ab', 'type', 'veth', 'peer', 'name', 'p0');
   ctx.ip('link', 'set', 'nsr0123456789ab', 'master', 'brg0');
+  // Stamped as this state directory's (<dev>:<ino>), as nsrun stamps every veth it makes.
+  const st = statSync(ctx.state, { bigint: true });
+  ctx.ip('link', 'set', 'nsr0123456789ab', 'alias', `nsrun ${st.dev}:${st.ino} 0123456789ab`);
   const g = JSON.parse(nsrunSync(ctx.ns, ['gc', '--json', '--state-dir', ctx.state]).stdout);
   assert.equal(g.veths, ['nsr0123456789ab']);
   assert.equal(ctx.links(), ['brg0', 'lo']);

@@ -7,12 +7,15 @@ import type { Io } from './io.js';
 
 export const PS_USAGE = `Usage: nsrun ps [--json] [--state-dir DIR]
 Lists running containers (and networks attached with "nsrun net attach"): id, pid, address,
-host veth, command.
+host veth, command (as the record keeps it: a command cut at 4 KiB ends with "…"). Records it
+cannot read, or cannot judge from here (another pid namespace's), are named on stderr.
 `;
 export const GC_USAGE = `Usage: nsrun gc [--bridges] [--json] [--state-dir DIR]
 Removes what nsruns that were killed left behind: host veths and leases of containers whose
-nsrun is gone. With --bridges, also the bridges nsrun created that no container uses.
-Safe to run at any time, and again.
+nsrun is gone, and veths stamped with this state directory that no record names. Records it
+cannot read or judge keep their address and veth (and are named on stderr). With --bridges,
+also the bridges nsrun created that no container uses. Safe to run at any time, and again;
+a state directory that does not exist is nothing to do.
 `;
 export const NET_USAGE = `Usage: nsrun net attach --pid PID [--bridge NAME] [--subnet CIDR] [--ip ADDR] [--nat] [--publish SPEC]... [--publish-force] [--json] [--state-dir DIR]
        nsrun net detach --pid PID [--state-dir DIR]
@@ -49,12 +52,15 @@ export function runPs(argv: readonly string[], io: Io): Promise<number> {
   return guarded(io, 'ps', async () => {
     const p = parseFlags(argv, { '--help': { alias: ['-h'] }, '--json': {}, '--state-dir': { value: true } }, 'nsrun ps', false);
     if (p.flags.has('--help')) return io.stdout(PS_USAGE), 0;
-    const list = ps(stateDir(str(p, '--state-dir')));
+    // Warnings (records it cannot read or judge) on stderr: stdout stays the list, JSON or not.
+    const list = ps({ ...stateDir(str(p, '--state-dir')), onWarning: (m) => io.stderr(`nsrun: ps: warning: ${m}\n`) });
     if (p.flags.has('--json')) {
       io.stdout(`${JSON.stringify(list)}\n`);
       return 0;
     }
-    const rows = [['ID', 'PID', 'ADDRESS', 'VETH', 'COMMAND'], ...list.map((c) => [c.id, String(c.pid), c.address ?? '-', c.veth ?? '-', c.kind === 'attach' ? `(attached) ${c.command.join(' ')}` : c.command.join(' ')])];
+    // A command the record keeps only the start of ends with "…".
+    const command = (c: (typeof list)[number]): string => `${c.kind === 'attach' ? '(attached) ' : ''}${c.command.join(' ')}${c.commandTruncated ? '…' : ''}`;
+    const rows = [['ID', 'PID', 'ADDRESS', 'VETH', 'COMMAND'], ...list.map((c) => [c.id, String(c.pid), c.address ?? '-', c.veth ?? '-', command(c)])];
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     io.stdout(rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n');
     return 0;
@@ -66,13 +72,17 @@ export function runGc(argv: readonly string[], io: Io): Promise<number> {
     const p = parseFlags(argv, { '--help': { alias: ['-h'] }, '--json': {}, '--bridges': {}, '--state-dir': { value: true } }, 'nsrun gc', false);
     if (p.flags.has('--help')) return io.stdout(GC_USAGE), 0;
     if (process.getuid?.() !== 0) throw new RunnerError('privileges', 'nsrun gc needs root (CAP_NET_ADMIN to delete links)');
-    const r = await gc({ ...stateDir(str(p, '--state-dir')), bridges: p.flags.has('--bridges'), onWarning: (m) => io.stderr(`nsrun: gc: warning: ${m}\n`) });
+    const r = await gc({
+      ...stateDir(str(p, '--state-dir')), bridges: p.flags.has('--bridges'), onWarning: (m) => io.stderr(`nsrun: gc: warning: ${m}\n`), ...(io.signal && { signal: io.signal }),
+    });
     if (p.flags.has('--json')) io.stdout(`${JSON.stringify(r)}\n`);
     else {
       const parts = [`${r.containers.length} container record(s)`, `${r.veths.length} veth(s)`, ...(p.flags.has('--bridges') ? [`${r.bridges.length} bridge(s)`] : [])];
       if (r.nat?.length) parts.push(`the nat rules of ${r.nat.length} container(s) without a record`);
-      const names = [...r.containers, ...r.veths, ...r.bridges, ...(r.nat ?? [])];
+      if (r.leases?.length) parts.push(`${r.leases.length} lease(s) without a record`);
+      const names = [...r.containers, ...r.veths, ...r.bridges, ...(r.nat ?? []), ...(r.leases ?? [])];
       io.stdout(`removed ${parts.join(', ')}${names.length ? `: ${names.join(' ')}` : ''}\n`);
+      if (r.kept?.length) io.stdout(`kept ${r.kept.length} record(s) it cannot judge (see the warnings): ${r.kept.join(' ')}\n`);
     }
     return 0;
   });
@@ -94,11 +104,11 @@ export function runNet(argv: readonly string[], io: Io): Promise<number> {
     const pid = int(p, '--pid');
     if (pid === undefined) throw new FlagError(`${sub} needs --pid PID`);
     if (sub === 'detach') {
-      const r = await netDetach({ pid, ...stateDir(str(p, '--state-dir')) });
+      const r = await netDetach({ pid, ...stateDir(str(p, '--state-dir')), ...(io.signal && { signal: io.signal }), onWarning: (m) => io.stderr(`nsrun: net: warning: ${m}\n`) });
       io.stdout(p.flags.has('--json') ? `${JSON.stringify(r)}\n` : `detached ${r.ids.join(' ')}\n`);
       return 0;
     }
-    const opts = { pid, ...stateDir(str(p, '--state-dir')), onWarning: (m: string) => io.stderr(`nsrun: net: warning: ${m}\n`) } as Parameters<typeof netAttach>[0];
+    const opts = { pid, ...stateDir(str(p, '--state-dir')), onWarning: (m: string) => io.stderr(`nsrun: net: warning: ${m}\n`), ...(io.signal && { signal: io.signal }) } as Parameters<typeof netAttach>[0];
     for (const k of ['bridge', 'subnet', 'ip'] as const) {
       const v = str(p, `--${k}`);
       if (v !== undefined) opts[k] = v;

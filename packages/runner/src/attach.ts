@@ -10,8 +10,11 @@ import { bridgePlan } from './network/plan.js';
 import { plug } from './network/plug.js';
 import { releaseRecord } from './release.js';
 import { Rollback } from './rollback.js';
-import { StateDir } from './state/dir.js';
+import { openStateDir } from './open-state.js';
+import { StateError } from './state/errors.js';
 import { processIdentity } from './state/liveness.js';
+import { boundCommand, RECORD_VERSION, type ContainerRecord } from './state/records.js';
+import { vethStamp } from './network/stamp.js';
 import { stepRunner } from './steps.js';
 import { parsePublishList } from './nat/publish.js';
 import { setUpNat } from './nat/setup.js';
@@ -22,7 +25,7 @@ import { checkPublishHost } from './nat/host.js';
 // process (when it is gone, `gc` and the next lease reclaim its address).
 
 /** The network options of `run` (same meaning), for the process `pid`. */
-export interface AttachOptions extends Pick<RunOptions, 'bridge' | 'subnet' | 'ip' | 'nat' | 'publish' | 'publishForce' | 'stateDir' | 'log' | 'faultAt' | 'onWarning' | 'onNotice'> {
+export interface AttachOptions extends Pick<RunOptions, 'bridge' | 'subnet' | 'ip' | 'nat' | 'publish' | 'publishForce' | 'stateDir' | 'log' | 'faultAt' | 'onWarning' | 'onNotice' | 'signal'> {
   /** A process whose network namespace gets the veth, address and default route. */
   pid: number;
 }
@@ -45,6 +48,7 @@ export async function netAttach(opts: AttachOptions): Promise<Attachment> {
   const publish = opts.publish === undefined ? [] : parsePublishList(opts.publish);
   if (typeof publish === 'string') throw invalid('publish', publish);
   if (opts.publishForce !== undefined && typeof opts.publishForce !== 'boolean') throw invalid('publishForce', 'must be true or false');
+  const state = openStateDir(opts.stateDir, opts.onWarning);
   if (process.getuid?.() !== 0) throw new RunnerError('privileges', 'nsrun net attach needs root (CAP_NET_ADMIN in both namespaces, CAP_SYS_ADMIN to enter them)');
   const owner = processIdentity(pid);
   if (!owner) throw invalid('pid', `no process ${pid}`);
@@ -57,7 +61,6 @@ export async function netAttach(opts: AttachOptions): Promise<Attachment> {
   if (target === readlinkSync('/proc/self/ns/net')) throw invalid('pid', `process ${pid} shares nsrun's own network namespace: give a process in a namespace of its own`);
   await checkPublishHost(publish, { gateway: plan.gateway.split('/')[0]!, force: opts.publishForce, onWarning: opts.onWarning });
   const step = stepRunner(opts.log, opts.faultAt);
-  const state = new StateDir(opts.stateDir, { onWarning: opts.onWarning });
   const id = newId();
   const veth = vethName(id);
   const rollback = new Rollback();
@@ -70,17 +73,20 @@ export async function netAttach(opts: AttachOptions): Promise<Attachment> {
     inner = RtnlClient.open({ netns });
     const h = host;
     if (await linkFind(inner, INSIDE_NAME)) throw invalid('pid', `the network namespace of ${pid} already has an ${INSIDE_NAME}`);
-    const attached = state.list().find((r) => r.pid === pid && r.net === 'bridge');
+    // (A record judged from another pid namespace names a pid of that namespace: not this one.)
+    const attached = state.list().find((r) => r.pid === pid && r.net === 'bridge' && state.verdict(r) === 'live');
     if (attached) throw invalid('pid', `process ${pid} is already attached (${attached.id}, ${attached.ip ?? ''}); detach it first`);
-    const record = {
-      version: 1 as const, id, kind: 'attach' as const, owner, pid, net: 'bridge' as const, veth, command: commandOf(pid), created: new Date().toISOString(),
+    const record: Omit<ContainerRecord, 'pidns' | 'stateDir'> = {
+      version: RECORD_VERSION, id, kind: 'attach', owner, pid, net: 'bridge', veth, ...boundCommand(commandOf(pid)), created: new Date().toISOString(),
     };
     const natRec = opts.nat || publish.length ? { masquerade: opts.nat === true, publish } : undefined;
-    const got = await lease(state, h, { bridge: plan.bridge, gateway: plan.gateway, subnet: plan.subnet, wanted: plan.wanted, publish, record: natRec ? { ...record, nat: natRec } : record }, step);
+    const got = await lease(state, h, {
+      bridge: plan.bridge, gateway: plan.gateway, subnet: plan.subnet, wanted: plan.wanted, publish, record: natRec ? { ...record, nat: natRec } : record, signal: opts.signal,
+    }, step);
     if (got.bridge.created) rollback.push('bridge', () => removeBridgeIfUnused(state, h, plan.bridge));
-    const rec = { ...record, bridge: plan.bridge, gateway: plan.gateway, ip: got.ip };
+    const { nat: _nat, ...rec } = got.record; // the rules are set up (and recorded) below
     rollback.push('lease', () => releaseRecord(state, h, rec));
-    await plug(h, inner, { veth, bridgeIndex: got.bridge.index, netnsFd: netns.fd, ip: got.ip, gateway: plan.gateway }, step, rollback);
+    await plug(h, inner, { veth, bridgeIndex: got.bridge.index, netnsFd: netns.fd, ip: got.ip, gateway: plan.gateway, stamp: vethStamp(rec.stateDir, id) }, step, rollback);
     if (opts.nat || publish.length) await setUpNat(state, rec, { masquerade: opts.nat === true, publish }, step, rollback, opts.onNotice);
     return { id, pid, address: got.ip, veth, bridge: plan.bridge };
   } catch (e) {
@@ -93,18 +99,24 @@ export async function netAttach(opts: AttachOptions): Promise<Attachment> {
 }
 
 /** Undoes `netAttach` for `pid`: its veth (and the container end with it) and its lease. */
-export async function netDetach(opts: { pid: number; stateDir?: string }): Promise<{ ids: string[] }> {
+export async function netDetach(opts: { pid: number; stateDir?: string; signal?: AbortSignal; onWarning?: (m: string) => void }): Promise<{ ids: string[] }> {
   const { pid } = opts;
   if (!Number.isInteger(pid) || pid <= 0) throw invalid('pid', `${String(pid)} is not a process id`);
-  const state = new StateDir(opts.stateDir);
+  const state = openStateDir(opts.stateDir, opts.onWarning);
+  const none = (): RunnerError => new RunnerError('state', `no network of nsrun's is attached to process ${pid}`, { field: 'pid' });
+  // A missing state directory holds no attachment (and is not created).
+  if (!state.exists()) throw none();
   const host = RtnlClient.open();
   try {
     return await state.withLock(async () => {
-      const recs = state.list().filter((r) => r.kind === 'attach' && r.pid === pid);
-      if (!recs.length) throw new RunnerError('state', `no network of nsrun's is attached to process ${pid}`, { field: 'pid' });
+      // Not records judged from elsewhere: their pid is another pid namespace's.
+      const recs = state.list().filter((r) => r.kind === 'attach' && r.pid === pid && state.verdict(r) !== 'unknown');
+      if (!recs.length) throw none();
       for (const r of recs) await releaseRecord(state, host, r);
       return { ids: recs.map((r) => r.id) };
-    });
+    }, { signal: opts.signal });
+  } catch (e) {
+    throw e instanceof StateError ? RunnerError.wrap('state', e) : e;
   } finally {
     host.close();
   }

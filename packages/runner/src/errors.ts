@@ -1,5 +1,6 @@
 import { SysError } from '@nsrun/sys';
 import { NetlinkError } from '@nsrun/netlink';
+import { StateError } from './state/errors.js';
 
 // One error type for everything `run` refuses or fails at: which step, why, and the original
 // error (SysError / NetlinkError carry the syscall, errno name and kernel text).
@@ -32,9 +33,13 @@ export class RunnerError extends Error {
     this.field = opts.field;
   }
 
-  /** Wraps a failure of `step`, keeping a SysError's or NetlinkError's own one-line text. */
+  /**
+   * Wraps a failure of `step`, keeping a SysError's or NetlinkError's own one-line text. A
+   * StateError is the state directory's failure (it names the file), whichever step met it.
+   */
   static wrap(step: RunStep, e: unknown): RunnerError {
     if (e instanceof RunnerError) return e;
+    if (e instanceof StateError) return new RunnerError('state', e.message, { cause: e });
     const reason = e instanceof SysError || e instanceof NetlinkError || e instanceof Error ? e.message.split('\n')[0]! : String(e);
     return new RunnerError(step, reason, { cause: e });
   }

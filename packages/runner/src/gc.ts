@@ -1,26 +1,34 @@
 import { readdirSync, rmSync } from 'node:fs';
 import { linkFind, linkList, RtnlClient } from '@nsrun/netlink';
-import { idOfVeth, vethName } from './network/names.js';
+import { RunnerError } from './errors.js';
+import { vethName } from './network/names.js';
+import { parseStamp } from './network/stamp.js';
 import { unplugVeth } from './network/wire.js';
 import { removeBridge } from './network/bridge.js';
+import { openStateDir } from './open-state.js';
 import { releaseRecord } from './release.js';
-import { StateDir } from './state/dir.js';
-import { isAlive } from './state/liveness.js';
+import { describeOpaque } from './state/dir.js';
+import { StateError } from './state/errors.js';
+import { ipToText } from './state/leases.js';
 import { natIds, removeNat } from './nat/apply.js';
 
 // `nsrun gc`: what nsruns that were killed left behind. Idempotent: a second run finds nothing.
-// A record whose owner (nsrun, or the process a network was attached to) is gone is released
-// (its host veth deleted if something kept the namespace, and with it the pair, alive), and so
-// is a veth of ours on one of this state dir's bridges that no live record names (a container
-// whose namespace outlived it); with `bridges`, bridges nsrun created that have no port left
-// are deleted too. Veths on other bridges are left alone: another state dir's, perhaps.
+// Only records judged dead are released (their rules, their own veth if it is a veth on their
+// bridge, their lease); a record it cannot read, or cannot judge from here (written in another
+// pid namespace or for another state directory), is kept with all it holds, and said so. Then
+// leases whose record does not exist, veths stamped with this state directory that no record
+// of it names (a container whose namespace outlived it), and with `bridges` the bridges nsrun
+// created that have no port left. What is not stamped as this state directory's is never
+// touched. A state directory that does not exist is nothing to do (and is not created).
 
 export interface GcOptions {
   stateDir?: string;
-  /** Told about state files that could not be read. */
+  /** Told about state files that could not be used, and about records kept unjudged. */
   onWarning?: (message: string) => void;
   /** Also delete the bridges nsrun created, when unused. */
   bridges?: boolean;
+  /** Aborting it while the state lock is waited for gives up (RunnerError, step `state`). */
+  signal?: AbortSignal;
 }
 
 export interface GcReport {
@@ -35,60 +43,85 @@ export interface GcReport {
    * Rules of released records go with them (their ids are in `containers`).
    */
   nat?: string[];
+  /** Leases (`bridge/address`) whose record did not exist (a crash in between). Present only when not empty. */
+  leases?: string[];
+  /**
+   * Ids of records kept without a verdict: unreadable, of a newer format, or judged from
+   * another pid namespace or state directory (see the warnings). Present only when not empty.
+   */
+  kept?: string[];
 }
 
 export async function gc(opts: GcOptions = {}): Promise<GcReport> {
-  const state = new StateDir(opts.stateDir, { onWarning: opts.onWarning });
+  const warn = (m: string): void => opts.onWarning?.(m);
+  const state = openStateDir(opts.stateDir, opts.onWarning);
   const report: GcReport = { containers: [], veths: [], bridges: [] };
+  if (!state.exists()) return report;
   const host = RtnlClient.open();
   try {
     await state.withLock(async () => {
-      const live = new Set<string>();
-      for (const rec of state.list()) {
-        if (isAlive(rec.owner)) {
-          live.add(rec.id);
+      // Every record file that stays, readable or not: what they name is not gc's to take.
+      const kept = new Set<string>();
+      const unknown: string[] = [];
+      for (const e of state.entries()) {
+        if (!e.record) {
+          warn(describeOpaque(e));
+          kept.add(e.id);
+          (report.kept ??= []).push(e.id);
           continue;
         }
-        const { veth } = await releaseRecord(state, host, rec);
-        report.containers.push(rec.id);
-        if (veth && rec.veth) report.veths.push(rec.veth);
+        const verdict = state.verdict(e.record);
+        if (verdict !== 'dead') {
+          kept.add(e.id);
+          if (verdict === 'unknown') unknown.push(e.id);
+          continue;
+        }
+        const { veth } = await releaseRecord(state, host, e.record);
+        report.containers.push(e.id);
+        if (veth) report.veths.push(vethName(e.id));
       }
-      // Rules tagged with a container id that has no live record here. (The table is shared by
+      if (unknown.length) {
+        warn(`kept ${unknown.length} record(s) written in another pid namespace or for another state directory: their owners cannot be judged from here (${unknown.join(' ')})`);
+        (report.kept ??= []).push(...unknown);
+      }
+      // Leases whose holder has no record at all.
+      for (const pool of state.leases.pools()) {
+        for (const l of state.leases.list(pool)) {
+          if (l.holder === undefined || kept.has(l.holder) || !/^[0-9a-f]{12}$/.test(l.holder)) continue;
+          if (state.leases.release(pool, l.ip, l.holder)) (report.leases ??= []).push(`${pool}/${ipToText(l.ip)}`);
+        }
+      }
+      // Rules tagged with a container id that has no record here. (The table is shared by
       // every state directory on the host: a container of another state dir's would lose its
       // rules. A non-default state dir is for tests, each in a network namespace of its own.)
       for (const id of await natIdsOrNone(opts.onWarning)) {
         // Its veth still there: a live container (of another state dir, perhaps), not ours to judge.
-        if (live.has(id) || (await linkFind(host, vethName(id)))) continue;
+        if (kept.has(id) || (await linkFind(host, vethName(id)))) continue;
         if (await removeNat(id)) (report.nat ??= []).push(id);
       }
-      // A resolv.conf written for a container whose nsrun was killed before it could unlink it.
-      for (const f of leftoverResolvFiles(state.path)) if (!live.has(f.id)) rmSync(f.path, { force: true });
-      // A host veth of ours on one of this state dir's bridges that no live record names: its
+      // A resolv.conf an nsrun before this one wrote here (now it lives on a tmpfs of the
+      // container's mount namespace: mounts.ts) for a container whose nsrun was killed.
+      for (const f of leftoverResolvFiles(state.path)) if (!kept.has(f.id)) rmSync(f.path, { force: true });
+      // A host veth stamped with this state directory that no record of it names: its
       // container is gone but something kept the namespace (and so the pair) alive.
-      const bridges = new Set([...state.bridgesCreated().map((b) => b.name), ...state.list().map((r) => r.bridge).filter((b) => b !== undefined)]);
-      const masters = new Set<number>();
-      for (const b of bridges) {
-        const l = await linkFind(host, b);
-        if (l?.kind === 'bridge') masters.add(l.index);
-      }
-      if (masters.size) {
-        for (const link of await linkList(host, { kind: 'veth' })) {
-          const id = idOfVeth(link.name);
-          if (id === undefined || live.has(id) || link.master === undefined || !masters.has(link.master)) continue;
-          if (await unplugVeth(host, link.name)) report.veths.push(link.name);
-        }
+      const mine = state.token();
+      for (const link of await linkList(host, { kind: 'veth' })) {
+        const stamp = parseStamp(link.alias);
+        if (!stamp || stamp.token !== mine || link.name !== vethName(stamp.id) || kept.has(stamp.id)) continue;
+        if (await unplugVeth(host, link.index)) report.veths.push(link.name);
       }
       if (opts.bridges) {
-        const inUse = new Set(state.list().filter((r) => live.has(r.id)).map((r) => r.bridge));
         for (const b of state.bridgesCreated()) {
-          if (inUse.has(b.name)) continue;
+          if (state.leases.list(b.name).length) continue;
           // A port on it is someone's (another state dir's container, a link of the admin's).
           const r = await removeBridge(host, b.name);
           if (r === 'removed') report.bridges.push(b.name);
           if (r !== 'in-use') state.bridgeForget(b.name);
         }
       }
-    });
+    }, { signal: opts.signal });
+  } catch (e) {
+    throw e instanceof StateError ? RunnerError.wrap('state', e) : e;
   } finally {
     host.close();
   }

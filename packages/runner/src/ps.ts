@@ -1,8 +1,10 @@
-import { StateDir } from './state/dir.js';
-import { isAlive } from './state/liveness.js';
-import type { ContainerRecord } from './state/records.js';
+import { openStateDir } from './open-state.js';
+import { describeOpaque } from './state/dir.js';
+import type { CommandLength, ContainerRecord } from './state/records.js';
 
-// `nsrun ps`: the containers (and attached networks) whose owner is still running.
+// `nsrun ps`: the containers (and attached networks) whose owner is still running. Records it
+// cannot read, and records it cannot judge from here (written in another pid namespace or for
+// another state directory), are not listed: onWarning is told about them.
 
 export interface ContainerInfo {
   id: string;
@@ -15,16 +17,33 @@ export interface ContainerInfo {
   veth: string | undefined;
   bridge: string | undefined;
   hostname: string | undefined;
+  /** As the record keeps it: at most 4 KiB of it. */
   command: string[];
+  /** Present when `command` is cut short: how long the whole one was. */
+  commandTruncated?: CommandLength;
   created: string;
 }
 
-export function ps(opts: { stateDir?: string } = {}): ContainerInfo[] {
-  return new StateDir(opts.stateDir)
-    .list()
-    .filter((r) => isAlive(r.owner))
-    .map((r) => ({
+export function ps(opts: { stateDir?: string; onWarning?: (message: string) => void } = {}): ContainerInfo[] {
+  const state = openStateDir(opts.stateDir, opts.onWarning);
+  const out: ContainerInfo[] = [];
+  const unknown: string[] = [];
+  for (const e of state.entries()) {
+    if (!e.record) {
+      opts.onWarning?.(describeOpaque(e));
+      continue;
+    }
+    const r = e.record;
+    const v = state.verdict(r);
+    if (v === 'unknown') unknown.push(r.id);
+    if (v !== 'live') continue;
+    out.push({
       id: r.id, kind: r.kind, pid: r.pid, net: r.net, address: r.ip, veth: r.veth, bridge: r.bridge, hostname: r.hostname,
-      command: r.command, created: r.created,
-    }));
+      command: r.command, ...(r.commandTruncated && { commandTruncated: r.commandTruncated }), created: r.created,
+    });
+  }
+  if (unknown.length) {
+    opts.onWarning?.(`${unknown.length} record(s) written in another pid namespace or for another state directory are not listed: whether their containers run cannot be told from here (${unknown.join(' ')})`);
+  }
+  return out;
 }

@@ -24,7 +24,8 @@ import { checkPublishHost } from './nat/host.js';
 import { removeNat } from './nat/apply.js';
 import { StateDir } from './state/dir.js';
 import { processIdentity } from './state/liveness.js';
-import type { ContainerRecord } from './state/records.js';
+import { boundCommand, RECORD_VERSION, type ContainerRecord } from './state/records.js';
+import { vethStamp } from './network/stamp.js';
 
 /** A running container. */
 export interface RunHandle {
@@ -74,10 +75,11 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
   const veth = plan ? vethName(id) : undefined;
   const owner = processIdentity(process.pid);
   if (!owner) throw new RunnerError('state', 'cannot read this process\'s own start time from /proc');
-  let record: ContainerRecord = {
-    version: 1, id, kind: 'run', owner, pid: 0, net, command: [...opts.command], created: new Date().toISOString(),
+  const base: Omit<ContainerRecord, 'pidns' | 'stateDir'> = {
+    version: RECORD_VERSION, id, kind: 'run', owner, pid: 0, net, ...boundCommand(opts.command), created: new Date().toISOString(),
     ...(veth !== undefined && { veth }), ...(opts.hostname !== undefined && { hostname: opts.hostname }),
   };
+  let record: ContainerRecord;
   const rollback = new Rollback();
   let host: RtnlClient | undefined;
   let child: ChildProcess | undefined;
@@ -91,14 +93,20 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
       host = await step('netlink-socket', async () => RtnlClient.open());
       const h = host;
       // The record names its published ports from the start: a concurrent run sees them under the lock.
-      const got = await lease(state, h, { bridge: plan.bridge, gateway: plan.gateway, subnet: plan.subnet, wanted: plan.wanted, publish: nat?.publish ?? [], record: nat ? { ...record, nat } : record }, step);
+      const got = await lease(state, h, {
+        bridge: plan.bridge, gateway: plan.gateway, subnet: plan.subnet, wanted: plan.wanted, publish: nat?.publish ?? [], record: nat ? { ...base, nat } : base, signal: opts.signal,
+      }, step);
       bridgeIndex = got.bridge.index;
       if (got.bridge.created) rollback.push('bridge', () => removeBridgeIfUnused(state, h, plan.bridge));
-      record = { ...record, bridge: plan.bridge, gateway: plan.gateway, ip: got.ip, ...(nat && { nat }) };
+      record = got.record;
       const rec = record;
       rollback.push('lease', () => releaseRecord(state, h, rec));
     } else {
-      await step('state', async () => state.write(record));
+      record = await step('state', async () => {
+        const rec = { ...base, ...state.origin() };
+        state.write(rec);
+        return rec;
+      });
       const rec = record;
       rollback.push('state', async () => state.remove(rec.id));
     }
@@ -138,7 +146,7 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
 
     if (plan && host && inner && netnsFd !== undefined) {
       const h = host;
-      await plug(h, inner, { veth: veth!, bridgeIndex, netnsFd, ip: record.ip!, gateway: record.gateway! }, step, rollback);
+      await plug(h, inner, { veth: veth!, bridgeIndex, netnsFd, ip: record.ip!, gateway: record.gateway!, stamp: vethStamp(record.stateDir, id) }, step, rollback);
       if (nat) record = await setUpNat(state, record, nat, step, rollback, opts.onNotice);
     } else if (inner) {
       const nl = inner;
@@ -181,9 +189,10 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
     // host end that something kept alive (a root process holding the container's netns) is
     // what `nsrun gc` deletes.
     try {
-      // The rules first: a record is what lets gc find rules left behind.
+      // The rules first: a record is what lets gc find rules left behind. Then the lease and
+      // the record, without the lock (state/dir.ts: drop).
       if (rec.nat) await removeNat(rec.id);
-      state.remove(rec.id);
+      state.drop(rec);
     } catch (e) {
       opts.onWarning?.(`cleanup of ${rec.id}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }

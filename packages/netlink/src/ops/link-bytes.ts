@@ -48,6 +48,7 @@ export class RawLink implements Link {
   readonly link: number | undefined;
   readonly linkNetnsid: number | undefined;
   readonly txqlen: number | undefined;
+  readonly alias: string | undefined;
   #buf: Buffer;
   #start: number;
   #end: number;
@@ -76,6 +77,7 @@ export class RawLink implements Link {
     let link: number | undefined;
     let linkNetnsid: number | undefined;
     let txqlen: number | undefined;
+    let alias: string | undefined;
     let addrAt = -1;
     let addrLen = 0;
     let brdAt = -1;
@@ -96,6 +98,7 @@ export class RawLink implements Link {
         case C.IFLA_LINK: need(n, 4, off); link = u32(b, p); break;
         case C.IFLA_LINK_NETNSID: need(n, 4, off); linkNetnsid = u32(b, p) | 0; break;
         case C.IFLA_TXQLEN: need(n, 4, off); txqlen = u32(b, p); break;
+        case C.IFLA_IFALIAS: alias = str(b, p, n); break;
         case C.IFLA_ADDRESS: addrAt = p; addrLen = n; break;
         case C.IFLA_BROADCAST: brdAt = p; brdLen = n; break;
         case C.IFLA_LINKINFO: {
@@ -126,6 +129,7 @@ export class RawLink implements Link {
     this.link = link;
     this.linkNetnsid = linkNetnsid;
     this.txqlen = txqlen;
+    this.alias = alias;
     this.#addrAt = addrAt;
     this.#addrLen = addrLen;
     this.#brdAt = brdAt;
@@ -146,7 +150,7 @@ export class RawLink implements Link {
   }
 
   toJSON(): Link {
-    const { index, name, type, flags, up, mtu, operstate, master, kind, slaveKind, address, broadcast, group, link, linkNetnsid, txqlen, message } = this;
-    return { index, name, type, flags, up, mtu, operstate, master, kind, slaveKind, address, broadcast, group, link, linkNetnsid, txqlen, message };
+    const { index, name, type, flags, up, mtu, operstate, master, kind, slaveKind, address, broadcast, group, link, linkNetnsid, txqlen, alias, message } = this;
+    return { index, name, type, flags, up, mtu, operstate, master, kind, slaveKind, address, broadcast, group, link, linkNetnsid, txqlen, alias, message };
   }
 }

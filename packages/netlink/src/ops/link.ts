@@ -40,6 +40,8 @@ export interface Link {
   link: number | undefined;
   linkNetnsid: number | undefined;
   txqlen: number | undefined;
+  /** IFLA_IFALIAS: the free-text alias (`ip link set X alias TEXT`), if set. */
+  alias: string | undefined;
   /** The whole decoded message, every attribute kept. */
   message: LinkMessage;
 }
@@ -346,6 +348,17 @@ export interface LinkChanges {
   group?: number;
   txqlen?: number;
   netns?: NetnsTarget;
+  /** IFLA_IFALIAS: a free-text alias of at most 255 bytes; '' removes it. */
+  alias?: string;
+}
+
+/** An alias as dev_set_alias accepts it: fewer than IFALIASZ (256) bytes, no NUL. */
+function checkAlias(field: string, v: unknown): string {
+  if (typeof v !== 'string') throw new ValidationError(field, v, 'must be a string');
+  const bytes = Buffer.byteLength(v);
+  if (bytes >= C.IFALIASZ) throw new ValidationError(field, v, `is ${bytes} bytes; an alias is at most ${C.IFALIASZ - 1}`);
+  if (v.includes('\0')) throw new ValidationError(field, v, 'must not contain a NUL byte');
+  return v;
 }
 
 /** RTM_NEWLINK on an existing link with the given changes, all applied by one request. */
@@ -360,6 +373,7 @@ export function linkSetRequest(ref: LinkRef, changes: LinkChanges): Request {
   if (changes.master !== undefined && changes.master !== null) checkInt('master', changes.master, 1, 0x7fffffff);
   if (changes.group !== undefined) checkInt('group', changes.group, 0, 0xffffffff);
   if (changes.txqlen !== undefined) checkInt('txqlen', changes.txqlen, 0, 0xffffffff);
+  if (changes.alias !== undefined) checkAlias('alias', changes.alias);
   const parts: string[] = [];
   if (changes.up !== undefined) parts.push(changes.up ? 'up' : 'down');
   if (changes.mtu !== undefined) parts.push(`mtu ${changes.mtu}`);
@@ -369,6 +383,7 @@ export function linkSetRequest(ref: LinkRef, changes: LinkChanges): Request {
   if (changes.group !== undefined) parts.push(`group ${changes.group}`);
   if (changes.txqlen !== undefined) parts.push(`txqlen ${changes.txqlen}`);
   if (changes.netns !== undefined) parts.push(describeNetns(changes.netns));
+  if (changes.alias !== undefined) parts.push(`alias ${JSON.stringify(changes.alias)}`);
   return {
     type: C.RTM_NEWLINK,
     what: `linkSet ${refText(r)} ${parts.join(' ')}`.trimEnd(),
@@ -382,6 +397,8 @@ export function linkSetRequest(ref: LinkRef, changes: LinkChanges): Request {
       if (changes.group !== undefined) w.attrU32(C.IFLA_GROUP, changes.group);
       if (changes.txqlen !== undefined) w.attrU32(C.IFLA_TXQLEN, changes.txqlen);
       if (changes.netns !== undefined) writeNetns(w, 'netns', changes.netns);
+      // Without a NUL, as iproute2 sends it: an empty attribute removes the alias (dev_set_alias).
+      if (changes.alias !== undefined) w.attrBytes(C.IFLA_IFALIAS, Buffer.from(changes.alias));
     },
   };
 }

@@ -13,6 +13,8 @@ export interface PlugPlan {
   ip: string;
   /** The bridge's address, CIDR. */
   gateway: string;
+  /** The host end's alias (stamp.ts). */
+  stamp: string;
 }
 
 export async function plug(host: RtnlClient, inner: RtnlClient, p: PlugPlan, step: AsyncStepRunner, rollback: Rollback): Promise<void> {

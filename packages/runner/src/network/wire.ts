@@ -12,6 +12,8 @@ export interface VethPlan {
   bridgeIndex: number;
   /** The container's network namespace. */
   netnsFd: number;
+  /** The host end's alias: whose it is (stamp.ts). */
+  stamp: string;
 }
 
 /** Steps 2 and 4: the pair, its container end created inside the container's namespace. */
@@ -19,9 +21,13 @@ export async function createVeth(host: RtnlClient, p: VethPlan, step: AsyncStepR
   await step('veth', () => linkAdd(host, { kind: 'veth', name: p.veth, peer: { name: INSIDE_NAME, netns: { fd: p.netnsFd } } }));
 }
 
-/** Step 3: the host end on the bridge, up. */
+/**
+ * Step 3: the host end on the bridge, up, stamped with its alias, in one request: no port of
+ * nsrun's is ever on a bridge without its stamp. (The kernel ignores IFLA_IFALIAS when it
+ * creates a link.)
+ */
 export async function attachVeth(host: RtnlClient, p: VethPlan, step: AsyncStepRunner): Promise<void> {
-  await step('attach', () => linkSet(host, p.veth, { master: p.bridgeIndex, up: true }));
+  await step('attach', () => linkSet(host, p.veth, { master: p.bridgeIndex, up: true, alias: p.stamp }));
 }
 
 export interface InsidePlan {
@@ -39,8 +45,8 @@ export async function configureInside(inner: RtnlClient, p: InsidePlan, step: As
   await step('route', () => routeAdd(inner, { dst: 'default', gateway: p.gateway }));
 }
 
-/** Deletes a host veth (its peer goes with it); one that is already gone is fine. */
-export async function unplugVeth(host: RtnlClient, veth: string): Promise<boolean> {
+/** Deletes a host veth, by name or index (its peer goes with it); one that is already gone is fine. */
+export async function unplugVeth(host: RtnlClient, veth: string | number): Promise<boolean> {
   try {
     await linkDel(host, veth);
     return true;

@@ -1,24 +1,52 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { chmodSync, closeSync, fchmodSync, fsyncSync, mkdirSync, openSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import { isAbsolute, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SysError, flock, LOCK_EX, LOCK_NB, LOCK_UN } from '@nsrun/sys';
-import { StateError } from './errors.js';
-import { checkId, checkLinkName } from './names.js';
-import { formatRecord, parseRecord, type ContainerRecord } from './records.js';
+import { StateError, stateIoError } from './errors.js';
+import { checkId, checkLinkName, ID_PATTERN } from './names.js';
+import { classifyRecord, formatRecord, type ContainerRecord, type RecordContract } from './records.js';
 import { ipToText, parseGateway, textToIp } from './leases.js';
+import { LeaseStore } from './lease-store.js';
+import { judgeRecord, pidNamespace, type Verdict } from './liveness.js';
+import { describeHolder, lockHolder } from './lock-holder.js';
+import { mkdirs } from './files.js';
 
 // nsrun's state directory (root's, on tmpfs at /run/nsrun, so it starts empty at boot):
-//   lock                    flock(2)ed around every read-modify-write by any nsrun
-//   containers/<id>.json    one ContainerRecord per container (its lease, its veth)
-//   bridges/<name>.json     bridges nsrun created, so `gc --bridges` deletes only those
-//   cursors/<bridge>        where the next automatic address on that bridge is looked for
+//   lock                      flock(2)ed around every read-modify-write by any nsrun
+//   containers/<id>.json      one ContainerRecord per container (records.ts: its format contract)
+//   leases/<bridge>/<a.b.c.d> the address a container holds: a symlink to its id (lease-store.ts)
+//   bridges/<name>.json       bridges nsrun created, so `gc --bridges` deletes only those
+//   cursors/<bridge>          where the next automatic address on that bridge is looked for
 // Files are replaced atomically (write a temporary file, rename it over), so a reader never
-// sees half a file, even without the lock.
+// sees half a file, even without the lock. Every failure of a file operation is a StateError
+// naming the file.
 
 export interface StateDirOptions {
   /** Told about files that were skipped (malformed) and about a long wait for the lock. */
   onWarning?: (msg: string) => void;
+}
+
+export interface LockOptions {
+  /** Aborting it while the lock is waited for rejects (StateError naming the lock file and its holder). */
+  signal?: AbortSignal | undefined;
+}
+
+/** A record file: the record, or why it cannot be used (opaque: kept as it is, never released). */
+export type RecordEntry =
+  | { id: string; file: string; record: ContainerRecord; opaque?: undefined; contract?: undefined }
+  | { id: string; file: string; record?: undefined; opaque: string; contract: RecordContract };
+
+/** The warning about a record file that cannot be used (it is kept, and what it holds with it). */
+export function describeOpaque(e: RecordEntry): string {
+  const holds = [e.contract?.ip, e.contract?.bridge].filter((x) => x !== undefined).join(' on ');
+  return `cannot use ${e.file}: ${e.opaque}; kept as if its container ran (its lease${holds ? ` of ${holds}` : ''} and its veth stay): remove the file once that container has stopped`;
+}
+
+/** What a record written here now says of where it was written (records.ts). */
+export interface RecordOrigin {
+  pidns: number;
+  stateDir: string;
 }
 
 export interface BridgeEntry {
@@ -27,8 +55,9 @@ export interface BridgeEntry {
   gateway: string;
 }
 
-const DIR_MODE = 0o755;
 const FILE_MODE = 0o644;
+/** A record file larger than this is not read (records keep a bounded command: a few KiB). */
+const MAX_RECORD_BYTES = 64 * 1024;
 /** Polling the lock: first retry after 1 ms, doubling up to 50 ms. */
 const LOCK_POLL_MAX_MS = 50;
 /** After this long waiting for the lock, say so (once). */
@@ -38,6 +67,8 @@ const errCode = (e: unknown): string | undefined => (e as NodeJS.ErrnoException 
 /** An error's text without the file name (the warning names the file itself). */
 const why = (e: unknown): string =>
   e instanceof StateError ? `${e.field === undefined ? '' : `${e.field}: `}${e.reason}` : e instanceof Error ? e.message : String(e);
+/** One buffer for reading records (synchronously, one at a time). */
+let readBuf: Buffer | undefined;
 
 /** Which StateDir paths the current async context holds the lock of (to refuse a nested withLock). */
 const held = new AsyncLocalStorage<ReadonlyArray<{ path: string; active: boolean }>>();
@@ -45,8 +76,11 @@ const held = new AsyncLocalStorage<ReadonlyArray<{ path: string; active: boolean
 export class StateDir {
   static readonly DEFAULT = '/run/nsrun';
   readonly path: string;
+  /** Who holds which address (leases/). */
+  readonly leases: LeaseStore;
   readonly #onWarning: ((msg: string) => void) | undefined;
   #lockFd: number | undefined;
+  #token: string | undefined;
   /** withLock callers holding or waiting for the lock. */
   #users = 0;
   /** The in-process queue: resolves when the previous withLock caller is done. */
@@ -54,7 +88,10 @@ export class StateDir {
 
   constructor(path: string = StateDir.DEFAULT, options: StateDirOptions = {}) {
     if (typeof path !== 'string' || path === '') throw new StateError('the state directory must be a non-empty path', { field: 'stateDir' });
-    this.path = resolve(path);
+    // Relative to what? A directory created wherever nsrun happened to be started is no state.
+    if (!isAbsolute(path)) throw new StateError(`${JSON.stringify(path)}: must be an absolute path`, { field: 'stateDir' });
+    this.path = join(path, '.');
+    this.leases = new LeaseStore(join(this.path, 'leases'));
     this.#onWarning = options.onWarning;
   }
 
@@ -66,9 +103,11 @@ export class StateDir {
    * refused (it could only deadlock).
    *
    * The flock is polled with LOCK_NB rather than taken blocking: a blocking flock would stop
-   * the event loop (signals, timers) for as long as another nsrun holds the lock.
+   * the event loop (signals, timers) for as long as another nsrun holds the lock. Aborting
+   * `signal` while waiting (in this process's queue or for the flock) rejects with a StateError
+   * naming the lock file and its holder.
    */
-  async withLock<T>(fn: () => T | Promise<T>): Promise<T> {
+  async withLock<T>(fn: () => T | Promise<T>, opts: LockOptions = {}): Promise<T> {
     const outer = held.getStore() ?? [];
     if (outer.some((h) => h.active && h.path === this.path)) {
       throw new StateError('withLock called inside withLock for the same directory (not reentrant)', { file: this.#lockPath() });
@@ -77,9 +116,11 @@ export class StateDir {
     let done!: () => void;
     this.#tail = new Promise<void>((r) => (done = r));
     this.#users++;
+    let prevSettled = false;
     try {
-      await prev;
-      await this.#lockFile();
+      await abortable(prev, opts.signal, () => this.#interrupted('held by another caller in this process'));
+      prevSettled = true;
+      await this.#lockFile(opts.signal);
       const mine = { path: this.path, active: true };
       try {
         return await held.run([...outer, mine], fn);
@@ -90,7 +131,9 @@ export class StateDir {
     } finally {
       // The last user closes the lock file: a StateDir per call must not cost an fd per call.
       if (--this.#users === 0) this.close();
-      done();
+      // Given up before our turn: the next one still waits for the one before us.
+      if (prevSettled) done();
+      else void prev.then(done);
     }
   }
 
@@ -100,31 +143,87 @@ export class StateDir {
     this.#lockFd = undefined;
   }
 
-  /** All readable records, oldest first. Malformed files are skipped and reported to onWarning. */
-  list(): ContainerRecord[] {
-    const out: ContainerRecord[] = [];
-    for (const name of this.#names('containers', '.json')) {
-      const file = join(this.path, 'containers', name);
+  /**
+   * `<dev>:<ino>` of the state directory, stat'ed once and kept; undefined while it does not
+   * exist. Two paths to one directory (a bind mount, a symlink) give the same.
+   */
+  token(): string | undefined {
+    if (this.#token === undefined) {
       try {
-        out.push(this.#readRecord(name.slice(0, -'.json'.length), file));
+        const st = statSync(this.path, { bigint: true });
+        this.#token = `${st.dev}:${st.ino}`;
       } catch (e) {
-        if (errCode(e) === 'ENOENT') continue; // removed since readdir
-        this.#warn(`skipping ${file}: ${why(e)}`);
+        if (errCode(e) === 'ENOENT') return undefined;
+        throw stateIoError('read', this.path, e);
       }
     }
-    const time = (r: ContainerRecord): number => Date.parse(r.created);
-    return out.sort((a, b) => time(a) - time(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    return this.#token;
   }
 
-  /** One record; undefined when there is none. A malformed file is a StateError. */
-  read(id: string): ContainerRecord | undefined {
-    checkId(id);
-    try {
-      return this.#readRecord(id, this.#recordPath(id));
-    } catch (e) {
-      if (errCode(e) === 'ENOENT') return undefined;
-      throw e;
+  /** Whether the state directory exists (a missing one is "nothing to do" for gc, ps, detach). */
+  exists(): boolean {
+    return this.token() !== undefined;
+  }
+
+  /** Where a record written now is written (pid namespace, this directory): creates the directory. */
+  origin(): RecordOrigin {
+    if (this.token() === undefined) mkdirs(this.path);
+    const pidns = pidNamespace();
+    if (pidns === undefined) {
+      throw new StateError(`cannot tell this process's pid namespace (no /proc, or a /proc of another pid namespace than pid ${process.pid}'s): a record written now could never be judged`, { file: '/proc/self/ns/pid' });
     }
+    return { pidns, stateDir: this.token()! };
+  }
+
+  /** How `rec`'s owner stands, judged from here (liveness.ts: judgeRecord). */
+  verdict(rec: ContainerRecord): Verdict {
+    return judgeRecord(rec, { pidns: pidNamespace(), stateDir: this.token() });
+  }
+
+  /**
+   * Every record file, readable or not, by id (readable ones oldest first, then the others).
+   * Files whose name is not a container id are not nsrun's: skipped, with a warning.
+   */
+  entries(): RecordEntry[] {
+    const ok: RecordEntry[] = [];
+    const opaque: RecordEntry[] = [];
+    for (const name of this.#names('containers', '.json')) {
+      const id = name.slice(0, -'.json'.length);
+      const file = join(this.path, 'containers', name);
+      if (!ID_PATTERN.test(id)) {
+        this.#warn(`skipping ${file}: ${JSON.stringify(id)} is not a container id (12 lowercase hex digits)`);
+        continue;
+      }
+      const e = this.#entry(id, file);
+      if (e) (e.record ? ok : opaque).push(e);
+    }
+    const time = (e: RecordEntry): number => Date.parse(e.record!.created);
+    ok.sort((a, b) => time(a) - time(b) || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+    opaque.sort((a, b) => (a.id < b.id ? -1 : 1));
+    return [...ok, ...opaque];
+  }
+
+  /** The record file of `id`: undefined when there is none. */
+  entry(id: string): RecordEntry | undefined {
+    checkId(id);
+    return this.#entry(id, this.#recordPath(id));
+  }
+
+  /** All readable records, oldest first. Files that cannot be used are skipped and reported to onWarning. */
+  list(): ContainerRecord[] {
+    const out: ContainerRecord[] = [];
+    for (const e of this.entries()) {
+      if (e.record) out.push(e.record);
+      else this.#warn(`skipping ${e.file}: ${e.opaque}`);
+    }
+    return out;
+  }
+
+  /** One record; undefined when there is none. A file that cannot be used is a StateError. */
+  read(id: string): ContainerRecord | undefined {
+    const e = this.entry(id);
+    if (e?.opaque !== undefined) throw new StateError(e.opaque, { file: e.file });
+    return e?.record;
   }
 
   /** Writes (or replaces) a record, atomically. The record is checked first (StateError). */
@@ -136,7 +235,57 @@ export class StateDir {
   /** Removes a record; one that is not there is fine. */
   remove(id: string): void {
     checkId(id);
-    rmSync(this.#recordPath(id), { force: true });
+    const file = this.#recordPath(id);
+    try {
+      unlinkSync(file); // (one system call; rmSync makes three)
+    } catch (e) {
+      if (errCode(e) !== 'ENOENT') throw stateIoError('remove', file, e);
+    }
+  }
+
+  /**
+   * Forgets a container: its lease (if it holds one), then its record. In this order, so that
+   * the lease of a live container can be given back without the lock: until its record is
+   * gone no one else may take the lease (lease-store.ts), and a record without its lease is
+   * harmless; a lease without a record (a crash in between) is an orphan the next lease or gc
+   * removes.
+   */
+  drop(rec: ContainerRecord): void {
+    if (rec.bridge !== undefined && rec.ip !== undefined) this.leases.release(rec.bridge, textToIp(rec.ip.split('/')[0]!), rec.id);
+    this.remove(rec.id);
+  }
+
+  /**
+   * Once, when the lease store is first made here: leases for the records of an older nsrun
+   * (format 1 had no lease files), so that their addresses stay taken (those records are
+   * opaque: kept until removed by hand).
+   */
+  adoptLegacyLeases(): void {
+    for (const name of this.#names('containers', '.json')) {
+      const id = name.slice(0, -'.json'.length);
+      if (!ID_PATTERN.test(id)) continue;
+      let v: { version?: unknown; bridge?: unknown; ip?: unknown };
+      try {
+        v = JSON.parse(readFileSync(join(this.path, 'containers', name), 'utf8')) as typeof v;
+      } catch {
+        continue;
+      }
+      if (v?.version !== 1 || typeof v.bridge !== 'string' || typeof v.ip !== 'string') continue;
+      let ip: number;
+      try {
+        checkLinkName('bridge', v.bridge);
+        ip = textToIp(v.ip.split('/')[0]!);
+      } catch {
+        continue;
+      }
+      this.leases.claim(v.bridge, ip, id);
+    }
+    mkdirs(this.leases.root);
+  }
+
+  /** Tells onWarning. */
+  warn(msg: string): void {
+    this.#warn(msg);
   }
 
   /** Notes that nsrun created bridge `name` with address `gateway` (CIDR). */
@@ -171,8 +320,13 @@ export class StateDir {
   /** Forgets a bridge nsrun created (it was deleted), and its cursor. Idempotent. */
   bridgeForget(name: string): void {
     checkLinkName('bridge', name);
-    rmSync(join(this.path, 'bridges', `${name}.json`), { force: true });
-    rmSync(join(this.path, 'cursors', name), { force: true });
+    for (const file of [join(this.path, 'bridges', `${name}.json`), join(this.path, 'cursors', name)]) {
+      try {
+        rmSync(file, { force: true });
+      } catch (e) {
+        throw stateIoError('remove', file, e);
+      }
+    }
   }
 
   /** The last address handed out automatically on `bridge`, as a number; undefined when none (or unreadable: warned). */
@@ -184,7 +338,7 @@ export class StateDir {
       text = readFileSync(path, 'utf8');
     } catch (e) {
       if (errCode(e) === 'ENOENT') return undefined;
-      throw e;
+      throw stateIoError('read', path, e);
     }
     try {
       return textToIp(text.trim(), 'cursor');
@@ -208,19 +362,24 @@ export class StateDir {
     return join(this.path, 'containers', `${id}.json`);
   }
 
-  #readRecord(id: string, file: string): ContainerRecord {
-    const rec = parseRecord(readFileSync(file, 'utf8'), file);
-    if (rec.id !== id) throw new StateError(`holds the record of ${rec.id}, not of ${id}`, { file, field: 'id' });
-    return rec;
+  /** A record file judged (records.ts: classifyRecord); undefined when it is not there. */
+  #entry(id: string, file: string): RecordEntry | undefined {
+    const text = readBounded(file);
+    if (text === undefined) return undefined;
+    if (typeof text !== 'string') return { id, file, opaque: text.opaque, contract: {} };
+    const c = classifyRecord(text, file);
+    if (c.record && c.record.id !== id) return { id, file, opaque: `holds the record of ${c.record.id}, not of ${id}`, contract: {} };
+    return c.record ? { id, file, record: c.record } : { id, file, opaque: c.opaque, contract: c.contract };
   }
 
   /** Entries of a subdirectory ending in `suffix` (temporary files of writers excluded); none when it does not exist. */
   #names(sub: string, suffix: string): string[] {
+    const dir = join(this.path, sub);
     try {
-      return readdirSync(join(this.path, sub)).filter((n) => n.endsWith(suffix) && !n.includes('.tmp-'));
+      return readdirSync(dir).filter((n) => n.endsWith(suffix) && !n.includes('.tmp-'));
     } catch (e) {
       if (errCode(e) === 'ENOENT') return [];
-      throw e;
+      throw stateIoError('read', dir, e);
     }
   }
 
@@ -230,27 +389,35 @@ export class StateDir {
     mkdirs(dir);
     const file = join(dir, name);
     const tmp = `${file}.tmp-${process.pid}`;
+    let action = 'create';
     try {
       const fd = openSync(tmp, 'w', FILE_MODE);
       try {
+        action = 'write';
         fchmodSync(fd, FILE_MODE); // whatever the umask
         writeFileSync(fd, text);
         fsyncSync(fd);
       } finally {
         closeSync(fd);
       }
+      action = 'replace';
       renameSync(tmp, file);
     } catch (e) {
       rmSync(tmp, { force: true });
-      throw e;
+      // The file meant, not its temporary twin.
+      throw stateIoError(action, file, e);
     }
   }
 
-  async #lockFile(): Promise<void> {
+  async #lockFile(signal: AbortSignal | undefined): Promise<void> {
+    const lock = this.#lockPath();
     if (this.#lockFd === undefined) {
       mkdirs(this.path);
-      const fd = openSync(this.#lockPath(), 'a', FILE_MODE); // Node opens with O_CLOEXEC: children do not inherit it
-      this.#lockFd = fd;
+      try {
+        this.#lockFd = openSync(lock, 'a', FILE_MODE); // Node opens with O_CLOEXEC: children do not inherit it
+      } catch (e) {
+        throw stateIoError('open the lock file', lock, e);
+      }
     }
     const fd = this.#lockFd;
     let delay = 1;
@@ -260,13 +427,18 @@ export class StateDir {
         flock(fd, LOCK_EX | LOCK_NB);
         return;
       } catch (e) {
-        if (!(e instanceof SysError && (e.code === 'EAGAIN' || e.code === 'EWOULDBLOCK' || e.code === 'EINTR'))) throw e;
+        if (!(e instanceof SysError && (e.code === 'EAGAIN' || e.code === 'EWOULDBLOCK' || e.code === 'EINTR'))) throw stateIoError('lock', lock, e);
       }
-      if (waited < LOCK_WAIT_WARN_MS && waited + delay >= LOCK_WAIT_WARN_MS) this.#warn(`waiting for ${this.#lockPath()}: another nsrun holds it`);
-      await sleep(delay);
+      if (signal?.aborted) throw this.#interrupted(describeHolder(lockHolder(fd)));
+      if (waited < LOCK_WAIT_WARN_MS && waited + delay >= LOCK_WAIT_WARN_MS) this.#warn(`waiting for ${lock}: ${describeHolder(lockHolder(fd))}`);
+      await sleep(delay, undefined, { signal }).catch(() => {}); // an abort: said on the next turn
       waited += delay;
       delay = Math.min(delay * 2, LOCK_POLL_MAX_MS);
     }
+  }
+
+  #interrupted(holder: string): StateError {
+    return new StateError(`interrupted while waiting for the lock (${holder})`, { file: this.#lockPath() });
   }
 
   #unlockFile(): void {
@@ -284,12 +456,38 @@ export class StateDir {
   }
 }
 
-/** mkdir -p with mode 0755 on the directories it creates, whatever the umask. */
-function mkdirs(dir: string): void {
-  const first = mkdirSync(dir, { recursive: true, mode: DIR_MODE });
-  if (first === undefined) return;
-  for (let d = dir; ; d = dirname(d)) {
-    chmodSync(d, DIR_MODE);
-    if (d === first || d === dirname(d)) break;
+/**
+ * A file's text, read with one bounded read (records are small: a big one is not parsed at
+ * all); undefined when there is no such file; `{ opaque }` when it cannot be used.
+ */
+function readBounded(file: string): string | { opaque: string } | undefined {
+  let fd: number;
+  try {
+    fd = openSync(file, 'r');
+  } catch (e) {
+    if (errCode(e) === 'ENOENT') return undefined;
+    return { opaque: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
   }
+  try {
+    const buf = (readBuf ??= Buffer.allocUnsafe(MAX_RECORD_BYTES + 1));
+    let n = 0;
+    for (let got = -1; got !== 0 && n < buf.length; n += got) got = readSync(fd, buf, n, buf.length - n, null);
+    if (n > MAX_RECORD_BYTES) return { opaque: `larger than ${MAX_RECORD_BYTES / 1024} KiB: not a record of this nsrun (not read)` };
+    return buf.toString('utf8', 0, n);
+  } catch (e) {
+    return { opaque: `cannot read: ${(e as NodeJS.ErrnoException).code ?? String(e)}` };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** `p`, or a rejection with `onAbort()` as soon as `signal` is aborted. */
+function abortable<T>(p: Promise<T>, signal: AbortSignal | undefined, onAbort: () => Error): Promise<T> {
+  if (!signal) return p;
+  if (signal.aborted) return Promise.race([p, Promise.reject(onAbort())]);
+  return new Promise<T>((resolve, reject) => {
+    const abort = (): void => reject(onAbort());
+    signal.addEventListener('abort', abort, { once: true });
+    p.then(resolve, reject).finally(() => signal.removeEventListener('abort', abort));
+  });
 }

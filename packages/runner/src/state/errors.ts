@@ -20,6 +20,20 @@ export class StateError extends Error {
   }
 }
 
+/**
+ * A failed file operation in the state directory as a StateError naming the file, the errno
+ * name and its text: `<file>: cannot write: ENOSPC (no space left on device)`. Node's own
+ * messages leave the file out for some calls (a write names none).
+ */
+export function stateIoError(action: string, file: string, e: unknown): StateError {
+  if (e instanceof StateError) return e;
+  const err = e as NodeJS.ErrnoException | undefined;
+  const code = typeof err?.code === 'string' ? err.code : undefined;
+  // Node: "ENOSPC: no space left on device, write" or "EROFS: read-only file system, open '/x'".
+  const text = typeof err?.message === 'string' ? /^[A-Z0-9_]+: (.*?), [a-z_0-9]+(?: '.*)?$/.exec(err.message)?.[1] ?? err.message : String(e);
+  return new StateError(`cannot ${action}: ${code === undefined ? text : `${code} (${text})`}`, { file, cause: e });
+}
+
 /** Why an address was refused; each has its own message. */
 export type AddressProblem =
   | 'malformed' // not a dotted quad / CIDR

@@ -1,8 +1,10 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, readlinkSync, statSync } from 'node:fs';
 
 // Whether the nsrun (or attach target) that owns a record still runs. A pid alone is not
 // enough: pids are reused, so the process's start time is kept too; and a state directory
-// outside tmpfs would outlive a reboot, so the boot id as well.
+// outside tmpfs would outlive a reboot, so the boot id as well. And a pid means something only
+// in its pid namespace: a reader elsewhere (an nsrun inside a container that sees the host's
+// state directory) cannot judge it at all.
 
 export interface ProcessIdentity {
   pid: number;
@@ -74,4 +76,43 @@ export function isAlive(id: ProcessIdentity): boolean {
   if (id.boot !== bootId()) return false;
   const st = liveStat(id.pid);
   return st !== undefined && st.start === id.start;
+}
+
+let pidns: number | undefined | null = null;
+
+/**
+ * The inode number of this process's pid namespace (/proc/self/ns/pid), read once; undefined
+ * when it cannot be known: no /proc, or a /proc of another pid namespace (its "self" is not
+ * process.pid), where /proc/PID/stat would describe other processes than the pids say.
+ */
+export function pidNamespace(): number | undefined {
+  if (pidns === null) {
+    try {
+      pidns = readlinkSync('/proc/self') === String(process.pid) ? statSync('/proc/self/ns/pid').ino : undefined;
+    } catch {
+      pidns = undefined;
+    }
+  }
+  return pidns;
+}
+
+/** What a reader can say of a record's owner. */
+export type Verdict = 'live' | 'dead' | 'unknown';
+
+/** Where a record is being judged: the reader's pid namespace and the state directory's `<dev>:<ino>`. */
+export interface JudgePlace {
+  pidns: number | undefined;
+  stateDir: string | undefined;
+}
+
+/**
+ * Judges the owner of a record written in pid namespace `rec.pidns` for state directory
+ * `rec.stateDir`. Another boot: dead (no process of another boot runs, whoever asks). Then,
+ * read from another pid namespace or for another state directory (a copy, a directory seen
+ * through another mount): unknown, never dead. Otherwise live or dead by the owner's identity.
+ */
+export function judgeRecord(rec: { owner: ProcessIdentity; pidns: number; stateDir: string }, here: JudgePlace): Verdict {
+  if (rec.owner.boot !== bootId()) return 'dead';
+  if (here.pidns === undefined || here.pidns !== rec.pidns || here.stateDir === undefined || here.stateDir !== rec.stateDir) return 'unknown';
+  return isAlive(rec.owner) ? 'live' : 'dead';
 }

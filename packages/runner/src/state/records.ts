@@ -1,5 +1,6 @@
 import { StateError } from './errors.js';
 import { checkId, checkLinkName } from './names.js';
+import { vethName } from '../network/names.js';
 import { inSubnet, parseGateway, textToIp } from './leases.js';
 import type { ProcessIdentity } from './liveness.js';
 import { parsePublish, type PublishSpec } from '../nat/publish.js';
@@ -7,14 +8,35 @@ import { parsePublish, type PublishSpec } from '../nat/publish.js';
 // One container's record (<dir>/containers/<id>.json): what nsrun made for it on the host, so
 // that `ps`, `gc` and a later nsrun can find and undo it. Read strictly: a file that is not
 // exactly what nsrun writes is refused with the field to blame, never half-trusted.
+//
+// Compatibility contract, from format version 2 on (every later nsrun keeps it):
+// - a record is one JSON object whose integer `version` says its format; `id` (also the file
+//   name), `owner` ({pid, start, boot}), `bridge`, `ip` and `veth` keep their meaning and type
+//   in every later version, whatever else is added;
+// - the address a record holds is also leased in leases/<bridge>/<address> (lease-store.ts),
+//   before the record is written, and its host veth is vethName(id), stamped with the state
+//   directory's identity (network/stamp.ts);
+// - a reader that meets a version newer than it knows, or a file it cannot read at all
+//   (truncated, garbage), treats the record as OPAQUE: it never releases it nor judges it
+//   dead, never deletes its veth, and its address stays leased. It warns, naming the file.
+// Version 1 (nsrun before this contract) had no pid namespace: nothing says where its owner's
+// pid means something, so version-1 records are opaque too (see README: how to clear them).
+
+export const RECORD_VERSION = 2;
+/** What a record keeps of the command: whole arguments (each counted with its NUL) up to this many bytes. */
+export const MAX_COMMAND_BYTES = 4096;
 
 export interface ContainerRecord {
-  version: 1;
+  version: typeof RECORD_VERSION;
   /** 12 lowercase hex digits; also the file name. */
   id: string;
   kind: 'run' | 'attach';
   /** Whose life the container's lease is tied to: nsrun itself for run, the target process for attach. */
   owner: ProcessIdentity;
+  /** The inode number of the writer's pid namespace: `owner.pid` means something only there. */
+  pidns: number;
+  /** `<dev>:<ino>` of the state directory the record was written for (stamp.ts). */
+  stateDir: string;
   /** The container's first process, as the host sees it. */
   pid: number;
   net: 'bridge' | 'none' | 'host';
@@ -24,14 +46,23 @@ export interface ContainerRecord {
   gateway?: string;
   /** The container's address, CIDR with the gateway's prefix (e.g. 10.10.10.2/24). */
   ip?: string;
-  /** The host end of the veth pair (optional even with 'bridge'). */
+  /** The host end of the veth pair: always vethName(id) (optional even with 'bridge'). */
   veth?: string;
+  /** The command, at most MAX_COMMAND_BYTES of it (boundCommand). */
   command: string[];
+  /** Present when `command` was cut: how long the whole one was. */
+  commandTruncated?: CommandLength;
   hostname?: string;
   /** ISO 8601 time, e.g. new Date().toISOString(). */
   created: string;
   /** nf_tables rules nsrun added for it (tagged `nsrun:<id>`), removed with the record. */
   nat?: NatRecord;
+}
+
+export interface CommandLength {
+  args: number;
+  /** Bytes of all arguments, each with its NUL (as execve counts them). */
+  bytes: number;
 }
 
 /** What --nat / --publish asked for (net 'bridge' only). */
@@ -40,7 +71,9 @@ export interface NatRecord {
   publish: PublishSpec[];
 }
 
-const KEYS = new Set(['version', 'id', 'kind', 'owner', 'pid', 'net', 'bridge', 'gateway', 'ip', 'veth', 'command', 'hostname', 'created', 'nat']);
+const KEYS = new Set(['version', 'id', 'kind', 'owner', 'pidns', 'stateDir', 'pid', 'net', 'bridge', 'gateway', 'ip', 'veth', 'command', 'commandTruncated', 'hostname', 'created', 'nat']);
+/** `<dev>:<ino>`, decimal (64-bit values: kept as text, JSON numbers lose them). */
+export const STATE_DIR_TOKEN = /^(0|[1-9][0-9]{0,19}):(0|[1-9][0-9]{0,19})$/;
 const OWNER_KEYS = new Set(['pid', 'start', 'boot']);
 const ISO_TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?(Z|[+-]\d\d:\d\d)$/;
 
@@ -55,7 +88,7 @@ export function checkRecord(value: unknown, file?: string): ContainerRecord {
   if (!isObject(value)) throw bad('record', 'must be a JSON object');
   const v = Object.fromEntries(Object.entries(value).filter(([, x]) => x !== undefined));
   for (const k of Object.keys(v)) if (!KEYS.has(k)) throw bad(k, 'unknown field');
-  if (v.version !== 1) throw bad('version', `must be 1, got ${JSON.stringify(v.version)}`);
+  if (v.version !== RECORD_VERSION) throw bad('version', `must be ${RECORD_VERSION}, got ${JSON.stringify(v.version)}`);
   checkId(v.id, file);
   if (v.kind !== 'run' && v.kind !== 'attach') throw bad('kind', `must be "run" or "attach", got ${JSON.stringify(v.kind)}`);
 
@@ -65,6 +98,8 @@ export function checkRecord(value: unknown, file?: string): ContainerRecord {
   if (!isPid(o.pid)) throw bad('owner.pid', `must be a positive integer, got ${JSON.stringify(o.pid)}`);
   if (typeof o.start !== 'number' || !Number.isSafeInteger(o.start) || o.start < 0) throw bad('owner.start', `must be a non-negative integer, got ${JSON.stringify(o.start)}`);
   if (typeof o.boot !== 'string' || o.boot === '') throw bad('owner.boot', 'must be a non-empty string');
+  if (typeof v.pidns !== 'number' || !Number.isSafeInteger(v.pidns) || v.pidns <= 0) throw bad('pidns', `must be a positive integer (a pid namespace's inode), got ${JSON.stringify(v.pidns)}`);
+  if (typeof v.stateDir !== 'string' || !STATE_DIR_TOKEN.test(v.stateDir)) throw bad('stateDir', `must be "<dev>:<ino>", got ${JSON.stringify(v.stateDir)}`);
   // 0: leased, not started yet (the record is written under the lock before the spawn).
   if (v.pid !== 0 && !isPid(v.pid)) throw bad('pid', `must be a positive integer (0 before the start), got ${JSON.stringify(v.pid)}`);
 
@@ -72,7 +107,9 @@ export function checkRecord(value: unknown, file?: string): ContainerRecord {
   if (v.net === 'bridge') {
     for (const k of ['bridge', 'gateway', 'ip']) if (v[k] === undefined) throw bad(k, 'required with net "bridge"');
     checkLinkName('bridge', v.bridge, file);
-    if (v.veth !== undefined) checkLinkName('veth', v.veth, file);
+    // Only ever the container's own veth: release deletes it, so a record naming another link
+    // (a bridge, someone's veth) must not be trusted at all.
+    if (v.veth !== undefined && v.veth !== vethName(v.id as string)) throw bad('veth', `must be ${vethName(v.id as string)} (the container's own veth), got ${JSON.stringify(v.veth)}`);
     checkAddresses(v.gateway, v.ip, bad);
   } else {
     for (const k of ['bridge', 'gateway', 'ip', 'veth']) if (v[k] !== undefined) throw bad(k, `only with net "bridge", not "${v.net}"`);
@@ -81,19 +118,33 @@ export function checkRecord(value: unknown, file?: string): ContainerRecord {
   if (!Array.isArray(v.command) || v.command.length === 0 || !v.command.every((a) => typeof a === 'string')) {
     throw bad('command', 'must be a non-empty array of strings');
   }
+  const kept = commandLength(v.command as string[]);
+  if (kept.bytes > MAX_COMMAND_BYTES) throw bad('command', `${kept.bytes} bytes, more than the ${MAX_COMMAND_BYTES} a record keeps`);
+  let truncated: CommandLength | undefined;
+  if (v.commandTruncated !== undefined) {
+    const t = v.commandTruncated;
+    const count = (x: unknown): x is number => typeof x === 'number' && Number.isSafeInteger(x) && x > 0;
+    if (!isObject(t) || Object.keys(t).some((k) => k !== 'args' && k !== 'bytes') || !count(t.args) || !count(t.bytes) || t.bytes <= kept.bytes) {
+      throw bad('commandTruncated', 'must be {args, bytes} of a command longer than the one kept');
+    }
+    truncated = { args: t.args, bytes: t.bytes };
+  }
   if (v.hostname !== undefined && typeof v.hostname !== 'string') throw bad('hostname', 'must be a string');
   if (typeof v.created !== 'string' || !ISO_TIME.test(v.created) || Number.isNaN(Date.parse(v.created))) {
     throw bad('created', `must be an ISO 8601 time, got ${JSON.stringify(v.created)}`);
   }
 
   const rec: ContainerRecord = {
-    version: 1,
+    version: RECORD_VERSION,
     id: v.id as string,
     kind: v.kind,
     owner: { pid: o.pid, start: o.start, boot: o.boot },
+    pidns: v.pidns,
+    stateDir: v.stateDir,
     pid: v.pid,
     net: v.net,
     command: [...(v.command as string[])],
+    ...(truncated && { commandTruncated: truncated }),
     created: v.created,
   };
   for (const k of ['bridge', 'gateway', 'ip', 'veth', 'hostname'] as const) if (v[k] !== undefined) rec[k] = v[k] as string;
@@ -158,7 +209,79 @@ export function parseRecord(text: string, file: string): ContainerRecord {
   return checkRecord(value, file);
 }
 
+/** The contract fields of a record this nsrun cannot use, where they are there (for messages). */
+export interface RecordContract {
+  version?: number;
+  bridge?: string;
+  ip?: string;
+}
+
+/** A record file's text, judged: a record, or why it is opaque (kept as it is, never released). */
+export type ClassifiedRecord = { record: ContainerRecord; opaque?: undefined } | { record?: undefined; opaque: string; contract: RecordContract };
+
+/** Classifies a record file's text (see the contract above); never throws. */
+export function classifyRecord(text: string, file: string): ClassifiedRecord {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (e) {
+    return { opaque: `not JSON (${(e as Error).message}): a truncated or damaged file`, contract: {} };
+  }
+  const contract: RecordContract = {};
+  if (isObject(value)) {
+    if (typeof value.version === 'number') contract.version = value.version;
+    if (typeof value.bridge === 'string') contract.bridge = value.bridge;
+    if (typeof value.ip === 'string') contract.ip = value.ip;
+  }
+  const version = contract.version;
+  if (version === undefined || !Number.isInteger(version) || version < 1) return { opaque: 'no format version: not a record of nsrun', contract };
+  if (version > RECORD_VERSION) return { opaque: `format version ${version}, newer than this nsrun reads (${RECORD_VERSION})`, contract };
+  if (version === 1) return { opaque: 'format version 1, of an older nsrun: it does not say in which pid namespace its owner runs', contract };
+  try {
+    return { record: checkRecord(value, file) };
+  } catch (e) {
+    if (!(e instanceof StateError)) throw e;
+    return { opaque: `${e.field === undefined ? '' : `${e.field}: `}${e.reason}`, contract };
+  }
+}
+
 /** The text of a record file (checked first). */
 export function formatRecord(rec: ContainerRecord): string {
   return `${JSON.stringify(checkRecord(rec), null, 2)}\n`;
+}
+
+/** Bytes of a command as execve counts them: each argument with its NUL. */
+export function commandLength(command: readonly string[]): CommandLength {
+  let bytes = 0;
+  for (const a of command) bytes += Buffer.byteLength(a) + 1;
+  return { args: command.length, bytes };
+}
+
+/**
+ * What a record keeps of a command: whole arguments while they fit in MAX_COMMAND_BYTES, then
+ * as much of the next one as fits (cut on a character boundary); `commandTruncated` says how
+ * long the whole was. Records are read under the lock on every lease: they must stay small.
+ */
+export function boundCommand(command: readonly string[]): Pick<ContainerRecord, 'command' | 'commandTruncated'> {
+  const whole = commandLength(command);
+  if (whole.bytes <= MAX_COMMAND_BYTES) return { command: [...command] };
+  const kept: string[] = [];
+  let left = MAX_COMMAND_BYTES;
+  for (const a of command) {
+    const n = Buffer.byteLength(a) + 1;
+    if (n <= left) {
+      kept.push(a);
+      left -= n;
+      continue;
+    }
+    if (left > 1) {
+      // Drop a partial UTF-8 sequence at the cut: the decoder would make it U+FFFD (3 bytes).
+      let cut = Buffer.from(a).subarray(0, left - 1).toString('utf8');
+      while (cut.endsWith('\uFFFD') && Buffer.byteLength(cut) > left - 1) cut = cut.slice(0, -1);
+      kept.push(cut);
+    }
+    break;
+  }
+  if (kept.length === 0) kept.push('');
+  return { command: kept, commandTruncated: whole };
 }
