@@ -177,7 +177,7 @@ export async function runnerBench(o = runnerOptions()) {
 
   // Which network: the bridge when nsrun wires a container with it here.
   let net = o.net === 'auto' ? 'bridge' : o.net;
-  const nsrunArgs = (entry) => [node, entry, 'run', ...(net === 'bridge' ? [] : ['--net', net]), '--', 'true'];
+  const nsrunArgs = (entry, ...opts) => [node, entry, 'run', ...(net === 'bridge' ? [] : ['--net', net]), ...opts, '--', 'true'];
   if (net === 'bridge') {
     const w = wiring([node, BIN, 'run', '--'], 1, env);
     if (!w.ok) {
@@ -194,6 +194,9 @@ export async function runnerBench(o = runnerOptions()) {
     { key: 'floor', label: 'node -e 0 (floor)', argv: [node, '-e', '0'] },
     { key: 'nsrun', label: 'nsrun run (bin: bundle)', argv: nsrunArgs(BIN) },
     { key: 'unbundled', label: 'nsrun run (main.js, unbundled)', argv: nsrunArgs(MAIN) },
+    // What confining the container costs: the seccomp loader (perl), and all of it.
+    { key: 'noSeccomp', label: 'nsrun run, seccomp=unconfined', argv: nsrunArgs(BIN, '--security-opt', 'seccomp=unconfined') },
+    { key: 'privileged', label: 'nsrun run --privileged', argv: nsrunArgs(BIN, '--privileged') },
     { key: 'tutorial', label: 'tutorial flow (unshare + ip)', argv: ['bash', FLOW, 'true'] },
   ];
   if (caSet && !o.keepEnv) SUBJECTS.push({ key: 'floorCa', label: 'node -e 0, NODE_EXTRA_CA_CERTS kept', argv: [node, '-e', '0'], env: process.env });
@@ -255,6 +258,8 @@ export async function runnerBench(o = runnerOptions()) {
   row('nsrun / tutorial flow', (w) => ratio(med('nsrun', w), med('tutorial', w)));
   row('nsrun - floor', (w) => fmt(med('nsrun', w) === null || med('floor', w) === null ? null : med('nsrun', w) - med('floor', w)));
   row('unbundled / bundle', (w) => ratio(med('unbundled', w), med('nsrun', w)));
+  row('confined - privileged', (w) => fmt(med('nsrun', w) === null || med('privileged', w) === null ? null : med('nsrun', w) - med('privileged', w)));
+  row('seccomp filter - unconfined', (w) => fmt(med('nsrun', w) === null || med('noSeccomp', w) === null ? null : med('nsrun', w) - med('noSeccomp', w)));
   if (caSet) {
     const ca = o.keepEnv ? 'kept in' : 'removed from';
     lines.push(`NODE_EXTRA_CA_CERTS is set here and was ${ca} the measured processes' environment` +

@@ -137,9 +137,12 @@ writeFileSync(resultFile, JSON.stringify({ code, signal, modes }));
  * itself, types `keys` and Enter, and returns { screen, result (the proxy's), status (the
  * pane command's) } once it has ended.
  */
+let terminals = 0;
 function inTerminal(argv, keys, { proxy }) {
   const dir = mkdtempSync(join(tmpdir(), 'nsrun-tty-'));
-  const sock = `nsrun-tty-test-${process.pid}`;
+  // A server of its own each time: the previous one may still be exiting after kill-server,
+  // and a new session on its socket then fails with "server exited unexpectedly".
+  const sock = `nsrun-tty-test-${process.pid}-${++terminals}`;
   const tmux = (...args) => execFileSync('tmux', ['-L', sock, '-f', '/dev/null', ...args], { encoding: 'utf8' });
   const q = (s) => `'${s.replaceAll("'", `'\\''`)}'`;
   const driverFile = join(dir, 'driver.mjs');
