@@ -10,7 +10,9 @@ import { jsonFdProblem } from './json-fd.js';
 
 export const RUN_USAGE = `Usage: nsrun run [OPTIONS] [--] CMD [ARG...]
 Runs CMD as PID 1 in new mount, pid, uts, ipc and network namespaces, with a fresh /proc and
-/sys, wired by default to a host bridge (veth pair, leased address, default route via the bridge).
+/sys, wired by default to a host bridge (veth pair, leased address, default route via the bridge),
+confined as docker confines a container: its 14 default capabilities, no_new_privs, a seccomp
+filter, masked and read-only /proc and /sys paths (see --cap-add, --security-opt, --privileged).
 Options:
   --net bridge|none|host  bridge (default): own network namespace on a host bridge;
                       none: only lo, up; host: share nsrun's network namespace
