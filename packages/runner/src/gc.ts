@@ -10,6 +10,7 @@ import { releaseRecord } from './release.js';
 import { describeOpaque } from './state/dir.js';
 import { StateError } from './state/errors.js';
 import { ipToText } from './state/leases.js';
+import { ID_PATTERN } from './state/names.js';
 import { natIds, removeNat } from './nat/apply.js';
 
 // `nsrun gc`: what nsruns that were killed left behind. Idempotent: a second run finds nothing.
@@ -87,7 +88,7 @@ export async function gc(opts: GcOptions = {}): Promise<GcReport> {
       // Leases whose holder has no record at all.
       for (const pool of state.leases.pools()) {
         for (const l of state.leases.list(pool)) {
-          if (l.holder === undefined || kept.has(l.holder) || !/^[0-9a-f]{12}$/.test(l.holder)) continue;
+          if (l.holder === undefined || kept.has(l.holder) || !ID_PATTERN.test(l.holder)) continue;
           if (state.leases.release(pool, l.ip, l.holder)) (report.leases ??= []).push(`${pool}/${ipToText(l.ip)}`);
         }
       }
