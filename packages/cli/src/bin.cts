@@ -38,7 +38,8 @@ type Cli = { cli: () => void };
 function start(): void {
   let source: string;
   try {
-    source = readFileSync(BUNDLE, 'utf8');
+    // The build makes it ASCII only (bundle.js): latin1 reads it without decoding UTF-8.
+    source = readFileSync(BUNDLE, 'latin1');
   } catch {
     void (import('./main.js') as Promise<Cli>).then((m) => m.cli());
     return;

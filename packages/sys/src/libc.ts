@@ -45,26 +45,40 @@ function loadFfi(): Ffi {
   return require('ffi-rs') as Ffi;
 }
 
-const { open, load, DataType } = loadFfi();
+// Loaded on the first call, not at import: a command that makes no libc call (nsrun --version,
+// --help, a usage error) does not pay for the native binary (a few ms of every start).
+let ffi: Ffi | undefined;
 
 const LIBRARY = 'libc';
-let opened = false;
 
-function ensureOpen(): void {
-  if (!opened) {
-    open({ library: LIBRARY, path: 'libc.so.6' });
-    opened = true;
+function ensureOpen(): Ffi {
+  if (ffi === undefined) {
+    const f = loadFfi();
+    f.open({ library: LIBRARY, path: 'libc.so.6' });
+    ffi = f;
   }
+  return ffi;
 }
 
+/**
+ * Parameter and result types: the values of ffi-rs's DataType enum (its index.d.ts), written
+ * out so that naming a type does not load the library (test/libc-types.test.js compares them
+ * with the loaded library's).
+ */
 export const T = {
-  i32: DataType.I32,
-  i64: DataType.I64,
-  u64: DataType.U64,
-  buf: DataType.U8Array,
-  str: DataType.String,
-  void: DataType.Void,
+  i32: 1 as FfiRs.DataType.I32,
+  i64: 8 as FfiRs.DataType.I64,
+  u64: 12 as FfiRs.DataType.U64,
+  buf: 10 as FfiRs.DataType.U8Array,
+  str: 0 as FfiRs.DataType.String,
+  void: 7 as FfiRs.DataType.Void,
 } as const;
+
+/** The loaded library's own DataType values for T's names (for the test above). */
+export function ffiDataTypes(): Record<keyof typeof T, number> {
+  const { DataType } = ensureOpen();
+  return { i32: DataType.I32, i64: DataType.I64, u64: DataType.U64, buf: DataType.U8Array, str: DataType.String, void: DataType.Void };
+}
 
 type ParamType = (typeof T)[keyof typeof T];
 type IntType = typeof T.i32 | typeof T.i64 | typeof T.u64;
@@ -78,8 +92,7 @@ export interface Binding {
 }
 
 function raw(funcName: string, retType: IntType | typeof T.void, paramsType: ParamType[], args: unknown[]): { value: number; errnoCode: number } {
-  ensureOpen();
-  return load({ library: LIBRARY, funcName, retType, paramsType, paramsValue: args, errno: true as const }) as unknown as { value: number; errnoCode: number };
+  return ensureOpen().load({ library: LIBRARY, funcName, retType, paramsType, paramsValue: args, errno: true as const }) as unknown as { value: number; errnoCode: number };
 }
 
 /**
@@ -134,10 +147,7 @@ export function bindPointer(funcName: string, paramsType: ParamType[], describe?
 
 /** Binds a libc function that cannot fail (getpid, gettid, free). */
 export function bindPure(funcName: string, paramsType: ParamType[] = [], retType: IntType | typeof T.void = T.i32): (...args: unknown[]) => number {
-  return (...args: unknown[]): number => {
-    ensureOpen();
-    return load({ library: LIBRARY, funcName, retType, paramsType, paramsValue: args }) as unknown as number;
-  };
+  return (...args: unknown[]): number => ensureOpen().load({ library: LIBRARY, funcName, retType, paramsType, paramsValue: args }) as unknown as number;
 }
 
 /**
