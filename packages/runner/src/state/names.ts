@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes } from '@nsrun/sys';
 import { checkIfname, ValidationError } from '@nsrun/netlink';
 import { StateError } from './errors.js';
 
