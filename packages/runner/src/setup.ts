@@ -7,6 +7,7 @@ import { gateSpawn, waitGateReady } from './gate.js';
 import { mountContainer } from './mounts.js';
 import type { RunOptions } from './options.js';
 import type { SecurityPlan } from './security/plan.js';
+import { nowMs } from './clock.js';
 
 // The one synchronous stretch where nsrun's main thread stands in the container's namespaces
 // (platform.md): unshare, spawn the gate (it becomes PID 1 and shares the new namespaces),
@@ -57,14 +58,14 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
   let ready: [number, number] | undefined;
 
   const step: StepRunner = (name, fn) => {
-    const t0 = performance.now();
+    const t0 = nowMs();
     try {
       if (opts.faultAt === name) throw new RunnerError(name, 'injected failure (faultAt)');
       fn();
     } catch (e) {
       throw RunnerError.wrap(name, e);
     }
-    opts.log?.(name, performance.now() - t0);
+    opts.log?.(name, nowMs() - t0);
   };
 
   try {
@@ -113,7 +114,7 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
     error = RunnerError.wrap('spawn', e);
   } finally {
     if (ready) for (const fd of ready) if (fd >= 0) closeSync(fd);
-    const t0 = performance.now();
+    const t0 = nowMs();
     const failed: string[] = [];
     for (const k of RESTORE_ORDER) {
       const fd = saved.get(k);
@@ -132,7 +133,7 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
     }
     // Stuck in a foreign namespace is worse than any setup failure: that error wins.
     if (failed.length) error = new RunnerError('restore-namespaces', failed.join('; '), { cause: error });
-    else opts.log?.('restore-namespaces', performance.now() - t0);
+    else opts.log?.('restore-namespaces', nowMs() - t0);
   }
   return { started, error };
 }
