@@ -1,4 +1,5 @@
 import { writeSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { run, RunnerError, EXIT_RUNNER_FAILED, type NetMode, type RunOptions } from '@nsrun/runner';
 import { FlagError, int, parseFlags, str, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
@@ -126,7 +127,9 @@ export function parseRun(argv: readonly string[]): RunInvocation {
     opts.publishForce = true;
   }
   if (has('--tty') && has('--no-tty')) throw new FlagError('--tty and --no-tty: choose one');
-  opts.tty = has('--tty') || (!has('--no-tty') && process.stdin.isTTY === true && process.stdout.isTTY === true);
+  // isatty, not process.stdin.isTTY: that would build a stream for stdin (for a file, Node's
+  // fs streams and the modules behind them) that nsrun never reads.
+  opts.tty = has('--tty') || (!has('--no-tty') && isatty(0) && isatty(1));
   const timeout = str(p, '--stop-timeout');
   if (timeout !== undefined) {
     if (!/^\d+(\.\d+)?$/.test(timeout)) throw new FlagError(`--stop-timeout ${JSON.stringify(timeout)}: must be a number of seconds`);
