@@ -14,3 +14,4 @@ export * from './pty.js';
 export * from './capability.js';
 export * from './seccomp/index.js';
 export * from './mountapi.js';
+export * from './named-netns.js';
