@@ -207,6 +207,7 @@ export async function runBatch(ctx: IpContext, file: string): Promise<number> {
         continue;
       }
       if (!pipe.flush() && !force) break;
+      ctx.forgetLinks();
       const s = await runCommand(ctx, p.cmd, true);
       if (s !== 0) fail(p.line, undefined);
     } catch (e) {

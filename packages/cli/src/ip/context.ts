@@ -167,6 +167,13 @@ export class IpContext {
     return fresh;
   }
 
+  /** Forgets the links read so far: the next command of a batch sees them as they are now. */
+  forgetLinks(): void {
+    this.#links = undefined;
+    this.#byIndex.clear();
+    this.#gone.clear();
+  }
+
   /** Keeps the cached links current as events arrive (monitor). */
   setLink(l: Link, deleted = false): void {
     if (!this.#links) return;

@@ -12,7 +12,7 @@ export const LINK_USAGE = `Usage: nsrun ip link show [ [dev] DEV | group N ] [up
        nsrun ip link add [link DEV] [name] NAME [address MAC] [mtu N] [txqueuelen N] [group N]
                          [master DEV] [netns NAME|PID] [up] type TYPE [ARGS]
        nsrun ip link set [dev] DEV [up|down] [mtu N] [name NEWNAME] [address MAC]
-                         [master DEV | nomaster] [netns NAME|PID] [group N] [txqueuelen N]
+                         [master DEV | nomaster] [netns NAME|PID] [group N] [txqueuelen N] [alias TEXT]
        nsrun ip link del [dev] DEV | group N
 TYPE [ARGS] := bridge [stp_state 0|1] [forward_delay N] [ageing_time N] [vlan_filtering 0|1]
              | veth [peer [name] NAME [address MAC] [mtu N] [group N] [netns NAME|PID]]
@@ -187,11 +187,13 @@ function parseSet(a: Args): LinkCommand {
   const o: LinkOpts = {};
   let dev: string | undefined;
   let rename: string | undefined;
+  let alias: string | undefined;
   let master: string | null | undefined;
   while (!a.done) {
     const w = a.next() as string;
     if (w === 'nomaster') master = null;
     else if (w === 'name') rename = checkIfname('name', a.need('new name'));
+    else if (w === 'alias') alias = a.need('alias text');
     else if (commonOption(a, w, o)) {
       if (w === 'master') master = o.master;
     } else {
@@ -208,6 +210,7 @@ function parseSet(a: Args): LinkCommand {
   if (o.address !== undefined) changes.address = o.address;
   if (o.group !== undefined) changes.group = o.group;
   if (o.txqlen !== undefined) changes.txqlen = o.txqlen;
+  if (alias !== undefined) changes.alias = alias;
   const cmd: LinkCommand & { op: 'set' } = { op: 'set', dev, changes };
   if (master !== undefined) cmd.master = master;
   if (o.netns !== undefined) cmd.netns = o.netns;

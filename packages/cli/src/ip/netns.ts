@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
 import { constants as osConstants } from 'node:os';
 import { delimiter } from 'node:path';
-import { nsidGet, nsidList, nsidSet } from '@nsrun/netlink';
+import { nsidGet, nsidList, nsidSetRequest } from '@nsrun/netlink';
 import {
   NetNs, SysError, checkNetnsName, errnoNumber, execve, netnsAdd, netnsDelete, netnsEnterForExec, netnsIdentify, netnsNames, netnsPids,
 } from '@nsrun/sys';
@@ -193,7 +193,8 @@ export async function runNetns(ctx: IpContext, cmd: NetnsCommand, inBatch: boole
     case 'set': {
       const ns = NetNs.fromName(cmd.name);
       try {
-        await nsidSet(ctx.c, { fd: ns.fd }, cmd.nsid);
+        // Named by the namespace's name (the request itself carries an fd number).
+        await ctx.c.request({ ...nsidSetRequest({ fd: ns.fd }, cmd.nsid), what: `nsidSet ${cmd.name} ${cmd.nsid < 0 ? 'auto' : cmd.nsid}` }, () => undefined);
       } finally {
         ns.close();
       }
