@@ -101,15 +101,14 @@ export async function runAddr(ctx: IpContext, cmd: AddrCommand): Promise<void> {
     case 'show': {
       const o = ctx.opts;
       const family = o.family;
-      const stats = !!o.stats;
       // One device: asked for by name, its addresses filtered by the kernel (strict checking,
       // ifa_index in the request), the links it names asked for by index; no dump of every link.
-      const only = cmd.dev === undefined ? undefined : await linkGet(c, cmd.dev, { stats }); // ENODEV for an unknown device
+      const only = cmd.dev === undefined ? undefined : await linkGet(c, cmd.dev); // ENODEV for an unknown device
       let list: Link[];
       let names: ReadonlyMap<number, Link>;
       if (only) list = [only];
       else if (cmd.kind || cmd.master) {
-        const filter = { ...(cmd.kind ? { kind: cmd.kind } : {}), ...(cmd.master ? { master: await linkIndex(c, cmd.master) } : {}), stats };
+        const filter = { ...(cmd.kind ? { kind: cmd.kind } : {}), ...(cmd.master ? { master: await linkIndex(c, cmd.master) } : {}) };
         list = await ctx.dump(linkList(c, filter));
       } else list = [...(await ctx.links()).values()];
       const addrs = await ctx.dump(addrList(c, { ...(family ? { family } : {}), ...(only ? { link: only.index } : {}) }));
@@ -136,7 +135,7 @@ export async function runAddr(ctx: IpContext, cmd: AddrCommand): Promise<void> {
         const info = mine.map((a) => addrView(a, { brief: o.brief }));
         out.j('addr_info', info.map((x) => x.json)).t(info.map((x) => x.text).join(''));
         if (o.brief) out.t('\n');
-        else if (stats) {
+        else if (o.stats) {
           linkStats(out, l, o.stats ?? 1);
           out.nl();
         }

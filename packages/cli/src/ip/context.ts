@@ -118,7 +118,7 @@ export class IpContext {
 
   /** Every link of the namespace by index, dumped once per command. */
   async links(): Promise<Map<number, Link>> {
-    this.#links ??= new Map((await this.dump(linkList(this.c, { stats: !!this.opts.stats }))).map((l) => [l.index, l]));
+    this.#links ??= new Map((await this.dump(linkList(this.c))).map((l) => [l.index, l]));
     return this.#links;
   }
 

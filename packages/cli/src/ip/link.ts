@@ -244,19 +244,17 @@ export async function runLink(ctx: IpContext, cmd: LinkCommand): Promise<void> {
   switch (cmd.op) {
     case 'show': {
       const o = ctx.opts;
-      const stats = !!o.stats;
       // One device is asked for by name, a filtered listing is filtered by the kernel, and the
       // names they refer to (lower device, master) are asked for by index: only the listing
       // of every link dumps every link.
       let list: Link[];
       let names: ReadonlyMap<number, Link> | undefined;
-      if (cmd.dev !== undefined) list = [await linkGet(c, cmd.dev, { stats })]; // ENODEV for an unknown device
+      if (cmd.dev !== undefined) list = [await linkGet(c, cmd.dev)]; // ENODEV for an unknown device
       else if (cmd.kind || cmd.master || cmd.noMaster) {
         const filter = {
           ...(cmd.kind ? { kind: cmd.kind } : {}),
           ...(cmd.master ? { master: await linkIndex(c, cmd.master) } : {}),
           ...(cmd.noMaster ? { noMaster: true } : {}),
-          stats,
         };
         list = await ctx.dump(linkList(c, filter));
       } else {

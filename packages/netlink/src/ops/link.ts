@@ -245,30 +245,26 @@ export async function linkAdd(c: RtnlClient, spec: LinkAddSpec): Promise<Link | 
 
 // ---- look up --------------------------------------------------------------------------------
 
-export interface LinkGetOptions {
-  /** Include the counters (IFLA_STATS64, IFLA_STATS): left out unless asked for, as they cost the kernel. */
-  stats?: boolean;
-}
-
-/** IFLA_EXT_MASK as iproute2 sends it: VF info, and the counters only when asked for. */
-const extMask = (o: LinkGetOptions): number => C.RTEXT_FILTER_VF | (o.stats ? 0 : C.RTEXT_FILTER_SKIP_STATS);
-
 /** RTM_GETLINK for one link; the kernel finds it by index or name. */
-export function linkGetRequest(ref: LinkRef, opts: LinkGetOptions = {}): Request {
+export function linkGetRequest(ref: LinkRef): Request {
   const r = checkRef('link', ref);
   return {
     type: C.RTM_GETLINK,
     what: `linkGet ${refText(r)}`,
     body: (w) => {
       target(w, r);
-      w.attrU32(C.IFLA_EXT_MASK, extMask(opts));
+      w.attrU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_VF | C.RTEXT_FILTER_SKIP_STATS);
     },
   };
 }
 
-/** One link by name or index; rejects with NetlinkError ENODEV when there is none. */
-export async function linkGet(c: RtnlClient, ref: LinkRef, opts: LinkGetOptions = {}): Promise<Link> {
-  const [l] = await c.request(linkGetRequest(ref, opts), decodeLinkMsg);
+/**
+ * One link by name or index; rejects with NetlinkError ENODEV when there is none. Its
+ * counters are in `message` (IFLA_STATS64: decodeLinkStats); RTEXT_FILTER_SKIP_STATS, sent as
+ * iproute2 sends it, only leaves out the counters of SR-IOV virtual functions.
+ */
+export async function linkGet(c: RtnlClient, ref: LinkRef): Promise<Link> {
+  const [l] = await c.request(linkGetRequest(ref), decodeLinkMsg);
   if (!l) throw new Error(`linkGet ${refText(ref)}: the kernel sent no link`);
   return l;
 }
@@ -289,7 +285,7 @@ export async function linkIndex(c: RtnlClient, ref: LinkRef): Promise<number> {
   return (await linkGet(c, ref)).index;
 }
 
-export interface LinkListFilter extends LinkGetOptions {
+export interface LinkListFilter {
   /** Only links of this kind (the kernel filters). */
   kind?: string;
   /** Only ports of this master index (the kernel filters). */
@@ -311,7 +307,7 @@ function listRequest(filter: LinkListFilter): Request {
     what: 'linkList',
     body: (w) => {
       ifinfomsg(w, 0);
-      w.attrU32(C.IFLA_EXT_MASK, extMask(filter));
+      w.attrU32(C.IFLA_EXT_MASK, C.RTEXT_FILTER_VF | C.RTEXT_FILTER_SKIP_STATS);
       if (filter.master !== undefined) w.attrU32(C.IFLA_MASTER, filter.master);
       if (filter.noMaster) w.attrU32(C.IFLA_MASTER, 0xffffffff);
       if (filter.kind !== undefined) {

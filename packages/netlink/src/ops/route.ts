@@ -492,12 +492,13 @@ export function routeGetRequest(q: RouteQuery): Request {
       const flags = (r.to.family === 4 ? C.RTM_F_LOOKUP_TABLE : 0) | (q.fibMatch ? C.RTM_F_FIB_MATCH : 0);
       w.u8(r.to.family === 4 ? C.AF_INET : C.AF_INET6).u8(r.to.prefixlen).u8(r.from?.prefixlen ?? 0).u8(0)
         .u8(0).u8(0).u8(0).u8(0).u32(flags);
+      // In iproute2's order (for `ip route get DST from SRC uid U iif I oif O mark M`).
       writeAddrAttr(w, C.RTA_DST, r.to);
       if (r.from) writeAddrAttr(w, C.RTA_SRC, r.from);
+      if (r.uid !== undefined) w.attrU32(C.RTA_UID, r.uid);
       if (r.iif !== undefined) w.attrU32(C.RTA_IIF, r.iif);
       if (r.oif !== undefined) w.attrU32(C.RTA_OIF, r.oif);
       if (r.mark !== undefined && r.mark !== 0) w.attrU32(C.RTA_MARK, r.mark);
-      if (r.uid !== undefined) w.attrU32(C.RTA_UID, r.uid);
     },
   };
 }
