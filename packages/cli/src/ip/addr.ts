@@ -151,8 +151,11 @@ export async function runAddr(ctx: IpContext, cmd: AddrCommand): Promise<void> {
 
 /** The request of an add, replace or del, the device resolved through `r`. */
 export async function addrChangeRequest(cmd: Exclude<AddrCommand, { op: 'show' }>, r: Resolver): Promise<Request> {
-  checkPrefix('address', cmd.cidr);
-  const index = await r.index(cmd.dev);
+  let index = r.known?.(cmd.dev);
+  if (index === undefined) {
+    checkPrefix('address', cmd.cidr); // before the lookup
+    index = await r.index(cmd.dev);
+  }
   switch (cmd.op) {
     case 'add': return addrAddRequest(index, cmd.cidr, cmd.opts, cmd.dev);
     case 'replace': return addrReplaceRequest(index, cmd.cidr, cmd.opts, cmd.dev);

@@ -77,6 +77,8 @@ export function referredLinks(l: Link, details = false): number[] {
 /** How a change command's names become what its request needs (an index, a namespace). */
 export interface Resolver {
   index(name: string): Promise<number>;
+  /** The index when it is known without asking (a batch's cache): the request is then checked once, not twice. */
+  known?(name: string): number | undefined;
   netns(arg: NetnsArg): NetnsTarget;
 }
 

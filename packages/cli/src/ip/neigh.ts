@@ -139,7 +139,9 @@ export async function runNeigh(ctx: IpContext, cmd: NeighCommand): Promise<void>
 /** The request of an add, replace or del, the device resolved through `r`. */
 export async function neighChangeRequest(cmd: NeighCommand & { op: 'add' | 'del' }, r: Resolver): Promise<Request> {
   const dev = cmd.spec.dev as string;
-  // Checked before the device is looked up, as for a single command.
-  (cmd.op === 'add' ? neighAddRequest : neighDelRequest)(1, cmd.spec);
-  return (cmd.op === 'add' ? neighAddRequest : neighDelRequest)(await r.index(dev), cmd.spec, dev);
+  const build = cmd.op === 'add' ? neighAddRequest : neighDelRequest;
+  const known = r.known?.(dev);
+  if (known !== undefined) return build(known, cmd.spec, dev);
+  build(1, cmd.spec); // checked before the device is looked up, as for a single command
+  return build(await r.index(dev), cmd.spec, dev);
 }

@@ -1,7 +1,7 @@
 import * as C from '@nsrun/netlink';
 import {
   checkIfname, checkPrefix, linkGet, routeGet, routeList, routeRequest,
-  type NextHopSpec, type Request, type Route, type RouteQuery, type RouteSpec, type RouteType,
+  type LinkRef, type NextHopSpec, type Request, type Route, type RouteQuery, type RouteSpec, type RouteType,
 } from '@nsrun/netlink';
 import { Args, parseUint, pick } from '../args.js';
 import type { IpContext, Resolver } from './context.js';
@@ -243,10 +243,18 @@ const OPS = { add: 'routeAdd', replace: 'routeReplace', append: 'routeAppend', d
 export async function routeChangeRequest(cmd: RouteCommand & { op: 'add' | 'replace' | 'append' | 'del' }, r: Resolver): Promise<Request> {
   const spec = cmd.spec;
   const op = OPS[cmd.op];
+  const devName = typeof spec.dev === 'string' ? spec.dev : undefined;
+  const names = [spec.dev, ...(spec.nexthops ?? []).map((h) => h.dev)].filter((d): d is string => typeof d === 'string');
+  const index = (d: LinkRef | undefined): number | undefined => (typeof d === 'string' ? r.known?.(d) : d);
+  if (names.every((d) => index(d) !== undefined)) {
+    // Every device known already (a batch): one check, no lookup.
+    const nexthops = spec.nexthops?.map((h) => (h.dev === undefined ? h : { ...h, dev: index(h.dev) as number }));
+    return routeRequest(op, { ...spec, ...(spec.dev !== undefined ? { dev: index(spec.dev) as number } : {}), ...(nexthops ? { nexthops } : {}) }, devName);
+  }
   // Index 1 stands in for each named device: bad input is refused before any lookup.
   routeRequest(op, { ...spec, ...(spec.dev !== undefined ? { dev: 1 } : {}), ...(spec.nexthops ? { nexthops: spec.nexthops.map((h) => ({ ...h, ...(h.dev !== undefined ? { dev: 1 } : {}) })) } : {}) });
   const dev = typeof spec.dev === 'string' ? await r.index(spec.dev) : spec.dev;
   let nexthops: NextHopSpec[] | undefined;
   for (const h of spec.nexthops ?? []) (nexthops ??= []).push(typeof h.dev === 'string' ? { ...h, dev: await r.index(h.dev) } : h);
-  return routeRequest(op, { ...spec, ...(dev !== undefined ? { dev } : {}), ...(nexthops ? { nexthops } : {}) }, typeof spec.dev === 'string' ? spec.dev : undefined);
+  return routeRequest(op, { ...spec, ...(dev !== undefined ? { dev } : {}), ...(nexthops ? { nexthops } : {}) }, devName);
 }
