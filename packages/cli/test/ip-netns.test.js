@@ -163,6 +163,7 @@ echo "== pid"; echo $pid
 echo "== ip identify"; ip netns identify $pid
 echo "== nsrun identify"; nsrun ip netns identify $pid
 echo "== self"; nsrun ip netns identify
+echo "== -n"; nsrun ip -n blue netns identify; ip -n blue netns identify
 nsrun ip netns attach here $$
 echo "== attached"; ip netns identify $$; nsrun ip netns identify $$
 echo "== bad pid"; nsrun ip netns identify 4000000 2>&1 || echo "status $?"
@@ -174,6 +175,7 @@ nsrun ip netns del blue; nsrun ip netns del here
   assert.is(s['nsrun identify'], 'blue\n');
   assert.is(s['nsrun identify'], s['ip identify']);
   assert.is(s.self, '\n', 'the shell\'s namespace has no name');
+  assert.is(s['-n'], 'blue\nblue\n', 'with -n, the namespace of -n (as ip, which switches to it)');
   assert.is(s.attached, 'here\nhere\n');
   assert.match(s['bad pid'], /^nsrun: netns identify 4000000: stat \/proc\/4000000\/ns\/net: ENOENT[^\n]*\nstatus 1\n$/);
 });

@@ -162,14 +162,14 @@ export function netnsNames(): string[] {
   return out;
 }
 
-/** The names bound to the network namespace of process `pid` ('self': this thread's). */
-export function netnsIdentify(pid: number | 'self' = 'self'): string[] {
-  const proc = pid === 'self' ? '/proc/thread-self/ns/net' : `/proc/${pid}/ns/net`;
+/** The names bound to the network namespace of process `pid` ('self': this thread's), or of a NetNs. */
+export function netnsIdentify(pid: number | 'self' | NetNs = 'self'): string[] {
+  const proc = pid === 'self' ? '/proc/thread-self/ns/net' : typeof pid === 'number' ? `/proc/${pid}/ns/net` : pid.procPath;
   let want;
   try {
     want = statSync(proc);
   } catch (e) {
-    throw new NamedNetnsError('identify', String(pid), sysErr(e, 'stat', proc) as SysError);
+    throw new NamedNetnsError('identify', typeof pid === 'object' ? pid.source : String(pid), sysErr(e, 'stat', proc) as SysError);
   }
   return netnsNames().filter((n) => {
     try {

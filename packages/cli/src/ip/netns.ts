@@ -204,8 +204,9 @@ export async function runNetns(ctx: IpContext, cmd: NetnsCommand, inBatch: boole
       for (const n of cmd.name === undefined ? netnsNames() : [cmd.name]) netnsDelete(n);
       return 0;
     case 'identify': {
-      // ip prints the last name bound to that namespace, or an empty line.
-      const found = netnsIdentify(cmd.pid ?? 'self');
+      // ip prints the last name bound to that namespace, or an empty line. Without a pid it is
+      // ip's own namespace: with -n, the one ip switched to (nsrun ip's socket lives there).
+      const found = netnsIdentify(cmd.pid ?? ctx.ns ?? 'self');
       ctx.io.stdout(`${found[found.length - 1] ?? ''}\n`);
       return 0;
     }
