@@ -5,30 +5,35 @@
 // (default 3), each run in its own throwaway network namespace; then medians, ratios and a
 // group-deletion comparison. Defaults N=1000 R=10000 (W5 alone is ~20 s per run: the kernel
 // waits for an RCU grace period on every link delete); --quick is N=200 R=2000, one round.
-// Then the runner section: `nsrun run -- true` from start to exit next to the tutorial flow,
-// and 20 containers at once (bench/runner.js, which says what it times and its knobs; --quick
-// shortens it too). Needs root.
+// Then the -batch section: `nsrun ip -batch FILE` (and -force) next to `ip -batch FILE` on
+// one topology file of a few thousand lines (bench/ip-batch.js, which says what it times; skip
+// it with --no-ip-batch, or run only it with --ip-batch-only). Then the runner section: `nsrun
+// run -- true` from start to exit next to the tutorial flow, and 20 containers at once
+// (bench/runner.js, which says what it times and its knobs; --quick shortens it too). Needs root.
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runInSandbox } from './bench/sandbox.js';
 import { report } from './bench/report.js';
 import { runnerBench, runnerOptions } from './bench/runner.js';
+import { ipBatchBench, ipBatchOptions } from './bench/ip-batch.js';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const SETTLE_MS = 500; // lets the previous namespace be torn down before the next run
 
 function options(argv) {
-  const o = { N: 1000, R: 10000, rounds: 3, netlink: true, runner: true, quick: false };
+  const o = { N: 1000, R: 10000, rounds: 3, netlink: true, ipBatch: true, runner: true, quick: false };
   const sizes = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') Object.assign(o, { N: 200, R: 2000, rounds: 1, quick: true });
     else if (a === '--no-runner') o.runner = false;
-    else if (a === '--runner-only') o.netlink = false;
+    else if (a === '--runner-only') Object.assign(o, { netlink: false, ipBatch: false });
+    else if (a === '--no-ip-batch') o.ipBatch = false;
+    else if (a === '--ip-batch-only') Object.assign(o, { netlink: false, runner: false });
     else if (a === '--rounds') o.rounds = Number(argv[++i]);
     else if (a.startsWith('--rounds=')) o.rounds = Number(a.slice(9));
     else if (/^\d+$/.test(a)) sizes.push(Number(a));
-    else throw new Error(`bench: unknown argument ${a} (usage: bench.js [--quick] [--rounds K] [--no-runner | --runner-only] [N [R]])`);
+    else throw new Error(`bench: unknown argument ${a} (usage: bench.js [--quick] [--rounds K] [--no-runner | --runner-only] [--no-ip-batch | --ip-batch-only] [N [R]])`);
   }
   if (sizes.length) [o.N, o.R = o.R] = sizes;
   if (!(Number.isInteger(o.rounds) && o.rounds >= 1)) throw new Error('bench: --rounds needs a positive integer');
@@ -67,11 +72,16 @@ if (opts.netlink) {
   }
   ok = runs.every((r) => r.rc === 0 && r.result);
 }
+let ipBatch;
+if (opts.ipBatch) {
+  ipBatch = await ipBatchBench(ipBatchOptions(opts.quick ? ['--quick'] : []));
+  ok &&= ipBatch.ok;
+}
 let runner;
 if (opts.runner) {
   runner = await runnerBench(runnerOptions(opts.quick ? ['--quick'] : []));
   ok &&= runner.ok;
 }
 console.error(`bench: ${((Date.now() - started) / 1000).toFixed(0)} s in total`);
-console.log([opts.netlink ? report(runs, opts) : null, runner?.text].filter(Boolean).join('\n\n'));
+console.log([opts.netlink ? report(runs, opts) : null, ipBatch?.text, runner?.text].filter(Boolean).join('\n\n'));
 process.exit(ok ? 0 : 1);

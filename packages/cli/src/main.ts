@@ -41,10 +41,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (cmd === 'gc') return await (await import('./containers.js')).runGc(rest, io);
     if (cmd === 'nat') return await (await import('./containers.js')).runNat(rest, io);
     if (cmd === 'net') return await (await import('./containers.js')).runNet(rest, io);
-    if (cmd === 'ip') {
-      await runIp(parseIp(rest), io);
-      return 0;
-    }
+    if (cmd === 'ip') return await runIp(parseIp(rest), io);
     throw new UsageError(`unknown command ${JSON.stringify(cmd)}`, 'Try "nsrun help".');
   } catch (e) {
     if (e instanceof HelpRequest) {

@@ -58,6 +58,8 @@ export class RtnlClient {
   readonly timeoutMs: number;
   #seq = Math.floor(Math.random() * 0x7fffffff);
   #w = new Writer(4096);
+  /** bulkSync's writer, kept for the next call (a batch sends one request at a time through it too). */
+  #bw: Writer | undefined;
 
   constructor(socket: NetlinkSocket, timeoutMs = 5000) {
     this.socket = socket;
@@ -174,7 +176,18 @@ export class RtnlClient {
     // that even all of them failing cannot overflow it.
     const perDatagram = opts.perDatagram ?? Math.max(16, Math.floor(this.socket.rcvbuf / 1536));
     const limit = Math.min(this.socket.maxSend, 1 << 20);
-    const w = new Writer(64 * 1024);
+    // Reused from call to call; a call made from inside onReply gets a writer of its own.
+    const w = this.#bw ?? new Writer(64 * 1024);
+    this.#bw = undefined;
+    try {
+      this.#bulkOn(reqs, opts, w, results, perDatagram, limit);
+    } finally {
+      this.#bw = w;
+    }
+    return results;
+  }
+
+  #bulkOn(reqs: readonly Request[], opts: BulkOptions, w: Writer, results: (NetlinkError | undefined)[], perDatagram: number, limit: number): void {
     let i = 0;
     while (i < reqs.length) {
       w.reset();
@@ -221,7 +234,6 @@ export class RtnlClient {
         return e.request.seq === lastSeq;
       }, (seq) => ((seq - firstSeq) >>> 0) < offsets.length);
     }
-    return results;
   }
 
   /**

@@ -15,3 +15,4 @@ export * from './capability.js';
 export * from './seccomp/index.js';
 export * from './mountapi.js';
 export { randomBytes } from './random.js';
+export * from './named-netns.js';

@@ -1,13 +1,14 @@
-import { addrAdd, addrDel, addrList, addrReplace, checkIfname, checkPrefix, linkGet, type AddrOptions } from '@nsrun/netlink';
+import { addrAddRequest, addrDelRequest, addrList, addrReplaceRequest, checkIfname, checkPrefix, linkGet, linkIndex, linkList, type AddrOptions, type Link, type Request } from '@nsrun/netlink';
 import { Args, parseUint, pick } from '../args.js';
-import { referredLinks, type IpContext } from './context.js';
-import { addrInfoJson, linkJson, type IpLinkJson } from './json.js';
+import { referredLinks, type IpContext, type Resolver } from './context.js';
 import { scopes } from './names.js';
-import { linkText } from './text.js';
+import { Out } from './out.js';
+import { addrView } from './view-addr.js';
+import { briefLinkView, linkStats, linkView } from './view-link.js';
 
 // `nsrun ip address show | add | replace | del`.
 
-export const ADDR_USAGE = `Usage: nsrun ip address show [ [dev] DEV ] [up]
+export const ADDR_USAGE = `Usage: nsrun ip address show [ [dev] DEV ] [up] [master DEV] [type KIND]
        nsrun ip address add|replace [local] ADDR[/LEN] [peer ADDR] dev DEV [broadcast ADDR | brd +]
                                     [label LABEL] [scope global|site|link|host|N]
                                     [valid_lft N|forever] [preferred_lft N|forever] [noprefixroute] [nodad]
@@ -15,7 +16,7 @@ export const ADDR_USAGE = `Usage: nsrun ip address show [ [dev] DEV ] [up]
 `;
 
 export type AddrCommand =
-  | { op: 'show'; dev?: string; up: boolean }
+  | { op: 'show'; dev?: string; up: boolean; master?: string; kind?: string }
   | { op: 'add' | 'replace'; cidr: string; dev: string; opts: AddrOptions }
   | { op: 'del'; cidr: string; dev: string };
 
@@ -41,6 +42,8 @@ function parseShow(a: Args): AddrCommand {
   while (!a.done) {
     const w = a.next() as string;
     if (w === 'up') cmd.up = true;
+    else if (w === 'master') cmd.master = checkIfname('master', a.need('master device'));
+    else if (w === 'type') cmd.kind = a.need('link type');
     else {
       const dev = w === 'dev' ? a.need('device name') : w;
       if (cmd.dev !== undefined) throw a.garbage(dev);
@@ -96,37 +99,66 @@ export async function runAddr(ctx: IpContext, cmd: AddrCommand): Promise<void> {
   const c = ctx.c;
   switch (cmd.op) {
     case 'show': {
-      const family = ctx.opts.family;
+      const o = ctx.opts;
+      const family = o.family;
       // One device: asked for by name, its addresses filtered by the kernel (strict checking,
       // ifa_index in the request), the links it names asked for by index; no dump of every link.
       const only = cmd.dev === undefined ? undefined : await linkGet(c, cmd.dev); // ENODEV for an unknown device
-      const links = only ? await ctx.linksByIndex(referredLinks(only)) : await ctx.links();
+      let list: Link[];
+      let names: ReadonlyMap<number, Link>;
+      if (only) list = [only];
+      else if (cmd.kind || cmd.master) {
+        const filter = { ...(cmd.kind ? { kind: cmd.kind } : {}), ...(cmd.master ? { master: await linkIndex(c, cmd.master) } : {}) };
+        list = await ctx.dump(linkList(c, filter));
+      } else list = [...(await ctx.links()).values()];
       const addrs = await ctx.dump(addrList(c, { ...(family ? { family } : {}), ...(only ? { link: only.index } : {}) }));
-      const out: IpLinkJson[] = [];
-      for (const l of only ? [only] : links.values()) {
+      if (only || cmd.kind || cmd.master) names = await ctx.linksByIndex(list.flatMap((l) => referredLinks(l, o.details)));
+      else names = await ctx.links();
+      const views: Out[] = [];
+      const nsidName = list.some((l) => l.linkNetnsid !== undefined) ? await ctx.nsidName() : undefined;
+      const view = {
+        doLink: false, family, details: o.details, qlen: true, inet6: family === 6, ...(nsidName ? { nsidName } : {}),
+      };
+      for (const l of list) {
         if (cmd.up && !l.up) continue;
-        const info = addrs.filter((x) => x.index === l.index).map(addrInfoJson);
-        // As ip: with a family filter, links without such addresses are left out, and so is the link layer.
-        if (family && info.length === 0) continue;
-        const link = linkJson(l, links, { linkmode: false, linkLayer: !family });
-        // ip -6 reads links through AF_INET6, whose answers carry no qdisc and no group.
-        if (family === 6) {
-          delete link.qdisc;
-          delete (link as Partial<typeof link>).group;
+        const mine = addrs.filter((x) => x.index === l.index);
+        // As ip: with a family filter, links without such addresses are left out.
+        if (family && mine.length === 0) continue;
+        if (o.oneline && !o.brief) {
+          // -o: each address a line of its own; JSON keeps one object per link.
+          const each = mine.map((a) => addrView(a, { oneline: { dev: l.name } }));
+          if (o.json) views.push(new Out().j('addr_info', each.map((x) => x.json)));
+          else views.push(...each);
+          continue;
         }
-        out.push({ ...link, addr_info: info });
+        const out = o.brief ? briefLinkView(l, names, view) : linkView(l, names, view);
+        const info = mine.map((a) => addrView(a, { brief: o.brief }));
+        out.j('addr_info', info.map((x) => x.json)).t(info.map((x) => x.text).join(''));
+        if (o.brief) out.t('\n');
+        else if (o.stats) {
+          linkStats(out, l, o.stats ?? 1);
+          out.nl();
+        }
+        views.push(out);
       }
-      ctx.print(out, linkText);
+      ctx.print(views);
       return;
     }
-    case 'add':
-      await addrAdd(c, cmd.dev, cmd.cidr, cmd.opts);
-      return;
-    case 'replace':
-      await addrReplace(c, cmd.dev, cmd.cidr, cmd.opts);
-      return;
-    case 'del':
-      await addrDel(c, cmd.dev, cmd.cidr);
-      return;
+    default:
+      await c.request(await addrChangeRequest(cmd, ctx.resolver), () => undefined);
+  }
+}
+
+/** The request of an add, replace or del, the device resolved through `r`. */
+export async function addrChangeRequest(cmd: Exclude<AddrCommand, { op: 'show' }>, r: Resolver): Promise<Request> {
+  let index = r.known?.(cmd.dev);
+  if (index === undefined) {
+    checkPrefix('address', cmd.cidr); // before the lookup
+    index = await r.index(cmd.dev);
+  }
+  switch (cmd.op) {
+    case 'add': return addrAddRequest(index, cmd.cidr, cmd.opts, cmd.dev);
+    case 'replace': return addrReplaceRequest(index, cmd.cidr, cmd.opts, cmd.dev);
+    case 'del': return addrDelRequest(index, cmd.cidr, cmd.dev);
   }
 }

@@ -1,6 +1,7 @@
-import { NetNs } from '@nsrun/sys';
-import { DumpInterruptedError, RtnlClient, linkFind, linkList, type Link, type NetnsTarget } from '@nsrun/netlink';
+import { NetNs, netnsNames } from '@nsrun/sys';
+import { DumpInterruptedError, RtnlClient, linkFind, linkIndex, linkList, nsidGet, type Link, type NetnsTarget } from '@nsrun/netlink';
 import type { Io } from '../io.js';
+import { finishText, toJson, type Out } from './out.js';
 
 // What every `nsrun ip` command runs with: the global options, a client opened inside the
 // chosen network namespace, a per-command cache of links (for index → name), and output.
@@ -23,6 +24,21 @@ export interface IpOptions {
   family: 4 | 6 | undefined;
   /** -n NAME|PID */
   netns: string | undefined;
+  // Set only when given on the command line:
+  /** -s: 1, or 2 and more for the error counters too. */
+  stats?: number;
+  /** -d */
+  details?: boolean;
+  /** -o: each object on one line, its line breaks printed as "\". */
+  oneline?: boolean;
+  /** -br */
+  brief?: boolean;
+  /** -force: a -batch goes on after a failing line. */
+  force?: boolean;
+  /** -a[ll]: every named namespace (netns exec, netns delete). */
+  all?: boolean;
+  /** -batch FILE ("-": standard input). */
+  batch?: string;
 }
 
 /** `netns NAME|PID` as written on the command line. */
@@ -37,12 +53,33 @@ export function openNetns(arg: NetnsArg): NetNs {
   return 'pid' in arg ? NetNs.fromPid(arg.pid) : NetNs.fromName(arg.name);
 }
 
-/** The links of this namespace that `l` names: its lower device (unless in another namespace) and its master. */
-export function referredLinks(l: Link): number[] {
+/**
+ * The links of this namespace that `l` names: its lower device (unless in another namespace)
+ * and its master; with `details` also those its kind's data names (a vxlan's device, a bridge
+ * port's backup port).
+ */
+export function referredLinks(l: Link, details = false): number[] {
   const out: number[] = [];
   if (l.link && l.linkNetnsid === undefined) out.push(l.link);
   if (l.master) out.push(l.master);
+  if (details) {
+    for (const a of l.message.attrs) {
+      if (a.type !== 'linkinfo') continue;
+      for (const i of a.value) {
+        if (i.type === 'data' && i.kind === 'vxlan') for (const d of i.value) if (d.type === 'link' && d.value) out.push(d.value);
+        if (i.type === 'slaveData') for (const d of i.value) if (d.type === 'backupPort' && d.value) out.push(d.value);
+      }
+    }
+  }
   return out;
+}
+
+/** How a change command's names become what its request needs (an index, a namespace). */
+export interface Resolver {
+  index(name: string): Promise<number>;
+  /** The index when it is known without asking (a batch's cache): the request is then checked once, not twice. */
+  known?(name: string): number | undefined;
+  netns(arg: NetnsArg): NetnsTarget;
 }
 
 export class IpContext {
@@ -55,6 +92,7 @@ export class IpContext {
   #extra: NetNs[] = [];
   #gone = new Set<number>();
   #byIndex = new Map<number, Link>();
+  #nsids: Map<number, string> | undefined;
 
   private constructor(opts: IpOptions, io: Io, c: RtnlClient, ns: NetNs | undefined) {
     this.opts = opts;
@@ -62,6 +100,12 @@ export class IpContext {
     this.c = c;
     this.ns = ns;
   }
+
+  /** Names resolved one request each (RTM_GETLINK by name), as a single command needs them. */
+  readonly resolver: Resolver = {
+    index: (name) => linkIndex(this.c, name),
+    netns: (arg) => this.netnsTarget(arg),
+  };
 
   /** Opens the client: inside the -n namespace when given (the socket stays bound to it). */
   static open(opts: IpOptions, io: Io): IpContext {
@@ -125,6 +169,13 @@ export class IpContext {
     return fresh;
   }
 
+  /** Forgets the links read so far: the next command of a batch sees them as they are now. */
+  forgetLinks(): void {
+    this.#links = undefined;
+    this.#byIndex.clear();
+    this.#gone.clear();
+  }
+
   /** Keeps the cached links current as events arrive (monitor). */
   setLink(l: Link, deleted = false): void {
     if (!this.#links) return;
@@ -140,13 +191,40 @@ export class IpContext {
     return ns;
   }
 
-  /** Prints objects: a JSON array with -j, else each object's text. */
-  print<T>(objects: readonly T[], text: (o: T) => string): void {
-    if (this.opts.json) this.io.stdout(`${JSON.stringify(objects, null, this.opts.pretty ? 4 : undefined)}\n`);
-    else this.io.stdout(objects.map(text).join(''));
+  /** Prints what each object shows: a JSON array with -j, else their text (one line each with -o). */
+  print(views: readonly Out[]): void {
+    if (this.opts.json) this.io.stdout(`${toJson(views.map((v) => v.json), this.opts.pretty)}\n`);
+    else this.io.stdout(views.map((v) => finishText(v.text, !!this.opts.oneline)).join(''));
+  }
+
+  /**
+   * The names of the named namespaces (/run/netns) by the id this namespace has for them, for
+   * "link-netns NAME" (as ip resolves them); read once, and only for text output.
+   */
+  async nsidName(): Promise<(nsid: number) => string | undefined> {
+    if (this.opts.json) return () => undefined;
+    if (!this.#nsids) {
+      const map = new Map<number, string>();
+      for (const name of netnsNames()) {
+        let ns: NetNs | undefined;
+        try {
+          ns = NetNs.fromName(name);
+          const id = await nsidGet(this.c, { fd: ns.fd });
+          if (id >= 0 && !map.has(id)) map.set(id, name);
+        } catch {
+          // gone meanwhile, or not a namespace: ip skips it too
+        } finally {
+          ns?.close();
+        }
+      }
+      this.#nsids = map;
+    }
+    const map = this.#nsids;
+    return (id) => map.get(id);
   }
 
   close(): void {
+    if (this.c.closed) return;
     this.c.close();
     this.ns?.close();
     for (const ns of this.#extra) ns.close();

@@ -1,19 +1,18 @@
 import {
-  checkIfname, checkMac, linkAdd, linkDel, linkDelGroup, linkGet, linkIndex, linkList, linkSet,
-  type Link, type LinkAddSpec, type LinkChanges, type MacvlanMode,
+  checkIfname, checkMac, linkAddRequest, linkDelGroupRequest, linkDelRequest, linkGet, linkIndex, linkList, linkSetRequest,
+  type Link, type LinkAddSpec, type LinkChanges, type MacvlanMode, type Request,
 } from '@nsrun/netlink';
 import { Args, pick } from '../args.js';
-import { parseNetnsArg, referredLinks, type IpContext, type NetnsArg } from './context.js';
-import { linkJson } from './json.js';
-import { linkText } from './text.js';
+import { parseNetnsArg, referredLinks, type IpContext, type NetnsArg, type Resolver } from './context.js';
+import { briefLinkView, linkView } from './view-link.js';
 
 // `nsrun ip link show | add | set | del`.
 
-export const LINK_USAGE = `Usage: nsrun ip link show [ [dev] DEV ] [up] [master DEV] [type KIND]
+export const LINK_USAGE = `Usage: nsrun ip link show [ [dev] DEV | group N ] [up] [master DEV | nomaster] [type KIND[_slave]]
        nsrun ip link add [link DEV] [name] NAME [address MAC] [mtu N] [txqueuelen N] [group N]
                          [master DEV] [netns NAME|PID] [up] type TYPE [ARGS]
        nsrun ip link set [dev] DEV [up|down] [mtu N] [name NEWNAME] [address MAC]
-                         [master DEV | nomaster] [netns NAME|PID] [group N] [txqueuelen N]
+                         [master DEV | nomaster] [netns NAME|PID] [group N] [txqueuelen N] [alias TEXT]
        nsrun ip link del [dev] DEV | group N
 TYPE [ARGS] := bridge [stp_state 0|1] [forward_delay N] [ageing_time N] [vlan_filtering 0|1]
              | veth [peer [name] NAME [address MAC] [mtu N] [group N] [netns NAME|PID]]
@@ -38,7 +37,7 @@ export interface LinkOpts {
 }
 
 export type LinkCommand =
-  | { op: 'show'; dev?: string; up: boolean; master?: string; kind?: string }
+  | { op: 'show'; dev?: string; up: boolean; master?: string; noMaster?: boolean; kind?: string; slaveKind?: string; group?: number }
   | { op: 'add'; kind: string; opts: LinkOpts & { name: string }; peer?: LinkOpts; data: Record<string, unknown>; vxlanDev?: string }
   | { op: 'set'; dev: string; changes: Omit<LinkChanges, 'master' | 'netns'>; master?: string | null; netns?: NetnsArg }
   | { op: 'del'; dev: string }
@@ -69,13 +68,20 @@ function parseShow(a: Args): LinkCommand {
     const w = a.next() as string;
     if (w === 'up') cmd.up = true;
     else if (w === 'master') cmd.master = checkIfname('master', a.need('master device'));
-    else if (w === 'type') cmd.kind = a.need('link type');
-    else {
+    else if (w === 'nomaster') cmd.noMaster = true;
+    else if (w === 'group') cmd.group = a.uint('group');
+    else if (w === 'type') {
+      // As ip: "KIND_slave" selects the ports of that kind of master.
+      const t = a.need('link type');
+      if (t.endsWith('_slave') && t.length > 6) cmd.slaveKind = t.slice(0, -6);
+      else cmd.kind = t;
+    } else {
       const dev = w === 'dev' ? a.need('device name') : w;
       if (cmd.dev !== undefined) throw a.garbage(dev);
       cmd.dev = checkIfname('dev', dev);
     }
   }
+  if (cmd.master !== undefined && cmd.noMaster) throw a.error('give either "master DEV" or "nomaster"');
   return cmd;
 }
 
@@ -181,11 +187,13 @@ function parseSet(a: Args): LinkCommand {
   const o: LinkOpts = {};
   let dev: string | undefined;
   let rename: string | undefined;
+  let alias: string | undefined;
   let master: string | null | undefined;
   while (!a.done) {
     const w = a.next() as string;
     if (w === 'nomaster') master = null;
     else if (w === 'name') rename = checkIfname('name', a.need('new name'));
+    else if (w === 'alias') alias = a.need('alias text');
     else if (commonOption(a, w, o)) {
       if (w === 'master') master = o.master;
     } else {
@@ -202,6 +210,7 @@ function parseSet(a: Args): LinkCommand {
   if (o.address !== undefined) changes.address = o.address;
   if (o.group !== undefined) changes.group = o.group;
   if (o.txqlen !== undefined) changes.txqlen = o.txqlen;
+  if (alias !== undefined) changes.alias = alias;
   const cmd: LinkCommand & { op: 'set' } = { op: 'set', dev, changes };
   if (master !== undefined) cmd.master = master;
   if (o.netns !== undefined) cmd.netns = o.netns;
@@ -234,57 +243,74 @@ export async function runLink(ctx: IpContext, cmd: LinkCommand): Promise<void> {
   const c = ctx.c;
   switch (cmd.op) {
     case 'show': {
+      const o = ctx.opts;
       // One device is asked for by name, a filtered listing is filtered by the kernel, and the
       // names they refer to (lower device, master) are asked for by index: only the listing
       // of every link dumps every link.
       let list: Link[];
       let names: ReadonlyMap<number, Link> | undefined;
       if (cmd.dev !== undefined) list = [await linkGet(c, cmd.dev)]; // ENODEV for an unknown device
-      else if (cmd.kind || cmd.master) {
-        const filter = { ...(cmd.kind ? { kind: cmd.kind } : {}), ...(cmd.master ? { master: await linkIndex(c, cmd.master) } : {}) };
+      else if (cmd.kind || cmd.master || cmd.noMaster) {
+        const filter = {
+          ...(cmd.kind ? { kind: cmd.kind } : {}),
+          ...(cmd.master ? { master: await linkIndex(c, cmd.master) } : {}),
+          ...(cmd.noMaster ? { noMaster: true } : {}),
+        };
         list = await ctx.dump(linkList(c, filter));
       } else {
         names = await ctx.links();
         list = [...names.values()];
       }
-      if (cmd.dev === undefined && cmd.up) list = list.filter((l) => l.up);
-      names ??= await ctx.linksByIndex(list.flatMap(referredLinks));
-      ctx.print(list.map((l) => linkJson(l, names, { linkmode: true, linkLayer: true })), linkText);
+      if (cmd.dev === undefined) {
+        list = list.filter((l) => (!cmd.up || l.up) && (cmd.group === undefined || l.group === cmd.group) && (cmd.slaveKind === undefined || l.slaveKind === cmd.slaveKind));
+      }
+      names ??= await ctx.linksByIndex(list.flatMap((l) => referredLinks(l, o.details)));
+      const nsidName = list.some((l) => l.linkNetnsid !== undefined) ? await ctx.nsidName() : undefined;
+      const view = { doLink: true, details: o.details, stats: o.stats, qlen: true, ...(nsidName ? { nsidName } : {}) };
+      ctx.print(list.map((l) => (o.brief ? briefLinkView(l, names, view) : linkView(l, names, view))));
       return;
     }
+    default:
+      await c.request(await linkChangeRequest(cmd, ctx.resolver), () => undefined);
+  }
+}
+
+/**
+ * The request of a change (add, set, del), names resolved through `r`: by the kernel where
+ * the request can name the link (IFLA_IFNAME), else to indexes. A new link is echoed
+ * (NLM_F_ECHO), so a batch learns its index without asking.
+ */
+export async function linkChangeRequest(cmd: Exclude<LinkCommand, { op: 'show' }>, r: Resolver): Promise<Request> {
+  switch (cmd.op) {
     case 'add': {
       const o = cmd.opts;
       const spec = {
-        ...common(ctx, o),
+        ...common(r, o),
         kind: cmd.kind,
         ...cmd.data,
-        ...(o.link !== undefined ? { link: await linkIndex(c, o.link) } : {}),
-        ...(cmd.vxlanDev !== undefined ? { link: await linkIndex(c, cmd.vxlanDev) } : {}),
-        ...(o.master !== undefined ? { master: await linkIndex(c, o.master) } : {}),
-        ...(cmd.peer ? { peer: common(ctx, cmd.peer) } : {}),
+        ...(o.link !== undefined ? { link: await r.index(o.link) } : {}),
+        ...(cmd.vxlanDev !== undefined ? { link: await r.index(cmd.vxlanDev) } : {}),
+        ...(o.master !== undefined ? { master: await r.index(o.master) } : {}),
+        ...(cmd.peer ? { peer: common(r, cmd.peer) } : {}),
       } as LinkAddSpec;
-      await linkAdd(c, spec);
-      return;
+      return linkAddRequest(spec, { echo: true });
     }
     case 'set': {
       const changes: LinkChanges = { ...cmd.changes };
-      if (cmd.master !== undefined) changes.master = cmd.master === null ? null : await linkIndex(c, cmd.master);
-      if (cmd.netns !== undefined) changes.netns = ctx.netnsTarget(cmd.netns);
+      if (cmd.master !== undefined) changes.master = cmd.master === null ? null : await r.index(cmd.master);
+      if (cmd.netns !== undefined) changes.netns = r.netns(cmd.netns);
       // Renaming addresses the link by index (the name attribute carries the new name).
-      await linkSet(c, changes.name !== undefined ? await linkIndex(c, cmd.dev) : cmd.dev, changes);
-      return;
+      return linkSetRequest(changes.name !== undefined ? await r.index(cmd.dev) : cmd.dev, changes);
     }
     case 'del':
-      await linkDel(c, cmd.dev);
-      return;
+      return linkDelRequest(cmd.dev);
     case 'delGroup':
-      await linkDelGroup(c, cmd.group);
-      return;
+      return linkDelGroupRequest(cmd.group);
   }
 }
 
 /** The LinkAddSpec fields common to a link and a veth peer. */
-function common(ctx: IpContext, o: LinkOpts): Record<string, unknown> {
+function common(r: Resolver, o: LinkOpts): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   if (o.name !== undefined) out.name = o.name;
   if (o.address !== undefined) out.address = o.address;
@@ -292,6 +318,6 @@ function common(ctx: IpContext, o: LinkOpts): Record<string, unknown> {
   if (o.txqlen !== undefined) out.txqlen = o.txqlen;
   if (o.group !== undefined) out.group = o.group;
   if (o.up !== undefined) out.up = o.up;
-  if (o.netns !== undefined) out.netns = ctx.netnsTarget(o.netns);
+  if (o.netns !== undefined) out.netns = r.netns(o.netns);
   return out;
 }

@@ -2,8 +2,11 @@ import * as C from '@nsrun/netlink';
 import { subscribe, type RtnlEvent, type RtnlGroup } from '@nsrun/netlink';
 import { Args, pick } from '../args.js';
 import type { IpContext } from './context.js';
-import { addrInfoJson, linkJson, neighJson, routeJson } from './json.js';
-import { addrText, linkText, neighText, routeText } from './text.js';
+import { finishText, toJson, type JsonValue } from './out.js';
+import { addrView } from './view-addr.js';
+import { linkView } from './view-link.js';
+import { neighView } from './view-neigh.js';
+import { routeView } from './view-route.js';
 
 // `nsrun ip monitor`: prints rtnetlink notifications until interrupted. Text lines follow ip
 // monitor ("Deleted " before removals); with -j, one JSON object per line in ip's shapes, with
@@ -47,39 +50,37 @@ const familyOk = (family: number, want: 4 | 6 | undefined): boolean =>
   (family === C.AF_INET || family === C.AF_INET6) && (want === undefined || family === (want === 4 ? C.AF_INET : C.AF_INET6));
 
 /** The event as ip prints it, or undefined when the family filter drops it. */
-async function render(ctx: IpContext, e: RtnlEvent): Promise<{ json: object; text: string } | undefined> {
+async function render(ctx: IpContext, e: RtnlEvent): Promise<{ json: { [key: string]: JsonValue | undefined }; text: string } | undefined> {
   const want = ctx.opts.family;
   switch (e.kind) {
     case 'link': {
       const links = await ctx.links();
       // New links first join the cache, so a veth sees its peer; removed ones leave after.
       if (e.action === 'new') ctx.setLink(e.link);
-      // ip monitor prints no qlen.
-      const { txqlen: _, ...o } = linkJson(e.link, links, { linkmode: false, linkLayer: true });
+      // ip monitor prints no qlen and no link mode.
+      const o = linkView(e.link, links, { doLink: false, qlen: false });
       if (e.action === 'del') ctx.setLink(e.link, true);
-      return { json: o, text: linkText(o) };
+      return o;
     }
     case 'addr': {
       const a = e.address;
       if (!familyOk(a.message.family, want)) return undefined;
       // Without link events subscribed, a new link's name is found by re-reading the links.
       const links = await ctx.linksWith([a.index]);
-      const info = addrInfoJson(a);
+      const info = addrView(a);
       const ifname = links.get(a.index)?.name ?? `if${a.index}`;
-      return { json: { ifindex: a.index, ifname, addr_info: [info] }, text: `${a.index}: ${ifname}${addrText(info)}` };
+      return { json: { ifindex: a.index, ifname, addr_info: [info.json] }, text: `${a.index}: ${ifname}${info.text}` };
     }
     case 'route': {
       const r = e.route;
       if (!familyOk(r.message.family, want)) return undefined;
       const links = await ctx.linksWith([r.oif, ...(r.nexthops ?? []).map((h) => h.oif)]);
-      const o = routeJson(r, links, { showTable: true, hideDev: false });
-      return { json: o, text: routeText(o) };
+      return routeView(r, links, { showTable: true });
     }
     case 'neigh': {
       const n = e.neighbour;
       if (!familyOk(n.message.family, want)) return undefined;
-      const o = neighJson(n, await ctx.linksWith([n.index]), false);
-      return { json: o, text: neighText(o) };
+      return neighView(n, await ctx.linksWith([n.index]));
     }
   }
 }
@@ -114,8 +115,8 @@ export async function runMonitor(ctx: IpContext, cmd: MonitorCommand): Promise<v
         const out = await render(ctx, e);
         if (!out) return;
         const label = cmd.label ? `${LABELS[e.kind]} ` : '';
-        if (ctx.opts.json) ctx.io.stdout(`${JSON.stringify(e.action === 'del' ? { deleted: true, ...out.json } : out.json)}\n`);
-        else ctx.io.stdout(`${label}${e.action === 'del' ? 'Deleted ' : ''}${out.text}`);
+        if (ctx.opts.json) ctx.io.stdout(`${toJson(e.action === 'del' ? { deleted: true, ...out.json } : out.json)}\n`);
+        else ctx.io.stdout(finishText(`${label}${e.action === 'del' ? 'Deleted ' : ''}${out.text}`, !!ctx.opts.oneline));
       }).catch((err: unknown) => finish(err));
     });
     sub.on('overrun', () => ctx.io.stderr('nsrun: ip monitor: the kernel dropped events (receive buffer overrun); some changes were not shown\n'));

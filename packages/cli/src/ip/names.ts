@@ -52,6 +52,9 @@ export const IPV4_HWADDR_TYPES: ReadonlySet<number> = new Set([C.ARPHRD_TUNNEL, 
 
 export const LINK_MODES = ['DEFAULT', 'DORMANT', 'TESTING'] as const;
 
+/** print_0xhex's "%#llx": 0 is "0", the rest "0x..." (a string in JSON too). */
+export const hex0x = (n: number | bigint): string => (n === 0 || n === 0n ? '0' : `0x${n.toString(16)}`);
+
 // ---- scopes, protocols, tables, route types --------------------------------------------------
 
 function twoWay(entries: readonly (readonly [number, string])[]): { name: (n: number) => string; number: (s: string) => number | undefined } {
@@ -120,21 +123,24 @@ const ADDR_FLAGS: readonly (readonly [number, string])[] = [
   [C.IFA_F_NOPREFIXROUTE, 'noprefixroute'], [C.IFA_F_MCAUTOJOIN, 'autojoin'], [C.IFA_F_STABLE_PRIVACY, 'stable-privacy'],
 ];
 
-export function addrFlagNames(flags: number, family: 4 | 6): string[] {
-  const out: string[] = [];
+/** The flag words of an address in ip's order, and the bits ip has no word for ("flags %02x"). */
+export function addrFlagNames(flags: number, family: 4 | 6): { names: string[]; rest: number } {
+  const names: string[] = [];
+  let rest = flags >>> 0;
   for (const [bit, name] of ADDR_FLAGS) {
     if (bit === C.IFA_F_PERMANENT) {
-      if (!(flags & bit)) out.push('dynamic');
+      if (!(flags & bit)) names.push('dynamic');
     } else if (flags & bit) {
-      out.push(bit === C.IFA_F_SECONDARY && family === 6 ? 'temporary' : name);
+      names.push(bit === C.IFA_F_SECONDARY && family === 6 ? 'temporary' : name);
     }
+    rest &= ~bit;
   }
-  return out;
+  return { names, rest: rest >>> 0 };
 }
 
 // ---- route next-hop flags --------------------------------------------------------------------------
 
-/** RTNH_F_* words ip prints in a route's (or next hop's) "flags" (print_rt_flags). */
+/** RTNH_F_* / RTM_F_* words ip prints in a route's (or next hop's) flags (print_rt_flags). */
 export function routeFlagNames(flags: number): string[] {
   const out: string[] = [];
   if (flags & C.RTNH_F_DEAD) out.push('dead');
@@ -142,7 +148,31 @@ export function routeFlagNames(flags: number): string[] {
   if (flags & C.RTNH_F_PERVASIVE) out.push('pervasive');
   if (flags & C.RTNH_F_OFFLOAD) out.push('offload');
   if (flags & C.RTNH_F_TRAP) out.push('trap');
+  if (flags & C.RTM_F_NOTIFY) out.push('notify');
   if (flags & C.RTNH_F_LINKDOWN) out.push('linkdown');
   if (flags & C.RTNH_F_UNRESOLVED) out.push('unresolved');
+  if (flags & C.RTM_F_OFFLOAD) out.push('rt_offload');
+  if (flags & C.RTM_F_TRAP) out.push('rt_trap');
+  if (flags & C.RTM_F_OFFLOAD_FAILED) out.push('rt_offload_failed');
   return out;
+}
+
+/** The route cache flags of a looked-up IPv4 route (print_cache_flags), in ip's order. */
+const CACHE_FLAGS: readonly (readonly [number, string])[] = [
+  [C.RTCF_LOCAL, 'local'], [C.RTCF_REJECT, 'reject'], [C.RTCF_MULTICAST, 'mc'], [C.RTCF_BROADCAST, 'brd'],
+  [C.RTCF_DNAT, 'dst-nat'], [C.RTCF_SNAT, 'src-nat'], [C.RTCF_MASQ, 'masq'], [C.RTCF_DIRECTDST, 'dst-direct'],
+  [C.RTCF_DIRECTSRC, 'src-direct'], [C.RTCF_REDIRECTED, 'redirected'], [C.RTCF_DOREDIRECT, 'redirect'],
+  [C.RTCF_FAST, 'fastroute'], [C.RTCF_NOTIFY, 'notify'], [C.RTCF_TPROXY, 'proxy'],
+];
+
+export function cacheFlagNames(flags: number): { names: string[]; rest: number } {
+  let rest = flags & ~0xffff;
+  const names: string[] = [];
+  for (const [bit, name] of CACHE_FLAGS) {
+    if (rest & bit) {
+      names.push(name);
+      rest &= ~bit;
+    }
+  }
+  return { names, rest: rest >>> 0 };
 }

@@ -1,16 +1,16 @@
 import * as C from '@nsrun/netlink';
-import { checkAddress, checkIfname, checkMac, neighAdd, neighDel, neighList, linkGet, type NeighSpec } from '@nsrun/netlink';
+import { checkAddress, checkIfname, checkMac, neighAddRequest, neighDelRequest, neighGet, neighList, linkGet, type NeighSpec, type Request } from '@nsrun/netlink';
 import { Args, pick } from '../args.js';
-import type { IpContext } from './context.js';
-import { neighJson } from './json.js';
+import type { IpContext, Resolver } from './context.js';
 import { nudNumber } from './names.js';
-import { neighText } from './text.js';
+import { neighView } from './view-neigh.js';
 
 // `nsrun ip neigh show | add | replace | del`.
 
 export const NEIGH_USAGE = `Usage: nsrun ip neigh show [ [dev] DEV ] [nud STATE|all]
        nsrun ip neigh add|replace ADDR lladdr MAC dev DEV [nud STATE]
        nsrun ip neigh del ADDR dev DEV
+       nsrun ip neigh get [to] ADDR dev DEV | proxy ADDR dev DEV
 STATE := permanent | noarp | reachable | stale | delay | probe | failed | incomplete | none
 `;
 
@@ -19,11 +19,12 @@ const NONE_BIT = 0x100;
 
 export type NeighCommand =
   | { op: 'show'; dev?: string; states: number }
-  | { op: 'add' | 'del'; spec: NeighSpec };
+  | { op: 'add' | 'del'; spec: NeighSpec }
+  | { op: 'get'; dst: string; dev: string; proxy: boolean };
 
 const SUBCOMMANDS = [
-  ['add', 'add'], ['change', 'replace'], ['chg', 'replace'], ['replace', 'replace'], ['delete', 'del'],
-  ['show', 'show'], ['list', 'show'], ['lst', 'show'],
+  ['add', 'add'], ['change', 'replace'], ['chg', 'replace'], ['replace', 'replace'], ['delete', 'del'], ['get', 'get'],
+  ['show', 'show'], ['lst', 'show'], ['list', 'show'],
 ] as const;
 
 export function parseNeigh(argv: readonly string[]): NeighCommand {
@@ -36,7 +37,27 @@ export function parseNeigh(argv: readonly string[]): NeighCommand {
   if (!sub) throw top.error(`unknown command ${JSON.stringify(word)}`);
   const a = new Args(top.rest(), `ip neigh ${sub}`, NEIGH_USAGE);
   a.helpCheck();
-  return sub === 'show' ? parseShow(a) : parseChange(a, sub);
+  if (sub === 'show') return parseShow(a);
+  if (sub === 'get') return parseGet(a);
+  return parseChange(a, sub);
+}
+
+function parseGet(a: Args): NeighCommand {
+  let dst: string | undefined;
+  let dev: string | undefined;
+  let proxy = false;
+  while (!a.done) {
+    const w = a.next() as string;
+    if (w === 'dev') dev = checkIfname('dev', a.need('device name'));
+    else {
+      if (w === 'proxy') proxy = true;
+      const addr = w === 'to' || w === 'proxy' ? a.need('address') : w;
+      if (dst !== undefined) throw a.garbage(addr);
+      dst = checkAddress('address', addr).address;
+    }
+  }
+  if (dst === undefined || dev === undefined) throw a.error('an address and "dev DEV" are required');
+  return { op: 'get', dst, dev, proxy };
 }
 
 function nud(a: Args): number | 'all' {
@@ -93,8 +114,14 @@ function parseChange(a: Args, op: 'add' | 'replace' | 'del'): NeighCommand {
 
 export async function runNeigh(ctx: IpContext, cmd: NeighCommand): Promise<void> {
   const c = ctx.c;
+  if (cmd.op === 'get') {
+    const n = await neighGet(c, { dev: cmd.dev, dst: cmd.dst, proxy: cmd.proxy });
+    // As ip 6.2 and later print it (6.1 printed text for -j): a JSON array of one entry.
+    ctx.print([neighView(n, await ctx.linksByIndex([n.index]), { stats: ctx.opts.stats })]);
+    return;
+  }
   if (cmd.op !== 'show') {
-    await (cmd.op === 'add' ? neighAdd : neighDel)(c, cmd.spec);
+    await c.request(await neighChangeRequest(cmd, ctx.resolver), () => undefined);
     return;
   }
   const family = ctx.opts.family;
@@ -106,5 +133,15 @@ export async function runNeigh(ctx: IpContext, cmd: NeighCommand): Promise<void>
     .filter((n) => (n.state === 0 ? cmd.states & NONE_BIT : cmd.states & n.state) || n.flags & (C.NTF_PROXY | C.NTF_EXT_LEARNED));
   // Device names asked for by index (no dump of every link); none when filtered by device.
   const links = await ctx.linksByIndex(dev ? [] : kept.map((n) => n.index));
-  ctx.print(kept.map((n) => neighJson(n, links, dev !== undefined)), neighText);
+  ctx.print(kept.map((n) => neighView(n, links, { hideDev: dev !== undefined, stats: ctx.opts.stats })));
+}
+
+/** The request of an add, replace or del, the device resolved through `r`. */
+export async function neighChangeRequest(cmd: NeighCommand & { op: 'add' | 'del' }, r: Resolver): Promise<Request> {
+  const dev = cmd.spec.dev as string;
+  const build = cmd.op === 'add' ? neighAddRequest : neighDelRequest;
+  const known = r.known?.(dev);
+  if (known !== undefined) return build(known, cmd.spec, dev);
+  build(1, cmd.spec); // checked before the device is looked up, as for a single command
+  return build(await r.index(dev), cmd.spec, dev);
 }

@@ -1,11 +1,13 @@
 import * as C from '@nsrun/netlink';
-import { checkIfname, linkGet, routeAdd, routeAppend, routeDel, routeList, routeReplace, type NextHopSpec, type Route, type RouteSpec, type RouteType } from '@nsrun/netlink';
+import {
+  checkIfname, checkPrefix, linkGet, routeGet, routeList, routeRequest,
+  type LinkRef, type NextHopSpec, type Request, type Route, type RouteQuery, type RouteSpec, type RouteType,
+} from '@nsrun/netlink';
 import { Args, parseUint, pick } from '../args.js';
-import type { IpContext } from './context.js';
-import { routeJson } from './json.js';
+import type { IpContext, Resolver } from './context.js';
 import { protocols, routeTypes, scopes, tables } from './names.js';
 import { covers, parseCidr, sameCidr, type Cidr } from './prefix.js';
-import { routeText } from './text.js';
+import { routeView } from './view-route.js';
 
 // `nsrun ip route show | add | replace | append | del`.
 
@@ -14,6 +16,7 @@ export const ROUTE_USAGE = `Usage: nsrun ip route show [table TABLE|all] [dev DE
        nsrun ip route add|replace|append|del [TYPE] PREFIX|default [via GW] [dev DEV] [src ADDR]
                           [metric N] [table TABLE] [scope SCOPE] [proto PROTO] [mtu N] [onlink]
                           [nexthop via GW dev DEV [weight W] [onlink]]...
+       nsrun ip route get [to] ADDRESS [from ADDRESS] [iif DEV] [oif DEV] [mark N] [uid N] [fibmatch]
 TYPE  := unicast | local | broadcast | multicast | anycast | blackhole | unreachable | prohibit | throw | nat
 TABLE := main | local | default | N
 SCOPE := global | site | link | host | nowhere | N
@@ -33,11 +36,12 @@ export interface RouteShowFilter {
 
 export type RouteCommand =
   | { op: 'show'; filter: RouteShowFilter }
+  | { op: 'get'; query: RouteQuery }
   | { op: 'add' | 'replace' | 'append' | 'del'; spec: RouteSpec };
 
 const SUBCOMMANDS = [
   ['add', 'add'], ['change', 'replace'], ['replace', 'replace'], ['append', 'append'], ['delete', 'del'],
-  ['list', 'show'], ['show', 'show'], ['lst', 'show'],
+  ['list', 'show'], ['show', 'show'], ['lst', 'show'], ['get', 'get'],
 ] as const;
 
 export function parseRoute(argv: readonly string[], family?: 4 | 6): RouteCommand {
@@ -49,7 +53,39 @@ export function parseRoute(argv: readonly string[], family?: 4 | 6): RouteComman
   if (!sub) throw top.error(`unknown command ${JSON.stringify(word)}`);
   const a = new Args(top.rest(), `ip route ${sub}`, ROUTE_USAGE);
   a.helpCheck();
-  return sub === 'show' ? { op: 'show', filter: parseShow(a, family) } : { op: sub, spec: parseSpec(a, family) };
+  if (sub === 'show') return { op: 'show', filter: parseShow(a, family) };
+  if (sub === 'get') return { op: 'get', query: parseGet(a, family) };
+  return { op: sub, spec: parseSpec(a, family) };
+}
+
+function parseGet(a: Args, family: 4 | 6 | undefined): RouteQuery {
+  const q: Partial<RouteQuery> = {};
+  const fam = family === undefined ? {} : { family };
+  while (!a.done) {
+    const w = a.next() as string;
+    switch (w) {
+      case 'from': {
+        const v = a.need('source address');
+        checkPrefix('from', v, fam);
+        q.from = v;
+        break;
+      }
+      case 'iif': q.iif = checkIfname('iif', a.need('input device')); break;
+      case 'oif': case 'dev': q.oif = checkIfname('oif', a.need('output device')); break;
+      case 'mark': q.mark = a.uint('mark'); break;
+      case 'uid': q.uid = a.uint('uid'); break;
+      case 'fibmatch': q.fibMatch = true; break;
+      default: {
+        const to = w === 'to' ? a.need('address') : w;
+        if (q.to !== undefined) throw a.garbage(to);
+        const p = checkPrefix('address', to, fam);
+        if (p.prefixlen !== (p.family === 4 ? 32 : 128)) throw a.error(`${JSON.stringify(to)}: a route is looked up for one address (/${p.family === 4 ? 32 : 128} or none)`);
+        q.to = to;
+      }
+    }
+  }
+  if (q.to === undefined) throw a.error('missing destination address');
+  return q as RouteQuery;
 }
 
 function table(a: Args, allowAll: boolean): number | 'all' {
@@ -166,14 +202,20 @@ function selected(r: Route, f: RouteShowFilter): boolean {
 
 export async function runRoute(ctx: IpContext, cmd: RouteCommand): Promise<void> {
   const c = ctx.c;
+  const o = ctx.opts;
+  if (cmd.op === 'get') {
+    const r = await routeGet(c, cmd.query);
+    const links = await ctx.linksByIndex([r.oif, ...(r.nexthops ?? []).map((h) => h.oif), ...r.message.attrs.map((x) => (x.type === 'iif' ? x.value : undefined))]);
+    ctx.print([routeView(r, links, { showTable: true, details: o.details, stats: o.stats })]);
+    return;
+  }
   if (cmd.op !== 'show') {
-    const op = { add: routeAdd, replace: routeReplace, append: routeAppend, del: routeDel }[cmd.op];
-    await op(c, cmd.spec);
+    await c.request(await routeChangeRequest(cmd, ctx.resolver), () => undefined);
     return;
   }
   const f = cmd.filter;
   // As ip: IPv4 unless -6 (or an IPv6 prefix) says otherwise; both families for "table all".
-  const family = ctx.opts.family ?? f.exact?.family ?? f.root?.family ?? f.match?.family ?? (f.table === 'all' ? undefined : 4);
+  const family = o.family ?? f.exact?.family ?? f.root?.family ?? f.match?.family ?? (f.table === 'all' ? undefined : 4);
   const oif = f.dev === undefined ? undefined : (await linkGet(c, f.dev)).index; // ENODEV for an unknown device
   const routes = await ctx.dump(routeList(c, {
     table: f.table,
@@ -191,5 +233,28 @@ export async function runRoute(ctx: IpContext, cmd: RouteCommand): Promise<void>
   const hideDev = f.dev !== undefined;
   // Device names asked for by index, as ip does (no dump of every link).
   const links = await ctx.linksByIndex(kept.flatMap((r) => [hideDev ? undefined : r.oif, ...(r.nexthops ?? []).map((h) => h.oif)]));
-  ctx.print(kept.map((r) => routeJson(r, links, { showTable: f.table === 'all', hideDev })), routeText);
+  // ip names the table of each route unless the listing asked for one table.
+  ctx.print(kept.map((r) => routeView(r, links, { showTable: f.table === 'all', hideDev, details: o.details, stats: o.stats })));
+}
+
+const OPS = { add: 'routeAdd', replace: 'routeReplace', append: 'routeAppend', del: 'routeDel' } as const;
+
+/** The request of an add, replace, append or del: checked, then its devices resolved through `r`. */
+export async function routeChangeRequest(cmd: RouteCommand & { op: 'add' | 'replace' | 'append' | 'del' }, r: Resolver): Promise<Request> {
+  const spec = cmd.spec;
+  const op = OPS[cmd.op];
+  const devName = typeof spec.dev === 'string' ? spec.dev : undefined;
+  const names = [spec.dev, ...(spec.nexthops ?? []).map((h) => h.dev)].filter((d): d is string => typeof d === 'string');
+  const index = (d: LinkRef | undefined): number | undefined => (typeof d === 'string' ? r.known?.(d) : d);
+  if (names.every((d) => index(d) !== undefined)) {
+    // Every device known already (a batch): one check, no lookup.
+    const nexthops = spec.nexthops?.map((h) => (h.dev === undefined ? h : { ...h, dev: index(h.dev) as number }));
+    return routeRequest(op, { ...spec, ...(spec.dev !== undefined ? { dev: index(spec.dev) as number } : {}), ...(nexthops ? { nexthops } : {}) }, devName);
+  }
+  // Index 1 stands in for each named device: bad input is refused before any lookup.
+  routeRequest(op, { ...spec, ...(spec.dev !== undefined ? { dev: 1 } : {}), ...(spec.nexthops ? { nexthops: spec.nexthops.map((h) => ({ ...h, ...(h.dev !== undefined ? { dev: 1 } : {}) })) } : {}) });
+  const dev = typeof spec.dev === 'string' ? await r.index(spec.dev) : spec.dev;
+  let nexthops: NextHopSpec[] | undefined;
+  for (const h of spec.nexthops ?? []) (nexthops ??= []).push(typeof h.dev === 'string' ? { ...h, dev: await r.index(h.dev) } : h);
+  return routeRequest(op, { ...spec, ...(dev !== undefined ? { dev } : {}), ...(nexthops ? { nexthops } : {}) }, devName);
 }

@@ -34,3 +34,8 @@ export const BR_STATE_LISTENING = 1;
 export const BR_STATE_LEARNING = 2;
 export const BR_STATE_FORWARDING = 3;
 export const BR_STATE_BLOCKING = 4;
+
+// enum br_boolopt_id: bit numbers in struct br_boolopt_multi (IFLA_BR_MULTI_BOOLOPT: u32 optval, u32 optmask)
+export const BR_BOOLOPT_NO_LL_LEARN = 0;
+export const BR_BOOLOPT_MCAST_VLAN_SNOOPING = 1;
+export const BR_BOOLOPT_MST_ENABLE = 2;

@@ -9,3 +9,6 @@ export * from './if_bridge.js';
 export * from './if.js';
 export * from './if_arp.js';
 export * from './socket.js';
+export * from './net_namespace.js';
+export * from './in_route.js';
+export * from './if_vlan.js';

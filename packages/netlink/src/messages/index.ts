@@ -11,6 +11,7 @@ import { decodeRoute, encodeRoute, type RouteMessage } from './route.js';
 import { decodeNeigh, encodeNeigh, type NeighMessage } from './neigh.js';
 
 export * from './link.js';
+export * from './link-stats.js';
 export * from './addr.js';
 export * from './route.js';
 export * from './neigh.js';

@@ -145,6 +145,7 @@ export const vxlanSchema = schema([
   [C.IFLA_VXLAN_GPE, 'gpe', flag],
   [C.IFLA_VXLAN_TTL_INHERIT, 'ttlInherit', flag],
   [C.IFLA_VXLAN_DF, 'df', u8],
+  [C.IFLA_VXLAN_VNIFILTER, 'vnifilter', u8],
 ] as const);
 
 export const brportSchema = schema([
@@ -164,6 +165,26 @@ export const brportSchema = schema([
   [C.IFLA_BRPORT_DESIGNATED_COST, 'designatedCost', u16],
   [C.IFLA_BRPORT_ID, 'id', u16],
   [C.IFLA_BRPORT_NO, 'no', u16],
+  [C.IFLA_BRPORT_TOPOLOGY_CHANGE_ACK, 'topologyChangeAck', u8],
+  [C.IFLA_BRPORT_CONFIG_PENDING, 'configPending', u8],
+  [C.IFLA_BRPORT_MESSAGE_AGE_TIMER, 'messageAgeTimer', u64],
+  [C.IFLA_BRPORT_FORWARD_DELAY_TIMER, 'forwardDelayTimer', u64],
+  [C.IFLA_BRPORT_HOLD_TIMER, 'holdTimer', u64],
+  [C.IFLA_BRPORT_MULTICAST_ROUTER, 'multicastRouter', u8],
+  [C.IFLA_BRPORT_PROXYARP_WIFI, 'proxyarpWifi', u8],
+  [C.IFLA_BRPORT_MCAST_FLOOD, 'mcastFlood', u8],
+  [C.IFLA_BRPORT_MCAST_TO_UCAST, 'mcastToUcast', u8],
+  [C.IFLA_BRPORT_VLAN_TUNNEL, 'vlanTunnel', u8],
+  [C.IFLA_BRPORT_BCAST_FLOOD, 'bcastFlood', u8],
+  [C.IFLA_BRPORT_GROUP_FWD_MASK, 'groupFwdMask', u16],
+  [C.IFLA_BRPORT_NEIGH_SUPPRESS, 'neighSuppress', u8],
+  [C.IFLA_BRPORT_ISOLATED, 'isolated', u8],
+  [C.IFLA_BRPORT_BACKUP_PORT, 'backupPort', u32],
+  [C.IFLA_BRPORT_MRP_RING_OPEN, 'mrpRingOpen', u8],
+  [C.IFLA_BRPORT_MRP_IN_OPEN, 'mrpInOpen', u8],
+  [C.IFLA_BRPORT_MCAST_EHT_HOSTS_LIMIT, 'mcastEhtHostsLimit', u32],
+  [C.IFLA_BRPORT_MCAST_EHT_HOSTS_CNT, 'mcastEhtHostsCnt', u32],
+  [C.IFLA_BRPORT_LOCKED, 'locked', u8],
 ] as const);
 
 /** Link kinds whose IFLA_INFO_DATA this library decodes. */

@@ -121,10 +121,10 @@ function addrRequest(op: 'addrAdd' | 'addrReplace' | 'addrDel', index: number, c
   };
 }
 
-/** RTM_NEWADDR (create, fail if present) for a link index; for bulk use. */
-export const addrAddRequest = (index: number, cidr: string, o: AddrOptions = {}): Request => addrRequest('addrAdd', index, cidr, o);
-export const addrReplaceRequest = (index: number, cidr: string, o: AddrOptions = {}): Request => addrRequest('addrReplace', index, cidr, o);
-export const addrDelRequest = (index: number, cidr: string): Request => addrRequest('addrDel', index, cidr, {});
+/** RTM_NEWADDR (create, fail if present) for a link index; for bulk use. `dev` names the link in errors. */
+export const addrAddRequest = (index: number, cidr: string, o: AddrOptions = {}, dev?: string): Request => addrRequest('addrAdd', index, cidr, o, dev);
+export const addrReplaceRequest = (index: number, cidr: string, o: AddrOptions = {}, dev?: string): Request => addrRequest('addrReplace', index, cidr, o, dev);
+export const addrDelRequest = (index: number, cidr: string, dev?: string): Request => addrRequest('addrDel', index, cidr, {}, dev);
 
 /** Adds `cidr` (e.g. "10.0.0.1/24", "2001:db8::1/64") to a link; EEXIST if present. */
 export async function addrAdd(c: RtnlClient, link: LinkRef, cidr: string, o: AddrOptions = {}): Promise<void> {

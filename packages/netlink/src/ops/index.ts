@@ -3,3 +3,4 @@ export * from './link.js';
 export * from './addr.js';
 export * from './route.js';
 export * from './neigh.js';
+export * from './nsid.js';

@@ -4,7 +4,7 @@ import type { RawMessage } from '../wire/header.js';
 import type { Request, RtnlClient } from '../client.js';
 import { ValidationError } from '../errors.js';
 import { decodeNeigh, type NeighMessage } from '../messages/neigh.js';
-import { checkAddress, checkMac, type Family, writeAddrAttr } from '../validate.js';
+import { checkAddress, checkInt, checkMac, type Family, writeAddrAttr } from '../validate.js';
 import { linkIndex } from './link.js';
 import type { LinkRef } from './common.js';
 
@@ -75,8 +75,9 @@ function neighRequest(op: 'neighAdd' | 'neighDel', index: number, spec: NeighSpe
   };
 }
 
-export const neighAddRequest = (index: number, spec: NeighSpec): Request => neighRequest('neighAdd', index, spec);
-export const neighDelRequest = (index: number, spec: NeighSpec): Request => neighRequest('neighDel', index, spec);
+/** RTM_NEWNEIGH / RTM_DELNEIGH for a link index (spec.dev is not used); `dev` names the link in errors. */
+export const neighAddRequest = (index: number, spec: NeighSpec, dev?: string): Request => neighRequest('neighAdd', index, spec, dev);
+export const neighDelRequest = (index: number, spec: NeighSpec, dev?: string): Request => neighRequest('neighDel', index, spec, dev);
 
 export async function neighAdd(c: RtnlClient, spec: NeighSpec): Promise<void> {
   neighRequest('neighAdd', 1, spec);
@@ -101,4 +102,28 @@ export async function neighList(c: RtnlClient, filter: NeighListFilter = {}): Pr
     w.u8(family).u8(0).u16(0).i32(0).u16(0).u8(0).u8(0);
     if (index !== 0) w.attrU32(C.NDA_IFINDEX, index);
   } }, decodeNeighMsg, { retries: 2 });
+}
+
+/** RTM_GETNEIGH for one entry (no dump), by link index and address; `proxy` for a proxy entry. */
+export function neighGetRequest(index: number, dst: string, opts: { proxy?: boolean } = {}): Request {
+  const a = checkAddress('neighbour.dst', dst);
+  checkInt('neighbour.dev', index, 0, 0x7fffffff);
+  return {
+    type: C.RTM_GETNEIGH,
+    what: `neighGet ${a.address} dev #${index}`,
+    body: (w) => {
+      w.u8(a.family === 4 ? C.AF_INET : C.AF_INET6).u8(0).u16(0).i32(index).u16(0).u8(opts.proxy ? C.NTF_PROXY : 0).u8(0);
+      writeAddrAttr(w, C.NDA_DST, a);
+    },
+  };
+}
+
+/** One neighbour entry, as `ip neigh get ADDR dev DEV` asks for it; ENOENT when there is none. */
+export async function neighGet(c: RtnlClient, spec: { dev: LinkRef; dst: string; proxy?: boolean }): Promise<Neighbour> {
+  checkAddress('neighbour.dst', spec.dst);
+  const index = await linkIndex(c, spec.dev);
+  const req = neighGetRequest(index, spec.dst, spec.proxy ? { proxy: true } : {});
+  const [n] = await c.request({ ...req, what: `neighGet ${spec.dst} dev ${typeof spec.dev === 'string' ? spec.dev : `#${index}`}` }, decodeNeighMsg);
+  if (!n) throw new Error(`neighGet ${spec.dst}: the kernel sent no neighbour`);
+  return n;
 }
