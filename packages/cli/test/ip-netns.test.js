@@ -1,8 +1,9 @@
 // `nsrun ip netns` next to iproute2's `ip netns`. Each test runs its commands in a mount
-// namespace of its own (inside the test's network namespace) with a fresh tmpfs on /run/netns
-// and on /tmp, and /etc behind an overlay whose writes land in that tmpfs: names made there are
-// seen by no other test, /etc itself is never written, and whatever a test leaves behind goes
-// with its mount namespace. The tests still delete what they make and check nothing is left.
+// namespace of its own (inside the test's network namespace) with a fresh tmpfs on /run (and
+// one on /run/netns), and /etc behind an overlay whose writes land in that /run: names made
+// there are seen by no other test, /etc itself is never written, and whatever a test leaves
+// behind goes with its mount namespace. (Not a tmpfs on /tmp: the checkout may be under /tmp.)
+// The tests still delete what they make and check nothing is left.
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { kernelSuite } from '../../../test/helpers/kernel.js';
@@ -12,10 +13,10 @@ const k = kernelSuite('nsrun ip netns');
 
 const SETUP = `set -eu
 umount -R /run/netns 2>/dev/null || true  # the sandbox's names, copied here: not this test's
+mount -t tmpfs nsrun-test /run
+mkdir /run/netns /run/scratch /run/scratch/etc-upper /run/scratch/etc-work
 mount -t tmpfs nsrun-test /run/netns
-mount -t tmpfs nsrun-test /tmp
-mkdir /tmp/etc-upper /tmp/etc-work
-mount -t overlay overlay -o lowerdir=/etc,upperdir=/tmp/etc-upper,workdir=/tmp/etc-work /etc
+mount -t overlay overlay -o lowerdir=/etc,upperdir=/run/scratch/etc-upper,workdir=/run/scratch/etc-work /etc
 NSRUN=${JSON.stringify(`${process.execPath} ${MAIN}`)}
 nsrun() { $NSRUN "$@"; }
 `;
@@ -208,10 +209,10 @@ nsrun ip netns del blue
 
 k('netns lines in a batch (iproute2\'s set_nsid_batch.t): add, set, list-id', async (ctx) => {
   const s = ok(script(ctx, `
-printf 'netns add testnsid\\nnetns set testnsid 99\\nnetns list-id\\n' > /tmp/batch
-echo "== nsrun"; nsrun ip -batch /tmp/batch
+printf 'netns add testnsid\\nnetns set testnsid 99\\nnetns list-id\\n' > /run/scratch/batch
+echo "== nsrun"; nsrun ip -batch /run/scratch/batch
 nsrun ip netns del testnsid
-echo "== ip"; ip -batch /tmp/batch
+echo "== ip"; ip -batch /run/scratch/batch
 ip netns del testnsid
 `));
   assert.is(s.nsrun, 'nsid 99 (iproute2 netns name: testnsid)\n');
