@@ -11,7 +11,11 @@ import type { SecurityPlan } from './security/plan.js';
 // own exec gives the conventional 127 (not found) and 126 (not executable) and searches PATH.
 export const GATE_SHELL = '/bin/sh';
 export const GATE_FD = 3;
-/** With a rootfs, the gate says on this fd that it is running (see READY). */
+/**
+ * The gate says on this fd that it is running (see READY): its programs are loaded, and setpriv
+ * has set its parent-death signal. nsrun releases the command only after that, so an nsrun
+ * killed at any moment after the release takes the container with it.
+ */
 export const GATE_READY_FD = 4;
 
 const firstExecutable = (paths: readonly string[]): string | undefined =>
@@ -47,7 +51,8 @@ const INIT_SHELL_ARGS = INIT_SHELL === GATE_SHELL ? [] : ['-p'];
 export const INIT_FORWARDS_INT_QUIT = INIT_SHELL !== GATE_SHELL;
 
 // Exit 125 (nsrun's failure): the pipe closed without "go", or the workdir is missing.
-// The gate is running (its programs are loaded): nsrun may pivot now (rootfs only).
+// The gate is running (its programs are loaded, its parent-death signal set): nsrun may pivot
+// now (with a rootfs), and release it.
 const READY = `printf r >&${GATE_READY_FD}; exec ${GATE_READY_FD}>&-`;
 const RELEASE = `read _ <&${GATE_FD} || exit 125; exec ${GATE_FD}<&-`;
 // With a rootfs the workdir ($1) is a path inside it, entered after the pivot.
@@ -110,7 +115,7 @@ export function gateSpawn(plan: GatePlan, env: NodeJS.ProcessEnv): GateSpawn {
   const shell = plan.init ? INIT_SHELL : GATE_SHELL;
   // With a terminal of its own (tty.ts): the gate leads a new session; reopening the terminal
   // (no O_NOCTTY) makes it the session's controlling terminal, with the gate's group in front.
-  const script = [...(plan.tty ? ['exec 0<>/proc/self/fd/0'] : []), ...(rootfs ? [READY] : []), RELEASE, ...(rootfs ? [ENTER_WORKDIR] : []), plan.init ? INIT : EXEC].join('\n');
+  const script = [...(plan.tty ? ['exec 0<>/proc/self/fd/0'] : []), READY, RELEASE, ...(rootfs ? [ENTER_WORKDIR] : []), plan.init ? INIT : EXEC].join('\n');
   const shellArgs = [shell, ...(plan.init ? INIT_SHELL_ARGS : []), '-c', script, plan.init ? 'nsrun-init' : 'nsrun-gate', ...(rootfs ? [plan.cwd ?? '/'] : []), ...plan.command];
   const security = plan.security;
   // Without setpriv only a privileged container may start (options.ts refuses the others).

@@ -5,7 +5,7 @@ import { linkSetUp, RtnlClient } from '@nsrun/netlink';
 import { RunnerError } from './errors.js';
 import { Rollback } from './rollback.js';
 import { stepRunner } from './steps.js';
-import { GATE_FD, GATE_GO, INIT_FORWARDS_INT_QUIT, PDEATHSIG_AVAILABLE } from './gate.js';
+import { GATE_FD, GATE_GO, INIT_FORWARDS_INT_QUIT, PDEATHSIG_AVAILABLE, waitGateReady } from './gate.js';
 import { bridgePlan } from './network/plan.js';
 import { lease, removeBridgeIfUnused } from './network/lease.js';
 import { vethName } from './network/names.js';
@@ -86,6 +86,7 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
   let exited: Promise<number> | undefined;
   let inner: RtnlClient | undefined;
   let netnsFd: number | undefined;
+  let readyFd: number | undefined;
   let bridgeIndex = 0;
   let tty: TtyProxy | undefined;
   try {
@@ -124,6 +125,7 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
     child = started.child;
     inner = started.nl;
     netnsFd = started.netnsFd;
+    readyFd = started.readyFd;
     if (child) {
       const c = child;
       exited = exitPromise(c);
@@ -152,6 +154,12 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
       const nl = inner;
       await step('loopback', () => linkSetUp(nl, 'lo'));
     }
+    // Not before the gate's parent-death signal is set (gate.ts, GATE_READY_FD): a release
+    // before it would let a container outlive an nsrun killed right after.
+    if (readyFd !== undefined) {
+      const fd = readyFd;
+      await step('release', async () => waitGateReady(fd));
+    }
     if (opts.faultAt === 'release') throw new RunnerError('release', 'injected failure (faultAt)');
     if (opts.signal?.aborted) throw new RunnerError('release', 'interrupted before the command started');
   } catch (e) {
@@ -161,6 +169,7 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
   } finally {
     inner?.close();
     if (netnsFd !== undefined) closeSync(netnsFd);
+    if (readyFd !== undefined) closeSync(readyFd);
   }
 
   const c = child!;

@@ -29,6 +29,11 @@ export interface Started {
   nl: RtnlClient | undefined;
   /** An fd of the container's network namespace (not with `net: host`); the caller closes it. */
   netnsFd: number | undefined;
+  /**
+   * The read end of the gate's ready pipe, when setup did not wait on it (no rootfs): the caller
+   * waits (waitGateReady) before it releases the command, and closes it.
+   */
+  readyFd: number | undefined;
 }
 
 export interface SetupResult {
@@ -78,9 +83,9 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
     step('spawn', () => {
       const gate = gateSpawn({ ...opts, tty: tty !== undefined, security }, env);
       closeStrayFdsOnExec();
-      if (opts.rootfs !== undefined) ready = pipe2(O_CLOEXEC); // blocking: see waitGateReady
+      ready = pipe2(O_CLOEXEC); // blocking: see waitGateReady
       const stdio: StdioOptions = tty ? [tty.slave, tty.slave, tty.slave, 'pipe'] : ['inherit', 'inherit', 'inherit', 'pipe'];
-      if (ready) stdio.push(ready[1]); // fd GATE_READY_FD in the gate
+      stdio.push(ready[1]); // fd GATE_READY_FD in the gate
       const child = spawn(gate.file, gate.args, {
         stdio,
         // A session of its own, so the terminal can become its controlling terminal.
@@ -89,10 +94,8 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
         ...(gate.cwd !== undefined && { cwd: gate.cwd }),
       });
       started.child = child;
-      if (ready) {
-        closeSync(ready[1]); // the gate's copy is the only writer: EOF if it dies
-        ready[1] = -1;
-      }
+      closeSync(ready[1]); // the gate's copy is the only writer: EOF if it dies
+      ready[1] = -1;
       // A failed spawn is reported through 'error' on the next tick; run.ts reads it.
       if (child.pid === undefined) throw new RunnerError('spawn', `could not start ${gate.file}`);
     });
@@ -105,11 +108,16 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
         started.netnsFd = nsOpen('self', 'net');
       });
     }
-    const readyFd = ready?.[0];
+    const readyFd = ready![0];
     mountContainer({
-      pid, ownNet: net !== 'host', rootfs: opts.rootfs, gateReady: () => waitGateReady(readyFd!), resolvConf, stateDir: plan.stateDir,
+      pid, ownNet: net !== 'host', rootfs: opts.rootfs, gateReady: () => waitGateReady(readyFd), resolvConf, stateDir: plan.stateDir,
       confined: !security.privileged, warn: (m) => opts.onWarning?.(m),
     }, step);
+    // Without a rootfs nothing here waited for the gate: the caller does, as late as it can.
+    if (opts.rootfs === undefined) {
+      started.readyFd = readyFd;
+      ready![0] = -1;
+    }
   } catch (e) {
     error = RunnerError.wrap('spawn', e);
   } finally {

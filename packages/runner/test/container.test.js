@@ -4,8 +4,8 @@
 // namespaces, root and cwd before and after, which must be the same. The container's output
 // goes to the child's stdout, its lines interleaved with the child's JSON lines.
 import * as assert from 'uvu/assert';
-import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { kernelSuite, skip } from '../../../test/helpers/kernel.js';
 import { MARKER, busyboxSkipReason, tempBusyboxRootfs } from '../../../test/helpers/rootfs.js';
@@ -380,11 +380,51 @@ for (const init of [false, true]) {
     assert.not.ok(gone(started));
     if (init) assert.ok(grandchild && !gone(grandchild), 'the init has started the command');
     run.child.kill('SIGKILL');
-    await once(run.child, 'close');
-    assert.ok(await eventuallyGone(started), `the container's PID 1 (${started}) outlived nsrun`);
-    if (init) assert.ok(await eventuallyGone(grandchild), `the command (${grandchild}) outlived nsrun`);
+    // 'exit', not 'close': a container that outlived nsrun would hold the output pipes open.
+    await once(run.child, 'exit');
+    const pid1Gone = await eventuallyGone(started);
+    const commandGone = !init || (await eventuallyGone(grandchild));
+    // A survivor is ended here (by pid: it is this test's), then the test fails.
+    for (const [pid, isGone] of [[started, pid1Gone], [grandchild, commandGone]]) if (pid && !isGone) process.kill(pid, 'SIGKILL');
+    assert.ok(pid1Gone, `the container's PID 1 (${started}) outlived nsrun`);
+    assert.ok(commandGone, `the command (${grandchild}) outlived nsrun`);
   });
 }
+
+s('a slow gate (its first program takes 0.5 s to start): run() resolves only once its parent-death signal is set, so an nsrun killed just after takes the container along', async () => {
+  if (setprivMissing) return skip('setpriv (util-linux) is missing: nsrun cannot set a parent-death signal');
+  const perl = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
+  if (!perl) return skip('perl is missing: the default seccomp filter cannot be installed');
+  // In a mount namespace of the child's own, perl (the gate's first program, before setpriv)
+  // is a wrapper that sleeps first: nsrun's setup is done long before the gate is.
+  const dir = mkdtempSync('/tmp/nsrun-slow-gate-');
+  const code = `import { run } from ${JSON.stringify(RUNNER_URL)};
+import * as fs from 'node:fs';
+const h = await run({ command: ['sleep', '30'], net: 'none' });
+fs.writeFileSync(${JSON.stringify(`${dir}/pid`)}, String(h.pid));
+// Long enough for the release ("go") to reach the gate, far shorter than the gate's slow start.
+setTimeout(() => process.kill(process.pid, 'SIGKILL'), 100);`;
+  const script = `set -e
+mount --make-rprivate /
+cp ${perl} ${dir}/perl-real
+printf '#!/bin/sh\\nsleep 0.5\\nexec ${dir}/perl-real "$@"\\n' > ${dir}/perl
+chmod 755 ${dir}/perl
+mount --bind ${dir}/perl ${perl}
+exec ${JSON.stringify(process.execPath)} --input-type=module -e "$1" 2>${dir}/stderr`;
+  try {
+    // No pipes: a container that outlived nsrun would hold them open (and spawnSync waiting).
+    const r = spawnSync('unshare', ['--mount', 'sh', '-c', script, 'slow-gate', code], { timeout: 30_000, stdio: 'ignore' });
+    const read = (f) => (existsSync(`${dir}/${f}`) ? readFileSync(`${dir}/${f}`, 'utf8') : '');
+    const pid = Number(read('pid'));
+    assert.ok(pid > 1, `no pid: status ${r.status} signal ${r.signal}; stderr:\n${read('stderr')}`);
+    assert.is(r.signal, 'SIGKILL');
+    const died = await eventuallyGone(pid);
+    if (!died) process.kill(pid, 'SIGKILL'); // this test's own survivor
+    assert.ok(died, `the container (${pid}) outlived an nsrun killed as run() resolved`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
 
 k.run();
 s.run();
