@@ -104,8 +104,6 @@ function setprivArgs(s: SecurityPlan): string[] {
   return args;
 }
 
-const LOADER_ARCH = process.arch === 'arm64' ? 'aarch64' : 'x86_64';
-
 /**
  * The program and argv that wait on GATE_FD, then run `plan.command` (under the init with
  * `plan.init`): [seccomp loader] → setpriv → the gate shell, each exec'ing the next.
@@ -120,7 +118,7 @@ export function gateSpawn(plan: GatePlan, env: NodeJS.ProcessEnv): GateSpawn {
   const security = plan.security;
   // Without setpriv only a privileged container may start (options.ts refuses the others).
   let chain = SETPRIV !== undefined ? [SETPRIV, ...setprivArgs(security), '--', ...shellArgs] : shellArgs;
-  if (security.seccomp) chain = seccompLoaderArgv(security.seccomp, chain, LOADER_ARCH);
+  if (security.seccomp) chain = seccompLoaderArgv(security.seccomp.filter, chain, security.seccomp.arch);
   return {
     // Without a rootfs the workdir is a host path, entered by spawn itself.
     ...(!rootfs && plan.cwd !== undefined && { cwd: plan.cwd }),

@@ -37,13 +37,11 @@ const PROC_ATTRS = MOUNT_ATTR_NOSUID | MOUNT_ATTR_NODEV | MOUNT_ATTR_NOEXEC;
 export function mountContainer(plan: MountPlan, step: StepRunner): void {
   const sysAttrs = PROC_ATTRS | (plan.confined ? MOUNT_ATTR_RDONLY : 0);
   if (plan.rootfs === undefined) {
-    // The container shares the host's tree: nsrun's records must not be in it. A tmpfs of this
-    // namespace covers them, and holds the resolv.conf while it is bound (so a killed nsrun
-    // leaves no file behind: the tmpfs goes with the namespace).
-    const hide = plan.stateDir !== '/';
-    if (hide) step('hide-state', () => mount('tmpfs', plan.stateDir, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=0700,size=64k'));
-    if (plan.resolvConf !== undefined) step('resolv-conf', () => bindResolvConf(plan.resolvConf!, hide ? plan.stateDir : undefined, '/etc/resolv.conf', false, plan.warn));
-    if (hide) step('hide-state', () => mountSetattr(plan.stateDir, MOUNT_ATTR_RDONLY));
+    // The container shares the host's tree: nsrun's records must not be in it.
+    let scratch: string | undefined;
+    step('hide-state', () => (scratch = privateTmpfs(plan.stateDir)));
+    if (plan.resolvConf !== undefined) step('resolv-conf', () => bindResolvConf(plan.resolvConf!, scratch, '/etc/resolv.conf', false, plan.warn));
+    if (scratch !== undefined) step('hide-state', () => mountSetattr(plan.stateDir, MOUNT_ATTR_RDONLY));
     // The host's /proc (and what is mounted under it) is detached, not just covered: nothing of
     // it stays beneath for an umount to uncover. The pidns= path is resolved before that.
     step('mount-proc', () => mountFresh('proc', '/proc', { options: { pidns: `/proc/${plan.pid}/ns/pid` }, attrs: PROC_ATTRS, replace: true }));
@@ -63,15 +61,22 @@ export function mountContainer(plan: MountPlan, step: StepRunner): void {
   step('mount-sys', () => mount('sysfs', `${root}/sys`, 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC | (plan.confined ? MS_RDONLY : 0), null));
   step('mount-dev', () => mountDev(`${root}/dev`, plan.confined));
   if (plan.resolvConf !== undefined) {
-    step('resolv-conf', () => {
-      // A tmpfs of this namespace on the state directory holds the file while it is bound; it
-      // goes away with the host's tree at the pivot.
-      mount('tmpfs', plan.stateDir, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=0700,size=64k');
-      bindResolvConf(plan.resolvConf!, plan.stateDir, `${root}/etc/resolv.conf`, true, plan.warn);
-    });
+    // The tmpfs holding the file while it is bound goes away with the host's tree at the pivot.
+    step('resolv-conf', () => bindResolvConf(plan.resolvConf!, privateTmpfs(plan.stateDir), `${root}/etc/resolv.conf`, true, plan.warn));
   }
   if (plan.confined) step('mask-paths', () => maskPaths(root));
   step('pivot-root', () => pivotInto(root, plan.gateReady));
+}
+
+/**
+ * A tmpfs of this mount namespace over nsrun's state directory (none over `/`): it hides the
+ * records from a container that shares the host's tree, and holds the resolv.conf while it is
+ * bound, so a killed nsrun leaves no file behind. Returns the directory, or undefined.
+ */
+function privateTmpfs(stateDir: string): string | undefined {
+  if (stateDir === '/') return undefined;
+  mount('tmpfs', stateDir, 'tmpfs', MS_NOSUID | MS_NODEV | MS_NOEXEC, 'mode=0700,size=64k');
+  return stateDir;
 }
 
 /**

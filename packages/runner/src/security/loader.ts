@@ -1,5 +1,5 @@
 import { accessSync, constants } from 'node:fs';
-import { NR_SECCOMP } from '@nsrun/sys';
+import { NR_SECCOMP, type SeccompArch } from '@nsrun/sys';
 
 // Installing the seccomp filter in the container. A filter can only be installed by the process
 // itself, and the container's first process is not Node: it is exec'd by Node's spawn, which
@@ -37,7 +37,7 @@ print STDERR "nsrun: seccomp: cannot exec $ARGV[0]: $!\\n";
 exit 125;`;
 
 /** The argv that installs `filter` and then execs `next` (PERL must exist). */
-export function seccompLoaderArgv(filter: Buffer, next: readonly string[], arch: keyof typeof NR_SECCOMP): string[] {
+export function seccompLoaderArgv(filter: Buffer, next: readonly string[], arch: SeccompArch): string[] {
   return [PERL!, '-e', SCRIPT, '--', String(NR_SECCOMP[arch]), filter.toString('hex'), ...next];
 }
 

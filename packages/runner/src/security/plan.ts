@@ -1,4 +1,4 @@
-import { compileSeccomp, nativeArches, type CapabilityName } from '@nsrun/sys';
+import { compileSeccomp, nativeArches, type CapabilityName, type SeccompArch } from '@nsrun/sys';
 import { RunnerError } from '../errors.js';
 import { resolveCapabilities } from './caps.js';
 import { PERL } from './loader.js';
@@ -20,8 +20,11 @@ export interface SecurityPlan {
   /** The container's capabilities (bounding, permitted, effective); every one with `privileged`. */
   capabilities: readonly CapabilityName[] | 'all';
   noNewPrivs: boolean;
-  /** The seccomp filter (struct sock_filter array); none with `privileged` or seccomp unconfined. */
-  seccomp: Buffer | undefined;
+  /**
+   * The seccomp filter (struct sock_filter array) and the native ABI its loader calls seccomp(2)
+   * with; none with `privileged` or seccomp unconfined.
+   */
+  seccomp: { filter: Buffer; arch: SeccompArch } | undefined;
 }
 
 const invalid = (field: string, reason: string): RunnerError => new RunnerError('validate', `${field}: ${reason}`, { field });
@@ -40,17 +43,24 @@ export function securityPlan(o: SecurityOptions): SecurityPlan {
     return { privileged: true, capabilities: 'all', noNewPrivs: false, seccomp: undefined };
   }
   const capabilities = resolveCapabilities(o.capAdd, o.capDrop);
-  let seccomp: Buffer | undefined;
+  let seccomp: SecurityPlan['seccomp'];
   if (o.seccomp !== 'unconfined') {
     if (PERL === undefined) {
       throw invalid('seccomp', 'the filter is installed through perl (perl-base), which is not installed; install it, or run with seccomp unconfined (--security-opt seccomp=unconfined)');
     }
-    const key = capabilities.join(',');
-    seccomp = filters.get(key);
-    if (!seccomp) {
-      seccomp = compileSeccomp(defaultSeccompPolicy(capabilities), nativeArches());
-      filters.set(key, seccomp);
+    let arches: SeccompArch[];
+    try {
+      arches = nativeArches();
+    } catch (e) {
+      throw invalid('seccomp', `${(e as Error).message}; run with seccomp unconfined (--security-opt seccomp=unconfined)`);
     }
+    const key = capabilities.join(',');
+    let filter = filters.get(key);
+    if (!filter) {
+      filter = compileSeccomp(defaultSeccompPolicy(capabilities), arches);
+      filters.set(key, filter);
+    }
+    seccomp = { filter, arch: arches[0]! };
   }
   return { privileged: false, capabilities, noNewPrivs: o.noNewPrivileges ?? true, seccomp };
 }
