@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { HelpRequest, UsageError, isHelp } from './args.js';
+import { rootlessReady } from '@nsrun/runner';
 import { report } from './errors.js';
 import type { Io } from './io.js';
 import { parseIp, runIp } from './ip/index.js';
@@ -69,6 +70,9 @@ function isEntryPoint(): boolean {
 export function cli(argv: readonly string[] = process.argv.slice(2)): void {
   const stop = new AbortController();
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => stop.abort());
+  // Started by the rootless launcher: it may forward signals from now on (till now it turned a
+  // stop signal into SIGKILL: PID 1 of a pid namespace ignores what it has no handler for).
+  rootlessReady();
   // A closed pipe (`nsrun ip link | head -1`) ends the output, not with a stack trace.
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     if (e.code === 'EPIPE') process.exit(process.exitCode ?? 0);

@@ -15,8 +15,11 @@ Runs CMD as PID 1 in new mount, pid, uts, ipc and network namespaces, with a fre
 confined as docker confines a container: its 14 default capabilities, no_new_privs, a seccomp
 filter, masked and read-only /proc and /sys paths (see --cap-add, --security-opt, --privileged).
 Options:
-  --net bridge|none|host  bridge (default): own network namespace on a host bridge;
-                      none: only lo, up; host: share nsrun's network namespace
+  --net bridge|none|host|slirp4netns|pasta
+                      bridge (default as root): own network namespace on a host bridge;
+                      none: only lo, up; host: share nsrun's network namespace;
+                      slirp4netns, pasta: user-mode networking, for a user who is not root
+                      (default there: slirp4netns, else pasta, when it works)
   --bridge NAME       bridge to attach to (default brg0; created if absent)
   --subnet CIDR       the bridge's address and subnet (default 10.10.10.1/24)
   --ip ADDR[/LEN]     a fixed address in the subnet (default: the next free one)
@@ -26,7 +29,8 @@ Options:
   --publish, -p [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp]
                       forward a host port to the container (DNAT; repeatable). HOSTIP must
                       be an address of this host; a port a host service listens on (on
-                      0.0.0.0, HOSTIP or, without HOSTIP, any address but 127/8) is refused
+                      0.0.0.0, HOSTIP or, without HOSTIP, any address but 127/8) is refused;
+                      with slirp4netns or pasta the helper listens on HOSTPORT (>= 1024)
   --publish-force     publish such a port anyway: the container takes its connections
   --dns IP            a nameserver for the container's own /etc/resolv.conf (repeatable;
                       default: the host's, with systemd-resolved's upstream servers for its stub)
@@ -47,12 +51,16 @@ Options:
   --workdir DIR       working directory of CMD (inside the rootfs with --rootfs)
   --stop-timeout SEC  after a stop signal (TERM, INT, HUP, QUIT), kill the container after SEC
                       seconds (default 10); a second stop signal kills at once
-  --state-dir DIR     leases and records (default /run/nsrun)
+  --state-dir DIR     leases and records (default /run/nsrun; for a user who is not root
+                      $XDG_RUNTIME_DIR/nsrun, else /tmp/nsrun-UID)
   --json              lifecycle events (started, exited, failed) as JSON lines on stderr
   --json-fd FD        ... on file descriptor FD instead (never mixed with CMD's stdout); FD
                       must be one nsrun's parent passed open for writing
   --verbose, -v       print each setup step and its time to stderr
   --help, -h          this text
+As a user who is not root, nsrun runs in a user namespace of its own (CMD is root inside,
+the user outside; with a range in /etc/subuid and /etc/subgid, 65536 ids through newuidmap;
+NSRUN_USERNS=single maps only the user).
 Exit status: CMD's own; 128+N if killed by signal N; 126 not executable; 127 not found;
 125 nsrun failed (nothing was left running or created).
 `;
@@ -101,7 +109,7 @@ export function parseRun(argv: readonly string[]): RunInvocation {
   const opts: { -readonly [K in keyof RunOptions]: RunOptions[K] } = { command: p.rest };
   const net = str(p, '--net');
   if (net !== undefined) {
-    if (net !== 'bridge' && net !== 'none' && net !== 'host') throw new FlagError(`--net ${JSON.stringify(net)}: must be bridge, none or host`);
+    if (!['bridge', 'none', 'host', 'slirp4netns', 'pasta'].includes(net)) throw new FlagError(`--net ${JSON.stringify(net)}: must be bridge, none, host, slirp4netns or pasta`);
     opts.net = net as NetMode;
   }
   for (const [flag, key] of [['--bridge', 'bridge'], ['--subnet', 'subnet'], ['--ip', 'ip'], ['--rootfs', 'rootfs'], ['--hostname', 'hostname'], ['--workdir', 'cwd'], ['--state-dir', 'stateDir']] as const) {
@@ -109,7 +117,8 @@ export function parseRun(argv: readonly string[]): RunInvocation {
     if (v !== undefined) opts[key] = v;
   }
   if (net !== undefined && net !== 'bridge') {
-    for (const f of ['--bridge', '--subnet', '--ip', '--nat', '--publish']) if (has(f)) throw new FlagError(`${f} needs --net bridge`);
+    const usernet = net === 'slirp4netns' || net === 'pasta';
+    for (const f of ['--bridge', '--subnet', '--ip', '--nat', ...(usernet ? [] : ['--publish'])]) if (has(f)) throw new FlagError(`${f} needs --net bridge`);
   }
   if (has('--init')) opts.init = true;
   if (has('--privileged')) opts.privileged = true;

@@ -31,7 +31,7 @@ test('bad usage: one line "nsrun: run: <step>: <reason>", status 125', async () 
     [['--bogus', 'true'], /^nsrun: run: usage: unknown option "--bogus"/],
     [[], /^nsrun: run: usage: missing command/],
     [['--'], /^nsrun: run: usage: missing command/],
-    [['--net', 'bridged', 'true'], /^nsrun: run: usage: --net "bridged": must be bridge, none or host/],
+    [['--net', 'bridged', 'true'], /^nsrun: run: usage: --net "bridged": must be bridge, none, host, slirp4netns or pasta/],
     [['--net', 'none', '--ip', '10.10.10.2', 'true'], /^nsrun: run: usage: --ip needs --net bridge/],
     [['--env', 'NOEQUALS', 'true'], /^nsrun: run: usage: --env "NOEQUALS": must be KEY=VALUE/],
     [['--hostname'], /^nsrun: run: usage: --hostname needs a value/],

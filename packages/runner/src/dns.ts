@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { NetKind } from './state/records.js';
 import { isIP } from 'node:net';
 
 // The container's /etc/resolv.conf. The tutorial echoes a nameserver into the container's
@@ -58,6 +59,9 @@ function read(path: string): Parsed | undefined {
   }
 }
 
+/** slirp4netns's DNS forwarder (its default network 10.0.2.0/24). */
+export const SLIRP_DNS = '10.0.2.3';
+
 const isLoopback = (ip: string): boolean => ip === '::1' || ip.startsWith('127.');
 
 const render = (servers: readonly string[], other: readonly string[]): string =>
@@ -72,10 +76,12 @@ export function checkDnsServers(dns: readonly unknown[]): string | undefined {
 }
 
 /** What the container's resolv.conf should hold. */
-export function planResolvConf(opts: { dns?: readonly string[] | undefined; net: 'bridge' | 'none' | 'host' }, files: HostResolvFiles = HOST_RESOLV_FILES): ResolvPlan {
+export function planResolvConf(opts: { dns?: readonly string[] | undefined; net: NetKind }, files: HostResolvFiles = HOST_RESOLV_FILES): ResolvPlan {
   const host = read(files.resolvConf) ?? { servers: [], other: [] };
   if (opts.dns !== undefined) return { text: render(opts.dns, host.other), servers: [...opts.dns], warnings: [] };
   if (opts.net === 'host') return { text: undefined, servers: host.servers, warnings: [] };
+  // slirp4netns answers DNS itself on 10.0.2.3, from the host's side (its loopback resolvers too).
+  if (opts.net === 'slirp4netns') return { text: render([SLIRP_DNS], host.other), servers: [SLIRP_DNS], warnings: [] };
   const warnings: string[] = [];
   let from = host;
   if (host.servers.length > 0 && host.servers.every(isLoopback)) {

@@ -19,3 +19,5 @@ export { DEFAULT_CAPABILITIES, resolveCapabilities } from './security/caps.js';
 export { MASKED_PATHS, READONLY_PATHS } from './security/paths.js';
 export { defaultSeccompPolicy } from './security/profile.js';
 export { securityPlan, type SecurityPlan, type SecurityOptions } from './security/plan.js';
+export { rootless, rootlessReady, agentSpawn, type RootlessContext } from './rootless.js';
+export { defaultStateDir, ROOT_STATE_DIR } from './state/default-dir.js';

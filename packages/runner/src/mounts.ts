@@ -1,6 +1,6 @@
 import { existsSync, lstatSync, openSync, closeSync, writeSync, rmSync } from 'node:fs';
 import {
-  MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY,
+  MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC,
   mount, mountFresh, mountSetattr,
 } from '@nsrun/sys';
 import type { StepRunner } from './errors.js';
@@ -17,6 +17,8 @@ export interface MountPlan {
   pid: number;
   /** The container has its own network namespace: mount a sysfs that shows it. */
   ownNet: boolean;
+  /** No sysfs may be mounted (rootless with the host's network): the host's is bound instead. */
+  noSysfs?: boolean;
   /** Switch to this root (pivot_root) with a minimal /dev, fresh /proc and /sys. */
   rootfs: string | undefined;
   /** Blocks until the gate has loaded (before the pivot takes the host's tree away). */
@@ -47,7 +49,8 @@ export function mountContainer(plan: MountPlan, step: StepRunner): void {
     step('mount-proc', () => mountFresh('proc', '/proc', { options: { pidns: `/proc/${plan.pid}/ns/pid` }, attrs: PROC_ATTRS, replace: true }));
     // sysfs shows the network namespace of the thread that mounts it: the container's, or with
     // the host's network the host's, read-only either way unless privileged.
-    if (plan.ownNet || plan.confined) step('mount-sys', () => mountFresh('sysfs', '/sys', { attrs: sysAttrs, replace: true }));
+    // Rootless with the host's network the host's /sys stays: a user namespace may not mount one.
+    if ((plan.ownNet || plan.confined) && !plan.noSysfs) step('mount-sys', () => mountFresh('sysfs', '/sys', { attrs: sysAttrs, replace: true }));
     if (plan.confined) step('mask-paths', () => maskPaths(''));
     return;
   }
@@ -58,7 +61,8 @@ export function mountContainer(plan: MountPlan, step: StepRunner): void {
     if (plan.confined) mountSetattr(root, MOUNT_ATTR_NODEV, { recursive: true });
   });
   step('mount-proc', () => mount('proc', `${root}/proc`, 'proc', MS_NOSUID | MS_NODEV | MS_NOEXEC, `pidns=/proc/${plan.pid}/ns/pid`));
-  step('mount-sys', () => mount('sysfs', `${root}/sys`, 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC | (plan.confined ? MS_RDONLY : 0), null));
+  if (plan.noSysfs) step('mount-sys', () => mount('/sys', `${root}/sys`, null, MS_BIND | MS_REC, null));
+  else step('mount-sys', () => mount('sysfs', `${root}/sys`, 'sysfs', MS_NOSUID | MS_NODEV | MS_NOEXEC | (plan.confined ? MS_RDONLY : 0), null));
   step('mount-dev', () => mountDev(`${root}/dev`, plan.confined));
   if (plan.resolvConf !== undefined) {
     // The tmpfs holding the file while it is bound goes away with the host's tree at the pivot.

@@ -8,7 +8,14 @@ import { securityPlan, type SecurityPlan } from './security/plan.js';
 
 // What `run` accepts, checked before anything is created.
 
-export type NetMode = 'bridge' | 'none' | 'host';
+/**
+ * bridge: a veth on a host bridge (root, or rootless through nsrun netd); none: loopback only;
+ * host: the host's network; slirp4netns / pasta: user-mode networking (rootless runs only).
+ */
+export type NetMode = 'bridge' | 'none' | 'host' | 'slirp4netns' | 'pasta';
+const NET_MODES: readonly string[] = ['bridge', 'none', 'host', 'slirp4netns', 'pasta'];
+/** Whether `net` is user-mode networking (a helper process relays the container's packets). */
+export const isUsernet = (net: string | undefined): net is 'slirp4netns' | 'pasta' => net === 'slirp4netns' || net === 'pasta';
 
 export interface RunOptions {
   /** The command and its arguments; found through PATH like a shell does. */
@@ -143,16 +150,20 @@ export function validateRunOptions(opts: RunOptions): SecurityPlan {
     if (bytes > HOST_NAME_MAX) throw invalid('hostname', `${JSON.stringify(hostname)} is ${bytes} bytes, longer than ${HOST_NAME_MAX}`);
     if (!HOSTNAME_RE.test(hostname)) throw invalid('hostname', `${JSON.stringify(hostname)} is not a valid host name (letters, digits, inner hyphens, dot-separated labels of at most 63)`);
   }
-  if (net !== undefined && net !== 'bridge' && net !== 'none' && net !== 'host') throw invalid('net', `${JSON.stringify(net)} is not one of bridge, none, host`);
+  if (net !== undefined && (typeof net !== 'string' || !NET_MODES.includes(net))) throw invalid('net', `${JSON.stringify(net)} is not one of ${NET_MODES.join(', ')}`);
   if (opts.nat !== undefined && typeof opts.nat !== 'boolean') throw invalid('nat', 'must be true or false');
   if (opts.publish !== undefined) {
     const p = parsePublishList(opts.publish);
     if (typeof p === 'string') throw invalid('publish', p);
   }
   if (opts.publishForce !== undefined && typeof opts.publishForce !== 'boolean') throw invalid('publishForce', 'must be true or false');
-  if ((opts.nat || opts.publish?.length) && (net ?? 'bridge') !== 'bridge') {
-    throw invalid(opts.nat ? 'nat' : 'publish', `needs the bridged network (--net bridge), not ${JSON.stringify(net)}`);
+  if (opts.nat && (net ?? 'bridge') !== 'bridge') {
+    throw invalid('nat', isUsernet(net) ? `${net} is NAT already (the container reaches what the host reaches)` : `needs the bridged network (--net bridge), not ${JSON.stringify(net)}`);
   }
+  if (opts.publish?.length && (net ?? 'bridge') !== 'bridge' && !isUsernet(net)) {
+    throw invalid('publish', `needs the bridged network (--net bridge) or user-mode networking (slirp4netns, pasta), not ${JSON.stringify(net)}`);
+  }
+  if (opts.publishForce && isUsernet(net)) throw invalid('publishForce', `means nothing with ${net}: it binds the host port itself, or fails`);
   if (rootfs !== undefined) checkDir('rootfs', rootfs);
   if (init !== undefined && typeof init !== 'boolean') throw invalid('init', 'must be true or false');
   if (opts.tty !== undefined && typeof opts.tty !== 'boolean') throw invalid('tty', 'must be true or false');

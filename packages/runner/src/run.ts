@@ -1,6 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, stat } from 'node:fs';
+import { closeSync, rmSync, stat } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { nsUnshare } from '@nsrun/sys';
+import { rootless } from './rootless.js';
 import { linkSetUp, RtnlClient } from '@nsrun/netlink';
 import { RunnerError } from './errors.js';
 import { Rollback } from './rollback.js';
@@ -11,7 +14,9 @@ import { lease, removeBridgeIfUnused } from './network/lease.js';
 import { vethName } from './network/names.js';
 import { newId } from './state/names.js';
 import { plug } from './network/plug.js';
-import { validateRunOptions, type RunOptions } from './options.js';
+import { isUsernet, validateRunOptions, type NetMode, type RunOptions } from './options.js';
+import { defaultUsernet, slirpPublish, startUsernet } from './network/usernet.js';
+import { mkdirs } from './state/files.js';
 import { releaseRecord } from './release.js';
 import { setUpNamespaces } from './setup.js';
 import type { TtyProxy } from './tty.js';
@@ -57,10 +62,17 @@ export interface RunHandle {
  */
 export async function run(opts: RunOptions): Promise<RunHandle> {
   const security = validateRunOptions(opts);
-  const net = opts.net ?? 'bridge';
+  const ctx = rootless();
+  if (!ctx && process.geteuid?.() !== 0) {
+    throw new RunnerError('validate', 'a user who is not root runs containers through the nsrun executable (bin/nsrun), which gives nsrun a user namespace first');
+  }
+  const net = opts.net ?? (ctx ? rootlessDefaultNet() : 'bridge');
+  if (ctx && net === 'bridge') throw new RunnerError('validate', 'rootless --net bridge needs nsrun netd (not yet): use --net none or host');
+  if (!ctx && isUsernet(net)) throw new RunnerError('validate', `--net ${net} is user-mode networking, for a user who is not root; as root use --net bridge`);
   const plan = net === 'bridge' ? bridgePlan(opts) : undefined;
   const log = opts.log;
   const publish = opts.publish?.length ? parsePublishList(opts.publish) : [];
+  const usernetPublish = isUsernet(net) ? (publish as Exclude<typeof publish, string>) : [];
   const nat = plan && (opts.nat || publish.length) ? { masquerade: opts.nat === true, publish: publish as Exclude<typeof publish, string> } : undefined;
   // The host address and listeners on the host port: refused before anything is created.
   if (plan && nat?.publish.length) await checkPublishHost(nat.publish, { gateway: plan.gateway.split('/')[0]!, force: opts.publishForce, onWarning: opts.onWarning });
@@ -78,7 +90,10 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
   const base: Omit<ContainerRecord, 'pidns' | 'stateDir'> = {
     version: RECORD_VERSION, id, kind: 'run', owner, pid: 0, net, ...boundCommand(opts.command), created: new Date().toISOString(),
     ...(veth !== undefined && { veth }), ...(opts.hostname !== undefined && { hostname: opts.hostname }),
+    // Rootless, nsrun's pid means nothing outside its own pid namespace: its lock says it lives.
+    ...(ctx && { ownerLock: true as const, hostPid: ctx.hostPid }),
   };
+  let ownerLock: number | undefined;
   let record: ContainerRecord;
   const rollback = new Rollback();
   let host: RtnlClient | undefined;
@@ -90,6 +105,7 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
   let bridgeIndex = 0;
   let tty: TtyProxy | undefined;
   try {
+    if (ctx) ownerLock = await step('state', async () => state.holdOwnerLock(id));
     if (plan) {
       host = await step('netlink-socket', async () => RtnlClient.open());
       const h = host;
@@ -121,7 +137,24 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
     }
     const dns = planResolvConf({ dns: opts.dns, net }, opts.resolvFiles);
     for (const w of dns.warnings) opts.onWarning?.(w);
-    const { started, error } = setUpNamespaces(opts, env, { tty, resolvConf: dns.text, security, stateDir: state.path });
+    // Rootless: nsrun itself moves to a network namespace of its own (it never needs the host's:
+    // netd and the launcher's agent are reached by path and pipe), and the container shares it.
+    // A process outside (netd, slirp4netns) then finds it by nsrun's own pid or socket.
+    if (ctx && net !== 'host') await step('unshare-net', async () => nsUnshare('net'));
+    // Started now, attached while the namespaces are set up (the launcher's agent starts it).
+    let usernet: Promise<number> | undefined;
+    const apiSocket = net === 'slirp4netns' && usernetPublish.length ? join(state.path, 'usernet', `${id}.sock`) : undefined;
+    if (ctx && isUsernet(net)) {
+      if (apiSocket !== undefined) {
+        await step('usernet', async () => mkdirs(dirname(apiSocket)));
+        rollback.push('usernet', async () => rmSync(apiSocket, { force: true }));
+      }
+      usernet = startUsernet(net, ctx, { publish: usernetPublish, ...(apiSocket !== undefined && { apiSocket }) });
+      usernet.catch(() => {}); // awaited below; a failure before that is not unhandled
+    }
+    const { started, error } = setUpNamespaces(opts, env, {
+      tty, resolvConf: dns.text, security, stateDir: state.path, sharedNet: ctx !== undefined, noSysfs: ctx !== undefined && net === 'host',
+    });
     child = started.child;
     inner = started.nl;
     netnsFd = started.netnsFd;
@@ -154,6 +187,11 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
       const nl = inner;
       await step('loopback', () => linkSetUp(nl, 'lo'));
     }
+    if (usernet) {
+      const u = usernet;
+      await step('usernet', async () => u);
+      if (apiSocket !== undefined) await step('usernet', () => slirpPublish(apiSocket, usernetPublish));
+    }
     // Not before the gate's parent-death signal is set (gate.ts, GATE_READY_FD): a release
     // before it would let a container outlive an nsrun killed right after.
     if (readyFd !== undefined) {
@@ -165,6 +203,7 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
   } catch (e) {
     const failure = await rollback.undo(e, 'spawn');
     host?.close();
+    if (ownerLock !== undefined) closeSync(ownerLock);
     throw failure;
   } finally {
     inner?.close();
@@ -201,10 +240,12 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
       // The rules first: a record is what lets gc find rules left behind. Then the lease and
       // the record, without the lock (state/dir.ts: drop).
       if (rec.nat) await removeNat(rec.id);
+      if (apiSocketOf(rec, state.path)) rmSync(apiSocketOf(rec, state.path)!, { force: true });
       state.drop(rec);
     } catch (e) {
       opts.onWarning?.(`cleanup of ${rec.id}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
     }
+    if (ownerLock !== undefined) closeSync(ownerLock);
     return s;
   });
   return {
@@ -216,6 +257,18 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
     wait: () => status,
     kill: (signal = 'SIGTERM') => c.kill(signal),
   };
+}
+
+/** Rootless without --net: the first user-mode networking that works here (network/usernet.ts). */
+function rootlessDefaultNet(): NetMode {
+  const u = defaultUsernet();
+  if ('kind' in u) return u.kind;
+  throw new RunnerError('validate', `no network for a rootless container here: ${u.problems.join('; ')}; run with --net none, or have root start nsrun netd`);
+}
+
+/** slirp4netns's API socket of a container (only with published ports). */
+function apiSocketOf(rec: ContainerRecord, stateDir: string): string | undefined {
+  return rec.net === 'slirp4netns' ? join(stateDir, 'usernet', `${rec.id}.sock`) : undefined;
 }
 
 function exitPromise(child: ChildProcess): Promise<number> {

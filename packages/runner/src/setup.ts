@@ -50,12 +50,17 @@ export interface SetupPlan {
   security: SecurityPlan;
   /** nsrun's state directory (hidden from the container). */
   stateDir: string;
+  /** The container joins nsrun's own network namespace (rootless: one made for it alone). */
+  sharedNet?: boolean;
+  /** sysfs cannot be mounted (rootless with the host's network: not the user namespace's). */
+  noSysfs?: boolean;
 }
 
 export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: SetupPlan): SetupResult {
   const { tty, resolvConf, security } = plan;
   const net = opts.net ?? 'bridge';
-  const kinds: NsKind[] = ['mnt', 'uts', 'ipc', ...(net === 'host' ? [] : ['net' as const]), ...(HAS_CGROUP_NS ? ['cgroup' as const] : []), 'pid'];
+  // Rootless, nsrun's own network namespace is the container's (run.ts): nothing to unshare.
+  const kinds: NsKind[] = ['mnt', 'uts', 'ipc', ...(net === 'host' || plan.sharedNet ? [] : ['net' as const]), ...(HAS_CGROUP_NS ? ['cgroup' as const] : []), 'pid'];
   const saved = new Map<NsKind, number>();
   const started: Partial<Started> = {};
   const cwd = process.cwd();
@@ -110,7 +115,7 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
     }
     const readyFd = ready![0];
     mountContainer({
-      pid, ownNet: net !== 'host', rootfs: opts.rootfs, gateReady: () => waitGateReady(readyFd), resolvConf, stateDir: plan.stateDir,
+      pid, ownNet: net !== 'host', noSysfs: plan.noSysfs === true, rootfs: opts.rootfs, gateReady: () => waitGateReady(readyFd), resolvConf, stateDir: plan.stateDir,
       confined: !security.privileged, warn: (m) => opts.onWarning?.(m),
     }, step);
     // Without a rootfs nothing here waited for the gate: the caller does, as late as it can.

@@ -8,9 +8,10 @@ import { checkId, checkLinkName, ID_PATTERN } from './names.js';
 import { classifyRecord, formatRecord, type ContainerRecord, type RecordContract } from './records.js';
 import { ipToText, parseGateway, textToIp } from './leases.js';
 import { LeaseStore } from './lease-store.js';
-import { judgeRecord, pidNamespace, type Verdict } from './liveness.js';
+import { bootId, judgeRecord, pidNamespace, type Verdict } from './liveness.js';
 import { describeHolder, lockHolder } from './lock-holder.js';
 import { mkdirs } from './files.js';
+import { defaultStateDir } from './default-dir.js';
 
 // nsrun's state directory (root's, on tmpfs at /run/nsrun, so it starts empty at boot):
 //   lock                      flock(2)ed around every read-modify-write by any nsrun
@@ -18,6 +19,7 @@ import { mkdirs } from './files.js';
 //   leases/<bridge>/<a.b.c.d> the address a container holds: a symlink to its id (lease-store.ts)
 //   bridges/<name>.json       bridges nsrun created, so `gc --bridges` deletes only those
 //   cursors/<bridge>          where the next automatic address on that bridge is looked for
+//   owners/<id>               flock(2)ed by a container's owner for its life (ownerLock records)
 // Files are replaced atomically (write a temporary file, rename it over), so a reader never
 // sees half a file, even without the lock. Every failure of a file operation is a StateError
 // naming the file.
@@ -86,7 +88,7 @@ export class StateDir {
   /** The in-process queue: resolves when the previous withLock caller is done. */
   #tail: Promise<void> = Promise.resolve();
 
-  constructor(path: string = StateDir.DEFAULT, options: StateDirOptions = {}) {
+  constructor(path: string = defaultStateDir(), options: StateDirOptions = {}) {
     if (typeof path !== 'string' || path === '') throw new StateError('the state directory must be a non-empty path', { field: 'stateDir' });
     // Relative to what? A directory created wherever nsrun happened to be started is no state.
     if (!isAbsolute(path)) throw new StateError(`${JSON.stringify(path)}: must be an absolute path`, { field: 'stateDir' });
@@ -175,9 +177,57 @@ export class StateDir {
     return { pidns, stateDir: this.token()! };
   }
 
-  /** How `rec`'s owner stands, judged from here (liveness.ts: judgeRecord). */
+  /** How `rec`'s owner stands, judged from here (liveness.ts: judgeRecord; an owner lock by its flock). */
   verdict(rec: ContainerRecord): Verdict {
+    if (rec.ownerLock) {
+      if (rec.owner.boot !== bootId()) return 'dead';
+      // The lock says it to every reader of this very directory, whatever its pid namespace.
+      return rec.stateDir === this.token() ? this.#ownerLockVerdict(rec.id) : 'unknown';
+    }
     return judgeRecord(rec, { pidns: pidNamespace(), stateDir: this.token() });
+  }
+
+  /**
+   * Takes the owner lock of container `id` (owners/<id>, flock LOCK_EX) for as long as the
+   * returned fd stays open: the owner's life, as any reader of the directory can tell (verdict).
+   */
+  holdOwnerLock(id: string): number {
+    checkId(id);
+    const file = join(this.path, 'owners', id);
+    mkdirs(join(this.path, 'owners'));
+    let fd: number;
+    try {
+      fd = openSync(file, 'w', FILE_MODE);
+    } catch (e) {
+      throw stateIoError('create', file, e);
+    }
+    try {
+      flock(fd, LOCK_EX | LOCK_NB);
+    } catch (e) {
+      closeSync(fd);
+      throw stateIoError('lock', file, e);
+    }
+    return fd;
+  }
+
+  #ownerLockVerdict(id: string): Verdict {
+    const file = join(this.path, 'owners', id);
+    let fd: number;
+    try {
+      fd = openSync(file, 'r');
+    } catch (e) {
+      if (errCode(e) === 'ENOENT') return 'dead';
+      throw stateIoError('open', file, e);
+    }
+    try {
+      flock(fd, LOCK_EX | LOCK_NB);
+      return 'dead';
+    } catch (e) {
+      if (e instanceof SysError && (e.code === 'EAGAIN' || e.code === 'EWOULDBLOCK')) return 'live';
+      throw stateIoError('lock', file, e);
+    } finally {
+      closeSync(fd); // (and with it our lock, if we got it)
+    }
   }
 
   /**
@@ -240,6 +290,13 @@ export class StateDir {
       unlinkSync(file); // (one system call; rmSync makes three)
     } catch (e) {
       if (errCode(e) !== 'ENOENT') throw stateIoError('remove', file, e);
+    }
+    // Its owner lock, if it had one (after the record: a record never lacks the lock it names).
+    const lock = join(this.path, 'owners', id);
+    try {
+      unlinkSync(lock);
+    } catch (e) {
+      if (errCode(e) !== 'ENOENT' && errCode(e) !== 'ENOTDIR') throw stateIoError('remove', lock, e);
     }
   }
 

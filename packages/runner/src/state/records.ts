@@ -39,7 +39,7 @@ export interface ContainerRecord {
   stateDir: string;
   /** The container's first process, as the host sees it. */
   pid: number;
-  net: 'bridge' | 'none' | 'host';
+  net: NetKind;
   /** With net 'bridge' (required there, refused otherwise): the bridge's name. */
   bridge?: string;
   /** The bridge's address, CIDR (e.g. 10.10.10.1/24). */
@@ -57,7 +57,19 @@ export interface ContainerRecord {
   created: string;
   /** nf_tables rules nsrun added for it (tagged `nsrun:<id>`), removed with the record. */
   nat?: NatRecord;
+  /**
+   * The owner holds an flock on owners/<id> in the state directory for its whole life (rootless
+   * runs: their pid means nothing outside their own pid namespace; the lock means the same to
+   * every reader of the directory).
+   */
+  ownerLock?: true;
+  /** The owner's pid as the host sees it, when it lives in a pid namespace of its own (rootless). */
+  hostPid?: number;
 }
+
+/** The container's network: a bridge, none, the host's, or user-mode networking (rootless). */
+export type NetKind = 'bridge' | 'none' | 'host' | 'slirp4netns' | 'pasta';
+const NET_KINDS: readonly string[] = ['bridge', 'none', 'host', 'slirp4netns', 'pasta'];
 
 export interface CommandLength {
   args: number;
@@ -71,7 +83,7 @@ export interface NatRecord {
   publish: PublishSpec[];
 }
 
-const KEYS = new Set(['version', 'id', 'kind', 'owner', 'pidns', 'stateDir', 'pid', 'net', 'bridge', 'gateway', 'ip', 'veth', 'command', 'commandTruncated', 'hostname', 'created', 'nat']);
+const KEYS = new Set(['version', 'id', 'kind', 'owner', 'pidns', 'stateDir', 'pid', 'net', 'bridge', 'gateway', 'ip', 'veth', 'command', 'commandTruncated', 'hostname', 'created', 'nat', 'ownerLock', 'hostPid']);
 /** `<dev>:<ino>`, decimal (64-bit values: kept as text, JSON numbers lose them). */
 export const STATE_DIR_TOKEN = /^(0|[1-9][0-9]{0,19}):(0|[1-9][0-9]{0,19})$/;
 const OWNER_KEYS = new Set(['pid', 'start', 'boot']);
@@ -103,7 +115,7 @@ export function checkRecord(value: unknown, file?: string): ContainerRecord {
   // 0: leased, not started yet (the record is written under the lock before the spawn).
   if (v.pid !== 0 && !isPid(v.pid)) throw bad('pid', `must be a positive integer (0 before the start), got ${JSON.stringify(v.pid)}`);
 
-  if (v.net !== 'bridge' && v.net !== 'none' && v.net !== 'host') throw bad('net', `must be "bridge", "none" or "host", got ${JSON.stringify(v.net)}`);
+  if (typeof v.net !== 'string' || !NET_KINDS.includes(v.net)) throw bad('net', `must be one of ${NET_KINDS.join(', ')}, got ${JSON.stringify(v.net)}`);
   if (v.net === 'bridge') {
     for (const k of ['bridge', 'gateway', 'ip']) if (v[k] === undefined) throw bad(k, 'required with net "bridge"');
     checkLinkName('bridge', v.bridge, file);
@@ -142,12 +154,20 @@ export function checkRecord(value: unknown, file?: string): ContainerRecord {
     pidns: v.pidns,
     stateDir: v.stateDir,
     pid: v.pid,
-    net: v.net,
+    net: v.net as NetKind,
     command: [...(v.command as string[])],
     ...(truncated && { commandTruncated: truncated }),
     created: v.created,
   };
   for (const k of ['bridge', 'gateway', 'ip', 'veth', 'hostname'] as const) if (v[k] !== undefined) rec[k] = v[k] as string;
+  if (v.ownerLock !== undefined) {
+    if (v.ownerLock !== true) throw bad('ownerLock', 'must be true when present');
+    rec.ownerLock = true;
+  }
+  if (v.hostPid !== undefined) {
+    if (!isPid(v.hostPid)) throw bad('hostPid', `must be a positive integer, got ${JSON.stringify(v.hostPid)}`);
+    rec.hostPid = v.hostPid;
+  }
   if (v.nat !== undefined) {
     if (v.net !== 'bridge') throw bad('nat', `only with net "bridge", not "${v.net}"`);
     rec.nat = checkNat(v.nat, bad);
