@@ -249,16 +249,27 @@ sub agent {
       }
     }
   }
-  # N is gone. slirp4netns ends with our lifetime pipe (--exit-fd), pasta with N's network
-  # namespace; give them a moment, then make sure.
+  # N is gone, and with it what these programs served. slirp4netns ends with our lifetime pipe
+  # (--exit-fd); pasta, in the background and adopted by us, would not (it watches only a
+  # namespace bound to a file): our children are found by their parent pid and asked to end.
   close $xw; close $xr;
+  my $children = sub {
+    my @pids;
+    opendir(my $d, '/proc') or return;
+    for my $p (grep { /^\d+$/ } readdir($d)) {
+      open(my $f, '<', "/proc/$p/stat") or next;
+      my $st = <$f> // next;
+      push @pids, $p if $st =~ /\) \S (\d+)/ && $1 == $$;
+    }
+    return @pids;
+  };
+  kill('TERM', $children->());
   my $deadline = time + 2;
-  while (%spawned && time < $deadline) {
-    while ((my $pid = waitpid(-1, 1)) > 0) { delete $spawned{$pid} }
-    select(undef, undef, undef, 0.01) if %spawned;
+  while (time < $deadline) {
+    1 while waitpid(-1, 1) > 0; # WNOHANG
+    last unless $children->();
+    select(undef, undef, undef, 0.01);
   }
-  kill('KILL', keys %spawned) if %spawned;
-  # Adopted ones too (their pids are not known until they end).
-  $deadline = time + 2;
-  while (time < $deadline) { my $pid = waitpid(-1, 1); last if $pid < 0; select(undef, undef, undef, 0.01) if $pid == 0 }
+  kill('KILL', $children->());
+  1 while waitpid(-1, 0) > 0;
 }

@@ -71,7 +71,6 @@ export function runGc(argv: readonly string[], io: Io): Promise<number> {
   return guarded(io, 'gc', async () => {
     const p = parseFlags(argv, { '--help': { alias: ['-h'] }, '--json': {}, '--bridges': {}, '--state-dir': { value: true } }, 'nsrun gc', false);
     if (p.flags.has('--help')) return io.stdout(GC_USAGE), 0;
-    if (process.getuid?.() !== 0) throw new RunnerError('privileges', 'nsrun gc needs root (CAP_NET_ADMIN to delete links)');
     const r = await gc({
       ...stateDir(str(p, '--state-dir')), bridges: p.flags.has('--bridges'), onWarning: (m) => io.stderr(`nsrun: gc: warning: ${m}\n`), ...(io.signal && { signal: io.signal }),
     });

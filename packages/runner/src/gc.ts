@@ -1,4 +1,5 @@
 import { readdirSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { linkFind, linkList, RtnlClient } from '@nsrun/netlink';
 import { RunnerError } from './errors.js';
 import { vethName } from './network/names.js';
@@ -58,7 +59,9 @@ export async function gc(opts: GcOptions = {}): Promise<GcReport> {
   const state = openStateDir(opts.stateDir, opts.onWarning);
   const report: GcReport = { containers: [], veths: [], bridges: [] };
   if (!state.exists()) return report;
-  const host = RtnlClient.open();
+  // A user who is not root cleans their own state directory (rootless runs: no host veths,
+  // bridges or rules of theirs; those of netd's containers are netd's to release).
+  const host = (process.geteuid?.() ?? 0) === 0 ? RtnlClient.open() : undefined;
   try {
     await state.withLock(async () => {
       // Every record file that stays, readable or not: what they name is not gc's to take.
@@ -77,6 +80,17 @@ export async function gc(opts: GcOptions = {}): Promise<GcReport> {
           if (verdict === 'unknown') unknown.push(e.id);
           continue;
         }
+        if (!host) {
+          if (e.record.bridge !== undefined || e.record.nat) {
+            warn(`kept ${e.id}: its veth and rules need root to release`);
+            kept.add(e.id);
+            continue;
+          }
+          rmSync(join(state.path, 'usernet', `${e.id}.sock`), { force: true });
+          state.drop(e.record);
+          report.containers.push(e.id);
+          continue;
+        }
         const { veth } = await releaseRecord(state, host, e.record);
         report.containers.push(e.id);
         if (veth) report.veths.push(vethName(e.id));
@@ -92,6 +106,7 @@ export async function gc(opts: GcOptions = {}): Promise<GcReport> {
           if (state.leases.release(pool, l.ip, l.holder)) (report.leases ??= []).push(`${pool}/${ipToText(l.ip)}`);
         }
       }
+      if (!host) return;
       // Rules tagged with a container id that has no record here. (The table is shared by
       // every state directory on the host: a container of another state dir's would lose its
       // rules. A non-default state dir is for tests, each in a network namespace of its own.)
@@ -124,7 +139,7 @@ export async function gc(opts: GcOptions = {}): Promise<GcReport> {
   } catch (e) {
     throw e instanceof StateError ? RunnerError.wrap('state', e) : e;
   } finally {
-    host.close();
+    host?.close();
   }
   return report;
 }

@@ -193,7 +193,7 @@ export function validateRunOptions(opts: RunOptions): SecurityPlan {
     throw invalid('privileged', 'setpriv (util-linux) was not found: nsrun drops the container\'s capabilities with it; install util-linux, or run it privileged');
   }
   if (process.getuid?.() !== 0) {
-    throw new RunnerError('privileges', `nsrun run needs root (CAP_SYS_ADMIN to create namespaces and mount); running as uid ${String(process.getuid?.())}`);
+    throw new RunnerError('privileges', `nsrun run needs root, or a user namespace: as uid ${String(process.getuid?.())}, run it through the nsrun executable (bin/nsrun), which makes one first`);
   }
   return security;
 }

@@ -63,9 +63,6 @@ export interface RunHandle {
 export async function run(opts: RunOptions): Promise<RunHandle> {
   const security = validateRunOptions(opts);
   const ctx = rootless();
-  if (!ctx && process.geteuid?.() !== 0) {
-    throw new RunnerError('validate', 'a user who is not root runs containers through the nsrun executable (bin/nsrun), which gives nsrun a user namespace first');
-  }
   const net = opts.net ?? (ctx ? rootlessDefaultNet() : 'bridge');
   if (ctx && net === 'bridge') throw new RunnerError('validate', 'rootless --net bridge needs nsrun netd (not yet): use --net none or host');
   if (!ctx && isUsernet(net)) throw new RunnerError('validate', `--net ${net} is user-mode networking, for a user who is not root; as root use --net bridge`);

@@ -1,0 +1,173 @@
+// `nsrun run` by a user who is not root (issue 9): the launcher's user namespace, Node's root
+// code path inside it, signals, the owner lock that `ps` and `gc` judge from outside, and
+// user-mode networking (slirp4netns, pasta) to an upstream host of the test's own.
+import * as assert from 'uvu/assert';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { NetNs } from '@nsrun/sys';
+import { kernelSuite, skip } from './helpers/kernel.js';
+import { processesOf, removeDir, runAsUser, settledProcessesOf, spawnAsUser, userDir } from './helpers/rootless.js';
+import { tempBusyboxRootfs } from './helpers/rootfs.js';
+
+const test = kernelSuite('nsrun run as a user who is not root');
+// A uid of this file's own (other test files run as other users at the same time).
+const UID = 4242;
+const HAVE = (p) => existsSync(p);
+
+test.before.each((ctx) => {
+  ctx.dir = userDir(UID);
+});
+test.after.each(async (ctx) => {
+  for (const p of processesOf(UID)) {
+    const pid = Number(p.split(' ')[0]);
+    try {
+      process.kill(pid, 'SIGKILL'); // only the test user's, which this file started
+    } catch {}
+  }
+  await settledProcessesOf(UID);
+  removeDir(ctx.dir);
+  ctx.up?.server?.kill('SIGKILL');
+  ctx.up?.ns.close();
+});
+
+const containers = (dir) => {
+  try {
+    return readdirSync(`${dir}/nsrun/containers`).filter((f) => f.endsWith('.json'));
+  } catch {
+    return [];
+  }
+};
+
+test('--net none: root inside, the user outside; PID 1 with lo only; its statuses; nothing left', async (ctx) => {
+  const r = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run --net none -- sh -c 'id -u; id -g; cat /proc/self/uid_map; echo pid $$; ip -o link | cut -d: -f2; hostname'`);
+  assert.is(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n').map((l) => l.trim());
+  assert.equal(lines.slice(0, 2), ['0', '0']);
+  assert.match(lines[2], new RegExp(`^0\\s+${UID}\\s+1$`));
+  assert.is(lines[3], 'pid 1');
+  assert.equal(lines.slice(4, -1), ['lo']);
+  // (PID 1 cannot kill itself: --init makes the command PID 2.)
+  for (const [cmd, status] of [['exit 7', 7], ['kill -KILL $$', 137], ['exec /nonexistent-nsrun', 127]]) {
+    const s = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run --init --net none -- sh -c '${cmd}'`);
+    assert.is(s.status, status, `${cmd}: ${s.stderr}`);
+  }
+  assert.equal(containers(ctx.dir), [], 'records released');
+  assert.equal(await settledProcessesOf(UID), [], 'no process of the user left');
+});
+
+test('a range in /etc/subuid and /etc/subgid: 65536 ids through newuidmap; NSRUN_USERNS=single maps only the user', async (ctx) => {
+  if (!HAVE('/usr/bin/newuidmap')) return skip('newuidmap is missing (install uidmap)');
+  // newuidmap wants the user in /etc/passwd.
+  const passwd = `${readFileSync('/etc/passwd', 'utf8')}nsrunt:x:${UID}:${UID}::/nonexistent:/usr/sbin/nologin\n`;
+  const files = { '/etc/passwd': passwd, '/etc/subuid': `nsrunt:300000:65536\n`, '/etc/subgid': `${UID}:300000:65536\n` };
+  const full = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run --net none -- sh -c 'cat /proc/self/uid_map /proc/self/gid_map; touch /tmp/nsrun-x-$$ 2>/dev/null; chown 1000:1000 /proc/self/fd/0 2>&1 | head -0; id -u'`, { files });
+  assert.is(full.status, 0, full.stderr);
+  const maps = full.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+  assert.equal(maps.slice(0, 4), [`0 ${UID} 1`, '1 300000 65536', `0 ${UID} 1`, '1 300000 65536']);
+  const single = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run --net none -- cat /proc/self/uid_map`, { files, env: { NSRUN_USERNS: 'single' } });
+  assert.is(single.status, 0, single.stderr);
+  assert.equal(single.stdout.trim().split('\n').length, 1);
+  // Asked for, but no range: refused, one line.
+  const none = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run --net none -- true`, { files: { '/etc/passwd': passwd, '/etc/subuid': '', '/etc/subgid': '' }, env: { NSRUN_USERNS: 'full' } });
+  assert.is(none.status, 125);
+  assert.match(none.stderr, /^nsrun: rootless: --userns full: no range for 4242/);
+});
+
+test('signals: TERM reaches the command; SIGKILL of nsrun ends everything; ps saw it live, gc (as the user) removes its record', async (ctx) => {
+  const term = spawnAsUser(ctx.ns, UID, ctx.dir, `exec "$NSRUN" run --init --net none -- sh -c 'echo started; exec sleep 60'`);
+  await term.waitFor(/started/);
+  term.child.kill('SIGTERM');
+  const t = await term.done;
+  assert.is(t.status, 143, t.stderr);
+
+  const k = spawnAsUser(ctx.ns, UID, ctx.dir, `exec "$NSRUN" run --net none -- sh -c 'echo started; exec sleep 60'`);
+  await k.waitFor(/started/);
+  const ps = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" ps --json 2>&1 || "$NSRUN" ps`);
+  assert.match(ps.stdout, /sleep/, `ps as the user shows it: ${ps.stdout} ${ps.stderr}`);
+  assert.not.match(ps.stdout + ps.stderr, /unknown/);
+  k.child.kill('SIGKILL');
+  await k.done;
+  assert.equal(await settledProcessesOf(UID), [], 'the container and the launcher are gone');
+  assert.is(containers(ctx.dir).length, 1, 'a SIGKILLed nsrun leaves its record');
+  const gc = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" gc`);
+  assert.is(gc.status, 0, gc.stderr);
+  assert.equal(containers(ctx.dir), [], `gc removed it: ${gc.stdout}`);
+});
+
+test('--rootfs (busybox): pivot_root, a minimal /dev, as the user', async (ctx) => {
+  const fs = tempBusyboxRootfs();
+  try {
+    execFileSync('chmod', ['755', fs.dir]);
+    const r = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run --net none --rootfs ${fs.dir} -- sh -c 'ls / | grep -c NSRUN-TEST-ROOTFS; echo x > /dev/null && echo dev-ok; id -u'`);
+    assert.is(r.status, 0, r.stderr);
+    assert.equal(r.stdout.trim().split('\n'), ['1', 'dev-ok', '0']);
+  } finally {
+    fs.remove();
+  }
+});
+
+test('nsrun.cjs run directly by a user (not through bin/nsrun): refused in one line, before anything', async (ctx) => {
+  const r = await runAsUser(ctx.ns, UID, ctx.dir, `node "$NSRUN_NODE" run --net none -- true`);
+  assert.is(r.status, 125);
+  assert.match(r.stderr, /^nsrun: run: privileges: nsrun run needs root, or a user namespace: as uid 4242, run it through the nsrun executable/);
+  assert.is(r.stderr.trim().split('\n').length, 1);
+});
+
+/** An upstream host of the test's own: a netns with a TCP server, linked to the test's netns (its default route). */
+function upstream(ctx) {
+  const ns = NetNs.create();
+  ctx.up = { ns };
+  ctx.sh(`ip link add up0 type veth peer name up1 && ip link set up1 netns ${ns.procPath} && ip addr add 192.168.77.2/24 dev up0 && ip link set up0 up && ip route add default via 192.168.77.1`);
+  execFileSync('nsenter', [`--net=${ns.procPath}`, 'sh', '-c', 'ip addr add 192.168.77.1/24 dev up1 && ip link set up1 up && ip link set lo up']);
+  const server = spawn('nsenter', [`--net=${ns.procPath}`, process.execPath, '-e', `require('net').createServer((s) => s.end('you are ' + s.remoteAddress + '\\n')).listen(9000, () => console.log('listening'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  ctx.up.server = server;
+  return new Promise((resolve) => server.stdout.once('data', resolve));
+}
+
+// The container's side, as a script file the user can read (no quoting through three shells).
+const CONTAINER = `ip -o -4 addr show eth0 | tr -s ' ' | cut -d' ' -f4
+node -e "const s=require('net').connect(9000,'192.168.77.1');s.setEncoding('utf8');s.on('data',d=>process.stdout.write('upstream: '+d));s.on('error',e=>console.log('upstream error',e.code))"
+exec node -e "require('net').createServer(s=>s.end('hello from the container\\n')).listen(80,()=>console.log('serving'))"
+`;
+
+for (const kind of ['slirp4netns', 'pasta']) {
+  test(`--net ${kind}: the container reaches an upstream host; a published port reaches it from the host; no helper left`, async (ctx) => {
+    if (!HAVE(`/usr/bin/${kind}`)) return skip(`${kind} is not installed (apt install ${kind === 'pasta' ? 'passt' : 'slirp4netns'})`);
+    await upstream(ctx);
+    writeFileSync(`${ctx.dir}/container.sh`, CONTAINER, { mode: 0o644 });
+    const c = spawnAsUser(ctx.ns, UID, ctx.dir, `exec "$NSRUN" run --init --net ${kind} -p 8080:80 -- sh "$HOME/container.sh"`, { tun: '666' });
+    const [, addr] = await c.waitFor(/^(\d+\.\d+\.\d+\.\d+\/\d+)$/m);
+    assert.is(addr, kind === 'slirp4netns' ? '10.0.2.100/24' : '192.168.77.2/24');
+    // slirp4netns: NAT (the upstream sees the host's address); pasta: the host's own address.
+    await c.waitFor(/upstream: you are (::ffff:)?192\.168\.77\.2/);
+    await c.waitFor(/serving/);
+    const got = ctx.sh(`${process.execPath} -e "const s=require('net').connect(8080,'127.0.0.1');s.setEncoding('utf8');s.on('data',d=>process.stdout.write(d))"`);
+    assert.is(got, 'hello from the container\n');
+    c.child.kill('SIGTERM');
+    const r = await c.done;
+    assert.ok(r.status === 143 || r.status === 137 || r.status === 0, `status ${r.status}: ${r.stderr}`);
+    assert.equal(await settledProcessesOf(UID), [], `no ${kind} left`);
+    assert.equal(containers(ctx.dir), []);
+  });
+}
+
+test('no usable /dev/net/tun: one line that says so, status 125', async (ctx) => {
+  if (!HAVE('/usr/bin/slirp4netns')) return skip('slirp4netns is not installed');
+  const r = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run --net slirp4netns -- true`, { tun: '600' });
+  assert.is(r.status, 125);
+  assert.match(r.stderr, /^nsrun: run: usernet: \/dev\/net\/tun is not usable by this user \(mode 0600 on machines without udev; udev makes it 0666\)$/m);
+  assert.is(r.stderr.trim().split('\n').length, 1);
+  assert.equal(containers(ctx.dir), []);
+});
+
+test('without --net and without netd: slirp4netns (when it works); without it, a clear refusal', async (ctx) => {
+  if (!HAVE('/usr/bin/slirp4netns')) return skip('slirp4netns is not installed');
+  const r = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run -- ip -o -4 addr show eth0`, { tun: '666' });
+  assert.is(r.status, 0, r.stderr);
+  assert.match(r.stdout, /10\.0\.2\.100\/24/);
+  const no = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run -- true`, { tun: '600' });
+  assert.is(no.status, 125);
+  assert.match(no.stderr, /^nsrun: run: validate: no network for a rootless container here: .*\/dev\/net\/tun is not usable.*; run with --net none, or have root start nsrun netd$/m);
+});
+
+test.run();
