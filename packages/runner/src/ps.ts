@@ -10,7 +10,10 @@ export interface ContainerInfo {
   id: string;
   /** `run`: started by nsrun run; `attach`: a network wired to an existing process. */
   kind: ContainerRecord['kind'];
-  /** The container's first process as the host sees it. */
+  /**
+   * The container's first process as the host sees it; for a rootless container its nsrun's
+   * (the container lives in nsrun's own pid and network namespaces: a signal to it is passed on).
+   */
   pid: number;
   net: ContainerRecord['net'];
   address: string | undefined;
@@ -38,7 +41,7 @@ export function ps(opts: { stateDir?: string; onWarning?: (message: string) => v
     if (v === 'unknown') unknown.push(r.id);
     if (v !== 'live') continue;
     out.push({
-      id: r.id, kind: r.kind, pid: r.pid, net: r.net, address: r.ip, veth: r.veth, bridge: r.bridge, hostname: r.hostname,
+      id: r.id, kind: r.kind, pid: r.hostPid ?? r.pid, net: r.net, address: r.ip, veth: r.veth, bridge: r.bridge, hostname: r.hostname,
       command: r.command, ...(r.commandTruncated && { commandTruncated: r.commandTruncated }), created: r.created,
     });
   }
