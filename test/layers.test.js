@@ -1,0 +1,59 @@
+// The layering, checked on every import of the sources (CI runs it with the tests): each
+// package may import only the packages below it — sys → netlink → runner → cli — and only
+// @nsrun/sys touches ffi-rs; a relative import never leaves its package's src.
+import { test } from 'uvu';
+import * as assert from 'uvu/assert';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+
+/** What each package may import besides node:* and its own files. */
+const ALLOWED = {
+  sys: ['ffi-rs'],
+  netlink: ['@nsrun/sys', 'ip-address', 'netlink'],
+  runner: ['@nsrun/sys', '@nsrun/netlink'],
+  cli: ['@nsrun/sys', '@nsrun/netlink', '@nsrun/runner'],
+};
+
+function sources(dir, out = []) {
+  for (const e of readdirSync(dir)) {
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) sources(p, out);
+    else if (/\.(c|m)?ts$/.test(e) && !e.endsWith('.d.ts')) out.push(p);
+  }
+  return out;
+}
+
+const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?\sfrom\s+'([^']+)'|import\(\s*'([^']+)'\s*\)|require\(\s*'([^']+)'\s*\)/g;
+
+test('every package imports only what its layer may', () => {
+  const problems = [];
+  for (const [pkg, allowed] of Object.entries(ALLOWED)) {
+    const src = join(root, 'packages', pkg, 'src');
+    for (const file of sources(src)) {
+      const text = readFileSync(file, 'utf8');
+      for (const m of text.matchAll(IMPORT)) {
+        const spec = m[1] ?? m[2] ?? m[3];
+        const where = `${relative(root, file)}: '${spec}'`;
+        if (spec.startsWith('node:')) continue;
+        if (spec.startsWith('.')) {
+          const target = resolve(dirname(file), spec);
+          if (!target.startsWith(`${src}/`)) problems.push(`${where} leaves packages/${pkg}/src`);
+          continue;
+        }
+        const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
+        if (!allowed.includes(name)) problems.push(`${where} is not allowed in @nsrun/${pkg} (may import: ${allowed.join(', ')})`);
+      }
+    }
+  }
+  assert.equal(problems, []);
+});
+
+test('the checker sees imports (a check that could not fail would prove nothing)', () => {
+  const sample = "import { a } from '@nsrun/runner';\nexport { b } from './x.js';\nconst c = require('ffi-rs');";
+  assert.equal([...sample.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3]), ['@nsrun/runner', './x.js', 'ffi-rs']);
+});
+
+test.run();
