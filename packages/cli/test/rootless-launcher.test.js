@@ -3,7 +3,9 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SYSCALLS_AARCH64, SYSCALLS_I386, SYSCALLS_X86_64 } from '@nsrun/sys';
 
@@ -30,10 +32,18 @@ test('perl compiles it; sh parses the bin', () => {
   assert.is(s.status, 0, s.stderr);
 });
 
-test('the bin runs nsrun through any symlink npm makes: --version', () => {
-  const r = spawnSync(SH, ['--version'], { encoding: 'utf8' });
-  assert.is(r.status, 0, r.stderr);
-  assert.match(r.stdout, /^nsrun \d+\.\d+\.\d+/);
+test('the bin runs nsrun, also through a symlink as npm links it: --version', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'nsrun-bin-'));
+  try {
+    symlinkSync(SH, join(dir, 'nsrun'));
+    for (const bin of [SH, join(dir, 'nsrun')]) {
+      const r = spawnSync(bin, ['--version'], { encoding: 'utf8', cwd: dir });
+      assert.is(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^nsrun \d+\.\d+\.\d+/);
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test.run();
