@@ -65,10 +65,14 @@ function state(ns) {
   };
 }
 
-/** The state once it stops moving (a bridge's operstate follows its ports a moment later). */
+/**
+ * The state once it stops moving: a bridge's operstate follows its ports when the kernel's
+ * linkwatch runs, which it does at most once a second (net/core/link_watch.c), so two looks
+ * further apart than that.
+ */
 async function settled(ns) {
   for (let prev = state(ns); ; ) {
-    await sleep(300);
+    await sleep(1100);
     const now = state(ns);
     if (JSON.stringify(now) === JSON.stringify(prev)) return now;
     prev = now;

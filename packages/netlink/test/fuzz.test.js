@@ -53,6 +53,16 @@ function campaign(progress) {
   let decodeErrors = 0;
   let slowest = { ms: 0, what: '' };
 
+  function timeDecode(input) {
+    const t0 = performance.now();
+    try {
+      encodeMessages(decodeMessages(input));
+    } catch {
+      // (judged by the first try)
+    }
+    return performance.now() - t0;
+  }
+
   function check(phase, what, input) {
     cases++;
     counts[phase]++;
@@ -73,10 +83,13 @@ function campaign(progress) {
       else if (typeof e.reason !== 'string' || !e.reason) problem = 'DecodeError without a reason';
       else decodeErrors++;
     }
-    const ms = performance.now() - t0;
+    let ms = performance.now() - t0;
     time[phase] += ms;
+    // A decoder that blows up on an input is slow every time; a loaded machine (a GC pause,
+    // another process on the core) only once: the case is timed again before it counts.
+    for (let again = 0; again < 3 && ms > SLOW_CASE_MS; again++) ms = Math.min(ms, timeDecode(input));
     if (ms > slowest.ms) slowest = { ms, what: `${phase}: ${what}` };
-    if (ms > SLOW_CASE_MS) problem ??= `took ${ms.toFixed(0)} ms`;
+    if (ms > SLOW_CASE_MS) problem ??= `took ${ms.toFixed(0)} ms (the fastest of 4 tries)`;
     if (problem) {
       const key = problem.split('\n')[0];
       if (!seen.has(key) && failures.length < 20) {
