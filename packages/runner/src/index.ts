@@ -19,3 +19,4 @@ export { DEFAULT_CAPABILITIES, resolveCapabilities } from './security/caps.js';
 export { MASKED_PATHS, READONLY_PATHS } from './security/paths.js';
 export { defaultSeccompPolicy } from './security/profile.js';
 export { securityPlan, type SecurityPlan, type SecurityOptions } from './security/plan.js';
+export * from './netd/index.js';
