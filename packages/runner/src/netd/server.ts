@@ -46,6 +46,8 @@ export interface NetdOptions {
 const MAX_CONNECTIONS = 64;
 /** A connection that has not sent a whole request by then is answered and closed. */
 const REQUEST_TIMEOUT_MS = 10_000;
+/** How long an answered connection may go on sending before netd closes it. */
+const LINGER_MS = 2_000;
 
 export class NetdServer {
   readonly socket: string | undefined;
@@ -165,8 +167,14 @@ export class NetdServer {
     const answer = (r: NetdReply): void => {
       if (answered) return;
       answered = true;
-      // Then closed for good: a client still sending (a huge request) gets no more of netd's time.
-      sock.end(formatReply(r), () => sock.destroy());
+      sock.setTimeout(0);
+      sock.end(formatReply(r));
+      // What the client still sends (the rest of a huge request) is read and dropped for a
+      // moment, so that its writes do not fail before it has read the answer; then the
+      // connection is closed for good, however much more it sends.
+      sock.resume();
+      const linger = setTimeout(() => sock.destroy(), LINGER_MS);
+      sock.once('close', () => clearTimeout(linger));
     };
     const fail = (e: unknown): void => answer({ ok: false, error: NetdError.from('request', e).toWire() });
     sock.on('error', () => {}); // a client that went away: nothing to tell it
