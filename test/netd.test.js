@@ -4,9 +4,11 @@
 // own, as a rootless nsrun's container is. Observed through ip -j, nft -j and the state files.
 import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
-import { kernelSuite } from './helpers/kernel.js';
-import { ourVeths } from './helpers/nsrun.js';
-import { netdDir, netdLeases, netdRecords, nsrunAs, ownClient, rawRequest, removeNetdDir, startNetd, until, userSleeper } from './helpers/netd.js';
+import { spawn, spawnSync } from 'node:child_process';
+import { chmodSync, writeFileSync } from 'node:fs';
+import { kernelSuite, skip } from './helpers/kernel.js';
+import { MAIN, ourVeths } from './helpers/nsrun.js';
+import { asUser, netdDir, netdLeases, netdRecords, nsrunAs, ownClient, rawRequest, removeNetdDir, startNetd, until, userSleeper } from './helpers/netd.js';
 
 const A = 65534; // nobody: named by user name in the policy
 const B = 1001;
@@ -238,3 +240,65 @@ k('malformed, oversized and half-closed requests get one-line errors; netd keeps
 });
 
 k.run();
+
+const s = kernelSuite('nsrun netd: start-up');
+s.before.each((ctx) => {
+  ctx.dir = netdDir(POLICY);
+});
+s.after.each((ctx) => removeNetdDir(ctx.dir));
+
+const netdSync = (ctx, args, pre = []) => spawnSync('nsenter', [`--net=${ctx.ns.procPath}`, ...pre, process.execPath, MAIN, 'netd', ...args], { encoding: 'utf8', timeout: 30_000, cwd: '/tmp' });
+
+s('refused at start, in one line: a malformed policy (FILE:LINE), a missing one, a second netd on the socket, a user other than root', async (ctx) => {
+  const args = ['--socket', `${ctx.dir}/netd.sock`, '--policy', `${ctx.dir}/usernet`, '--state-dir', `${ctx.dir}/state`];
+  writeFileSync(`${ctx.dir}/usernet`, 'nobody brg0 1\nbob brg0 lots\n');
+  const bad = netdSync(ctx, args);
+  assert.is(bad.status, 1);
+  assert.is(bad.stderr, `nsrun: netd: policy: ${ctx.dir}/usernet:2: MAX "lots" is not a count (0 to 4096)\n`);
+  const missing = netdSync(ctx, [...args.slice(0, 2), '--policy', `${ctx.dir}/nope`]);
+  assert.is(missing.status, 1);
+  assert.match(missing.stderr, /^nsrun: netd: policy: cannot read .*\/nope: ENOENT/);
+  writeFileSync(`${ctx.dir}/usernet`, POLICY);
+  const user = netdSync(ctx, args, asUser(65534));
+  assert.is(user.status, 1);
+  assert.match(user.stderr, /^nsrun: netd: serve: nsrun netd runs as root/);
+  const first = await startNetd(ctx.ns, ctx.dir);
+  try {
+    const second = netdSync(ctx, args);
+    assert.is(second.status, 1);
+    assert.is(second.stderr, `nsrun: netd: serve: another netd listens on ${ctx.dir}/netd.sock\n`);
+  } finally {
+    await first.stop();
+  }
+  // A stopped netd removes its socket; one left by a killed netd is taken over.
+  const again = await startNetd(ctx.ns, ctx.dir);
+  again.child.kill('SIGKILL');
+  await again.exited;
+  const third = await startNetd(ctx.ns, ctx.dir);
+  assert.equal(JSON.parse(rawRequest(ctx.ns, ctx.dir, 65534, ['{"op":"list"}\n'])), { ok: true, attachments: [] });
+  await third.stop();
+});
+
+s('systemd socket activation: the first connection starts netd on the socket it is given (LISTEN_FDS)', async (ctx) => {
+  if (spawnSync('systemd-socket-activate', ['--help']).error) return skip('systemd-socket-activate is not installed (package systemd)');
+  const sock = `${ctx.dir}/netd.sock`;
+  const act = spawn('nsenter', [`--net=${ctx.ns.procPath}`, 'systemd-socket-activate', '-l', sock, process.execPath, MAIN, 'netd', '--policy', `${ctx.dir}/usernet`, '--state-dir', `${ctx.dir}/state`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  let log = '';
+  act.stderr.on('data', (d) => (log += d));
+  try {
+    assert.ok(await until(() => /Listening on/.test(log)), log);
+    chmodSync(sock, 0o666); // SocketMode=0666 in nsrun-netd.socket
+    const c = ownClient(ctx.ns, ctx.dir, 65534);
+    const a = await c.reply;
+    assert.not.ok(a.error, JSON.stringify(a.error) + log);
+    assert.match(log, /nsrun netd: listening on fd 3 \(systemd\)/);
+    inPid(a.pid, 'ping', '-c1', '-W2', '10.10.10.1');
+    await c.kill();
+    assert.ok(await until(() => !netdRecords(ctx.dir).length), log);
+  } finally {
+    act.kill('SIGTERM');
+    await new Promise((r) => (act.exitCode === null ? act.on('exit', r) : r()));
+  }
+});
+
+s.run();
