@@ -1,4 +1,4 @@
-import { gc, natShow, netAttach, netDetach, ps, RunnerError } from '@nsrun/runner';
+import { gc, natShow, netAttach, netDetach, netdAttach, netdDetach, netdList, ps, NetdError, RunnerError } from '@nsrun/runner';
 import { FlagError, int, parseFlags, str, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
 
@@ -19,10 +19,15 @@ a state directory that does not exist is nothing to do.
 `;
 export const NET_USAGE = `Usage: nsrun net attach --pid PID [--bridge NAME] [--subnet CIDR] [--ip ADDR] [--nat] [--publish SPEC]... [--publish-force] [--json] [--state-dir DIR]
        nsrun net detach --pid PID [--state-dir DIR]
+       nsrun net list [--json]                          (through netd)
+       as a user other than root: [--socket PATH] instead of --state-dir, no --subnet or --publish-force
 attach: wires the network namespace of a running process to the bridge, as nsrun run does
 (veth pair, address, default route via the bridge), with --nat, --publish and --publish-force
 as in nsrun run (a host port a host service listens on is refused unless --publish-force).
-detach: undoes it.
+detach: undoes it. A user other than root goes through nsrun netd (its socket: --socket, else
+$NSRUN_NETD_SOCKET, else /run/nsrun/netd.sock), for a process in a network namespace of a user
+namespace of their own, as netd's policy allows (bridge, count, --nat, --publish ports).
+list: the attachments netd keeps for you.
 `;
 
 export const NAT_USAGE = `Usage: nsrun nat show [--json]
@@ -42,7 +47,7 @@ async function guarded(io: Io, what: string, fn: () => Promise<number>): Promise
       return EXIT_USAGE;
     }
     io.stderr(`nsrun: ${what}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}\n`);
-    return e instanceof RunnerError && e.step === 'validate' ? EXIT_USAGE : EXIT_FAILURE;
+    return (e instanceof RunnerError && e.step === 'validate') || (e instanceof NetdError && (e.step === 'request' || e.step === 'validate')) ? EXIT_USAGE : EXIT_FAILURE;
   }
 }
 
@@ -91,15 +96,21 @@ export function runNet(argv: readonly string[], io: Io): Promise<number> {
   return guarded(io, 'net', async () => {
     const [sub, ...rest] = argv;
     if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-      if (sub === undefined) throw new FlagError('missing attach or detach (try "nsrun net --help")');
+      if (sub === undefined) throw new FlagError('missing attach, detach or list (try "nsrun net --help")');
       return io.stdout(NET_USAGE), 0;
     }
-    if (sub !== 'attach' && sub !== 'detach') throw new FlagError(`unknown subcommand ${JSON.stringify(sub)}: attach or detach`);
+    if (sub !== 'attach' && sub !== 'detach' && sub !== 'list') throw new FlagError(`unknown subcommand ${JSON.stringify(sub)}: attach, detach or list`);
+    // Root wires namespaces itself; anyone else asks netd.
+    const viaNetd = sub === 'list' || process.getuid?.() !== 0;
     const spec: Record<string, FlagSpec> = sub === 'attach'
-      ? { '--help': { alias: ['-h'] }, '--pid': { value: true }, '--bridge': { value: true }, '--subnet': { value: true }, '--ip': { value: true }, '--nat': {}, '--publish': { alias: ['-p'], value: true, repeat: true }, '--publish-force': {}, '--json': {}, '--state-dir': { value: true }, '--verbose': { alias: ['-v'] } }
-      : { '--help': { alias: ['-h'] }, '--pid': { value: true }, '--json': {}, '--state-dir': { value: true } };
+      ? { '--help': { alias: ['-h'] }, '--pid': { value: true }, '--bridge': { value: true }, '--subnet': { value: true }, '--ip': { value: true }, '--nat': {}, '--publish': { alias: ['-p'], value: true, repeat: true }, '--publish-force': {}, '--json': {}, '--state-dir': { value: true }, '--verbose': { alias: ['-v'] }, '--socket': { value: true } }
+      : sub === 'detach'
+        ? { '--help': { alias: ['-h'] }, '--pid': { value: true }, '--json': {}, '--state-dir': { value: true }, '--socket': { value: true } }
+        : { '--help': { alias: ['-h'] }, '--json': {}, '--socket': { value: true } };
     const p = parseFlags(rest, spec, `nsrun net ${sub}`, false);
     if (p.flags.has('--help')) return io.stdout(NET_USAGE), 0;
+    if (viaNetd) return netViaNetd(sub, p, io);
+    if (p.flags.has('--socket')) throw new FlagError('--socket is for users other than root (root wires namespaces itself)');
     const pid = int(p, '--pid');
     if (pid === undefined) throw new FlagError(`${sub} needs --pid PID`);
     if (sub === 'detach') {
@@ -127,6 +138,37 @@ export function runNet(argv: readonly string[], io: Io): Promise<number> {
     io.stdout(p.flags.has('--json') ? `${JSON.stringify(a)}\n` : `attached ${a.id}: pid ${a.pid} address ${a.address} veth ${a.veth} bridge ${a.bridge}\n`);
     return 0;
   });
+}
+
+/** `net attach|detach|list` through nsrun netd (a user other than root, or list). */
+async function netViaNetd(sub: 'attach' | 'detach' | 'list', p: ReturnType<typeof parseFlags>, io: Io): Promise<number> {
+  for (const [flag, why] of [['--state-dir', 'netd keeps its own state'], ['--subnet', "the subnet is the bridge's, as netd's policy sets it"], ['--publish-force', 'only root may publish over a host service'], ['--verbose', 'the steps run in netd']] as const) {
+    if (p.flags.has(flag)) throw new FlagError(`${flag} is for root only (${why})`);
+  }
+  const o = { socket: str(p, '--socket'), signal: io.signal };
+  const json = p.flags.has('--json');
+  if (sub === 'list') {
+    const list = await netdList(o);
+    if (json) return io.stdout(`${JSON.stringify(list)}\n`), 0;
+    const rows = [['ID', 'PID', 'ADDRESS', 'BRIDGE', 'VETH'], ...list.map((a) => [a.id, String(a.pid), a.ip, a.bridge, a.veth])];
+    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+    io.stdout(rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n');
+    return 0;
+  }
+  const pid = int(p, '--pid');
+  if (pid === undefined) throw new FlagError(`${sub} needs --pid PID`);
+  if (sub === 'detach') {
+    const r = await netdDetach({ pid }, o);
+    io.stdout(json ? `${JSON.stringify(r)}\n` : `detached ${r.ids.join(' ')}\n`);
+    return 0;
+  }
+  const publish = p.flags.get('--publish');
+  const { release: _release, ...a } = await netdAttach({
+    pid, ...(str(p, '--bridge') !== undefined && { bridge: str(p, '--bridge')! }), ...(str(p, '--ip') !== undefined && { ip: str(p, '--ip')! }),
+    ...(p.flags.has('--nat') && { nat: true }), ...(Array.isArray(publish) && { publish }),
+  }, o);
+  io.stdout(json ? `${JSON.stringify({ ...a, address: a.ip })}\n` : `attached ${a.id}: pid ${a.pid} address ${a.ip} veth ${a.veth} bridge ${a.bridge} (through netd)\n`);
+  return 0;
 }
 
 export function runNat(argv: readonly string[], io: Io): Promise<number> {

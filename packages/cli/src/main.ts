@@ -19,7 +19,8 @@ COMMAND := ip        iproute2-style links, addresses, routes, neighbours, monito
            run       a command in new namespaces with a bridged network (try "nsrun run --help")
            ps        running containers
            gc        remove what killed nsruns left behind (veths, leases)
-           net       attach | detach the network of a running process
+           net       attach | detach | list the network of a running process
+           netd      the privileged helper that wires users' namespaces (root)
            nat       show the nf_tables rules of --nat and --publish
            help | --help | --version
 Try "nsrun ip help".
@@ -42,6 +43,7 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (cmd === 'gc') return await (await import('./containers.js')).runGc(rest, io);
     if (cmd === 'nat') return await (await import('./containers.js')).runNat(rest, io);
     if (cmd === 'net') return await (await import('./containers.js')).runNet(rest, io);
+    if (cmd === 'netd') return await (await import('./netd.js')).runNetd(rest, io);
     if (cmd === 'ip') return await runIp(parseIp(rest), io);
     throw new UsageError(`unknown command ${JSON.stringify(cmd)}`, 'Try "nsrun help".');
   } catch (e) {

@@ -1,23 +1,16 @@
 import { readFileSync, readlinkSync } from 'node:fs';
-import { linkFind, RtnlClient } from '@nsrun/netlink';
+import { RtnlClient } from '@nsrun/netlink';
 import { NetNs } from '@nsrun/sys';
 import { RunnerError } from './errors.js';
 import type { RunOptions } from './options.js';
-import { lease, removeBridgeIfUnused } from './network/lease.js';
-import { INSIDE_NAME, vethName } from './network/names.js';
-import { newId } from './state/names.js';
 import { bridgePlan } from './network/plan.js';
-import { plug } from './network/plug.js';
+import { attachNetns } from './network/attach-netns.js';
 import { releaseRecord } from './release.js';
-import { Rollback } from './rollback.js';
 import { openStateDir } from './open-state.js';
 import { StateError } from './state/errors.js';
 import { processIdentity } from './state/liveness.js';
-import { boundCommand, RECORD_VERSION, type ContainerRecord } from './state/records.js';
-import { vethStamp } from './network/stamp.js';
 import { stepRunner } from './steps.js';
 import { parsePublishList } from './nat/publish.js';
-import { setUpNat } from './nat/setup.js';
 import { checkPublishHost } from './nat/host.js';
 
 // `nsrun net attach` / `detach`: the netsetgo job. Wires the network namespace of a process
@@ -61,39 +54,19 @@ export async function netAttach(opts: AttachOptions): Promise<Attachment> {
   if (target === readlinkSync('/proc/self/ns/net')) throw invalid('pid', `process ${pid} shares nsrun's own network namespace: give a process in a namespace of its own`);
   await checkPublishHost(publish, { gateway: plan.gateway.split('/')[0]!, force: opts.publishForce, onWarning: opts.onWarning });
   const step = stepRunner(opts.log, opts.faultAt);
-  const id = newId();
-  const veth = vethName(id);
-  const rollback = new Rollback();
   let netns: NetNs | undefined;
-  let host: RtnlClient | undefined;
-  let inner: RtnlClient | undefined;
   try {
     netns = NetNs.fromPid(pid);
-    host = RtnlClient.open();
-    inner = RtnlClient.open({ netns });
-    const h = host;
-    if (await linkFind(inner, INSIDE_NAME)) throw invalid('pid', `the network namespace of ${pid} already has an ${INSIDE_NAME}`);
     // (A record judged from another pid namespace names a pid of that namespace: not this one.)
     const attached = state.list().find((r) => r.pid === pid && r.net === 'bridge' && state.verdict(r) === 'live');
     if (attached) throw invalid('pid', `process ${pid} is already attached (${attached.id}, ${attached.ip ?? ''}); detach it first`);
-    const record: Omit<ContainerRecord, 'pidns' | 'stateDir'> = {
-      version: RECORD_VERSION, id, kind: 'attach', owner, pid, net: 'bridge', veth, ...boundCommand(commandOf(pid)), created: new Date().toISOString(),
-    };
-    const natRec = opts.nat || publish.length ? { masquerade: opts.nat === true, publish } : undefined;
-    const got = await lease(state, h, {
-      bridge: plan.bridge, gateway: plan.gateway, subnet: plan.subnet, wanted: plan.wanted, publish, record: natRec ? { ...record, nat: natRec } : record, signal: opts.signal,
-    }, step);
-    if (got.bridge.created) rollback.push('bridge', () => removeBridgeIfUnused(state, h, plan.bridge));
-    const { nat: _nat, ...rec } = got.record; // the rules are set up (and recorded) below
-    rollback.push('lease', () => releaseRecord(state, h, rec));
-    await plug(h, inner, { veth, bridgeIndex: got.bridge.index, netnsFd: netns.fd, ip: got.ip, gateway: plan.gateway, stamp: vethStamp(rec.stateDir, id) }, step, rollback);
-    if (opts.nat || publish.length) await setUpNat(state, rec, { masquerade: opts.nat === true, publish }, step, rollback, opts.onNotice);
-    return { id, pid, address: got.ip, veth, bridge: plan.bridge };
+    const got = await attachNetns({
+      state, netns, pid, owner, command: commandOf(pid), plan, nat: opts.nat === true, publish, describe: `of ${pid}`, step, signal: opts.signal, onNotice: opts.onNotice,
+    });
+    return { id: got.record.id, pid, address: got.ip, veth: got.veth, bridge: plan.bridge };
   } catch (e) {
-    throw await rollback.undo(e, 'validate');
+    throw RunnerError.wrap('validate', e);
   } finally {
-    inner?.close();
-    host?.close();
     netns?.close();
   }
 }
@@ -122,7 +95,8 @@ export async function netDetach(opts: { pid: number; stateDir?: string; signal?:
   }
 }
 
-function commandOf(pid: number): string[] {
+/** A process's command line as /proc shows it (empty when it cannot be read). */
+export function commandOf(pid: number): string[] {
   try {
     return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
   } catch {

@@ -21,3 +21,4 @@ export { defaultSeccompPolicy } from './security/profile.js';
 export { securityPlan, type SecurityPlan, type SecurityOptions } from './security/plan.js';
 export { rootless, rootlessReady, agentSpawn, type RootlessContext } from './rootless.js';
 export { defaultStateDir, ROOT_STATE_DIR } from './state/default-dir.js';
+export * from './netd/index.js';

@@ -16,3 +16,6 @@ export * from './seccomp/index.js';
 export * from './mountapi.js';
 export { randomBytes } from './random.js';
 export * from './named-netns.js';
+export * from './peer.js';
+export * from './pidfd.js';
+export * from './nsfs.js';

@@ -37,7 +37,14 @@ export class NetNs {
 
   /** A namespace file: `/run/netns/NAME`, `/proc/PID/ns/net`, or any bind mount of one. */
   static fromPath(path: string): NetNs {
-    const fd = openNs(path);
+    return NetNs.fromFd(openNs(path), path);
+  }
+
+  /**
+   * Takes over an open fd on a namespace file (from PIDFD_GET_NET_NAMESPACE, say): the handle
+   * owns it from now on. One that is not a network namespace is closed and refused (EINVAL).
+   */
+  static fromFd(fd: number, source: string): NetNs {
     // Ask nsfs for the type: readlink of /proc/self/fd/N says `net:[...]` only for /proc/PID/ns
     // files, and the mount path for a bind mount such as /run/netns/NAME.
     let type = -1;
@@ -52,9 +59,9 @@ export class NetNs {
     }
     if (type !== CLONE_NEWNET) {
       closeSync(fd);
-      throw new SysError('setns', errnoNumber('EINVAL') ?? 22, path, 'not a network namespace file');
+      throw new SysError('setns', errnoNumber('EINVAL') ?? 22, source, 'not a network namespace file');
     }
-    return new NetNs(fd, path);
+    return new NetNs(fd, source);
   }
 
   /** A named namespace as `ip netns` makes them: `/run/netns/NAME`. */

@@ -65,6 +65,11 @@ export interface ContainerRecord {
   ownerLock?: true;
   /** The owner's pid as the host sees it, when it lives in a pid namespace of its own (rootless). */
   hostPid?: number;
+  /**
+   * Wired by nsrun netd for this user (the uid the kernel named as its caller): only they may
+   * list or detach it, and it counts against their quota.
+   */
+  uid?: number;
 }
 
 /** The container's network: a bridge, none, the host's, or user-mode networking (rootless). */
@@ -83,7 +88,7 @@ export interface NatRecord {
   publish: PublishSpec[];
 }
 
-const KEYS = new Set(['version', 'id', 'kind', 'owner', 'pidns', 'stateDir', 'pid', 'net', 'bridge', 'gateway', 'ip', 'veth', 'command', 'commandTruncated', 'hostname', 'created', 'nat', 'ownerLock', 'hostPid']);
+const KEYS = new Set(['version', 'id', 'kind', 'owner', 'pidns', 'stateDir', 'pid', 'net', 'bridge', 'gateway', 'ip', 'veth', 'command', 'commandTruncated', 'hostname', 'created', 'nat', 'ownerLock', 'hostPid', 'uid']);
 /** `<dev>:<ino>`, decimal (64-bit values: kept as text, JSON numbers lose them). */
 export const STATE_DIR_TOKEN = /^(0|[1-9][0-9]{0,19}):(0|[1-9][0-9]{0,19})$/;
 const OWNER_KEYS = new Set(['pid', 'start', 'boot']);
@@ -171,6 +176,11 @@ export function checkRecord(value: unknown, file?: string): ContainerRecord {
   if (v.nat !== undefined) {
     if (v.net !== 'bridge') throw bad('nat', `only with net "bridge", not "${v.net}"`);
     rec.nat = checkNat(v.nat, bad);
+  }
+  if (v.uid !== undefined) {
+    // uid_t; (uid_t)-1 means "no uid" to the kernel.
+    if (typeof v.uid !== 'number' || !Number.isInteger(v.uid) || v.uid < 0 || v.uid >= 0xffffffff) throw bad('uid', `must be a uid (0 to 4294967294), got ${JSON.stringify(v.uid)}`);
+    rec.uid = v.uid;
   }
   return rec;
 }
