@@ -8,6 +8,7 @@ import { NetNs } from '@nsrun/sys';
 import { kernelSuite, skip } from './helpers/kernel.js';
 import { processesOf, removeDir, runAsUser, settledProcessesOf, spawnAsUser, userDir } from './helpers/rootless.js';
 import { tempBusyboxRootfs } from './helpers/rootfs.js';
+import { netdDir, netdLeases, netdRecords, removeNetdDir, startNetd, until } from './helpers/netd.js';
 
 const test = kernelSuite('nsrun run as a user who is not root');
 // A uid of this file's own (other test files run as other users at the same time).
@@ -18,6 +19,8 @@ test.before.each((ctx) => {
   ctx.dir = userDir(UID);
 });
 test.after.each(async (ctx) => {
+  await ctx.netd?.stop();
+  if (ctx.netdDir) removeNetdDir(ctx.netdDir);
   for (const p of processesOf(UID)) {
     const pid = Number(p.split(' ')[0]);
     try {
@@ -168,6 +171,80 @@ test('without --net and without netd: slirp4netns (when it works); without it, a
   const no = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run -- true`, { tun: '600' });
   assert.is(no.status, 125);
   assert.match(no.stderr, /^nsrun: run: validate: no network for a rootless container here: .*\/dev\/net\/tun is not usable.*; run with --net none, or have root start nsrun netd$/m);
+});
+
+// --net bridge through nsrun netd: the container's namespace is its nsrun's own, wired by netd.
+const UID2 = 4244;
+const NETD_POLICY = `${UID} brg0 8 nat publish=8000-8099\n${UID2} brg0 8\n`;
+
+async function withNetd(ctx) {
+  ctx.netdDir = netdDir(NETD_POLICY);
+  ctx.netd = await startNetd(ctx.ns, ctx.netdDir);
+  return { NSRUN_NETD_SOCKET: `${ctx.netdDir}/netd.sock` };
+}
+
+test('--net bridge through nsrun netd: address, route, ping of the bridge; 10 containers of two users at once, distinct; nothing left', async (ctx) => {
+  const env = await withNetd(ctx);
+  ctx.dir2 = userDir(UID2);
+  try {
+    const one = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run -- sh -c 'ip -o -4 addr show eth0 | tr -s " " | cut -d" " -f4; ip route show default; ping -c1 -W2 10.10.10.1 >/dev/null && echo reached'`, { env });
+    assert.is(one.status, 0, one.stderr);
+    assert.match(one.stdout, /^10\.10\.10\.\d+\/24\ndefault via 10\.10\.10\.1 dev eth0.*\nreached\n$/);
+    const runs = [];
+    for (let i = 0; i < 10; i++) {
+      const [uid, dir] = i % 2 ? [UID2, ctx.dir2] : [UID, ctx.dir];
+      runs.push(spawnAsUser(ctx.ns, uid, dir, `exec "$NSRUN" run -- sh -c 'ip -o -4 addr show eth0 | tr -s " " | cut -d" " -f4; ping -c1 -W2 10.10.10.1 >/dev/null && echo reached; sleep 1'`, { env }));
+    }
+    for (const r of runs) r.child.stdin.end();
+    const done = await Promise.all(runs.map((r) => r.done));
+    for (const d of done) assert.is(d.status, 0, d.stderr);
+    const addrs = done.map((d) => d.stdout.split('\n')[0]);
+    assert.is(new Set(addrs).size, 10, `distinct: ${addrs.join(' ')}`);
+    for (const d of done) assert.match(d.stdout, /reached/);
+    assert.equal(await until(() => netdRecords(ctx.netdDir).length === 0 && netdLeases(ctx.netdDir).length === 0), true, 'netd released every one');
+    assert.equal(ctx.ip('-j', 'link', 'show', 'type', 'veth'), [], 'no veth left');
+  } finally {
+    for (const p of processesOf(UID2)) process.kill(Number(p.split(' ')[0]), 'SIGKILL');
+    removeDir(ctx.dir2);
+  }
+});
+
+test('--net bridge through netd: SIGKILL of the rootless nsrun, then netd releases link, lease and rules by itself; the user\'s gc removes the record', async (ctx) => {
+  const env = await withNetd(ctx);
+  const c = spawnAsUser(ctx.ns, UID, ctx.dir, `exec "$NSRUN" run --net bridge --nat -p 8080:80 -- sh -c 'echo started; exec sleep 60'`, { env });
+  await c.waitFor(/started/);
+  assert.is(netdRecords(ctx.netdDir).length, 1);
+  const id = netdRecords(ctx.netdDir)[0];
+  assert.ok(JSON.parse(ctx.sh('nft -j list ruleset')).nftables.some((o) => o.rule?.comment === `nsrun:${id}`), 'its rules');
+  c.child.kill('SIGKILL');
+  await c.done;
+  assert.equal(await until(() => netdRecords(ctx.netdDir).length === 0 && netdLeases(ctx.netdDir).length === 0), true, 'netd released it');
+  assert.equal(ctx.ip('-j', 'link', 'show', 'type', 'veth'), []);
+  assert.not.ok(JSON.parse(ctx.sh('nft -j list ruleset')).nftables.some((o) => o.rule?.comment === `nsrun:${id}`), 'no rule left');
+  const gc = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" gc`);
+  assert.is(gc.status, 0, gc.stderr);
+  assert.equal(containers(ctx.dir), []);
+});
+
+test('through netd: a refusal of its policy is one line naming the file; without --net and without netd options, no rule means user-mode networking', async (ctx) => {
+  const env = await withNetd(ctx);
+  const dir2 = userDir(UID2);
+  try {
+    const r = await runAsUser(ctx.ns, UID2, dir2, `"$NSRUN" run --net bridge --nat -- true`, { env });
+    assert.is(r.status, 125);
+    assert.match(r.stderr, /^nsrun: run: netd: policy: .*usernet:2/m);
+    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+  } finally {
+    removeDir(dir2);
+  }
+  const dir3 = userDir(4245);
+  try {
+    const u = await runAsUser(ctx.ns, 4245, dir3, `"$NSRUN" run -- ip -o -4 addr show eth0`, { env, tun: '666' });
+    assert.is(u.status, 0, u.stderr);
+    assert.match(u.stdout, /10\.0\.2\.100\/24/, 'slirp4netns, the default without netd');
+  } finally {
+    removeDir(dir3);
+  }
 });
 
 test.run();

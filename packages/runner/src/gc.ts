@@ -81,7 +81,8 @@ export async function gc(opts: GcOptions = {}): Promise<GcReport> {
           continue;
         }
         if (!host) {
-          if (e.record.bridge !== undefined || e.record.nat) {
+          // (A rootless run through netd names its bridge too, but its veth and rules are netd's.)
+          if (e.record.veth !== undefined || e.record.nat) {
             warn(`kept ${e.id}: its veth and rules need root to release`);
             kept.add(e.id);
             continue;

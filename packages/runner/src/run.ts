@@ -1,6 +1,9 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, rmSync, stat } from 'node:fs';
+import { closeSync, existsSync, rmSync, stat } from 'node:fs';
+import { netdAttach, netdSocket, type NetdHandle } from './netd/client.js';
+import { NetdError } from './netd/errors.js';
+import { nowMs } from './clock.js';
 import { dirname, join } from 'node:path';
 import { nsUnshare } from '@nsrun/sys';
 import { rootless } from './rootless.js';
@@ -63,13 +66,16 @@ export interface RunHandle {
 export async function run(opts: RunOptions): Promise<RunHandle> {
   const security = validateRunOptions(opts);
   const ctx = rootless();
-  const net = opts.net ?? (ctx ? rootlessDefaultNet() : 'bridge');
-  if (ctx && net === 'bridge') throw new RunnerError('validate', 'rootless --net bridge needs nsrun netd (not yet): use --net none or host');
+  // Rootless without --net: the bridge through netd when it is there, else user-mode networking.
+  let net: NetMode = opts.net ?? (ctx ? (existsSync(netdSocket()) ? 'bridge' : rootlessDefaultNet()) : 'bridge');
   if (!ctx && isUsernet(net)) throw new RunnerError('validate', `--net ${net} is user-mode networking, for a user who is not root; as root use --net bridge`);
-  const plan = net === 'bridge' ? bridgePlan(opts) : undefined;
+  // Rootless, the bridge is netd's to wire (its policy decides the bridge's subnet).
+  const viaNetd = ctx !== undefined && net === 'bridge';
+  if (viaNetd && opts.subnet !== undefined) throw new RunnerError('validate', 'the bridge\'s subnet is nsrun netd\'s (its policy): --subnet is for root', { field: 'subnet' });
+  if (viaNetd && opts.publishForce) throw new RunnerError('validate', 'nsrun netd never takes a port a host service uses: --publish-force is for root', { field: 'publishForce' });
+  const plan = net === 'bridge' && !viaNetd ? bridgePlan(opts) : undefined;
   const log = opts.log;
   const publish = opts.publish?.length ? parsePublishList(opts.publish) : [];
-  const usernetPublish = isUsernet(net) ? (publish as Exclude<typeof publish, string>) : [];
   const nat = plan && (opts.nat || publish.length) ? { masquerade: opts.nat === true, publish: publish as Exclude<typeof publish, string> } : undefined;
   // The host address and listeners on the host port: refused before anything is created.
   if (plan && nat?.publish.length) await checkPublishHost(nat.publish, { gateway: plan.gateway.split('/')[0]!, force: opts.publishForce, onWarning: opts.onWarning });
@@ -101,8 +107,28 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
   let readyFd: number | undefined;
   let bridgeIndex = 0;
   let tty: TtyProxy | undefined;
+  let attachment: NetdHandle | undefined;
   try {
     if (ctx) ownerLock = await step('state', async () => state.holdOwnerLock(id));
+    // Rootless, nsrun itself moves to a network namespace of its own (it never needs the host's:
+    // netd and the launcher's agent are reached by path and pipe), and the container shares it.
+    // A process outside (netd, slirp4netns) then finds it by nsrun's own socket or pid.
+    if (ctx && net !== 'host') await step('unshare-net', async () => nsUnshare('net'));
+    if (viaNetd) {
+      // Without --net (nor an option only the bridge has), a netd that is not there or has no
+      // rule for this user means user-mode networking instead.
+      const fallback = opts.net === undefined && opts.bridge === undefined && opts.ip === undefined && !opts.nat;
+      const got = await netdWire(opts, fallback);
+      if (typeof got === 'string') {
+        net = rootlessDefaultNet(got);
+        base.net = net;
+      } else {
+        attachment = got;
+        const a = got;
+        rollback.push('netd', async () => void (await a.release()));
+        Object.assign(base, { bridge: a.bridge, gateway: a.gateway, ip: a.ip });
+      }
+    }
     if (plan) {
       host = await step('netlink-socket', async () => RtnlClient.open());
       const h = host;
@@ -134,11 +160,8 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
     }
     const dns = planResolvConf({ dns: opts.dns, net }, opts.resolvFiles);
     for (const w of dns.warnings) opts.onWarning?.(w);
-    // Rootless: nsrun itself moves to a network namespace of its own (it never needs the host's:
-    // netd and the launcher's agent are reached by path and pipe), and the container shares it.
-    // A process outside (netd, slirp4netns) then finds it by nsrun's own pid or socket.
-    if (ctx && net !== 'host') await step('unshare-net', async () => nsUnshare('net'));
     // Started now, attached while the namespaces are set up (the launcher's agent starts it).
+    const usernetPublish = isUsernet(net) ? (publish as Exclude<typeof publish, string>) : [];
     let usernet: Promise<number> | undefined;
     const apiSocket = net === 'slirp4netns' && usernetPublish.length ? join(state.path, 'usernet', `${id}.sock`) : undefined;
     if (ctx && isUsernet(net)) {
@@ -238,6 +261,8 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
       // the record, without the lock (state/dir.ts: drop).
       if (rec.nat) await removeNat(rec.id);
       if (apiSocketOf(rec, state.path)) rmSync(apiSocketOf(rec, state.path)!, { force: true });
+      // netd would see the namespace go by itself; asked, it releases now.
+      if (attachment) await attachment.release();
       state.drop(rec);
     } catch (e) {
       opts.onWarning?.(`cleanup of ${rec.id}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
@@ -249,7 +274,7 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
     id,
     pid: c.pid!,
     address: record.ip,
-    veth,
+    veth: veth ?? attachment?.veth,
     bridge: record.bridge,
     wait: () => status,
     kill: (signal = 'SIGTERM') => c.kill(signal),
@@ -257,10 +282,36 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
 }
 
 /** Rootless without --net: the first user-mode networking that works here (network/usernet.ts). */
-function rootlessDefaultNet(): NetMode {
+function rootlessDefaultNet(netd?: string): NetMode {
   const u = defaultUsernet();
   if ('kind' in u) return u.kind;
-  throw new RunnerError('validate', `no network for a rootless container here: ${u.problems.join('; ')}; run with --net none, or have root start nsrun netd`);
+  const problems = [...(netd !== undefined ? [netd] : []), ...u.problems].join('; ');
+  throw new RunnerError('validate', `no network for a rootless container here: ${problems}; run with --net none${netd === undefined ? ', or have root start nsrun netd' : ''}`);
+}
+
+/**
+ * Rootless `--net bridge`: netd wires nsrun's own network namespace (the container's). With the
+ * network not asked for (`fallback`), netd's refusal as text when it is not there or its policy
+ * does not take this request: the caller then takes user-mode networking.
+ */
+async function netdWire(opts: RunOptions, fallback: boolean): Promise<NetdHandle | string> {
+  const t0 = nowMs();
+  try {
+    const h = await netdAttach({
+      ...(opts.bridge !== undefined && { bridge: opts.bridge }), ...(opts.ip !== undefined && { ip: opts.ip }),
+      ...(opts.nat && { nat: true }), ...(opts.publish?.length && { publish: opts.publish }),
+    }, { signal: opts.signal });
+    opts.log?.('netd', nowMs() - t0);
+    return h;
+  } catch (e) {
+    if (fallback && e instanceof NetdError && (e.step === 'connect' || e.step === 'policy')) {
+      const why = `nsrun netd: ${e.step}: ${e.reason}`;
+      opts.onNotice?.(`${why}: user-mode networking instead`);
+      return why;
+    }
+    if (e instanceof NetdError) throw new RunnerError('netd', `${e.step}: ${e.reason}`, { cause: e });
+    throw RunnerError.wrap('netd', e);
+  }
 }
 
 /** slirp4netns's API socket of a container (only with published ports). */
