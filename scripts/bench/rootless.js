@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Rootless start-up (issue 9): `nsrun run -- true` by a user who is not root — `--net none`,
-// user-mode networking (slirp4netns, pasta) and, when the build has it, the bridge through
-// nsrun netd — next to root's `nsrun run` (none, and bridged with the bridge present) and to
+// user-mode networking (slirp4netns, pasta) and the bridge through nsrun netd (started in the
+// sandbox, its bridge made by the first run) — next to root's `nsrun run` (none, and bridged with the bridge present) and to
 // util-linux `unshare --user --map-root-user --net --mount --pid --fork true` (the floor of any
 // rootless container), with `node -e 0` as Node's floor. The rootless section of `npm run
 // bench`; alone: `node scripts/bench/rootless.js [--quick] [--rounds K]`. Needs root (to make
@@ -19,6 +19,7 @@ import { fmt, median, ratio } from './report.js';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const BIN = here('../../packages/cli/bin/nsrun');
+const ENTRY = here('../../packages/cli/bin/nsrun.cjs');
 const UID = 4243;
 
 const SETUP = `
@@ -33,6 +34,9 @@ mknod -m 666 /run/tun c 10 200; mount --bind /run/tun /dev/net/tun
 cp /etc/passwd /run/passwd; echo "nsrunbench:x:${UID}:${UID}::/nonexistent:/usr/sbin/nologin" >> /run/passwd; mount --bind /run/passwd /etc/passwd
 echo "${UID}:400000:65536" > /run/subid; mount --bind /run/subid /etc/subuid; mount --bind /run/subid /etc/subgid
 mkdir -m 0700 /run/user; chown ${UID}:${UID} /run/user
+mkdir -p /run/netd; echo "${UID} brg0 4" > /run/netd/usernet
+node "$ENTRY" netd --socket /run/netd/netd.sock --policy /run/netd/usernet --state-dir /run/nsrun 2>/run/netd/log &
+for i in $(seq 100); do [ -S /run/netd/netd.sock ] && break; sleep 0.02; done
 set +e
 U="setpriv --reuid=${UID} --regid=${UID} --clear-groups env -i PATH=$PATH HOME=/run/user XDG_RUNTIME_DIR=/run/user"
 for key in "$@"; do
@@ -44,6 +48,7 @@ for key in "$@"; do
     none) cmd="$U $BIN run --net none -- true" ;;
     slirp4netns) cmd="$U $BIN run --net slirp4netns -- true" ;;
     pasta) cmd="$U $BIN run --net pasta -- true" ;;
+    netd) cmd="$U NSRUN_NETD_SOCKET=/run/netd/netd.sock $BIN run --net bridge -- true" ;;
   esac
   for i in 1 2; do
     t0=$EPOCHREALTIME; $cmd >/dev/null 2>/tmp/nsrun-bench-err; rc=$?; t1=$EPOCHREALTIME
@@ -59,6 +64,7 @@ const SUBJECTS = [
   { key: 'none', label: 'rootless: --net none' },
   { key: 'slirp4netns', label: 'rootless: --net slirp4netns' },
   { key: 'pasta', label: 'rootless: --net pasta' },
+  { key: 'netd', label: 'rootless: --net bridge (netd)' },
 ];
 
 export function rootlessOptions(argv = []) {
@@ -75,7 +81,7 @@ const rotate = (list, k) => [...list.slice(k % list.length), ...list.slice(0, k 
 
 export async function rootlessBench(o = rootlessOptions()) {
   const say = (s) => process.stderr.write(`${s}\n`);
-  const env = { ...process.env, BIN, PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin' };
+  const env = { ...process.env, BIN, ENTRY, PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin' };
   delete env.NODE_EXTRA_CA_CERTS;
   const times = Object.fromEntries(SUBJECTS.map((s) => [s.key, []]));
   const problems = [];
@@ -102,6 +108,7 @@ export async function rootlessBench(o = rootlessOptions()) {
     `${'subject'.padEnd(44)}${'ms'.padStart(8)}${'/ root none'.padStart(13)}${'/ node -e 0'.padStart(13)}`,
   ];
   for (const s of SUBJECTS) lines.push(`${s.label.padEnd(44)}${fmt(med(s.key)).padStart(8)}${ratio(med(s.key), med('rootNone')).padStart(13)}${ratio(med(s.key), med('floor')).padStart(13)}`);
+  lines.push(`${'rootless bridge (netd) / root bridged'.padEnd(44)}${''.padStart(8)}${ratio(med('netd'), med('rootBridge')).padStart(13)}`);
   lines.push(`${'rootless slirp4netns / root bridged'.padEnd(44)}${''.padStart(8)}${ratio(med('slirp4netns'), med('rootBridge')).padStart(13)}`);
   lines.push('', problems.length ? `problems:\n  ${problems.join('\n  ')}` : 'no problems: every run exited 0');
   return { text: lines.join('\n'), ok: problems.length === 0 };
