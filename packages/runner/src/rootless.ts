@@ -1,4 +1,4 @@
-import { closeSync, writeSync } from 'node:fs';
+import { closeSync, readFileSync, writeSync } from 'node:fs';
 import { Socket } from 'node:net';
 import { setCloexec } from '@nsrun/sys';
 
@@ -31,13 +31,22 @@ export function rootless(): RootlessContext | undefined {
   delete process.env.NSRUN_ROOTLESS;
   context = undefined;
   const f = v?.split(' ').map(Number);
-  if (f && f.length === 8 && f[0] === 1 && f.every((n) => Number.isInteger(n) && n >= 0)) {
+  // Only where it can be true: in a user namespace (not the initial one, whose map is the identity).
+  if (f && inUserNamespace() && f.length === 8 && f[0] === 1 && f.every((n) => Number.isInteger(n) && n >= 0)) {
     const [, y, w, r, life, hostPid, uid, gid] = f as [number, number, number, number, number, number, number, number];
     // Ours, not the container's (setup.ts marks stray fds close-on-exec too; this says it here).
     for (const fd of [y, w, r, life]) setCloexec(fd, true);
     context = { uid, gid, hostPid, readyFd: y, agentWrite: w, agentRead: r };
   }
   return context;
+}
+
+function inUserNamespace(): boolean {
+  try {
+    return !/^\s*0\s+0\s+4294967295\s*$/.test(readFileSync('/proc/self/uid_map', 'latin1'));
+  } catch {
+    return false;
+  }
 }
 
 /** Tells the launcher that nsrun handles its signals now: it forwards them from here on. */
