@@ -24,6 +24,12 @@ export interface Request {
 export interface DumpOptions {
   /** Re-run the dump this many times when the kernel flags it NLM_F_DUMP_INTR (default 0). */
   retries?: number;
+  /**
+   * `decode` keeps no view of a message's bytes (it copies what it keeps: numbers, strings) and
+   * makes no request on this client: the answers are then read in the socket's receive buffer,
+   * not in a copy of each datagram (default false).
+   */
+  borrow?: boolean;
 }
 
 export interface BulkOptions {
@@ -89,6 +95,10 @@ export class RtnlClient {
 
   /** Synchronous form of `request`, for code that must not yield (namespace switches). */
   requestSync<T>(req: Request, decode: (m: RawMessage) => T): T[] {
+    return this.#requestOn(req, decode, false);
+  }
+
+  #requestOn<T>(req: Request, decode: (m: RawMessage) => T, borrow: boolean): T[] {
     const ex = this.#ex;
     const w = ex.writer();
     try {
@@ -96,7 +106,7 @@ export class RtnlClient {
       const at = w.beginMessage(req.type, C.NLM_F_REQUEST | C.NLM_F_ACK | (req.flags ?? 0), seq, 0);
       req.body(w);
       w.endMessage(at);
-      return ex.roundTrip(ex.info(req.type, seq, req.what), w.view(), decode);
+      return ex.roundTrip(ex.info(req.type, seq, req.what), w.view(), decode, borrow);
     } finally {
       ex.release(w);
     }
@@ -112,7 +122,7 @@ export class RtnlClient {
 
   dumpSync<T>(req: Request, decode: (m: RawMessage) => T | undefined, opts: DumpOptions = {}): T[] {
     const dump = { ...req, flags: (req.flags ?? 0) | C.NLM_F_DUMP };
-    return retryDump(opts.retries ?? 0, () => this.requestSync(dump, decode));
+    return retryDump(opts.retries ?? 0, () => this.#requestOn(dump, decode, opts.borrow ?? false));
   }
 
   /**

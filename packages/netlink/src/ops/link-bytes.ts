@@ -23,21 +23,22 @@ function macAt(b: Buffer, p: number, n: number): string {
 }
 
 export class RawLink implements Link {
-  readonly index: number;
-  readonly name: string;
-  readonly type: number;
-  readonly flags: number;
-  readonly up: boolean;
-  readonly mtu: number | undefined;
-  readonly operstate: string;
-  readonly master: number | undefined;
-  readonly kind: string | undefined;
-  readonly slaveKind: string | undefined;
-  readonly group: number;
-  readonly link: number | undefined;
-  readonly linkNetnsid: number | undefined;
-  readonly txqlen: number | undefined;
-  readonly alias: string | undefined;
+  // `declare`: assigned once, in the constructor (a plain field is defined first, then assigned).
+  declare readonly index: number;
+  declare readonly name: string;
+  declare readonly type: number;
+  declare readonly flags: number;
+  declare readonly up: boolean;
+  declare readonly mtu: number | undefined;
+  declare readonly operstate: string;
+  declare readonly master: number | undefined;
+  declare readonly kind: string | undefined;
+  declare readonly slaveKind: string | undefined;
+  declare readonly group: number;
+  declare readonly link: number | undefined;
+  declare readonly linkNetnsid: number | undefined;
+  declare readonly txqlen: number | undefined;
+  declare readonly alias: string | undefined;
   #buf: Buffer;
   #start: number;
   #end: number;
@@ -52,10 +53,7 @@ export class RawLink implements Link {
     this.#buf = b;
     this.#start = start;
     this.#end = end;
-    this.type = b[start + 2]! | (b[start + 3]! << 8);
-    this.index = u32le(b, start + 4) | 0;
-    this.flags = u32le(b, start + 8);
-    this.up = (this.flags & C.IFF_UP) !== 0;
+    const flags = u32le(b, start + 8);
     let name = '';
     let mtu: number | undefined;
     let operstate = 0;
@@ -95,7 +93,12 @@ export class RawLink implements Link {
         }
       }
     }
+    // In declaration order: every link gets the same hidden class, its keys the same order.
+    this.index = u32le(b, start + 4) | 0;
     this.name = name;
+    this.type = b[start + 2]! | (b[start + 3]! << 8);
+    this.flags = flags;
+    this.up = (flags & C.IFF_UP) !== 0;
     this.mtu = mtu;
     this.operstate = OPERSTATES[operstate] ?? `${operstate}`;
     this.master = master;
@@ -110,7 +113,6 @@ export class RawLink implements Link {
     this.#addrLen = addrLen;
     this.#brdAt = brdAt;
     this.#brdLen = brdLen;
-    this.#message = undefined;
   }
 
   get address(): string | undefined {

@@ -337,7 +337,7 @@ export async function linkIndexMap(c: RtnlClient, filter: LinkListFilter = {}): 
       }
     }
     return undefined;
-  }, { retries: 2 });
+  }, { retries: 2, borrow: true }); // the names are copied out: no view is kept
   return out;
 }
 

@@ -86,20 +86,25 @@ function hopsOf(hops: NextHop[]): NonNullable<Route['nexthops']> {
  * `message` (every attribute, kept) is decoded only when asked for. Dumps of many routes spend
  * their time here, and most callers read a few fields of each.
  */
+/** What a route without RTA_VIA or RTA_MULTIPATH has of them: one object for all such routes. */
+const SIMPLE: { readonly gateway: undefined; readonly nexthops: undefined } = Object.freeze({ gateway: undefined, nexthops: undefined });
+
 class RawRoute implements Route {
-  readonly family: Family;
-  readonly dstLen: number;
-  readonly oif: number | undefined;
-  readonly metric: number | undefined;
-  readonly table: number;
-  readonly protocol: number;
-  readonly scope: number;
-  readonly type: number;
-  readonly flags: number;
+  // `declare`: assigned once, in the constructor. A plain field would be defined (undefined) by
+  // the class-field initializer first and assigned again: twice the stores for every route of a dump.
+  declare readonly family: Family;
+  declare readonly dstLen: number;
+  declare readonly oif: number | undefined;
+  declare readonly metric: number | undefined;
+  declare readonly table: number;
+  declare readonly protocol: number;
+  declare readonly scope: number;
+  declare readonly type: number;
+  declare readonly flags: number;
   #buf: Buffer;
   #start: number;
   #end: number;
-  // Offsets of the address attributes' payloads (-1: absent) and their lengths.
+  // Offsets of the address attributes' payloads (-1: absent).
   #dstAt: number;
   #gwAt: number;
   #srcAt: number;
@@ -113,12 +118,6 @@ class RawRoute implements Route {
     this.#start = start;
     this.#end = end;
     const family = b[start];
-    this.family = family === C.AF_INET6 ? 6 : 4;
-    this.dstLen = b[start + 1] as number;
-    this.protocol = b[start + 5] as number;
-    this.scope = b[start + 6] as number;
-    this.type = b[start + 7] as number;
-    this.flags = u32le(b, start + 8);
     // Address size of the family; other families' addresses (MPLS labels...) come from `message`.
     const alen = family === C.AF_INET6 ? 16 : family === C.AF_INET ? 4 : -1;
     let table = b[start + 4] as number;
@@ -141,16 +140,21 @@ class RawRoute implements Route {
         case C.RTA_MULTIPATH: complex = true; break;
       }
     }
-    this.table = table;
+    // In declaration order: every route gets the same hidden class.
+    this.family = family === C.AF_INET6 ? 6 : 4;
+    this.dstLen = b[start + 1] as number;
     this.oif = oif;
     this.metric = metric;
+    this.table = table;
+    this.protocol = b[start + 5] as number;
+    this.scope = b[start + 6] as number;
+    this.type = b[start + 7] as number;
+    this.flags = u32le(b, start + 8);
     this.#dstAt = dstAt;
     this.#gwAt = gwAt;
     this.#srcAt = srcAt;
-    this.#dst = undefined;
-    this.#message = undefined;
     // Gateways of another family and multipath hops: rare, taken from the full decode.
-    this.#hops = complex ? undefined : { gateway: undefined, nexthops: undefined };
+    if (!complex) this.#hops = SIMPLE;
   }
 
   #ip(at: number): string | undefined {
