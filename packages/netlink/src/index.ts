@@ -1,5 +1,6 @@
 export * from './constants/index.js';
 export { Writer } from './wire/writer.js';
+export { AttrReader } from './wire/reader.js';
 export { DecodeError } from './wire/errors.js';
 export * from './wire/attrs.js';
 export { splitMessages, NLMSG_HDRLEN, type NlHeader, type RawMessage } from './wire/header.js';

@@ -1,6 +1,7 @@
 import * as C from '../constants/index.js';
 import { DecodeError } from '../wire/errors.js';
 import type { Writer } from '../wire/writer.js';
+import { AttrReader } from '../wire/reader.js';
 import {
   schema, decodeAttrs, encodeAttrs, nested, binary, flag, ip, mac, string, u8, u16, u16be, u32, u32be, s32, u64,
   type AttrOf, type Codec, type UnknownAttr,
@@ -234,7 +235,7 @@ const linkInfo: Codec<LinkInfoAttr[]> = {
     // Where each attribute's payload lies in `b` (decodeAttrs has checked the headers), so that
     // IFLA_INFO_DATA is decoded in place and a DecodeError inside it reports a datagram offset.
     const at: number[] = [];
-    for (let p = off; at.length < attrs.length; p += (b.readUInt16LE(p) + 3) & ~3) at.push(p + 4);
+    for (const r = new AttrReader(b, off, off + len); r.next(); ) at.push(r.at);
     let kind: string | undefined;
     let slaveKind: string | undefined;
     for (let i = 0; i < attrs.length; i++) {

@@ -1,14 +1,11 @@
-import { Buffer } from 'node:buffer';
-import { SysError } from '@nsrun/sys';
+import type { Buffer } from 'node:buffer';
 import * as L from '../constants/netlink.js';
 import { Writer } from '../wire/writer.js';
-import { splitMessages, NLMSG_HDRLEN, type RawMessage } from '../wire/header.js';
-import { decodeError, extAckSchema } from '../wire/ack.js';
-import { decodeAttrs } from '../wire/attrs.js';
+import type { RawMessage } from '../wire/header.js';
+import { decodeError } from '../wire/ack.js';
 import { NetlinkSocket, type SocketOptions } from '../transport/socket.js';
-import {
-  NetlinkError, DumpInterruptedError, NetlinkTimeoutError, OverrunError, ValidationError, type RequestInfo, type BadAttribute,
-} from '../errors.js';
+import { Exchange, retryDump, locateAttr as locateIn, type Protocol } from '../transport/exchange.js';
+import { ValidationError, type NetlinkError, type RequestInfo, type BadAttribute } from '../errors.js';
 import { NFGENMSG_LEN, writeNfGenMsg, nftType, nfMsg } from './header.js';
 import {
   NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, NFNL_SUBSYS_NFTABLES, NFPROTO_UNSPEC, NFT_MSG_NAMES, NFT_MSG_ATTR_NAMES,
@@ -108,15 +105,24 @@ export function encodeBatch(msgs: readonly NftMessage[], beginSeq: number, opts:
   return { bytes: w.view(), beginSeq: seq(0), offsets };
 }
 
+const NFT: Protocol = {
+  // Messages are named without their subsystem byte (NFT_MSG_NEWTABLE for 0xa00).
+  typeName: (type) => NFT_MSG_NAMES[nfMsg(type)] ?? `NFT_MSG type ${nfMsg(type)}`,
+  attrNames: (type) => {
+    const names = NFT_MSG_ATTR_NAMES[nfMsg(type)];
+    return names && { names, fixed: NFGENMSG_LEN };
+  },
+};
+
 export class NftClient {
   readonly socket: NetlinkSocket;
   readonly timeoutMs: number;
-  #seq = Math.floor(Math.random() * 0x3fffffff);
-  #w = new Writer(4096);
+  #ex: Exchange;
 
   constructor(socket: NetlinkSocket, timeoutMs = 5000) {
     this.socket = socket;
     this.timeoutMs = timeoutMs;
+    this.#ex = new Exchange(socket, timeoutMs, NFT);
   }
 
   /** Opens a NETLINK_NETFILTER socket (inside `opts.netns` when given). */
@@ -132,13 +138,6 @@ export class NftClient {
     this.socket.close();
   }
 
-  /** Reserves n consecutive sequence numbers and returns the first. */
-  #take(n: number): number {
-    const first = (this.#seq + 1) >>> 0 || 1;
-    this.#seq = (first + n - 1) >>> 0;
-    return first;
-  }
-
   /**
    * Applies the messages as one atomic batch. Resolves with, per message, the objects the
    * kernel echoed (messages sent with NLM_F_ECHO: a created rule or chain with its handle).
@@ -152,12 +151,22 @@ export class NftClient {
   transactionSync(msgs: readonly NftMessage[]): RawMessage[][] {
     const replies: RawMessage[][] = msgs.map(() => []);
     if (msgs.length === 0) return replies;
-    const w = this.#w;
-    w.reset();
-    const batch = encodeBatch(msgs, this.#take(msgs.length + 2), { writer: w });
+    const ex = this.#ex;
+    const w = ex.writer();
+    try {
+      this.#transactionOn(msgs, w, replies);
+    } finally {
+      ex.release(w);
+    }
+    return replies;
+  }
+
+  #transactionOn(msgs: readonly NftMessage[], w: Writer, replies: RawMessage[][]): void {
+    const ex = this.#ex;
+    const batch = encodeBatch(msgs, ex.take(msgs.length + 2), { writer: w });
     const { bytes: sent, beginSeq, offsets } = batch;
-    const lastSeq = (beginSeq + msgs.length) >>> 0;
-    const endSeq = (lastSeq + 1) >>> 0;
+    const lastSeq = beginSeq + msgs.length;
+    const endSeq = lastSeq + 1;
     const batchInfo: RequestInfo = {
       type: NFNL_MSG_BATCH_BEGIN,
       typeName: 'NFNL_MSG_BATCH_BEGIN',
@@ -171,8 +180,8 @@ export class NftClient {
     this.socket.send(sent);
     const errors: (NetlinkError | undefined)[] = new Array(msgs.length).fill(undefined);
     let batchError: NetlinkError | undefined;
-    const index = (seq: number): number => (seq - beginSeq - 1) >>> 0;
-    this.#collect(batchInfo, (m) => {
+    const index = (seq: number): number => seq - beginSeq - 1;
+    ex.collect(batchInfo, (m) => {
       if (m.type === L.NLMSG_ERROR) {
         const e = decodeError(m);
         const seq = e.request.seq;
@@ -180,31 +189,30 @@ export class NftClient {
           // The batch itself: refused as a whole (EPERM, ENOMEM, a failed commit), or on newer
           // kernels an ACK of BEGIN/END. An ACK is not the end: the messages' answers follow.
           if (e.error === 0) return false;
-          batchError = this.#error(batchInfo, e.error, e.attrs, sent, 0, undefined);
+          batchError = ex.error(batchInfo, e.error, e.attrs, sent, 0, undefined);
           return true;
         }
         const i = index(seq);
-        if (i >= msgs.length) return false;
+        if (i < 0 || i >= msgs.length) return false;
         if (e.error !== 0) {
           const msg = msgs[i] as NftMessage;
-          const info = this.#info(msg, seq);
+          const info = ex.info(nftType(msg.type), seq, msg.what);
           // ENOMEM on message 0 is how a failed commit is reported (see the top of this file).
           const what = i === 0 && msgs.length > 1 && e.error === -ENOMEM ? { ...info, what: `${info.what} (or the commit of the whole batch)` } : info;
-          errors[i] = this.#error(what, e.error, e.attrs, sent, offsets[i] as number, msg.type);
+          errors[i] = ex.error(what, e.error, e.attrs, sent, offsets[i] as number);
         }
         // Answers come in message order: the last message's is the last.
         return seq === lastSeq;
       }
       const i = index(m.seq);
-      if (i < msgs.length && m.type !== L.NLMSG_NOOP && m.type !== L.NLMSG_DONE) replies[i]!.push(m);
+      if (i >= 0 && i < msgs.length && m.type !== L.NLMSG_NOOP && m.type !== L.NLMSG_DONE) replies[i]!.push(m);
       return false;
-    }, (seq) => ((seq - beginSeq) >>> 0) <= msgs.length + 1,
+    }, (seq) => seq - beginSeq >= 0 && seq - beginSeq <= msgs.length + 1,
     // Defensive: when the queue runs dry after a failure, the kernel has said all it will.
     () => errors.some((e) => e !== undefined));
     if (batchError) throw batchError;
     const first = errors.find((e) => e !== undefined);
     if (first) throw first;
-    return replies;
   }
 
   /**
@@ -216,35 +224,15 @@ export class NftClient {
   }
 
   requestSync(msg: NftMessage): RawMessage[] {
-    const w = this.#w;
-    w.reset();
-    const seq = this.#take(1);
-    writeNftMessage(w, msg, seq);
-    const sent = w.view();
-    this.socket.send(sent);
-    const info = this.#info(msg, seq);
-    const out: RawMessage[] = [];
-    let interrupted = false;
-    this.#collect(info, (m) => {
-      if (m.flags & L.NLM_F_DUMP_INTR) interrupted = true;
-      if (m.type === L.NLMSG_ERROR) {
-        const e = decodeError(m);
-        if (e.error === 0) return true;
-        throw this.#error(info, e.error, e.attrs, sent, 0, msg.type);
-      }
-      if (m.type === L.NLMSG_DONE) {
-        const status = m.end - m.start >= 4 ? m.buf.readInt32LE(m.start) : 0;
-        if (status < 0) {
-          const attrs = m.flags & L.NLM_F_ACK_TLVS ? decodeAttrs(extAckSchema, m.buf, m.start + 4, m.end) : [];
-          throw this.#error(info, status, attrs, sent, 0, msg.type);
-        }
-        return true;
-      }
-      if (m.type !== L.NLMSG_NOOP) out.push(m);
-      return false;
-    });
-    if (interrupted) throw new DumpInterruptedError(info, out, 1);
-    return out;
+    const ex = this.#ex;
+    const w = ex.writer();
+    try {
+      const seq = ex.take();
+      writeNftMessage(w, msg, seq);
+      return ex.roundTrip(ex.info(nftType(msg.type), seq, msg.what), w.view(), (m) => m);
+    } finally {
+      ex.release(w);
+    }
   }
 
   /**
@@ -257,7 +245,6 @@ export class NftClient {
   }
 
   dumpSync(req: DumpRequest): RawMessage[] {
-    const retries = req.retries ?? 3;
     const msg: NftMessage = {
       type: req.type,
       family: req.family,
@@ -265,92 +252,11 @@ export class NftClient {
       what: req.what ?? `nft dump ${NFT_MSG_NAMES[req.type] ?? req.type}`,
       body: (w) => req.filter?.(w),
     };
-    for (let attempt = 1; ; attempt++) {
-      try {
-        return this.requestSync(msg);
-      } catch (e) {
-        if (e instanceof DumpInterruptedError) {
-          if (attempt <= retries) continue;
-          throw new DumpInterruptedError(e.request, e.partial, attempt);
-        }
-        throw e;
-      }
-    }
-  }
-
-  #info(msg: NftMessage, seq: number): RequestInfo {
-    return { type: nftType(msg.type), typeName: NFT_MSG_NAMES[msg.type] ?? `NFT_MSG type ${msg.type}`, seq, what: msg.what };
-  }
-
-  /**
-   * Reads answers until `onMessage` returns true. Answers for other sequence numbers (left
-   * over from an abandoned request) are skipped. `doneWhenDry` ends the wait when nothing more
-   * is queued and it returns true.
-   */
-  #collect(
-    info: RequestInfo,
-    onMessage: (m: RawMessage) => boolean,
-    seqOk: (seq: number) => boolean = (s) => s === info.seq,
-    doneWhenDry: () => boolean = () => false,
-  ): void {
-    const port = this.socket.port;
-    for (;;) {
-      let dg;
-      try {
-        dg = this.socket.receive();
-        if (dg === undefined) {
-          if (doneWhenDry()) return;
-          dg = this.socket.receive(this.timeoutMs);
-        }
-      } catch (e) {
-        if (e instanceof SysError && e.code === 'ENOBUFS') throw new OverrunError(info.what);
-        throw e;
-      }
-      if (dg === undefined) throw new NetlinkTimeoutError(info, this.timeoutMs);
-      if (dg.port !== 0) continue;
-      for (const m of splitMessages(Buffer.from(dg.data))) {
-        if ((m.pid !== port && m.pid !== 0) || !seqOk(m.seq)) continue;
-        if (onMessage(m)) return;
-      }
-    }
-  }
-
-  #error(
-    info: RequestInfo,
-    negErrno: number,
-    attrs: { type: string; value?: unknown }[],
-    sent: Buffer,
-    msgOffset: number,
-    msgType: number | undefined,
-  ): NetlinkError {
-    let kernelMessage: string | undefined;
-    let bad: BadAttribute | undefined;
-    for (const a of attrs) {
-      if (a.type === 'msg') kernelMessage = a.value as string;
-      else if (a.type === 'offset') bad = locateAttr(sent, msgOffset, a.value as number, msgType);
-    }
-    return new NetlinkError(-negErrno, info, kernelMessage, bad);
+    return retryDump(req.retries ?? 3, () => this.requestSync(msg));
   }
 }
 
-/** Names the top-level attribute at (or around) `offset` in the message at `msgOffset`. */
+/** Names the top-level attribute at (or around) `offset` in the nf_tables message at `msgOffset`. */
 export function locateAttr(sent: Buffer, msgOffset: number, offset: number, msgType: number | undefined): BadAttribute {
-  const out: BadAttribute = { offset };
-  const names = msgType === undefined ? undefined : NFT_MSG_ATTR_NAMES[nfMsg(msgType)];
-  if (!names || msgOffset + 4 > sent.length) return out;
-  const end = Math.min(sent.length, msgOffset + sent.readUInt32LE(msgOffset));
-  let p = msgOffset + NLMSG_HDRLEN + NFGENMSG_LEN;
-  const target = msgOffset + offset;
-  while (p + 4 <= end) {
-    const len = sent.readUInt16LE(p);
-    if (len < 4) break;
-    if (target >= p && target < p + len) {
-      const name = names[sent.readUInt16LE(p + 2) & 0x3fff];
-      if (name) out.name = name;
-      if (target !== p) out.inside = true;
-      return out;
-    }
-    p += (len + 3) & ~3;
-  }
-  return out;
+  return locateIn(sent, msgOffset, offset, msgType === undefined ? undefined : NFT.attrNames(msgType));
 }

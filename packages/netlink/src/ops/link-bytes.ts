@@ -1,28 +1,17 @@
 import { Buffer } from 'node:buffer';
 import * as C from '../constants/index.js';
 import { DecodeError } from '../wire/errors.js';
+import { AttrReader, u32le } from '../wire/reader.js';
 import { decodeLink, type LinkMessage } from '../messages/link.js';
 import type { Link } from './link.js';
 
-// A link read straight from its bytes, as RawRoute does for routes: one bounds-checked walk
-// over the attributes takes the numbers, the name and the kind; the MAC addresses become text
+// A link read straight from its bytes, as RawRoute does for routes: one walk with the attribute
+// reader takes the numbers, the name and the kind; the MAC addresses become text
 // on first access and `message` (every attribute, kept) is decoded only when asked for. Link
 // dumps used to map names to indexes spend their time here.
 
 /** IF_OPER_* (linux/if.h) as text, by value. */
 export const OPERSTATES = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'] as const;
-
-const u32 = (b: Buffer, p: number): number => (b[p]! | (b[p + 1]! << 8) | (b[p + 2]! << 16) | (b[p + 3]! << 24)) >>> 0;
-
-function need(n: number, size: number, off: number): void {
-  if (n !== size) throw new DecodeError(off, `attribute of ${n} bytes where ${size} are expected`);
-}
-
-/** A NUL-terminated string attribute's text (without the NUL). */
-function str(b: Buffer, p: number, n: number): string {
-  const end = n > 0 && b[p + n - 1] === 0 ? p + n - 1 : p + n;
-  return b.toString('utf8', p, end);
-}
 
 function macAt(b: Buffer, p: number, n: number): string {
   let s = '';
@@ -34,21 +23,22 @@ function macAt(b: Buffer, p: number, n: number): string {
 }
 
 export class RawLink implements Link {
-  readonly index: number;
-  readonly name: string;
-  readonly type: number;
-  readonly flags: number;
-  readonly up: boolean;
-  readonly mtu: number | undefined;
-  readonly operstate: string;
-  readonly master: number | undefined;
-  readonly kind: string | undefined;
-  readonly slaveKind: string | undefined;
-  readonly group: number;
-  readonly link: number | undefined;
-  readonly linkNetnsid: number | undefined;
-  readonly txqlen: number | undefined;
-  readonly alias: string | undefined;
+  // `declare`: assigned once, in the constructor (a plain field is defined first, then assigned).
+  declare readonly index: number;
+  declare readonly name: string;
+  declare readonly type: number;
+  declare readonly flags: number;
+  declare readonly up: boolean;
+  declare readonly mtu: number | undefined;
+  declare readonly operstate: string;
+  declare readonly master: number | undefined;
+  declare readonly kind: string | undefined;
+  declare readonly slaveKind: string | undefined;
+  declare readonly group: number;
+  declare readonly link: number | undefined;
+  declare readonly linkNetnsid: number | undefined;
+  declare readonly txqlen: number | undefined;
+  declare readonly alias: string | undefined;
   #buf: Buffer;
   #start: number;
   #end: number;
@@ -63,10 +53,7 @@ export class RawLink implements Link {
     this.#buf = b;
     this.#start = start;
     this.#end = end;
-    this.type = b[start + 2]! | (b[start + 3]! << 8);
-    this.index = u32(b, start + 4) | 0;
-    this.flags = u32(b, start + 8);
-    this.up = (this.flags & C.IFF_UP) !== 0;
+    const flags = u32le(b, start + 8);
     let name = '';
     let mtu: number | undefined;
     let operstate = 0;
@@ -82,44 +69,36 @@ export class RawLink implements Link {
     let addrLen = 0;
     let brdAt = -1;
     let brdLen = 0;
-    let off = start + C.IFINFOMSG_LEN;
-    while (off < end) {
-      if (end - off < 4) throw new DecodeError(off, `${end - off} trailing bytes, too short for an attribute header`);
-      const len = b[off]! | (b[off + 1]! << 8);
-      if (len < 4 || off + len > end) throw new DecodeError(off, `attribute length ${len} is invalid (${end - off} bytes left)`);
-      const p = off + 4;
-      const n = len - 4;
-      switch ((b[off + 2]! | (b[off + 3]! << 8)) & 0x3fff) {
-        case C.IFLA_IFNAME: name = str(b, p, n); break;
-        case C.IFLA_MTU: need(n, 4, off); mtu = u32(b, p); break;
-        case C.IFLA_OPERSTATE: need(n, 1, off); operstate = b[p]!; break;
-        case C.IFLA_MASTER: need(n, 4, off); master = u32(b, p); break;
-        case C.IFLA_GROUP: need(n, 4, off); group = u32(b, p); break;
-        case C.IFLA_LINK: need(n, 4, off); link = u32(b, p); break;
-        case C.IFLA_LINK_NETNSID: need(n, 4, off); linkNetnsid = u32(b, p) | 0; break;
-        case C.IFLA_TXQLEN: need(n, 4, off); txqlen = u32(b, p); break;
-        case C.IFLA_IFALIAS: alias = str(b, p, n); break;
-        case C.IFLA_ADDRESS: addrAt = p; addrLen = n; break;
-        case C.IFLA_BROADCAST: brdAt = p; brdLen = n; break;
+    const r = new AttrReader(b, start + C.IFINFOMSG_LEN, end);
+    while (r.next()) {
+      switch (r.type) {
+        case C.IFLA_IFNAME: name = r.text(); break;
+        case C.IFLA_MTU: mtu = r.u32(); break;
+        case C.IFLA_OPERSTATE: operstate = r.u8(); break;
+        case C.IFLA_MASTER: master = r.u32(); break;
+        case C.IFLA_GROUP: group = r.u32(); break;
+        case C.IFLA_LINK: link = r.u32(); break;
+        case C.IFLA_LINK_NETNSID: linkNetnsid = r.s32(); break;
+        case C.IFLA_TXQLEN: txqlen = r.u32(); break;
+        case C.IFLA_IFALIAS: alias = r.text(); break;
+        case C.IFLA_ADDRESS: addrAt = r.at; addrLen = r.len; break;
+        case C.IFLA_BROADCAST: brdAt = r.at; brdLen = r.len; break;
         case C.IFLA_LINKINFO: {
           // Only the kinds: the kind-specific data stays for `message`.
-          const e = p + n;
-          let q = p;
-          while (q < e) {
-            if (e - q < 4) throw new DecodeError(q, `${e - q} trailing bytes in IFLA_LINKINFO`);
-            const l = b[q]! | (b[q + 1]! << 8);
-            if (l < 4 || q + l > e) throw new DecodeError(q, `attribute length ${l} is invalid inside IFLA_LINKINFO`);
-            const t = (b[q + 2]! | (b[q + 3]! << 8)) & 0x3fff;
-            if (t === C.IFLA_INFO_KIND) kind = str(b, q + 4, l - 4);
-            else if (t === C.IFLA_INFO_SLAVE_KIND) slaveKind = str(b, q + 4, l - 4);
-            q += (l + 3) & ~3;
+          for (const q = r.nested(); q.next(); ) {
+            if (q.type === C.IFLA_INFO_KIND) kind = q.text();
+            else if (q.type === C.IFLA_INFO_SLAVE_KIND) slaveKind = q.text();
           }
           break;
         }
       }
-      off += (len + 3) & ~3;
     }
+    // In declaration order: every link gets the same hidden class, its keys the same order.
+    this.index = u32le(b, start + 4) | 0;
     this.name = name;
+    this.type = b[start + 2]! | (b[start + 3]! << 8);
+    this.flags = flags;
+    this.up = (flags & C.IFF_UP) !== 0;
     this.mtu = mtu;
     this.operstate = OPERSTATES[operstate] ?? `${operstate}`;
     this.master = master;
@@ -134,7 +113,6 @@ export class RawLink implements Link {
     this.#addrLen = addrLen;
     this.#brdAt = brdAt;
     this.#brdLen = brdLen;
-    this.#message = undefined;
   }
 
   get address(): string | undefined {

@@ -7,6 +7,7 @@ import type { RawMessage } from '../wire/header.js';
 import type { Request, RtnlClient } from '../client.js';
 import { NetlinkError, ValidationError } from '../errors.js';
 import { DecodeError } from '../wire/errors.js';
+import { AttrReader, u32le } from '../wire/reader.js';
 import type { LinkMessage, LinkInfoAttr } from '../messages/link.js';
 import { checkIfname, checkInt, checkMac, checkMtu, checkAddress, writeAddrAttr } from '../validate.js';
 import { checkRef, describeNetns, writeNetns, type LinkRef, type NetnsTarget } from './common.js';
@@ -327,19 +328,16 @@ function listRequest(filter: LinkListFilter): Request {
 export async function linkIndexMap(c: RtnlClient, filter: LinkListFilter = {}): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   await c.dump(listRequest(filter), (m) => {
-    const b = m.buf;
-    const index = b.readInt32LE(m.start + 4);
-    for (let off = m.start + C.IFINFOMSG_LEN; off + 4 <= m.end; ) {
-      const len = b[off]! | (b[off + 1]! << 8);
-      if (len < 4 || off + len > m.end) throw new DecodeError(off, `attribute length ${len} is invalid`);
-      if (((b[off + 2]! | (b[off + 3]! << 8)) & 0x3fff) === C.IFLA_IFNAME) {
-        out.set(b.toString('utf8', off + 4, b[off + len - 1] === 0 ? off + len - 1 : off + len), index);
+    if (m.end - m.start < C.IFINFOMSG_LEN) throw new DecodeError(m.start, `link message payload of ${m.end - m.start} bytes is shorter than struct ifinfomsg`);
+    const index = u32le(m.buf, m.start + 4) | 0;
+    for (const r = new AttrReader(m.buf, m.start + C.IFINFOMSG_LEN, m.end); r.next(); ) {
+      if (r.type === C.IFLA_IFNAME) {
+        out.set(r.text(), index);
         break;
       }
-      off += (len + 3) & ~3;
     }
     return undefined;
-  }, { retries: 2 });
+  }, { retries: 2, borrow: true }); // the names are copied out: no view is kept
   return out;
 }
 

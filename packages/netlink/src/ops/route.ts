@@ -5,6 +5,7 @@ import type { Request, RtnlClient } from '../client.js';
 import { NetlinkError, ValidationError } from '../errors.js';
 import { decodeRoute, type NextHop, type RouteMessage, type RouteAttr } from '../messages/route.js';
 import { DecodeError } from '../wire/errors.js';
+import { AttrReader, u32le } from '../wire/reader.js';
 import { formatIPv4, formatIPv6 } from '../wire/attrs.js';
 
 const RTMSG_LEN = C.RTMSG_LEN;
@@ -85,20 +86,25 @@ function hopsOf(hops: NextHop[]): NonNullable<Route['nexthops']> {
  * `message` (every attribute, kept) is decoded only when asked for. Dumps of many routes spend
  * their time here, and most callers read a few fields of each.
  */
+/** What a route without RTA_VIA or RTA_MULTIPATH has of them: one object for all such routes. */
+const SIMPLE: { readonly gateway: undefined; readonly nexthops: undefined } = Object.freeze({ gateway: undefined, nexthops: undefined });
+
 class RawRoute implements Route {
-  readonly family: Family;
-  readonly dstLen: number;
-  readonly oif: number | undefined;
-  readonly metric: number | undefined;
-  readonly table: number;
-  readonly protocol: number;
-  readonly scope: number;
-  readonly type: number;
-  readonly flags: number;
+  // `declare`: assigned once, in the constructor. A plain field would be defined (undefined) by
+  // the class-field initializer first and assigned again: twice the stores for every route of a dump.
+  declare readonly family: Family;
+  declare readonly dstLen: number;
+  declare readonly oif: number | undefined;
+  declare readonly metric: number | undefined;
+  declare readonly table: number;
+  declare readonly protocol: number;
+  declare readonly scope: number;
+  declare readonly type: number;
+  declare readonly flags: number;
   #buf: Buffer;
   #start: number;
   #end: number;
-  // Offsets of the address attributes' payloads (-1: absent) and their lengths.
+  // Offsets of the address attributes' payloads (-1: absent).
   #dstAt: number;
   #gwAt: number;
   #srcAt: number;
@@ -112,12 +118,6 @@ class RawRoute implements Route {
     this.#start = start;
     this.#end = end;
     const family = b[start];
-    this.family = family === C.AF_INET6 ? 6 : 4;
-    this.dstLen = b[start + 1] as number;
-    this.protocol = b[start + 5] as number;
-    this.scope = b[start + 6] as number;
-    this.type = b[start + 7] as number;
-    this.flags = (b[start + 8]! | (b[start + 9]! << 8) | (b[start + 10]! << 16) | (b[start + 11]! << 24)) >>> 0;
     // Address size of the family; other families' addresses (MPLS labels...) come from `message`.
     const alen = family === C.AF_INET6 ? 16 : family === C.AF_INET ? 4 : -1;
     let table = b[start + 4] as number;
@@ -127,44 +127,34 @@ class RawRoute implements Route {
     let gwAt = -1;
     let srcAt = -1;
     let complex = false;
-    let off = start + RTMSG_LEN;
-    while (off < end) {
-      if (end - off < 4) throw new DecodeError(off, `${end - off} trailing bytes, too short for an attribute header`);
-      const len = b[off]! | (b[off + 1]! << 8);
-      if (len < 4 || off + len > end) throw new DecodeError(off, `attribute length ${len} is invalid (${end - off} bytes left)`);
-      const n = len - 4;
-      switch ((b[off + 2]! | (b[off + 3]! << 8)) & 0x3fff) {
-        case C.RTA_DST: dstAt = addrAt(off, n, alen); break;
-        case C.RTA_GATEWAY: gwAt = addrAt(off, n, alen); break;
-        case C.RTA_PREFSRC: srcAt = addrAt(off, n, alen); break;
-        // u32 attributes, read inline: this loop runs for every route of a dump.
-        case C.RTA_OIF:
-          if (n !== 4) throw new DecodeError(off, `RTA_OIF of ${n} bytes`);
-          oif = (b[off + 4]! | (b[off + 5]! << 8) | (b[off + 6]! << 16) | (b[off + 7]! << 24)) >>> 0;
-          break;
-        case C.RTA_PRIORITY:
-          if (n !== 4) throw new DecodeError(off, `RTA_PRIORITY of ${n} bytes`);
-          metric = (b[off + 4]! | (b[off + 5]! << 8) | (b[off + 6]! << 16) | (b[off + 7]! << 24)) >>> 0;
-          break;
-        case C.RTA_TABLE:
-          if (n !== 4) throw new DecodeError(off, `RTA_TABLE of ${n} bytes`);
-          table = (b[off + 4]! | (b[off + 5]! << 8) | (b[off + 6]! << 16) | (b[off + 7]! << 24)) >>> 0;
-          break;
+    const r = new AttrReader(b, start + RTMSG_LEN, end);
+    while (r.next()) {
+      switch (r.type) {
+        case C.RTA_DST: dstAt = addrAt(r, alen); break;
+        case C.RTA_GATEWAY: gwAt = addrAt(r, alen); break;
+        case C.RTA_PREFSRC: srcAt = addrAt(r, alen); break;
+        case C.RTA_OIF: oif = r.u32(); break;
+        case C.RTA_PRIORITY: metric = r.u32(); break;
+        case C.RTA_TABLE: table = r.u32(); break;
         case C.RTA_VIA:
         case C.RTA_MULTIPATH: complex = true; break;
       }
-      off += (len + 3) & ~3;
     }
-    this.table = table;
+    // In declaration order: every route gets the same hidden class.
+    this.family = family === C.AF_INET6 ? 6 : 4;
+    this.dstLen = b[start + 1] as number;
     this.oif = oif;
     this.metric = metric;
+    this.table = table;
+    this.protocol = b[start + 5] as number;
+    this.scope = b[start + 6] as number;
+    this.type = b[start + 7] as number;
+    this.flags = u32le(b, start + 8);
     this.#dstAt = dstAt;
     this.#gwAt = gwAt;
     this.#srcAt = srcAt;
-    this.#dst = undefined;
-    this.#message = undefined;
     // Gateways of another family and multipath hops: rare, taken from the full decode.
-    this.#hops = complex ? undefined : { gateway: undefined, nexthops: undefined };
+    if (!complex) this.#hops = SIMPLE;
   }
 
   #ip(at: number): string | undefined {
@@ -213,10 +203,10 @@ class RawRoute implements Route {
 }
 
 /** Where an address attribute's payload starts, after checking its size for the family. */
-function addrAt(off: number, n: number, alen: number): number {
+function addrAt(r: AttrReader, alen: number): number {
   if (alen < 0) return -1;
-  if (n !== alen) throw new DecodeError(off, `address attribute of ${n} bytes in a family of ${alen}-byte addresses`);
-  return off + 4;
+  if (r.len !== alen) throw new DecodeError(r.hdr, `address attribute of ${r.len} bytes in a family of ${alen}-byte addresses`);
+  return r.at;
 }
 
 /** Decodes a route message's payload into a Route. */

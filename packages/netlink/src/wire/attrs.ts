@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { DecodeError } from './errors.js';
+import { AttrReader, u32le } from './reader.js';
 import type { Writer } from './writer.js';
 
 // Attribute schemas. A family of attributes (IFLA_*, RTA_*, ...) is a list of
@@ -7,11 +7,6 @@ import type { Writer } from './writer.js';
 // attribute, and any attribute the schema does not know, or whose payload does not fit its
 // codec, becomes `{ type: 'unknown', code, data }` so that no byte is dropped and re-encoding
 // reproduces the input.
-
-const NLA_HDRLEN = 4; // linux/netlink.h
-const NLA_F_NESTED = 1 << 15;
-const NLA_F_NET_BYTEORDER = 1 << 14;
-const NLA_TYPE_MASK = ~(NLA_F_NESTED | NLA_F_NET_BYTEORDER) & 0xffff;
 
 /** Encodes and decodes one attribute payload. `decode` returns undefined when the bytes do not fit. */
 export interface Codec<T> {
@@ -62,27 +57,20 @@ type AnyAttr = { type: string; value?: unknown; flags?: number; code?: number; d
 /** Decodes the attributes in b[start, end). Throws DecodeError on a malformed header. */
 export function decodeAttrs<L extends SpecList>(s: Schema<L>, b: Buffer, start: number, end: number): AttrOf<L>[] {
   const out: AnyAttr[] = [];
-  let off = start;
-  while (off < end) {
-    if (end - off < NLA_HDRLEN) throw new DecodeError(off, `${end - off} trailing bytes, too short for an attribute header`);
-    const len = b[off]! | (b[off + 1]! << 8);
-    const rawType = b[off + 2]! | (b[off + 3]! << 8);
-    if (len < NLA_HDRLEN) throw new DecodeError(off, `attribute length ${len} is shorter than its header`);
-    if (off + len > end) throw new DecodeError(off, `attribute of ${len} bytes overruns its container (${end - off} bytes left)`);
-    const code = rawType & NLA_TYPE_MASK;
-    const flags = rawType & ~NLA_TYPE_MASK;
+  const r = new AttrReader(b, start, end);
+  while (r.next()) {
+    const { type: code, flags, at, len } = r;
     const spec = s.byCode[code];
     let value: unknown;
-    if (spec !== undefined) value = spec[2].decode(b, off + NLA_HDRLEN, len - NLA_HDRLEN);
+    if (spec !== undefined) value = spec[2].decode(b, at, len);
     let attr: AnyAttr;
     if (spec !== undefined && value !== undefined) {
       attr = flags ? { type: spec[1], value, flags } : { type: spec[1], value };
     } else {
-      const data = Buffer.from(b.subarray(off + NLA_HDRLEN, off + len));
+      const data = Buffer.from(b.subarray(at, at + len));
       attr = flags ? { type: 'unknown', code, flags, data } : { type: 'unknown', code, data };
     }
     out.push(attr);
-    off += (len + 3) & ~3;
   }
   return out as AttrOf<L>[];
 }
@@ -120,7 +108,7 @@ const fixed = <T>(size: number, read: (b: Buffer, off: number) => T, write: (w: 
 export const u8 = fixed(1, (b, o) => b[o] as number, (w, v: number) => void w.u8(v));
 export const u16 = fixed(2, (b, o) => b.readUInt16LE(o), (w, v: number) => void w.u16(v));
 export const u16be = fixed(2, (b, o) => b.readUInt16BE(o), (w, v: number) => void w.u16be(v));
-export const u32 = fixed(4, (b, o) => (b[o]! | (b[o + 1]! << 8) | (b[o + 2]! << 16) | (b[o + 3]! << 24)) >>> 0, (w, v: number) => void w.u32(v));
+export const u32 = fixed(4, u32le, (w, v: number) => void w.u32(v));
 export const u32be = fixed(4, (b, o) => b.readUInt32BE(o), (w, v: number) => void w.u32be(v));
 export const s32 = fixed(4, (b, o) => b.readInt32LE(o), (w, v: number) => void w.i32(v));
 export const u64 = fixed(8, (b, o) => b.readBigUInt64LE(o), (w, v: bigint) => void w.u64(v));
