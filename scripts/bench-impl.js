@@ -18,9 +18,7 @@
 // NSRUN_BENCH_W1=plain does W1 the way the C implementation does: both ends created down, then
 // one link-up request per end (N + 2N requests).
 import { performance } from 'node:perf_hooks';
-import {
-  RtnlClient, linkAddRequest, linkSetRequest, linkDelRequest, linkIndexMap, addrAddRequest, routeRequest, routeList,
-} from '@nsrun/netlink';
+import { RtnlClient, linkAddRequest, linkSetRequest, linkDelRequest, linkIndexMap, addrAddRequest, routeRequest, routeList } from '@nsrun/netlink';
 import { guardNetns, sizes } from './bench/guard.js';
 
 const WHO = 'nsrun';
@@ -80,7 +78,9 @@ for (let j = 0; j < R; j++) routes.push(routeRequest('routeAdd', { dst: `${ip4(1
 await bulk(c, 'W3 routeAdd', routes);
 const w3 = since(t);
 
-let w4 = null, w4Count = null, w5 = null;
+let w4 = null,
+  w4Count = null,
+  w5 = null;
 if (stopAfter >= 4) {
   // W4: dump and decode table main.
   t = performance.now();

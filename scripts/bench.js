@@ -39,7 +39,10 @@ function options(argv) {
     else if (a === '--rounds') o.rounds = Number(argv[++i]);
     else if (a.startsWith('--rounds=')) o.rounds = Number(a.slice(9));
     else if (/^\d+$/.test(a)) sizes.push(Number(a));
-    else throw new Error(`bench: unknown argument ${a} (usage: bench.js [--quick] [--rounds K] [--no-runner | --runner-only] [--no-ip-batch | --ip-batch-only] [--no-rootless | --rootless-only] [N [R]])`);
+    else
+      throw new Error(
+        `bench: unknown argument ${a} (usage: bench.js [--quick] [--rounds K] [--no-runner | --runner-only] [--no-ip-batch | --ip-batch-only] [--no-rootless | --rootless-only] [N [R]])`,
+      );
   }
   if (sizes.length) [o.N, o.R = o.R] = sizes;
   if (!(Number.isInteger(o.rounds) && o.rounds >= 1)) throw new Error('bench: --rounds needs a positive integer');

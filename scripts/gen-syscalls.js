@@ -34,8 +34,10 @@ function parse(text) {
 }
 
 const generic = execFileSync('gcc', ['-E', '-dM', '-'], {
-  input: ['__BITS_PER_LONG 64', '__ARCH_WANT_RENAMEAT', '__ARCH_WANT_NEW_STAT', '__ARCH_WANT_SET_GET_RLIMIT', '__ARCH_WANT_SYS_CLONE3', '__ARCH_WANT_MEMFD_SECRET']
-    .map((d) => `#define ${d}`).join('\n') + '\n#include <asm-generic/unistd.h>\n',
+  input:
+    ['__BITS_PER_LONG 64', '__ARCH_WANT_RENAMEAT', '__ARCH_WANT_NEW_STAT', '__ARCH_WANT_SET_GET_RLIMIT', '__ARCH_WANT_SYS_CLONE3', '__ARCH_WANT_MEMFD_SECRET']
+      .map((d) => `#define ${d}`)
+      .join('\n') + '\n#include <asm-generic/unistd.h>\n',
   encoding: 'utf8',
 });
 const tables = {
@@ -55,4 +57,8 @@ for (const [name, [table, src]] of Object.entries(tables)) {
   ts += '};\n\n';
 }
 writeFileSync(out, ts.trimEnd() + '\n');
-console.log(`wrote ${out}: ${Object.entries(tables).map(([n, [t]]) => `${n} ${Object.keys(t).length}`).join(', ')}`);
+console.log(
+  `wrote ${out}: ${Object.entries(tables)
+    .map(([n, [t]]) => `${n} ${Object.keys(t).length}`)
+    .join(', ')}`,
+);

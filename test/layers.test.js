@@ -53,7 +53,10 @@ test('every package imports only what its layer may', () => {
 
 test('the checker sees imports (a check that could not fail would prove nothing)', () => {
   const sample = "import { a } from '@nsrun/runner';\nexport { b } from './x.js';\nconst c = require('ffi-rs');";
-  assert.equal([...sample.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3]), ['@nsrun/runner', './x.js', 'ffi-rs']);
+  assert.equal(
+    [...sample.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3]),
+    ['@nsrun/runner', './x.js', 'ffi-rs'],
+  );
 });
 
 test.run();

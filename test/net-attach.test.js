@@ -22,7 +22,11 @@ async function netnsReady(pid) {
   const own = execFileSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' });
   for (let i = 0; i < 100; i++) {
     try {
-      if (execFileSync('readlink', [`/proc/${pid}/ns/net`], { encoding: 'utf8' }) !== own && execFileSync('cat', [`/proc/${pid}/comm`], { encoding: 'utf8' }).trim() === 'sleep') return;
+      if (
+        execFileSync('readlink', [`/proc/${pid}/ns/net`], { encoding: 'utf8' }) !== own &&
+        execFileSync('cat', [`/proc/${pid}/comm`], { encoding: 'utf8' }).trim() === 'sleep'
+      )
+        return;
     } catch {}
     await new Promise((r) => setTimeout(r, 20));
   }
@@ -60,7 +64,7 @@ k('attach wires a running process (veth, address, route; it reaches the bridge);
   assert.match(d2.stderr, /no network of nsrun's is attached to process/);
 });
 
-k('attach refuses a process in nsrun\'s own namespace, and one that does not exist', async (ctx) => {
+k("attach refuses a process in nsrun's own namespace, and one that does not exist", async (ctx) => {
   const neighbour = spawn('nsenter', [`--net=${ctx.ns.procPath}`, 'sleep', '1000'], { stdio: 'ignore' });
   await new Promise((r) => setTimeout(r, 100));
   const self = nsrunSync(ctx.ns, ['net', 'attach', '--pid', String(neighbour.pid), '--state-dir', ctx.state]);
@@ -70,7 +74,10 @@ k('attach refuses a process in nsrun\'s own namespace, and one that does not exi
   const none = nsrunSync(ctx.ns, ['net', 'attach', '--pid', '999999999', '--state-dir', ctx.state]);
   assert.is(none.status, 2);
   assert.match(none.stderr, /no process 999999999/);
-  assert.equal(ctx.ip('-j', 'link', 'show').map((l) => l.ifname), ['lo']);
+  assert.equal(
+    ctx.ip('-j', 'link', 'show').map((l) => l.ifname),
+    ['lo'],
+  );
 });
 
 k('the attached process exits: gc releases its lease and veth', async (ctx) => {

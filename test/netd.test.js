@@ -50,7 +50,7 @@ async function allReleased(ctx, ids) {
   });
 }
 
-k('a user\'s own namespace: eth0 with an address of the subnet, the default route, the bridge answers; list; release undoes it', async (ctx) => {
+k("a user's own namespace: eth0 with an address of the subnet, the default route, the bridge answers; list; release undoes it", async (ctx) => {
   const c = ctx.client(A);
   const a = await c.reply;
   assert.not.ok(a.error, JSON.stringify(a.error));
@@ -61,7 +61,10 @@ k('a user\'s own namespace: eth0 with an address of the subnet, the default rout
   assert.is(a.gateway, '10.10.10.1/24');
   assert.match(a.ip, /^10\.10\.10\.\d+\/24$/);
   const [eth0] = JSON.parse(inPid(a.pid, 'ip', '-j', 'addr', 'show', 'dev', 'eth0'));
-  assert.ok(eth0.addr_info.some((x) => `${x.local}/${x.prefixlen}` === a.ip), JSON.stringify(eth0));
+  assert.ok(
+    eth0.addr_info.some((x) => `${x.local}/${x.prefixlen}` === a.ip),
+    JSON.stringify(eth0),
+  );
   assert.match(inPid(a.pid, 'ip', 'route', 'show', 'default'), /default via 10\.10\.10\.1 dev eth0/);
   inPid(a.pid, 'ping', '-c1', '-W2', '10.10.10.1');
   // The host end, on the bridge, as ip sees it.
@@ -71,7 +74,10 @@ k('a user\'s own namespace: eth0 with an address of the subnet, the default rout
   // Its owner lists it; another user does not see it.
   const mine = nsrunAs(ctx.ns, A, ['net', 'list', '--json', '--socket', `${ctx.dir}/netd.sock`]);
   assert.is(mine.status, 0, mine.stderr);
-  assert.equal(JSON.parse(mine.stdout).map((x) => x.id), [a.id]);
+  assert.equal(
+    JSON.parse(mine.stdout).map((x) => x.id),
+    [a.id],
+  );
   const theirs = nsrunAs(ctx.ns, B, ['net', 'list', '--json', '--socket', `${ctx.dir}/netd.sock`]);
   assert.equal(JSON.parse(theirs.stdout), []);
   assert.equal(await c.release(), { released: true });
@@ -87,7 +93,10 @@ k('two users, several namespaces each: distinct addresses; over the quota and wi
   for (const g of got) assert.not.ok(g.error, JSON.stringify(g.error));
   const ips = got.map((g) => g.ip);
   assert.is(new Set(ips).size, 5, ips.join(' '));
-  assert.equal(got.map((g) => g.uid), [A, B, A, B, A]);
+  assert.equal(
+    got.map((g) => g.uid),
+    [A, B, A, B, A],
+  );
   // Each namespace has its own address and reaches the bridge.
   for (const g of got) {
     assert.match(inPid(g.pid, 'ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0'), new RegExp(g.ip.replace(/\./g, '\\.')));
@@ -98,7 +107,10 @@ k('two users, several namespaces each: distinct addresses; over the quota and wi
   for (const uid of [A, B]) {
     const over = await ctx.client(uid).reply;
     assert.is(over.error?.step, 'quota', JSON.stringify(over));
-    assert.match(over.error.message, new RegExp(`uid ${uid} has ${uid === A ? 3 : 2} of the ${uid === A ? 3 : 2} namespace\\(s\\) .*usernet:${uid === A ? 2 : 3} allows on brg0`));
+    assert.match(
+      over.error.message,
+      new RegExp(`uid ${uid} has ${uid === A ? 3 : 2} of the ${uid === A ? 3 : 2} namespace\\(s\\) .*usernet:${uid === A ? 2 : 3} allows on brg0`),
+    );
   }
   const none = await ctx.client(NOBODY).reply;
   assert.is(none.error?.step, 'policy');
@@ -113,7 +125,7 @@ k('two users, several namespaces each: distinct addresses; over the quota and wi
   assert.not.ok(again.error, JSON.stringify(again.error));
 });
 
-k('user A cannot make netd wire, unwire or list user B\'s namespace: by pid (client and raw request), by id', async (ctx) => {
+k("user A cannot make netd wire, unwire or list user B's namespace: by pid (client and raw request), by id", async (ctx) => {
   const b = await ctx.client(B).reply;
   assert.not.ok(b.error);
   const bSleep = await userSleeper(ctx.ns, B);
@@ -122,7 +134,10 @@ k('user A cannot make netd wire, unwire or list user B\'s namespace: by pid (cli
   // A's CLI, given B's pid.
   const r = nsrunAs(ctx.ns, A, ['net', 'attach', '--pid', String(bSleep.pid), ...sock]);
   assert.is(r.status, 1, r.stderr);
-  assert.is(r.stderr, `nsrun: net: netd: owner: the network namespace of process ${bSleep.pid} belongs to a user namespace of uid ${B}, not of the caller (uid ${A})\n`);
+  assert.is(
+    r.stderr,
+    `nsrun: net: netd: owner: the network namespace of process ${bSleep.pid} belongs to a user namespace of uid ${B}, not of the caller (uid ${A})\n`,
+  );
   // A raw request, naming B's client (whose namespace is wired) and B's sleeper.
   for (const pid of [b.pid, bSleep.pid]) {
     const raw = JSON.parse(rawRequest(ctx.ns, ctx.dir, A, [`${JSON.stringify({ op: 'attach', pid })}\n`]));
@@ -135,7 +150,10 @@ k('user A cannot make netd wire, unwire or list user B\'s namespace: by pid (cli
     assert.is(raw.error?.step, 'owner', JSON.stringify(raw));
   }
   // Unwire B's: by id and by pid, refused alike (as if it did not exist).
-  for (const req of [{ op: 'detach', id: b.id }, { op: 'detach', pid: b.pid }]) {
+  for (const req of [
+    { op: 'detach', id: b.id },
+    { op: 'detach', pid: b.pid },
+  ]) {
     const raw = JSON.parse(rawRequest(ctx.ns, ctx.dir, A, [`${JSON.stringify(req)}\n`]));
     assert.is(raw.error?.step, 'detach', JSON.stringify(raw));
     assert.match(raw.error.message, new RegExp(`of uid ${A}'s$`));
@@ -185,7 +203,7 @@ k('netd restarted while namespaces are wired: one gone meanwhile is released at 
   await x.kill();
   assert.ok(await until(() => !ourVeths(ctx).includes(ax.veth)));
   ctx.netd = await startNetd(ctx.ns, ctx.dir);
-  assert.ok(await allReleased(ctx, [ax.id]) || netdRecords(ctx.dir).join() === ay.id);
+  assert.ok((await allReleased(ctx, [ax.id])) || netdRecords(ctx.dir).join() === ay.id);
   assert.equal(netdRecords(ctx.dir), [ay.id]);
   assert.equal(netdLeases(ctx.dir), [`brg0/${ay.ip.split('/')[0]}`]);
   inPid(ay.pid, 'ping', '-c1', '-W2', '10.10.10.1');
@@ -210,8 +228,14 @@ k('--nat and --publish only as the policy allows; the rules are there for the us
   assert.is(ok.nat, true);
   assert.equal(ok.publish, ['8001:80/udp']);
   const rules = taggedRules(ctx, ok.id).map((r) => JSON.stringify(r.expr));
-  assert.ok(rules.some((r) => r.includes('"masquerade"')), rules.join('\n'));
-  assert.ok(rules.some((r) => r.includes('"dnat"') && r.includes('8001')), rules.join('\n'));
+  assert.ok(
+    rules.some((r) => r.includes('"masquerade"')),
+    rules.join('\n'),
+  );
+  assert.ok(
+    rules.some((r) => r.includes('"dnat"') && r.includes('8001')),
+    rules.join('\n'),
+  );
   assert.is(ctx.sh('sysctl -n net.ipv4.ip_forward').trim(), '1');
 });
 
@@ -247,7 +271,8 @@ s.before.each((ctx) => {
 });
 s.after.each((ctx) => removeNetdDir(ctx.dir));
 
-const netdSync = (ctx, args, pre = []) => spawnSync('nsenter', [`--net=${ctx.ns.procPath}`, ...pre, process.execPath, MAIN, 'netd', ...args], { encoding: 'utf8', timeout: 30_000, cwd: '/tmp' });
+const netdSync = (ctx, args, pre = []) =>
+  spawnSync('nsenter', [`--net=${ctx.ns.procPath}`, ...pre, process.execPath, MAIN, 'netd', ...args], { encoding: 'utf8', timeout: 30_000, cwd: '/tmp' });
 
 s('refused at start, in one line: a malformed policy (FILE:LINE), a missing one, a second netd on the socket, a user other than root', async (ctx) => {
   const args = ['--socket', `${ctx.dir}/netd.sock`, '--policy', `${ctx.dir}/usernet`, '--state-dir', `${ctx.dir}/state`];
@@ -282,7 +307,23 @@ s('refused at start, in one line: a malformed policy (FILE:LINE), a missing one,
 s('systemd socket activation: the first connection starts netd on the socket it is given (LISTEN_FDS)', async (ctx) => {
   if (spawnSync('systemd-socket-activate', ['--help']).error) return skip('systemd-socket-activate is not installed (package systemd)');
   const sock = `${ctx.dir}/netd.sock`;
-  const act = spawn('nsenter', [`--net=${ctx.ns.procPath}`, 'systemd-socket-activate', '-l', sock, process.execPath, MAIN, 'netd', '--policy', `${ctx.dir}/usernet`, '--state-dir', `${ctx.dir}/state`], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const act = spawn(
+    'nsenter',
+    [
+      `--net=${ctx.ns.procPath}`,
+      'systemd-socket-activate',
+      '-l',
+      sock,
+      process.execPath,
+      MAIN,
+      'netd',
+      '--policy',
+      `${ctx.dir}/usernet`,
+      '--state-dir',
+      `${ctx.dir}/state`,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let log = '';
   act.stderr.on('data', (d) => (log += d));
   try {

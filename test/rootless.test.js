@@ -42,15 +42,27 @@ const containers = (dir) => {
 };
 
 test('--net none: root inside, the user outside; PID 1 with lo only; its statuses; nothing left', async (ctx) => {
-  const r = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run --net none -- sh -c 'id -u; id -g; cat /proc/self/uid_map; echo pid $$; ip -o link | cut -d: -f2; hostname'`);
+  const r = await runAsUser(
+    ctx.ns,
+    UID,
+    ctx.dir,
+    `"$NSRUN" run --net none -- sh -c 'id -u; id -g; cat /proc/self/uid_map; echo pid $$; ip -o link | cut -d: -f2; hostname'`,
+  );
   assert.is(r.status, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => l.trim());
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.trim());
   assert.equal(lines.slice(0, 2), ['0', '0']);
   assert.match(lines[2], new RegExp(`^0\\s+${UID}\\s+1$`));
   assert.is(lines[3], 'pid 1');
   assert.equal(lines.slice(4, -1), ['lo']);
   // (PID 1 cannot kill itself: --init makes the command PID 2.)
-  for (const [cmd, status] of [['exit 7', 7], ['kill -KILL $$', 137], ['exec /nonexistent-nsrun', 127]]) {
+  for (const [cmd, status] of [
+    ['exit 7', 7],
+    ['kill -KILL $$', 137],
+    ['exec /nonexistent-nsrun', 127],
+  ]) {
     const s = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run --init --net none -- sh -c '${cmd}'`);
     assert.is(s.status, status, `${cmd}: ${s.stderr}`);
   }
@@ -63,15 +75,27 @@ test('a range in /etc/subuid and /etc/subgid: 65536 ids through newuidmap; NSRUN
   // newuidmap wants the user in /etc/passwd.
   const passwd = `${readFileSync('/etc/passwd', 'utf8')}nsrunt:x:${UID}:${UID}::/nonexistent:/usr/sbin/nologin\n`;
   const files = { '/etc/passwd': passwd, '/etc/subuid': `nsrunt:300000:65536\n`, '/etc/subgid': `${UID}:300000:65536\n` };
-  const full = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run --net none -- sh -c 'cat /proc/self/uid_map /proc/self/gid_map; touch /tmp/nsrun-x-$$ 2>/dev/null; chown 1000:1000 /proc/self/fd/0 2>&1 | head -0; id -u'`, { files });
+  const full = await runAsUser(
+    ctx.ns,
+    UID,
+    ctx.dir,
+    `"$NSRUN" run --net none -- sh -c 'cat /proc/self/uid_map /proc/self/gid_map; touch /tmp/nsrun-x-$$ 2>/dev/null; chown 1000:1000 /proc/self/fd/0 2>&1 | head -0; id -u'`,
+    { files },
+  );
   assert.is(full.status, 0, full.stderr);
-  const maps = full.stdout.trim().split('\n').map((l) => l.trim().split(/\s+/).join(' '));
+  const maps = full.stdout
+    .trim()
+    .split('\n')
+    .map((l) => l.trim().split(/\s+/).join(' '));
   assert.equal(maps.slice(0, 4), [`0 ${UID} 1`, '1 300000 65536', `0 ${UID} 1`, '1 300000 65536']);
   const single = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run --net none -- cat /proc/self/uid_map`, { files, env: { NSRUN_USERNS: 'single' } });
   assert.is(single.status, 0, single.stderr);
   assert.equal(single.stdout.trim().split('\n').length, 1);
   // Asked for, but no range: refused, one line.
-  const none = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run --net none -- true`, { files: { '/etc/passwd': passwd, '/etc/subuid': '', '/etc/subgid': '' }, env: { NSRUN_USERNS: 'full' } });
+  const none = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run --net none -- true`, {
+    files: { '/etc/passwd': passwd, '/etc/subuid': '', '/etc/subgid': '' },
+    env: { NSRUN_USERNS: 'full' },
+  });
   assert.is(none.status, 125);
   assert.match(none.stderr, /^nsrun: rootless: --userns full: no range for 4242/);
 });
@@ -101,7 +125,12 @@ test('--rootfs (busybox): pivot_root, a minimal /dev, as the user', async (ctx) 
   const fs = tempBusyboxRootfs();
   try {
     execFileSync('chmod', ['755', fs.dir]);
-    const r = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run --net none --rootfs ${fs.dir} -- sh -c 'ls / | grep -c NSRUN-TEST-ROOTFS; echo x > /dev/null && echo dev-ok; id -u'`);
+    const r = await runAsUser(
+      ctx.ns,
+      UID,
+      ctx.dir,
+      `"$NSRUN" run --net none --rootfs ${fs.dir} -- sh -c 'ls / | grep -c NSRUN-TEST-ROOTFS; echo x > /dev/null && echo dev-ok; id -u'`,
+    );
     assert.is(r.status, 0, r.stderr);
     assert.equal(r.stdout.trim().split('\n'), ['1', 'dev-ok', '0']);
   } finally {
@@ -120,9 +149,20 @@ test('nsrun.cjs run directly by a user (not through bin/nsrun): refused in one l
 function upstream(ctx) {
   const ns = NetNs.create();
   ctx.up = { ns };
-  ctx.sh(`ip link add up0 type veth peer name up1 && ip link set up1 netns ${ns.procPath} && ip addr add 192.168.77.2/24 dev up0 && ip link set up0 up && ip route add default via 192.168.77.1`);
+  ctx.sh(
+    `ip link add up0 type veth peer name up1 && ip link set up1 netns ${ns.procPath} && ip addr add 192.168.77.2/24 dev up0 && ip link set up0 up && ip route add default via 192.168.77.1`,
+  );
   execFileSync('nsenter', [`--net=${ns.procPath}`, 'sh', '-c', 'ip addr add 192.168.77.1/24 dev up1 && ip link set up1 up && ip link set lo up']);
-  const server = spawn('nsenter', [`--net=${ns.procPath}`, process.execPath, '-e', `require('net').createServer((s) => s.end('you are ' + s.remoteAddress + '\\n')).listen(9000, () => console.log('listening'))`], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(
+    'nsenter',
+    [
+      `--net=${ns.procPath}`,
+      process.execPath,
+      '-e',
+      `require('net').createServer((s) => s.end('you are ' + s.remoteAddress + '\\n')).listen(9000, () => console.log('listening'))`,
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   ctx.up.server = server;
   return new Promise((resolve) => server.stdout.once('data', resolve));
 }
@@ -144,7 +184,9 @@ for (const kind of ['slirp4netns', 'pasta']) {
     // slirp4netns: NAT (the upstream sees the host's address); pasta: the host's own address.
     await c.waitFor(/upstream: you are (::ffff:)?192\.168\.77\.2/);
     await c.waitFor(/serving/);
-    const got = ctx.sh(`${process.execPath} -e "const s=require('net').connect(8080,'127.0.0.1');s.setEncoding('utf8');s.on('data',d=>process.stdout.write(d))"`);
+    const got = ctx.sh(
+      `${process.execPath} -e "const s=require('net').connect(8080,'127.0.0.1');s.setEncoding('utf8');s.on('data',d=>process.stdout.write(d))"`,
+    );
     assert.is(got, 'hello from the container\n');
     c.child.kill('SIGTERM');
     const r = await c.done;
@@ -170,7 +212,10 @@ test('without --net and without netd: slirp4netns (when it works); without it, a
   assert.match(r.stdout, /10\.0\.2\.100\/24/);
   const no = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run -- true`, { tun: '600' });
   assert.is(no.status, 125);
-  assert.match(no.stderr, /^nsrun: run: validate: no network for a rootless container here: .*\/dev\/net\/tun is not usable.*; run with --net none, or have root start nsrun netd$/m);
+  assert.match(
+    no.stderr,
+    /^nsrun: run: validate: no network for a rootless container here: .*\/dev\/net\/tun is not usable.*; run with --net none, or have root start nsrun netd$/m,
+  );
 });
 
 // --net bridge through nsrun netd: the container's namespace is its nsrun's own, wired by netd.
@@ -187,13 +232,27 @@ test('--net bridge through nsrun netd: address, route, ping of the bridge; 10 co
   const env = await withNetd(ctx);
   ctx.dir2 = userDir(UID2);
   try {
-    const one = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run -- sh -c 'ip -o -4 addr show eth0 | tr -s " " | cut -d" " -f4; ip route show default; ping -c1 -W2 10.10.10.1 >/dev/null && echo reached'`, { env });
+    const one = await runAsUser(
+      ctx.ns,
+      UID,
+      ctx.dir,
+      `"$NSRUN" run -- sh -c 'ip -o -4 addr show eth0 | tr -s " " | cut -d" " -f4; ip route show default; ping -c1 -W2 10.10.10.1 >/dev/null && echo reached'`,
+      { env },
+    );
     assert.is(one.status, 0, one.stderr);
     assert.match(one.stdout, /^10\.10\.10\.\d+\/24\ndefault via 10\.10\.10\.1 dev eth0.*\nreached\n$/);
     const runs = [];
     for (let i = 0; i < 10; i++) {
       const [uid, dir] = i % 2 ? [UID2, ctx.dir2] : [UID, ctx.dir];
-      runs.push(spawnAsUser(ctx.ns, uid, dir, `exec "$NSRUN" run -- sh -c 'ip -o -4 addr show eth0 | tr -s " " | cut -d" " -f4; ping -c1 -W2 10.10.10.1 >/dev/null && echo reached; sleep 1'`, { env }));
+      runs.push(
+        spawnAsUser(
+          ctx.ns,
+          uid,
+          dir,
+          `exec "$NSRUN" run -- sh -c 'ip -o -4 addr show eth0 | tr -s " " | cut -d" " -f4; ping -c1 -W2 10.10.10.1 >/dev/null && echo reached; sleep 1'`,
+          { env },
+        ),
+      );
     }
     for (const r of runs) r.child.stdin.end();
     const done = await Promise.all(runs.map((r) => r.done));
@@ -209,18 +268,24 @@ test('--net bridge through nsrun netd: address, route, ping of the bridge; 10 co
   }
 });
 
-test('--net bridge through netd: SIGKILL of the rootless nsrun, then netd releases link, lease and rules by itself; the user\'s gc removes the record', async (ctx) => {
+test("--net bridge through netd: SIGKILL of the rootless nsrun, then netd releases link, lease and rules by itself; the user's gc removes the record", async (ctx) => {
   const env = await withNetd(ctx);
   const c = spawnAsUser(ctx.ns, UID, ctx.dir, `exec "$NSRUN" run --net bridge --nat -p 8080:80 -- sh -c 'echo started; exec sleep 60'`, { env });
   await c.waitFor(/started/);
   assert.is(netdRecords(ctx.netdDir).length, 1);
   const id = netdRecords(ctx.netdDir)[0];
-  assert.ok(JSON.parse(ctx.sh('nft -j list ruleset')).nftables.some((o) => o.rule?.comment === `nsrun:${id}`), 'its rules');
+  assert.ok(
+    JSON.parse(ctx.sh('nft -j list ruleset')).nftables.some((o) => o.rule?.comment === `nsrun:${id}`),
+    'its rules',
+  );
   c.child.kill('SIGKILL');
   await c.done;
   assert.equal(await until(() => netdRecords(ctx.netdDir).length === 0 && netdLeases(ctx.netdDir).length === 0), true, 'netd released it');
   assert.equal(ctx.ip('-j', 'link', 'show', 'type', 'veth'), []);
-  assert.not.ok(JSON.parse(ctx.sh('nft -j list ruleset')).nftables.some((o) => o.rule?.comment === `nsrun:${id}`), 'no rule left');
+  assert.not.ok(
+    JSON.parse(ctx.sh('nft -j list ruleset')).nftables.some((o) => o.rule?.comment === `nsrun:${id}`),
+    'no rule left',
+  );
   const gc = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" gc`);
   assert.is(gc.status, 0, gc.stderr);
   assert.equal(containers(ctx.dir), []);

@@ -50,8 +50,16 @@ k('a container: PID 1 is the command, only lo and eth0, its hostname, an address
   assert.match(v4[0].local, /^10\.10\.10\.\d+$/);
   assert.is.not(v4[0].local, '10.10.10.1');
   assert.is(v4[0].prefixlen, 24);
-  const routes = JSON.parse(out.split('\n').filter((l) => l.startsWith('[')).find((l) => l.includes('"dst"')));
-  assert.ok(routes.some((x) => x.dst === 'default' && x.gateway === '10.10.10.1' && x.dev === 'eth0'), JSON.stringify(routes));
+  const routes = JSON.parse(
+    out
+      .split('\n')
+      .filter((l) => l.startsWith('['))
+      .find((l) => l.includes('"dst"')),
+  );
+  assert.ok(
+    routes.some((x) => x.dst === 'default' && x.gateway === '10.10.10.1' && x.dev === 'eth0'),
+    JSON.stringify(routes),
+  );
   assert.match(out, /^ping=ok$/m);
   // The bridge, seen from the host both ways; the container's veth and lease gone after it.
   const [br] = ctx.ip('-j', 'addr', 'show', 'dev', 'brg0');
@@ -75,7 +83,10 @@ k('the bridge reaches the container; the host sees its veth on the bridge, throu
   assert.ok(veth.flags.includes('UP'));
   const bridge = (await linkList(ctx.nl, { kind: 'bridge' })).find((l) => l.name === 'brg0');
   const ports = await linkList(ctx.nl, { master: bridge.index });
-  assert.equal(ports.map((l) => l.name), [started.veth]);
+  assert.equal(
+    ports.map((l) => l.name),
+    [started.veth],
+  );
   // ps lists it while it runs.
   const ps = JSON.parse(nsrunSync(ctx.ns, ['ps', '--json', '--state-dir', ctx.state]).stdout);
   assert.is(ps.length, 1);
@@ -96,7 +107,8 @@ k('the bridge reaches the container; the host sees its veth on the bridge, throu
 
 k('20 containers at once: 20 distinct addresses, all reach the bridge and each other, nothing left after', async (ctx) => {
   const N = 20;
-  const script = 'ip -4 -o addr show dev eth0 | (read _ _ _ a _; echo "addr=$a"); read peers; for p in $peers; do ping -c1 -W3 $p >/dev/null || echo "fail=$p"; done; echo done; read _ || true';
+  const script =
+    'ip -4 -o addr show dev eth0 | (read _ _ _ a _; echo "addr=$a"); read peers; for p in $peers; do ping -c1 -W3 $p >/dev/null || echo "fail=$p"; done; echo done; read _ || true';
   const cs = Array.from({ length: N }, () => nsrunSpawn(ctx.ns, ['run', '--state-dir', ctx.state, '--', 'sh', '-c', script]));
   const addrs = [];
   for (const c of cs) addrs.push((await c.wait('stdout', /^addr=(\S+)$/m))[1]);
@@ -141,10 +153,22 @@ k('a fixed --ip is used, and refused while taken', async (ctx) => {
   assert.equal(records(ctx.state), []);
 });
 
-k('a bridge of the user\'s with the address is used as it is; --bridge/--subnet for another', (ctx) => {
+k("a bridge of the user's with the address is used as it is; --bridge/--subnet for another", (ctx) => {
   ctx.ip('link', 'add', 'mybr', 'type', 'bridge');
   ctx.ip('addr', 'add', '192.168.77.1/24', 'dev', 'mybr');
-  const r = nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--bridge', 'mybr', '--subnet', '192.168.77.1/24', '--', 'sh', '-c', 'ip -4 -o addr show dev eth0; ping -c1 -W2 192.168.77.1 >/dev/null && echo ping=ok']);
+  const r = nsrunSync(ctx.ns, [
+    'run',
+    '--state-dir',
+    ctx.state,
+    '--bridge',
+    'mybr',
+    '--subnet',
+    '192.168.77.1/24',
+    '--',
+    'sh',
+    '-c',
+    'ip -4 -o addr show dev eth0; ping -c1 -W2 192.168.77.1 >/dev/null && echo ping=ok',
+  ]);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /inet 192\.168\.77\.\d+\/24/);
   assert.match(r.stdout, /^ping=ok$/m);
@@ -159,7 +183,17 @@ k('with --rootfs (busybox): only that tree, and the network all the same', (ctx)
   if (busyboxSkipReason) return skip(busyboxSkipReason);
   const root = tempBusyboxRootfs();
   try {
-    const r = nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--rootfs', root.dir, '--', 'sh', '-c', 'ls /; echo pid=$$; ls /sys/class/net; ping -c1 -W2 10.10.10.1 >/dev/null && echo ping=ok']);
+    const r = nsrunSync(ctx.ns, [
+      'run',
+      '--state-dir',
+      ctx.state,
+      '--rootfs',
+      root.dir,
+      '--',
+      'sh',
+      '-c',
+      'ls /; echo pid=$$; ls /sys/class/net; ping -c1 -W2 10.10.10.1 >/dev/null && echo ping=ok',
+    ]);
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^${MARKER}$`, 'm'));
     assert.not.match(r.stdout, /^(usr|home|lib)$/m);

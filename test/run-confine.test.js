@@ -22,17 +22,23 @@ k.after.each((ctx) => {
 
 const hex = (m) => m.toString(16).padStart(16, '0');
 const STATUS = 'grep -E "^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):" /proc/self/status';
-const status = (out) => Object.fromEntries(out.split('\n').filter((l) => l.includes(':')).map((l) => l.split(/:\s*/)));
+const status = (out) =>
+  Object.fromEntries(
+    out
+      .split('\n')
+      .filter((l) => l.includes(':'))
+      .map((l) => l.split(/:\s*/)),
+  );
 const DEFAULT_MASK = capabilityMask(DEFAULT_CAPABILITIES);
 // Perl's syscall() reaches any system call; these are x86_64 numbers.
 const onX64 = process.arch === 'x64';
 const KEYCTL = `perl -e '$r = syscall(${SYSCALLS_X86_64.keyctl}, 0, 0, 0, 0, 0); print "keyctl=", ($r < 0 ? $!+0 : 0), "\\n"'`;
 
-k('default: docker\'s 14 capabilities in the bounding, permitted and effective sets, none inheritable or ambient; no_new_privs; a seccomp filter', (ctx) => {
+k("default: docker's 14 capabilities in the bounding, permitted and effective sets, none inheritable or ambient; no_new_privs; a seccomp filter", (ctx) => {
   const r = ctx.run(['--net', 'none'], STATUS);
   assert.is(r.status, 0, r.stderr);
   const s = status(r.stdout);
-  assert.equal(hex(DEFAULT_MASK), '00000000a80425fb', 'docker\'s default set, as docker shows it');
+  assert.equal(hex(DEFAULT_MASK), '00000000a80425fb', "docker's default set, as docker shows it");
   for (const f of ['CapPrm', 'CapEff', 'CapBnd']) assert.is(s[f], hex(DEFAULT_MASK), f);
   assert.is(s.CapInh, hex(0n));
   assert.is(s.CapAmb, hex(0n));
@@ -73,7 +79,7 @@ k('--cap-add / --cap-drop change the set (ALL included); --security-opt turns th
 });
 
 k('a blocked system call gets EPERM (the filter, not a missing capability); with the filter off the kernel answers', (ctx) => {
-  if (!onX64) return skip('the system call numbers here are x86_64\'s');
+  if (!onX64) return skip("the system call numbers here are x86_64's");
   const on = ctx.run(['--net', 'none'], KEYCTL);
   assert.is(on.status, 0, on.stderr);
   assert.match(on.stdout, /^keyctl=1$/m, 'EPERM from the filter');
@@ -84,7 +90,24 @@ k('a blocked system call gets EPERM (the filter, not a missing capability); with
 k('a normal workload still works under the filter: a Node TCP server reached from the host, ping, a shell pipeline', async (ctx) => {
   const server = `${JSON.stringify(process.execPath)} -e "require('net').createServer((c) => c.end('hello from ' + require('os').hostname() + '\\n')).listen(8080, () => console.log('listening'))"`;
   const script = `${server} & ping -c1 -W2 10.10.10.1 >/dev/null && echo ping=ok; i=0; while ! grep -q ':1F90 ' /proc/net/tcp && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; echo ready; sleep 5`;
-  const child = spawn('nsenter', [`--net=${ctx.ns.procPath}`, process.execPath, new URL('../packages/cli/dist/main.js', import.meta.url).pathname, 'run', '--state-dir', ctx.state, '--hostname', 'svc', '--', 'sh', '-c', script], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(
+    'nsenter',
+    [
+      `--net=${ctx.ns.procPath}`,
+      process.execPath,
+      new URL('../packages/cli/dist/main.js', import.meta.url).pathname,
+      'run',
+      '--state-dir',
+      ctx.state,
+      '--hostname',
+      'svc',
+      '--',
+      'sh',
+      '-c',
+      script,
+    ],
+    { stdio: ['ignore', 'pipe', 'pipe'] },
+  );
   let out = '';
   let err = '';
   child.stdout.on('data', (d) => (out += d));
@@ -92,7 +115,11 @@ k('a normal workload still works under the filter: a Node TCP server reached fro
   try {
     for (let i = 0; i < 200 && !/ready/.test(out); i++) await new Promise((r) => setTimeout(r, 50));
     assert.match(out, /ping=ok/, `${out}\n${err}`);
-    const got = spawnSync('nsenter', [`--net=${ctx.ns.procPath}`, process.execPath, '-e', "require('net').connect(8080, '10.10.10.2').on('data', (d) => process.stdout.write(d))"], { encoding: 'utf8', timeout: 10_000 });
+    const got = spawnSync(
+      'nsenter',
+      [`--net=${ctx.ns.procPath}`, process.execPath, '-e', "require('net').connect(8080, '10.10.10.2').on('data', (d) => process.stdout.write(d))"],
+      { encoding: 'utf8', timeout: 10_000 },
+    );
     assert.is(got.stdout, 'hello from svc\n', got.stderr);
   } finally {
     child.kill('SIGTERM');
@@ -100,7 +127,7 @@ k('a normal workload still works under the filter: a Node TCP server reached fro
   }
 });
 
-k('without a rootfs: the host\'s /proc is gone, not covered; its processes and network stay out of reach; nsrun\'s state is hidden', (ctx) => {
+k("without a rootfs: the host's /proc is gone, not covered; its processes and network stay out of reach; nsrun's state is hidden", (ctx) => {
   // A process of the "host" (the test's namespace) for the container to try to enter.
   const host = spawn('nsenter', [`--net=${ctx.ns.procPath}`, 'sleep', '60'], { stdio: 'ignore' });
   const mnt = mkdtempSync('/tmp/nsrun-escape-');
@@ -122,14 +149,21 @@ k('without a rootfs: the host\'s /proc is gone, not covered; its processes and n
     assert.match(r.stdout, /^bind=(?!0$)\d+$/m);
     assert.match(r.stdout, /^state=0$/m, 'the state directory looks empty inside');
     assert.match(r.stdout, /^touch=(?!0$)\d+$/m);
-    assert.equal(ctx.ip('-j', 'link', 'show').map((l) => l.ifname), ['lo'], 'no evil0 in the host\'s network');
+    assert.equal(
+      ctx.ip('-j', 'link', 'show').map((l) => l.ifname),
+      ['lo'],
+      "no evil0 in the host's network",
+    );
     assert.not.ok(existsSync(`${ctx.state}/evil`));
     // Even privileged, umount uncovers nothing: the host's /proc was detached, not covered.
     const p = ctx.run(['--net', 'none', '--privileged'], attack);
     assert.match(p.stdout, /^umount=0$/m);
     assert.match(p.stdout, /^procs=0$/m, `nothing beneath: ${p.stdout}`);
     assert.match(p.stdout, /^hostpid=0$/m);
-    assert.equal(ctx.ip('-j', 'link', 'show').map((l) => l.ifname), ['lo']);
+    assert.equal(
+      ctx.ip('-j', 'link', 'show').map((l) => l.ifname),
+      ['lo'],
+    );
   } finally {
     host.kill('SIGKILL');
     rmSync(mnt, { recursive: true, force: true });
@@ -138,7 +172,7 @@ k('without a rootfs: the host\'s /proc is gone, not covered; its processes and n
 
 k('with a rootfs: open_by_handle_at (the "shocker" read of a host file), device nodes, /proc/sys, /sys and runc\'s masked paths', (ctx) => {
   if (busyboxSkipReason) return skip(busyboxSkipReason);
-  if (!onX64) return skip('the system call numbers here are x86_64\'s');
+  if (!onX64) return skip("the system call numbers here are x86_64's");
   const dir = mkdtempSync('/tmp/nsrun-shocker-');
   try {
     // The secret lives outside the rootfs, on the same file system (a handle names an inode of
@@ -146,15 +180,24 @@ k('with a rootfs: open_by_handle_at (the "shocker" read of a host file), device 
     const rootfs = `${dir}/rootfs`;
     makeBusyboxRootfs(rootfs);
     addHostProgram(rootfs, '/usr/bin/perl');
-    writeFileSync(`${dir}/secret`, 'the host\'s secret\n');
-    const handle = spawnSync('perl', ['-e', `my $h = pack('LlA128', 128, 0, ''); my $m = pack('l', 0); my $p = '${dir}/secret'; syscall(${SYSCALLS_X86_64.name_to_handle_at}, -100, $p, $h, $m, 0) == 0 or die "name_to_handle_at: $!"; my ($n) = unpack('L', $h); print unpack('H*', substr($h, 0, 8 + $n));`], { encoding: 'utf8' });
+    writeFileSync(`${dir}/secret`, "the host's secret\n");
+    const handle = spawnSync(
+      'perl',
+      [
+        '-e',
+        `my $h = pack('LlA128', 128, 0, ''); my $m = pack('l', 0); my $p = '${dir}/secret'; syscall(${SYSCALLS_X86_64.name_to_handle_at}, -100, $p, $h, $m, 0) == 0 or die "name_to_handle_at: $!"; my ($n) = unpack('L', $h); print unpack('H*', substr($h, 0, 8 + $n));`,
+      ],
+      { encoding: 'utf8' },
+    );
     assert.is(handle.status, 0, handle.stderr);
     const shocker = `perl -e 'open(my $d, "<", "/") or die; my $h = pack("H*", "${handle.stdout}"); my $fd = syscall(${SYSCALLS_X86_64.open_by_handle_at}, fileno($d), $h, 0); if ($fd < 0) { print "shocker=", $!+0, "\\n" } else { open(my $f, "<&=", $fd); print "shocker=read ", scalar(<$f>) }'`;
     // A node of the host's memory devices (char 1:3 is /dev/null, harmless to open; a disk's
     // would be the real attack): made in the rootfs and in /dev, opened for writing.
-    const nodes = 'mknod /tmp/node c 1 3 && echo mknod=ok; (echo x > /tmp/node) 2>/dev/null; echo node=$?; mknod /dev/node c 1 3; (echo x > /dev/node) 2>/dev/null; echo devnode=$?';
+    const nodes =
+      'mknod /tmp/node c 1 3 && echo mknod=ok; (echo x > /tmp/node) 2>/dev/null; echo node=$?; mknod /dev/node c 1 3; (echo x > /dev/node) 2>/dev/null; echo devnode=$?';
     const script = [
-      shocker, nodes,
+      shocker,
+      nodes,
       'echo hi > /dev/null && echo devnull=ok',
       'echo 1 > /proc/sys/net/ipv4/ip_forward 2>/dev/null; echo procsys=$?',
       'grep -E " /(dev|sys|proc/sys|proc/sysrq-trigger|proc/keys|proc/kcore|proc/acpi|sys/firmware) " /proc/self/mountinfo',
@@ -162,12 +205,16 @@ k('with a rootfs: open_by_handle_at (the "shocker" read of a host file), device 
     const r = ctx.run(['--rootfs', rootfs, '--net', 'none'], script);
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stdout, /^shocker=1$/m, `open_by_handle_at refused: ${r.stdout}`);
-    assert.match(r.stdout, /^mknod=ok$/m, 'CAP_MKNOD is docker\'s default');
+    assert.match(r.stdout, /^mknod=ok$/m, "CAP_MKNOD is docker's default");
     assert.match(r.stdout, /^node=1$/m, 'a node made in the rootfs opens nothing (nodev)');
     assert.match(r.stdout, /^devnode=1$/m, 'nor one made in /dev');
     assert.match(r.stdout, /^devnull=ok$/m, 'the bound devices work');
     assert.match(r.stdout, /^procsys=1$/m);
-    const mounts = r.stdout.split('\n').filter((l) => / - /.test(l)).map((l) => l.split(' ')).map((f) => ({ at: f[4], opts: f[5].split(',') }));
+    const mounts = r.stdout
+      .split('\n')
+      .filter((l) => / - /.test(l))
+      .map((l) => l.split(' '))
+      .map((f) => ({ at: f[4], opts: f[5].split(',') }));
     const at = (p) => mounts.find((m) => m.at === p);
     assert.ok(at('/dev').opts.includes('nodev'), '/dev is nodev');
     assert.ok(at('/sys').opts.includes('ro'), '/sys is read-only');

@@ -18,11 +18,26 @@ const hostFile = () => {
   return { text: readFileSync('/etc/resolv.conf', 'utf8'), mtime: st.mtimeMs, ino: st.ino };
 };
 
-k('--dns: the container\'s file lists exactly those; the host\'s is unchanged; the container may edit its own', (ctx) => {
+k("--dns: the container's file lists exactly those; the host's is unchanged; the container may edit its own", (ctx) => {
   const before = hostFile();
-  const r = nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--dns', '10.10.10.1', '--dns', '2001:db8::53', '--', 'sh', '-c', 'cat /etc/resolv.conf; echo "nameserver 192.0.2.99" >> /etc/resolv.conf']);
+  const r = nsrunSync(ctx.ns, [
+    'run',
+    '--state-dir',
+    ctx.state,
+    '--dns',
+    '10.10.10.1',
+    '--dns',
+    '2001:db8::53',
+    '--',
+    'sh',
+    '-c',
+    'cat /etc/resolv.conf; echo "nameserver 192.0.2.99" >> /etc/resolv.conf',
+  ]);
   assert.is(r.status, 0, r.stderr);
-  const servers = r.stdout.split('\n').filter((l) => l.startsWith('nameserver')).map((l) => l.split(/\s+/)[1]);
+  const servers = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('nameserver'))
+    .map((l) => l.split(/\s+/)[1]);
   assert.equal(servers, ['10.10.10.1', '2001:db8::53']);
   assert.equal(hostFile(), before);
   assert.equal(records(ctx.state), []);
@@ -33,10 +48,13 @@ k('--dns refuses what is not an address, before anything is created', (ctx) => {
   const r = nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--dns', 'dns.example', '--', 'true']);
   assert.is(r.status, 125);
   assert.match(r.stderr, /^nsrun: run: validate: dns: "dns\.example" is not an IP address/);
-  assert.equal(ctx.ip('-j', 'link', 'show').map((l) => l.ifname), ['lo']);
+  assert.equal(
+    ctx.ip('-j', 'link', 'show').map((l) => l.ifname),
+    ['lo'],
+  );
 });
 
-k('default: a stub-only host (127.0.0.53) gives systemd-resolved\'s upstream servers; other loopback servers are left out with a warning', (ctx) => {
+k("default: a stub-only host (127.0.0.53) gives systemd-resolved's upstream servers; other loopback servers are left out with a warning", (ctx) => {
   const stub = `${ctx.state}/host-resolv.conf`;
   const upstream = `${ctx.state}/systemd-resolv.conf`;
   writeFileSync(stub, 'nameserver 127.0.0.53\noptions edns0 trust-ad\nsearch corp.test\n');
@@ -47,7 +65,9 @@ k('default: a stub-only host (127.0.0.53) gives systemd-resolved\'s upstream ser
   const seen = mkdtempSync('/tmp/nsrun-dns-');
   let r;
   try {
-    r = apiInNs(ctx.ns, `
+    r = apiInNs(
+      ctx.ns,
+      `
 const res = {};
 for (const [name, resolvConf] of [['stub', ${JSON.stringify(stub)}], ['mixed', ${JSON.stringify(mixed)}]]) {
   const warnings = [];
@@ -56,11 +76,16 @@ for (const [name, resolvConf] of [['stub', ${JSON.stringify(stub)}], ['mixed', $
   await h.wait();
   res[name] = { seen: fs.readFileSync(${JSON.stringify(seen)} + '/seen-' + name, 'utf8'), warnings };
 }
-out(res);`);
+out(res);`,
+    );
   } finally {
     rmSync(seen, { recursive: true, force: true });
   }
-  const servers = (t) => t.split('\n').filter((l) => l.startsWith('nameserver')).map((l) => l.split(/\s+/)[1]);
+  const servers = (t) =>
+    t
+      .split('\n')
+      .filter((l) => l.startsWith('nameserver'))
+      .map((l) => l.split(/\s+/)[1]);
   assert.equal(servers(r.stub.seen), ['192.0.2.1', '192.0.2.2']);
   assert.match(r.stub.seen, /^search corp\.test$/m);
   assert.match(r.stub.seen, /^options edns0 trust-ad$/m);
@@ -72,22 +97,32 @@ out(res);`);
   assert.equal(records(ctx.state), []);
 });
 
-k('the resolv.conf is never a file of the host\'s (a SIGKILL at any moment leaves none behind): it lives on a tmpfs of the container\'s mount namespace', async (ctx) => {
-  // Watch the whole state directory while a container with its own resolv.conf starts.
-  const seen = [];
-  const { watch } = await import('node:fs');
-  mkdirSync(`${ctx.state}/containers`, { recursive: true });
-  const watchers = [watch(ctx.state, (_, f) => seen.push(String(f))), watch(`${ctx.state}/containers`, (_, f) => seen.push(`containers/${f}`))];
-  try {
-    const r = nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--net', 'none', '--dns', '192.0.2.53', '--', 'cat', '/etc/resolv.conf']);
-    assert.is(r.status, 0, r.stderr);
-    assert.match(r.stdout, /^nameserver 192\.0\.2\.53$/m);
-    await new Promise((resolve) => setTimeout(resolve, 100)); // inotify events are delivered on the loop
-  } finally {
-    for (const w of watchers) w.close();
-  }
-  assert.ok(seen.some((f) => f.startsWith('containers/')), `the watch works (records come and go): ${seen.join(' ')}`);
-  assert.equal(seen.filter((f) => /resolv/.test(f)), [], 'no resolv.conf was ever written to the state directory');
-});
+k(
+  "the resolv.conf is never a file of the host's (a SIGKILL at any moment leaves none behind): it lives on a tmpfs of the container's mount namespace",
+  async (ctx) => {
+    // Watch the whole state directory while a container with its own resolv.conf starts.
+    const seen = [];
+    const { watch } = await import('node:fs');
+    mkdirSync(`${ctx.state}/containers`, { recursive: true });
+    const watchers = [watch(ctx.state, (_, f) => seen.push(String(f))), watch(`${ctx.state}/containers`, (_, f) => seen.push(`containers/${f}`))];
+    try {
+      const r = nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--net', 'none', '--dns', '192.0.2.53', '--', 'cat', '/etc/resolv.conf']);
+      assert.is(r.status, 0, r.stderr);
+      assert.match(r.stdout, /^nameserver 192\.0\.2\.53$/m);
+      await new Promise((resolve) => setTimeout(resolve, 100)); // inotify events are delivered on the loop
+    } finally {
+      for (const w of watchers) w.close();
+    }
+    assert.ok(
+      seen.some((f) => f.startsWith('containers/')),
+      `the watch works (records come and go): ${seen.join(' ')}`,
+    );
+    assert.equal(
+      seen.filter((f) => /resolv/.test(f)),
+      [],
+      'no resolv.conf was ever written to the state directory',
+    );
+  },
+);
 
 k.run();

@@ -10,7 +10,11 @@ import { MAIN, apiInNs, nsrunSpawn, nsrunSync, ourVeths, records, removeStateDir
 const k = kernelSuite('nsrun run: refusals, rollback, gc');
 k.before.each((ctx) => {
   ctx.state = stateDir();
-  ctx.links = () => ctx.ip('-j', 'link', 'show').map((l) => l.ifname).sort();
+  ctx.links = () =>
+    ctx
+      .ip('-j', 'link', 'show')
+      .map((l) => l.ifname)
+      .sort();
 });
 k.after.each((ctx) => {
   removeStateDir(ctx.state);
@@ -56,20 +60,52 @@ k('a bridge with another address is refused, and left alone', (ctx) => {
   const r = nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--', 'true']);
   assert.is(r.status, 125);
   assert.match(r.stderr, /bridge: bridge brg0 has 172\.30\.0\.1\/24, not 10\.10\.10\.1\/24 \(use --subnet 172\.30\.0\.1\/24/);
-  assert.equal(ctx.ip('-j', 'addr', 'show', 'dev', 'brg0')[0].addr_info.filter((a) => a.family === 'inet').map((a) => a.local), ['172.30.0.1']);
+  assert.equal(
+    ctx
+      .ip('-j', 'addr', 'show', 'dev', 'brg0')[0]
+      .addr_info.filter((a) => a.family === 'inet')
+      .map((a) => a.local),
+    ['172.30.0.1'],
+  );
 });
 
 k('not root: says so, exit 125, nothing done', (ctx) => {
-  const r = spawnSync('nsenter', [`--net=${ctx.ns.procPath}`, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, MAIN, 'run', '--', 'true'], { encoding: 'utf8' });
+  const r = spawnSync(
+    'nsenter',
+    [`--net=${ctx.ns.procPath}`, 'setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', process.execPath, MAIN, 'run', '--', 'true'],
+    { encoding: 'utf8' },
+  );
   assert.is(r.status, 125, r.stderr);
   assert.match(r.stderr, /^nsrun: run: privileges: nsrun run needs root/m);
   assert.equal(ctx.links(), ['lo']);
 });
 
-const STEPS = ['netlink-socket', 'bridge', 'bridge-address', 'bridge-up', 'lease', 'save-namespaces', 'unshare', 'make-private', 'spawn', 'hostname', 'mount-proc', 'mount-sys', 'veth', 'attach', 'loopback', 'address', 'link-up', 'route', 'release'];
+const STEPS = [
+  'netlink-socket',
+  'bridge',
+  'bridge-address',
+  'bridge-up',
+  'lease',
+  'save-namespaces',
+  'unshare',
+  'make-private',
+  'spawn',
+  'hostname',
+  'mount-proc',
+  'mount-sys',
+  'veth',
+  'attach',
+  'loopback',
+  'address',
+  'link-up',
+  'route',
+  'release',
+];
 
 k('a failure injected at each step: the error names it; no link, lease, record, child or namespace change left', (ctx) => {
-  const r = apiInNs(ctx.ns, `
+  const r = apiInNs(
+    ctx.ns,
+    `
 const res = {};
 const ns = () => ['mnt', 'uts', 'ipc', 'net', 'pid', 'pid_for_children'].map((k) => fs.readlinkSync('/proc/thread-self/ns/' + k)).join(' ');
 const before = ns();
@@ -83,7 +119,8 @@ for (const step of ${JSON.stringify(STEPS)}) {
     res[step] = { step: e.step, message: e.message, children, links, records: fs.existsSync(${JSON.stringify(ctx.state)} + '/containers') ? fs.readdirSync(${JSON.stringify(ctx.state)} + '/containers') : [], nsSame: ns() === before };
   }
 }
-out(res);`);
+out(res);`,
+  );
   for (const step of STEPS) {
     const x = r[step];
     assert.is(x.step, step, `${step}: ${JSON.stringify(x)}`);
@@ -95,10 +132,13 @@ out(res);`);
   }
 });
 
-k('a failure after the bridge existed already keeps the bridge (it is not this run\'s)', async (ctx) => {
+k("a failure after the bridge existed already keeps the bridge (it is not this run's)", async (ctx) => {
   assert.is(nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--', 'true']).status, 0);
-  const r = apiInNs(ctx.ns, `
-try { await runner.run({ command: ['true'], stateDir: ${JSON.stringify(ctx.state)}, faultAt: 'route' }); out({}); } catch (e) { out({ step: e.step }); }`);
+  const r = apiInNs(
+    ctx.ns,
+    `
+try { await runner.run({ command: ['true'], stateDir: ${JSON.stringify(ctx.state)}, faultAt: 'route' }); out({}); } catch (e) { out({ step: e.step }); }`,
+  );
   assert.is(r.step, 'route');
   assert.equal(ctx.links(), ['brg0', 'lo']);
   assert.equal(await vethsGone(ctx), []);
@@ -135,7 +175,7 @@ k('nsrun killed with SIGKILL: the container dies with it; gc removes the rest, a
   assert.equal(again, { containers: [], veths: [], bridges: [] });
 });
 
-k('gc leaves alone veths that no record of its state dir names (another state dir\'s containers)', (ctx) => {
+k("gc leaves alone veths that no record of its state dir names (another state dir's containers)", (ctx) => {
   ctx.ip('link', 'add', 'nsr0123456789ab', 'type', 'veth', 'peer', 'name', 'p0');
   const g = JSON.parse(nsrunSync(ctx.ns, ['gc', '--json', '--bridges', '--state-dir', ctx.state]).stdout);
   assert.equal(g, { containers: [], veths: [], bridges: [] });
@@ -143,7 +183,9 @@ k('gc leaves alone veths that no record of its state dir names (another state di
 });
 
 k('no fd is left behind by runs, failed runs, gc, ps (the lock file included)', (ctx) => {
-  const r = apiInNs(ctx.ns, `
+  const r = apiInNs(
+    ctx.ns,
+    `
 const count = () => fs.readdirSync('/proc/self/fd').length;
 const opts = { command: ['true'], stateDir: ${JSON.stringify(ctx.state)} };
 await (await runner.run(opts)).wait(); // warm: Node opens a few fds of its own once
@@ -152,7 +194,8 @@ for (let i = 0; i < 5; i++) await (await runner.run(opts)).wait();
 for (const faultAt of ['lease', 'veth', 'route']) await runner.run({ ...opts, faultAt }).catch(() => {});
 await runner.gc({ stateDir: opts.stateDir });
 runner.ps({ stateDir: opts.stateDir });
-out({ before, after: count() });`);
+out({ before, after: count() });`,
+  );
   assert.is(r.after, r.before);
 });
 
@@ -168,8 +211,10 @@ k('gc deletes a veth stamped with its state dir that no record names (a namespac
   assert.equal(ctx.links(), ['brg0', 'lo']);
 });
 
-k('fds nsrun\'s caller left open do not reach the container; an abort before the release undoes everything', (ctx) => {
-  const r = apiInNs(ctx.ns, `
+k("fds nsrun's caller left open do not reach the container; an abort before the release undoes everything", (ctx) => {
+  const r = apiInNs(
+    ctx.ns,
+    `
 const dirFd = fs.openSync('/run', 'r'); // not close-on-exec? Node opens with O_CLOEXEC: clear it
 const { setCloexec } = await import(${JSON.stringify(import.meta.resolve('@nsrun/sys'))});
 setCloexec(dirFd, false);
@@ -180,7 +225,8 @@ const ac = new AbortController();
 ac.abort();
 let step = null;
 try { await runner.run({ command: ['true'], stateDir: ${JSON.stringify(ctx.state)}, signal: ac.signal }); } catch (e) { step = e.step + ': ' + e.message; }
-out({ dirFd, seen, step });`);
+out({ dirFd, seen, step });`,
+  );
   // ls itself opens one fd for the directory it lists.
   assert.ok(r.seen.length <= 4, `the container saw fds ${r.seen.join(' ')}`);
   assert.not.ok(r.seen.includes(String(r.dirFd)), `fd ${r.dirFd} reached the container`);

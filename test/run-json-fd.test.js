@@ -16,13 +16,22 @@ const BIN = fileURLToPath(new URL('../packages/cli/bin/nsrun.cjs', import.meta.u
 const k = kernelSuite('nsrun run --json-fd');
 k.before.each((ctx) => {
   ctx.state = stateDir();
-  ctx.links = () => ctx.ip('-j', 'link', 'show').map((l) => l.ifname).sort();
+  ctx.links = () =>
+    ctx
+      .ip('-j', 'link', 'show')
+      .map((l) => l.ifname)
+      .sort();
 });
 k.after.each((ctx) => {
   removeStateDir(ctx.state);
 });
 
-const events = (text) => text.trim().split('\n').filter(Boolean).map((l) => JSON.parse(l).event);
+const events = (text) =>
+  text
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l).event);
 
 /** `nsrun ARGS` through the executable npm links (bin/nsrun.cjs, which runs the bundle), inside `ns`. */
 function binSync(ns, args) {
@@ -77,7 +86,9 @@ k('a file the parent passes as fd 30 (after a gap) gets the events', async (ctx)
   const fd = openSync(file, 'w');
   try {
     const stdio = ['ignore', 'pipe', 'pipe', ...Array(27).fill('ignore'), fd];
-    const child = spawn('nsenter', [`--net=${ctx.ns.procPath}`, process.execPath, MAIN, 'run', '--state-dir', ctx.state, '--json-fd', '30', '--', 'true'], { stdio });
+    const child = spawn('nsenter', [`--net=${ctx.ns.procPath}`, process.execPath, MAIN, 'run', '--state-dir', ctx.state, '--json-fd', '30', '--', 'true'], {
+      stdio,
+    });
     let stderr = '';
     child.stderr.on('data', (d) => (stderr += d));
     const [status] = await once(child, 'close');

@@ -13,7 +13,7 @@ import { MAIN, nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from '
 
 const NODE = process.execPath;
 
-const k = kernelSuite('nsrun run / net attach --publish: the host\'s addresses and listeners');
+const k = kernelSuite("nsrun run / net attach --publish: the host's addresses and listeners");
 k.before.each((ctx) => {
   ctx.state = stateDir();
   ctx.kids = [];
@@ -21,7 +21,11 @@ k.before.each((ctx) => {
   ctx.ip('addr', 'add', '192.0.2.1/24', 'dev', 'up0');
   ctx.ip('addr', 'add', '192.0.2.2/24', 'dev', 'up0');
   ctx.ip('link', 'set', 'up0', 'up');
-  ctx.links = () => ctx.ip('-j', 'link', 'show').map((l) => l.ifname).sort();
+  ctx.links = () =>
+    ctx
+      .ip('-j', 'link', 'show')
+      .map((l) => l.ifname)
+      .sort();
 });
 k.after.each((ctx) => {
   for (const c of ctx.kids) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
@@ -56,10 +60,13 @@ function nothingCreated(ctx, what) {
 
 const run = (ctx, args) => nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, ...args, '--', 'true']);
 
-k('HOSTIP not an address of this host: refused naming it, status 125, nothing created; the host\'s own and the bridge\'s are fine', (ctx) => {
+k("HOSTIP not an address of this host: refused naming it, status 125, nothing created; the host's own and the bridge's are fine", (ctx) => {
   const r = run(ctx, ['--publish', '1.2.3.4:8080:80']);
   assert.is(r.status, 125, r.stderr);
-  assert.match(r.stderr, /^nsrun: run: validate: publish: not an address of this host: 1\.2\.3\.4 \(in 1\.2\.3\.4:8080:80\/tcp; its IPv4 addresses: 192\.0\.2\.1, 192\.0\.2\.2;/);
+  assert.match(
+    r.stderr,
+    /^nsrun: run: validate: publish: not an address of this host: 1\.2\.3\.4 \(in 1\.2\.3\.4:8080:80\/tcp; its IPv4 addresses: 192\.0\.2\.1, 192\.0\.2\.2;/,
+  );
   assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
   nothingCreated(ctx, '1.2.3.4');
   // One bad address among good ones is enough.
@@ -80,7 +87,10 @@ k('a host service listening on the port: refused naming its process and address,
   assert.ok(ssListens(ctx, '-t', 8080));
   const r = run(ctx, ['--publish', '8080:80']);
   assert.is(r.status, 125, r.stderr);
-  assert.match(r.stderr, new RegExp(`^nsrun: run: validate: publish: host port 8080/tcp is in use: node \\(pid ${server.pid}\\) listens on 0\\.0\\.0\\.0:8080; .*--publish-force`));
+  assert.match(
+    r.stderr,
+    new RegExp(`^nsrun: run: validate: publish: host port 8080/tcp is in use: node \\(pid ${server.pid}\\) listens on 0\\.0\\.0\\.0:8080; .*--publish-force`),
+  );
   assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
   nothingCreated(ctx, 'listener on 0.0.0.0');
   // With the host's address too: 0.0.0.0 takes its connections.
@@ -91,8 +101,19 @@ k('a host service listening on the port: refused naming its process and address,
 });
 
 k('which listeners a publish shadows: the wildcard, its HOSTIP, any but loopback without one, IPv6 that takes IPv4; per protocol', async (ctx) => {
-  await listener(ctx, `${tcp(8081, '127.0.0.1')}; ${tcp(8082, '192.0.2.2')}; ${tcp(8083, '::')}; ${tcp(8084, '::', ', ipv6Only: true')}; ${tcp(8085, '::ffff:192.0.2.1')}; ${udp(5353, '0.0.0.0')}`);
-  for (const [port, flag] of [[8081, '-t'], [8082, '-t'], [8083, '-t'], [8084, '-t'], [8085, '-t'], [5353, '-u']]) assert.ok(ssListens(ctx, flag, port), `ss sees ${port}`);
+  await listener(
+    ctx,
+    `${tcp(8081, '127.0.0.1')}; ${tcp(8082, '192.0.2.2')}; ${tcp(8083, '::')}; ${tcp(8084, '::', ', ipv6Only: true')}; ${tcp(8085, '::ffff:192.0.2.1')}; ${udp(5353, '0.0.0.0')}`,
+  );
+  for (const [port, flag] of [
+    [8081, '-t'],
+    [8082, '-t'],
+    [8083, '-t'],
+    [8084, '-t'],
+    [8085, '-t'],
+    [5353, '-u'],
+  ])
+    assert.ok(ssListens(ctx, flag, port), `ss sees ${port}`);
   const refused = [
     [['--publish', '8082:80'], /listens on 192\.0\.2\.2:8082/], // a host address, no HOSTIP: every non-loopback address is published
     [['--publish', '192.0.2.2:8082:80'], /listens on 192\.0\.2\.2:8082/],
@@ -119,28 +140,57 @@ k('which listeners a publish shadows: the wildcard, its HOSTIP, any but loopback
   }
 });
 
-k('--publish-force: proceeds, names the listener in a warning; the container then takes its connections (from this host too), loopback still reaches it', async (ctx) => {
-  if (nftSkipReason) return skip(nftSkipReason);
-  const server = await listener(ctx, tcp(8080, '0.0.0.0'));
-  const c = nsrunSpawn(ctx.ns, ['run', '--publish', '8080:80', '--publish-force', '--state-dir', ctx.state, '--',
-    NODE, '-e', `require('net').createServer((c) => c.end('container\\n')).listen(80, () => console.log('ready')); process.stdin.on('end', () => process.exit(0)); process.stdin.resume()`]);
-  await c.wait('stdout', /^ready$/m);
-  assert.match(c.stderr, new RegExp(`^nsrun: run: warning: publish: 8080:80/tcp: node \\(pid ${server.pid}\\) listens on 0\\.0\\.0\\.0:8080; its connections go to the container`, 'm'));
-  const ask = (host) => execFileSync('nsenter', [`--net=${ctx.ns.procPath}`, NODE, '-e',
-    `require('net').connect(8080, '${host}').on('data', (d) => process.stdout.write(d)).on('error', (e) => console.log(e.code))`], { encoding: 'utf8' }).trim();
-  assert.is(ask('192.0.2.1'), 'container', 'what the check warned about: the host service is shadowed');
-  assert.is(ask('127.0.0.1'), 'host');
-  c.child.stdin.end();
-  assert.is((await c.done).status, 0);
-  assert.is(ask('192.0.2.1'), 'host', 'back to the host service once the container is gone');
-  assert.equal(nftRules(ctx), []);
-});
+k(
+  '--publish-force: proceeds, names the listener in a warning; the container then takes its connections (from this host too), loopback still reaches it',
+  async (ctx) => {
+    if (nftSkipReason) return skip(nftSkipReason);
+    const server = await listener(ctx, tcp(8080, '0.0.0.0'));
+    const c = nsrunSpawn(ctx.ns, [
+      'run',
+      '--publish',
+      '8080:80',
+      '--publish-force',
+      '--state-dir',
+      ctx.state,
+      '--',
+      NODE,
+      '-e',
+      `require('net').createServer((c) => c.end('container\\n')).listen(80, () => console.log('ready')); process.stdin.on('end', () => process.exit(0)); process.stdin.resume()`,
+    ]);
+    await c.wait('stdout', /^ready$/m);
+    assert.match(
+      c.stderr,
+      new RegExp(
+        `^nsrun: run: warning: publish: 8080:80/tcp: node \\(pid ${server.pid}\\) listens on 0\\.0\\.0\\.0:8080; its connections go to the container`,
+        'm',
+      ),
+    );
+    const ask = (host) =>
+      execFileSync(
+        'nsenter',
+        [
+          `--net=${ctx.ns.procPath}`,
+          NODE,
+          '-e',
+          `require('net').connect(8080, '${host}').on('data', (d) => process.stdout.write(d)).on('error', (e) => console.log(e.code))`,
+        ],
+        { encoding: 'utf8' },
+      ).trim();
+    assert.is(ask('192.0.2.1'), 'container', 'what the check warned about: the host service is shadowed');
+    assert.is(ask('127.0.0.1'), 'host');
+    c.child.stdin.end();
+    assert.is((await c.done).status, 0);
+    assert.is(ask('192.0.2.1'), 'host', 'back to the host service once the container is gone');
+    assert.equal(nftRules(ctx), []);
+  },
+);
 
 k('net attach: the same refusals (status 2), nothing created; --publish-force attaches', async (ctx) => {
   const box = spawn('nsenter', [`--net=${ctx.ns.procPath}`, 'unshare', '--net', 'sleep', '1000'], { stdio: 'ignore' });
   ctx.kids.push(box);
   const own = execFileSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' });
-  for (let i = 0; i < 200 && execFileSync('readlink', [`/proc/${box.pid}/ns/net`], { encoding: 'utf8' }) === own; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 200 && execFileSync('readlink', [`/proc/${box.pid}/ns/net`], { encoding: 'utf8' }) === own; i++)
+    await new Promise((r) => setTimeout(r, 10));
   const server = await listener(ctx, tcp(8080, '0.0.0.0'));
   const attach = (args) => nsrunSync(ctx.ns, ['net', 'attach', '--pid', String(box.pid), '--state-dir', ctx.state, ...args]);
   const bad = attach(['--publish', '1.2.3.4:9090:80']);
@@ -149,9 +199,15 @@ k('net attach: the same refusals (status 2), nothing created; --publish-force at
   nothingCreated(ctx, 'attach 1.2.3.4');
   const busy = attach(['--publish', '8080:80']);
   assert.is(busy.status, 2, busy.stderr);
-  assert.match(busy.stderr, new RegExp(`^nsrun: net: validate: publish: host port 8080/tcp is in use: node \\(pid ${server.pid}\\) listens on 0\\.0\\.0\\.0:8080;`));
+  assert.match(
+    busy.stderr,
+    new RegExp(`^nsrun: net: validate: publish: host port 8080/tcp is in use: node \\(pid ${server.pid}\\) listens on 0\\.0\\.0\\.0:8080;`),
+  );
   nothingCreated(ctx, 'attach over a listener');
-  assert.equal(JSON.parse(execFileSync('nsenter', ['-t', String(box.pid), '-n', 'ip', '-j', 'link', 'show'], { encoding: 'utf8' })).map((l) => l.ifname), ['lo']);
+  assert.equal(
+    JSON.parse(execFileSync('nsenter', ['-t', String(box.pid), '-n', 'ip', '-j', 'link', 'show'], { encoding: 'utf8' })).map((l) => l.ifname),
+    ['lo'],
+  );
   if (nftSkipReason) return skip(nftSkipReason);
   const forced = attach(['--publish', '8080:80', '--publish-force']);
   assert.is(forced.status, 0, forced.stderr);

@@ -9,7 +9,11 @@ import { nsrunSync, records, removeStateDir, stateDir } from './helpers/nsrun.js
 const k = kernelSuite('nsrun run / net attach: unusable subnets');
 k.before.each((ctx) => {
   ctx.state = stateDir();
-  ctx.links = () => ctx.ip('-j', 'link', 'show').map((l) => l.ifname).sort();
+  ctx.links = () =>
+    ctx
+      .ip('-j', 'link', 'show')
+      .map((l) => l.ifname)
+      .sort();
   ctx.kids = [];
 });
 k.after.each((ctx) => {
@@ -44,7 +48,8 @@ k('net attach: refused the same way (status 2, the usage status of net), nothing
   const proc = spawn('nsenter', [`--net=${ctx.ns.procPath}`, 'unshare', '--net', 'sleep', '1000'], { stdio: 'ignore' });
   ctx.kids.push(proc);
   const own = execFileSync('readlink', ['/proc/self/ns/net'], { encoding: 'utf8' });
-  for (let i = 0; i < 200 && execFileSync('readlink', [`/proc/${proc.pid}/ns/net`], { encoding: 'utf8' }) === own; i++) await new Promise((r) => setTimeout(r, 10));
+  for (let i = 0; i < 200 && execFileSync('readlink', [`/proc/${proc.pid}/ns/net`], { encoding: 'utf8' }) === own; i++)
+    await new Promise((r) => setTimeout(r, 10));
   const before = ctx.links();
   for (const [subnet, re] of CASES) {
     const r = nsrunSync(ctx.ns, ['net', 'attach', '--pid', String(proc.pid), '--state-dir', ctx.state, '--subnet', subnet]);
@@ -53,7 +58,10 @@ k('net attach: refused the same way (status 2, the usage status of net), nothing
     assert.equal(ctx.links(), before, `${subnet}: nothing created`);
     assert.equal(records(ctx.state), []);
   }
-  assert.equal(JSON.parse(execFileSync('nsenter', ['-t', String(proc.pid), '-n', 'ip', '-j', 'link', 'show'], { encoding: 'utf8' })).map((l) => l.ifname), ['lo']);
+  assert.equal(
+    JSON.parse(execFileSync('nsenter', ['-t', String(proc.pid), '-n', 'ip', '-j', 'link', 'show'], { encoding: 'utf8' })).map((l) => l.ifname),
+    ['lo'],
+  );
 });
 
 k.run();

@@ -35,13 +35,28 @@ asm('the classic "deny one call" filter, byte for byte', () => {
 
 asm('and, jge and a long jump', () => {
   const body = Array.from({ length: 300 }, () => ({ op: 'ret', k: 0 }));
-  const bytes = assemble([{ op: 'ld', offset: 16 }, { op: 'and', k: 0xff }, { op: 'jge', k: 7, jt: 0, jf: 'near' }, { op: 'ja', to: 'far' }, { op: 'label', name: 'near' }, ...body, { op: 'label', name: 'far' }, { op: 'ret', k: 1 }]);
-  assert.equal(bytes.subarray(0, 32).toString('hex'), Buffer.concat([insn(0x20, 0, 0, 16), insn(0x54, 0, 0, 0xff), insn(0x35, 0, 1, 7), insn(0x05, 0, 0, 300)]).toString('hex'));
+  const bytes = assemble([
+    { op: 'ld', offset: 16 },
+    { op: 'and', k: 0xff },
+    { op: 'jge', k: 7, jt: 0, jf: 'near' },
+    { op: 'ja', to: 'far' },
+    { op: 'label', name: 'near' },
+    ...body,
+    { op: 'label', name: 'far' },
+    { op: 'ret', k: 1 },
+  ]);
+  assert.equal(
+    bytes.subarray(0, 32).toString('hex'),
+    Buffer.concat([insn(0x20, 0, 0, 16), insn(0x54, 0, 0, 0xff), insn(0x35, 0, 1, 7), insn(0x05, 0, 0, 300)]).toString('hex'),
+  );
   assert.is(bytes.length, 305 * 8);
 });
 
 asm('refuses what the kernel would: undefined labels, conditional jumps out of reach, too long', () => {
-  assert.throws(() => assemble([{ op: 'ja', to: 'nowhere' }]), (e) => e instanceof BpfError && /undefined label nowhere/.test(e.message));
+  assert.throws(
+    () => assemble([{ op: 'ja', to: 'nowhere' }]),
+    (e) => e instanceof BpfError && /undefined label nowhere/.test(e.message),
+  );
   const body = Array.from({ length: 256 }, () => ({ op: 'ret', k: 0 }));
   assert.throws(() => assemble([{ op: 'jeq', k: 1, jt: 'far', jf: 0 }, ...body, { op: 'label', name: 'far' }, { op: 'ret', k: 0 }]), /out of reach/);
   assert.throws(() => assemble(Array.from({ length: 4097 }, () => ({ op: 'ret', k: 0 }))), /BPF_MAXINSNS/);
@@ -63,7 +78,9 @@ function reference(policy, arches, arch, nr, args = []) {
   const low = (i) => Number(BigInt.asUintN(32, BigInt(args[i] ?? 0)));
   for (const r of policy.rules) {
     if (table[r.name] !== n) continue;
-    const holds = (r.when ?? []).every((c) => (c.op === 'eq' ? low(c.arg) === c.value >>> 0 : c.op === 'ne' ? low(c.arg) !== c.value >>> 0 : ((low(c.arg) & c.mask) >>> 0) === ((c.value & c.mask) >>> 0)));
+    const holds = (r.when ?? []).every((c) =>
+      c.op === 'eq' ? low(c.arg) === c.value >>> 0 : c.op === 'ne' ? low(c.arg) !== c.value >>> 0 : (low(c.arg) & c.mask) >>> 0 === (c.value & c.mask) >>> 0,
+    );
     if (holds) return value(r.action);
   }
   return value(policy.defaultAction);
@@ -81,7 +98,10 @@ const POLICY = {
     { name: 'personality', action: { kind: 'allow' }, when: [{ arg: 0, op: 'eq', value: 0xffffffff }] },
     { name: 'kill', action: { kind: 'allow' }, when: [{ arg: 1, op: 'ne', value: 9 }] },
     { name: 'clone3', action: { kind: 'errno', errno: 38 } },
-    ...['read', 'write', 'openat', 'close', 'execve', 'exit_group', 'mmap', 'brk', 'rt_sigreturn', 'futex', 'socketcall', 'no_such_call'].map((name) => ({ name, action: { kind: 'allow' } })),
+    ...['read', 'write', 'openat', 'close', 'execve', 'exit_group', 'mmap', 'brk', 'rt_sigreturn', 'futex', 'socketcall', 'no_such_call'].map((name) => ({
+      name,
+      action: { kind: 'allow' },
+    })),
     { name: 'getpid', action: { kind: 'log' } },
   ],
 };
@@ -108,10 +128,21 @@ for (const arches of [['x86_64', 'i386'], ['aarch64']]) {
     const prog = compileSeccomp(POLICY, arches);
     const arch = arches[0];
     const cases = [
-      ['socket', [40]], ['socket', [2]], ['socket', [0x100000028n]], ['socket', [0xffffffff00000002n]],
-      ['clone', [0x11]], ['clone', [0x40000000 | 0x11]], ['clone', [0x20000]], ['clone', [0x100000000n]],
-      ['personality', [0]], ['personality', [8]], ['personality', [0xffffffff]], ['personality', [0xffffffffffffffffn]],
-      ['kill', [1, 9]], ['kill', [1, 15]], ['kill', [1, 0x100000009n]],
+      ['socket', [40]],
+      ['socket', [2]],
+      ['socket', [0x100000028n]],
+      ['socket', [0xffffffff00000002n]],
+      ['clone', [0x11]],
+      ['clone', [0x40000000 | 0x11]],
+      ['clone', [0x20000]],
+      ['clone', [0x100000000n]],
+      ['personality', [0]],
+      ['personality', [8]],
+      ['personality', [0xffffffff]],
+      ['personality', [0xffffffffffffffffn]],
+      ['kill', [1, 9]],
+      ['kill', [1, 15]],
+      ['kill', [1, 0x100000009n]],
     ];
     for (const [name, args] of cases) {
       const nr = TABLES[arch][name];
@@ -156,7 +187,7 @@ compile.run();
 
 // --- the container's policy (@nsrun/runner) ---------------------------------------------------
 
-const profile = suite('the container\'s seccomp policy (docker\'s intent)');
+const profile = suite("the container's seccomp policy (docker's intent)");
 const EPERM = 0x00050001;
 const ENOSYS = 0x00050026;
 const ALLOW = 0x7fff0000;
@@ -171,9 +202,29 @@ function decide(caps, arch, name, args = []) {
 
 profile('default capabilities: the escapes and kernel-wide calls are EPERM, everyday calls allowed, clone3 ENOSYS, newer calls ENOSYS', () => {
   const caps = resolveCapabilities(undefined, undefined);
-  assert.equal(caps, [...DEFAULT_CAPABILITIES].sort((a, b) => CAPABILITIES[a] - CAPABILITIES[b]));
+  assert.equal(
+    caps,
+    [...DEFAULT_CAPABILITIES].sort((a, b) => CAPABILITIES[a] - CAPABILITIES[b]),
+  );
   for (const arch of ['x86_64', 'i386', 'aarch64']) {
-    for (const name of ['open_by_handle_at', 'kexec_load', 'init_module', 'finit_module', 'keyctl', 'add_key', 'bpf', 'mount', 'umount2', 'unshare', 'setns', 'pivot_root', 'io_uring_setup', 'perf_event_open', 'reboot', 'swapon']) {
+    for (const name of [
+      'open_by_handle_at',
+      'kexec_load',
+      'init_module',
+      'finit_module',
+      'keyctl',
+      'add_key',
+      'bpf',
+      'mount',
+      'umount2',
+      'unshare',
+      'setns',
+      'pivot_root',
+      'io_uring_setup',
+      'perf_event_open',
+      'reboot',
+      'swapon',
+    ]) {
       if (TABLES[arch][name] === undefined) continue;
       assert.is(decide(caps, arch, name), EPERM, `${arch} ${name}`);
     }
@@ -204,7 +255,7 @@ profile('a capability added opens the calls it guards, and only those', () => {
   assert.is(decide(resolveCapabilities(['sys_time'], undefined), 'x86_64', 'settimeofday'), ALLOW);
 });
 
-profile('capability sets: docker\'s arithmetic', () => {
+profile("capability sets: docker's arithmetic", () => {
   const names = (add, drop) => resolveCapabilities(add, drop).map((c) => c.slice(4));
   assert.equal(names(['ALL'], ['MKNOD']).length, Object.keys(CAPABILITIES).length - 1);
   assert.equal(names(undefined, ['ALL']), []);

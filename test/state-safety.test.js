@@ -13,7 +13,11 @@ import { MAIN, nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from '
 const k = kernelSuite('nsrun state: safety of live containers');
 k.before.each((ctx) => {
   ctx.state = stateDir();
-  ctx.links = () => ctx.ip('-j', 'link', 'show').map((l) => l.ifname).sort();
+  ctx.links = () =>
+    ctx
+      .ip('-j', 'link', 'show')
+      .map((l) => l.ifname)
+      .sort();
   ctx.kids = [];
 });
 k.after.each(async (ctx) => {
@@ -42,7 +46,10 @@ async function container(ctx, dir = ctx.state, extra = []) {
 
 /** `nsrun ARGS` in the test's network namespace but a pid namespace (and /proc) of its own. */
 function nsrunOtherPidns(ns, args) {
-  const r = spawnSync('nsenter', [`--net=${ns.procPath}`, 'unshare', '--pid', '--fork', '--mount-proc', process.execPath, MAIN, ...args], { encoding: 'utf8', timeout: 30_000 });
+  const r = spawnSync('nsenter', [`--net=${ns.procPath}`, 'unshare', '--pid', '--fork', '--mount-proc', process.execPath, MAIN, ...args], {
+    encoding: 'utf8',
+    timeout: 30_000,
+  });
   if (r.error) throw r.error;
   return r;
 }
@@ -60,12 +67,15 @@ function runTrue(ctx, dir = ctx.state, extra = []) {
 
 // ---------------------------------------------------------------- item 3
 
-k('a record nsrun cannot read (truncated, or of a newer format) keeps its live container\'s veth and address; ps and gc warn', async (ctx) => {
+k("a record nsrun cannot read (truncated, or of a newer format) keeps its live container's veth and address; ps and gc warn", async (ctx) => {
   const { started } = await container(ctx);
   const file = join(ctx.state, 'containers', `${started.id}.json`);
   const whole = readFileSync(file, 'utf8');
   const newer = JSON.stringify({ ...JSON.parse(whole), version: 99, future: { x: 1 } });
-  for (const [what, text] of [['truncated', whole.slice(0, whole.length >> 1)], ['newer', newer]]) {
+  for (const [what, text] of [
+    ['truncated', whole.slice(0, whole.length >> 1)],
+    ['newer', newer],
+  ]) {
     writeFileSync(file, text);
     const g = nsrunSync(ctx.ns, ['gc', '--json', '--state-dir', ctx.state]);
     assert.is(g.status, 0, g.stderr);
@@ -83,30 +93,33 @@ k('a record nsrun cannot read (truncated, or of a newer format) keeps its live c
   }
 });
 
-k('leases: one file per address; a dead container\'s is reclaimed by the next lease on its bridge, an orphan (no record) by the next lease and by gc', async (ctx) => {
-  const { c, started } = await container(ctx);
-  const leases = join(ctx.state, 'leases', 'brg0');
-  const ip = started.address.split('/')[0];
-  assert.equal(readdirSync(leases), [ip]);
-  assert.is(readlinkSync(join(leases, ip)), started.id);
-  c.child.kill('SIGKILL');
-  await c.done;
-  // Its nsrun is gone: a run asking for that very address gets it, and the old record goes.
-  assert.is(runTrue(ctx, ctx.state, ['--ip', ip]), started.address);
-  assert.not.ok(existsSync(join(ctx.state, 'containers', `${started.id}.json`)));
-  // Leases whose record does not exist (a crash between the lease and the record).
-  symlinkSync('0123456789ab', join(leases, '10.10.10.9'));
-  assert.is(runTrue(ctx, ctx.state, ['--ip', '10.10.10.9']), '10.10.10.9/24');
-  symlinkSync('0123456789ac', join(leases, '10.10.10.10'));
-  const g = nsrunSync(ctx.ns, ['gc', '--json', '--state-dir', ctx.state]);
-  assert.is(g.status, 0, g.stderr);
-  assert.equal(JSON.parse(g.stdout).leases, ['brg0/10.10.10.10']);
-  assert.equal(readdirSync(leases), []);
-});
+k(
+  "leases: one file per address; a dead container's is reclaimed by the next lease on its bridge, an orphan (no record) by the next lease and by gc",
+  async (ctx) => {
+    const { c, started } = await container(ctx);
+    const leases = join(ctx.state, 'leases', 'brg0');
+    const ip = started.address.split('/')[0];
+    assert.equal(readdirSync(leases), [ip]);
+    assert.is(readlinkSync(join(leases, ip)), started.id);
+    c.child.kill('SIGKILL');
+    await c.done;
+    // Its nsrun is gone: a run asking for that very address gets it, and the old record goes.
+    assert.is(runTrue(ctx, ctx.state, ['--ip', ip]), started.address);
+    assert.not.ok(existsSync(join(ctx.state, 'containers', `${started.id}.json`)));
+    // Leases whose record does not exist (a crash between the lease and the record).
+    symlinkSync('0123456789ab', join(leases, '10.10.10.9'));
+    assert.is(runTrue(ctx, ctx.state, ['--ip', '10.10.10.9']), '10.10.10.9/24');
+    symlinkSync('0123456789ac', join(leases, '10.10.10.10'));
+    const g = nsrunSync(ctx.ns, ['gc', '--json', '--state-dir', ctx.state]);
+    assert.is(g.status, 0, g.stderr);
+    assert.equal(JSON.parse(g.stdout).leases, ['brg0/10.10.10.10']);
+    assert.equal(readdirSync(leases), []);
+  },
+);
 
 // ---------------------------------------------------------------- item 4
 
-k('from another pid namespace (a container seeing the host\'s state dir): gc releases nothing, a run takes no address, ps lists nothing', async (ctx) => {
+k("from another pid namespace (a container seeing the host's state dir): gc releases nothing, a run takes no address, ps lists nothing", async (ctx) => {
   const { started } = await container(ctx);
   const g = nsrunOtherPidns(ctx.ns, ['gc', '--json', '--state-dir', ctx.state]);
   assert.is(g.status, 0, g.stderr);
@@ -122,46 +135,56 @@ k('from another pid namespace (a container seeing the host\'s state dir): gc rel
   assert.is(r.status, 0, r.stderr);
   const got = JSON.parse(/^(\{"event":"started".*)$/m.exec(r.stderr)[1]);
   assert.is.not(got.address, started.address, 'the address was handed out twice');
-  assert.ok(existsSync(join(ctx.state, 'containers', `${started.id}.json`)), 'the host\'s record was released');
+  assert.ok(existsSync(join(ctx.state, 'containers', `${started.id}.json`)), "the host's record was released");
   // From the host's own pid namespace it is still running.
-  assert.equal(json(nsrunSync(ctx.ns, ['ps', '--json', '--state-dir', ctx.state]), 'ps').map((c) => c.id), [started.id]);
+  assert.equal(
+    json(nsrunSync(ctx.ns, ['ps', '--json', '--state-dir', ctx.state]), 'ps').map((c) => c.id),
+    [started.id],
+  );
 });
 
 // ---------------------------------------------------------------- item 5
 
-k('two state directories on one bridge: the second is refused; its gc never deletes the first one\'s veth; gc deletes only its own stamped orphans', async (ctx) => {
-  const other = stateDir();
-  try {
-    const { started } = await container(ctx);
-    const r = nsrunSync(ctx.ns, ['run', '--state-dir', other, '--', 'true']);
-    assert.is(r.status, 125, r.stderr);
-    assert.match(r.stderr, new RegExp(`bridge: bridge brg0 has port ${started.veth} of another state directory .*--state-dir.*--bridge`));
-    assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
-    assert.equal(records(other), []);
-    // A state dir that believes it made brg0 (as the second would have) sweeps its ports.
-    mkdirSync(join(other, 'bridges'), { recursive: true });
-    writeFileSync(join(other, 'bridges', 'brg0.json'), JSON.stringify({ version: 1, name: 'brg0', gateway: '10.10.10.1/24' }));
-    const g = nsrunSync(ctx.ns, ['gc', '--json', '--state-dir', other]);
-    assert.is(g.status, 0, g.stderr);
-    assert.equal(JSON.parse(g.stdout).veths, []);
-    assert.ok(ctx.links().includes(started.veth), 'the other state dir\'s gc deleted a live veth');
-    // An orphan stamped with this state dir (its record lost) is ours to delete; one stamped
-    // with the other's, or not stamped at all, is not.
-    for (const [name, alias] of [['nsr0123456789ab', `nsrun ${token(ctx.state)} 0123456789ab`], ['nsr0123456789ac', `nsrun ${token(other)} 0123456789ac`], ['nsr0123456789ad', undefined]]) {
-      ctx.ip('link', 'add', name, 'type', 'veth', 'peer', 'name', `p${name.slice(-2)}`);
-      ctx.ip('link', 'set', name, 'master', 'brg0');
-      if (alias) ctx.ip('link', 'set', name, 'alias', alias);
+k(
+  "two state directories on one bridge: the second is refused; its gc never deletes the first one's veth; gc deletes only its own stamped orphans",
+  async (ctx) => {
+    const other = stateDir();
+    try {
+      const { started } = await container(ctx);
+      const r = nsrunSync(ctx.ns, ['run', '--state-dir', other, '--', 'true']);
+      assert.is(r.status, 125, r.stderr);
+      assert.match(r.stderr, new RegExp(`bridge: bridge brg0 has port ${started.veth} of another state directory .*--state-dir.*--bridge`));
+      assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
+      assert.equal(records(other), []);
+      // A state dir that believes it made brg0 (as the second would have) sweeps its ports.
+      mkdirSync(join(other, 'bridges'), { recursive: true });
+      writeFileSync(join(other, 'bridges', 'brg0.json'), JSON.stringify({ version: 1, name: 'brg0', gateway: '10.10.10.1/24' }));
+      const g = nsrunSync(ctx.ns, ['gc', '--json', '--state-dir', other]);
+      assert.is(g.status, 0, g.stderr);
+      assert.equal(JSON.parse(g.stdout).veths, []);
+      assert.ok(ctx.links().includes(started.veth), "the other state dir's gc deleted a live veth");
+      // An orphan stamped with this state dir (its record lost) is ours to delete; one stamped
+      // with the other's, or not stamped at all, is not.
+      for (const [name, alias] of [
+        ['nsr0123456789ab', `nsrun ${token(ctx.state)} 0123456789ab`],
+        ['nsr0123456789ac', `nsrun ${token(other)} 0123456789ac`],
+        ['nsr0123456789ad', undefined],
+      ]) {
+        ctx.ip('link', 'add', name, 'type', 'veth', 'peer', 'name', `p${name.slice(-2)}`);
+        ctx.ip('link', 'set', name, 'master', 'brg0');
+        if (alias) ctx.ip('link', 'set', name, 'alias', alias);
+      }
+      const mine = nsrunSync(ctx.ns, ['gc', '--json', '--state-dir', ctx.state]);
+      assert.is(mine.status, 0, mine.stderr);
+      assert.equal(JSON.parse(mine.stdout).veths, ['nsr0123456789ab']);
+      const left = ctx.links();
+      for (const l of [started.veth, 'nsr0123456789ac', 'nsr0123456789ad']) assert.ok(left.includes(l), `${l} deleted`);
+      assert.not.ok(left.includes('nsr0123456789ab'));
+    } finally {
+      removeStateDir(other);
     }
-    const mine = nsrunSync(ctx.ns, ['gc', '--json', '--state-dir', ctx.state]);
-    assert.is(mine.status, 0, mine.stderr);
-    assert.equal(JSON.parse(mine.stdout).veths, ['nsr0123456789ab']);
-    const left = ctx.links();
-    for (const l of [started.veth, 'nsr0123456789ac', 'nsr0123456789ad']) assert.ok(left.includes(l), `${l} deleted`);
-    assert.not.ok(left.includes('nsr0123456789ab'));
-  } finally {
-    removeStateDir(other);
-  }
-});
+  },
+);
 
 // ---------------------------------------------------------------- item 6
 
@@ -169,41 +192,55 @@ k('two state directories on one bridge: the second is refused; its gc never dele
 function crafted(ctx, over) {
   const id = over.id;
   const rec = {
-    version: 1, id, kind: 'run', owner: { pid: 999999, start: 1, boot: BOOT }, pid: 999999, net: 'bridge',
-    bridge: 'brg0', gateway: '10.10.10.1/24', ip: '10.10.10.200/24', command: ['x'], created: new Date().toISOString(), ...over,
+    version: 1,
+    id,
+    kind: 'run',
+    owner: { pid: 999999, start: 1, boot: BOOT },
+    pid: 999999,
+    net: 'bridge',
+    bridge: 'brg0',
+    gateway: '10.10.10.1/24',
+    ip: '10.10.10.200/24',
+    command: ['x'],
+    created: new Date().toISOString(),
+    ...over,
   };
   writeFileSync(join(ctx.state, 'containers', `${id}.json`), JSON.stringify(rec));
   return rec;
 }
 
-k('gc deletes only the veth vethName(id) of a dead record, and only a veth on its bridge: crafted records naming the bridge or a live veth harm nothing', async (ctx) => {
-  const { started } = await container(ctx);
-  // The old format, as the attack was written: one naming the bridge, one a live container's veth.
-  crafted(ctx, { id: 'aaaaaaaaaaa1', veth: 'brg0' });
-  crafted(ctx, { id: 'aaaaaaaaaaa2', veth: started.veth, ip: '10.10.10.201/24' });
-  // The current format: a veth that is not vethName(id) is refused as a whole...
-  const v2 = { pidns: PIDNS, stateDir: token(ctx.state) };
-  crafted(ctx, { version: 2, ...v2, id: 'aaaaaaaaaaa3', veth: 'brg0', ip: '10.10.10.202/24' });
-  // ...and vethName(id) is deleted only if it is a veth on the record's bridge.
-  ctx.ip('link', 'add', 'nsraaaaaaaaaaa4', 'type', 'bridge');
-  crafted(ctx, { version: 2, ...v2, id: 'aaaaaaaaaaa4', veth: 'nsraaaaaaaaaaa4', ip: '10.10.10.203/24' });
-  ctx.ip('link', 'add', 'nsraaaaaaaaaaa5', 'type', 'veth', 'peer', 'name', 'pa5');
-  crafted(ctx, { version: 2, ...v2, id: 'aaaaaaaaaaa5', veth: 'nsraaaaaaaaaaa5', ip: '10.10.10.204/24' });
-  const g = nsrunSync(ctx.ns, ['gc', '--json', '--state-dir', ctx.state]);
-  assert.is(g.status, 0, g.stderr);
-  const report = JSON.parse(g.stdout);
-  const links = ctx.links();
-  for (const l of ['brg0', started.veth, 'nsraaaaaaaaaaa4', 'nsraaaaaaaaaaa5', 'pa5']) assert.ok(links.includes(l), `${l} was deleted: ${JSON.stringify(report)}`);
-  assert.equal(report.veths, []);
-  assert.equal(report.containers.sort(), ['aaaaaaaaaaa4', 'aaaaaaaaaaa5'], 'the dead records of the current format are released');
-  assert.match(g.stderr, /nsraaaaaaaaaaa4.* not a veth on brg0/);
-  assert.match(g.stderr, /nsraaaaaaaaaaa5.* not a veth on brg0/);
-  assert.match(g.stderr, /aaaaaaaaaaa3\.json.*veth/);
-  assert.match(g.stderr, /aaaaaaaaaaa1\.json.*version 1/);
-  // The container still works: its veth is on the bridge and up.
-  const [v] = ctx.ip('-j', 'link', 'show', 'dev', started.veth);
-  assert.is(v.master, 'brg0');
-});
+k(
+  'gc deletes only the veth vethName(id) of a dead record, and only a veth on its bridge: crafted records naming the bridge or a live veth harm nothing',
+  async (ctx) => {
+    const { started } = await container(ctx);
+    // The old format, as the attack was written: one naming the bridge, one a live container's veth.
+    crafted(ctx, { id: 'aaaaaaaaaaa1', veth: 'brg0' });
+    crafted(ctx, { id: 'aaaaaaaaaaa2', veth: started.veth, ip: '10.10.10.201/24' });
+    // The current format: a veth that is not vethName(id) is refused as a whole...
+    const v2 = { pidns: PIDNS, stateDir: token(ctx.state) };
+    crafted(ctx, { version: 2, ...v2, id: 'aaaaaaaaaaa3', veth: 'brg0', ip: '10.10.10.202/24' });
+    // ...and vethName(id) is deleted only if it is a veth on the record's bridge.
+    ctx.ip('link', 'add', 'nsraaaaaaaaaaa4', 'type', 'bridge');
+    crafted(ctx, { version: 2, ...v2, id: 'aaaaaaaaaaa4', veth: 'nsraaaaaaaaaaa4', ip: '10.10.10.203/24' });
+    ctx.ip('link', 'add', 'nsraaaaaaaaaaa5', 'type', 'veth', 'peer', 'name', 'pa5');
+    crafted(ctx, { version: 2, ...v2, id: 'aaaaaaaaaaa5', veth: 'nsraaaaaaaaaaa5', ip: '10.10.10.204/24' });
+    const g = nsrunSync(ctx.ns, ['gc', '--json', '--state-dir', ctx.state]);
+    assert.is(g.status, 0, g.stderr);
+    const report = JSON.parse(g.stdout);
+    const links = ctx.links();
+    for (const l of ['brg0', started.veth, 'nsraaaaaaaaaaa4', 'nsraaaaaaaaaaa5', 'pa5'])
+      assert.ok(links.includes(l), `${l} was deleted: ${JSON.stringify(report)}`);
+    assert.equal(report.veths, []);
+    assert.equal(report.containers.sort(), ['aaaaaaaaaaa4', 'aaaaaaaaaaa5'], 'the dead records of the current format are released');
+    assert.match(g.stderr, /nsraaaaaaaaaaa4.* not a veth on brg0/);
+    assert.match(g.stderr, /nsraaaaaaaaaaa5.* not a veth on brg0/);
+    assert.match(g.stderr, /aaaaaaaaaaa3\.json.*veth/);
+    assert.match(g.stderr, /aaaaaaaaaaa1\.json.*version 1/);
+    // The container still works: its veth is on the bridge and up.
+    const [v] = ctx.ip('-j', 'link', 'show', 'dev', started.veth);
+    assert.is(v.master, 'brg0');
+  },
+);
 
 // ---------------------------------------------------------------- version-1 records
 
@@ -235,9 +272,20 @@ k('waiting for the lock: the wait names the holder (stopped); SIGINT ends nsrun 
   const watchdog = [];
   try {
     // Held once /proc/locks shows a lock of that pid.
-    for (let i = 0; i < 500 && !readFileSync('/proc/locks', 'utf8').split('\n').some((l) => l.split(/\s+/)[4] === String(holder.pid)); i++) await new Promise((r) => setTimeout(r, 10));
+    for (
+      let i = 0;
+      i < 500 &&
+      !readFileSync('/proc/locks', 'utf8')
+        .split('\n')
+        .some((l) => l.split(/\s+/)[4] === String(holder.pid));
+      i++
+    )
+      await new Promise((r) => setTimeout(r, 10));
     process.kill(holder.pid, 'SIGSTOP');
-    for (const [args, sig, status] of [[['run', '--state-dir', ctx.state, '--', 'true'], 'SIGINT', 125], [['gc', '--state-dir', ctx.state], 'SIGTERM', 1]]) {
+    for (const [args, sig, status] of [
+      [['run', '--state-dir', ctx.state, '--', 'true'], 'SIGINT', 125],
+      [['gc', '--state-dir', ctx.state], 'SIGTERM', 1],
+    ]) {
       const c = nsrunSpawn(ctx.ns, args);
       // A watchdog, not a timing assertion: an nsrun that ignores the signal would hang the suite.
       watchdog.push(setTimeout(() => c.child.kill('SIGKILL'), 30_000));
@@ -299,14 +347,27 @@ const sh = (cmd) => {
 
 k('state directory failures (read-only, full, lock is a directory) are step "state" naming the file, and leave nothing', (ctx) => {
   const cases = [
-    ['read-only', () => sh(`mount --bind ${ctx.state} ${ctx.state} && mount -o remount,bind,ro ${ctx.state}`), new RegExp(`^nsrun: run: state: ${ctx.state}/\\S+: cannot [a-z ]+: EROFS \\(read-only file system\\)$`, 'm')],
-    ['full', () => {
-      sh(`mount -t tmpfs -o size=8k,mode=0755 nsrun-full ${ctx.state}`);
-      writeFileSync(join(ctx.state, 'lock'), '');
-      spawnSync('sh', ['-c', `cat /dev/zero > ${ctx.state}/filler`]);
-    }, new RegExp(`^nsrun: run: state: ${ctx.state}/\\S+: cannot [a-z ]+: ENOSPC \\(no space left on device\\)$`, 'm')],
+    [
+      'read-only',
+      () => sh(`mount --bind ${ctx.state} ${ctx.state} && mount -o remount,bind,ro ${ctx.state}`),
+      new RegExp(`^nsrun: run: state: ${ctx.state}/\\S+: cannot [a-z ]+: EROFS \\(read-only file system\\)$`, 'm'),
+    ],
+    [
+      'full',
+      () => {
+        sh(`mount -t tmpfs -o size=8k,mode=0755 nsrun-full ${ctx.state}`);
+        writeFileSync(join(ctx.state, 'lock'), '');
+        spawnSync('sh', ['-c', `cat /dev/zero > ${ctx.state}/filler`]);
+      },
+      new RegExp(`^nsrun: run: state: ${ctx.state}/\\S+: cannot [a-z ]+: ENOSPC \\(no space left on device\\)$`, 'm'),
+    ],
     // (--net none takes no lock)
-    ['lock is a directory', () => mkdirSync(join(ctx.state, 'lock')), new RegExp(`^nsrun: run: state: ${ctx.state}/lock: cannot open the lock file: EISDIR \\(illegal operation on a directory\\)$`, 'm'), ['bridge']],
+    [
+      'lock is a directory',
+      () => mkdirSync(join(ctx.state, 'lock')),
+      new RegExp(`^nsrun: run: state: ${ctx.state}/lock: cannot open the lock file: EISDIR \\(illegal operation on a directory\\)$`, 'm'),
+      ['bridge'],
+    ],
   ];
   for (const [what, prepare, re, nets = ['none', 'bridge']] of cases) {
     prepare();
@@ -348,7 +409,10 @@ k('a record keeps at most 4 KiB of the command, marked truncated; ps shows the t
   assert.ok(shown.command.join(' ').length <= 4096);
   assert.not.ok(list.find((x) => x.id === started.id).commandTruncated);
   const text = nsrunSync(ctx.ns, ['ps', '--state-dir', ctx.state]).stdout;
-  assert.match(text.split('\n').find((l) => l.startsWith(big.id)), /x…$/);
+  assert.match(
+    text.split('\n').find((l) => l.startsWith(big.id)),
+    /x…$/,
+  );
 });
 
 k.run();

@@ -14,7 +14,9 @@ export function foreignInterfaces() {
 export function guardNetns(who) {
   const others = foreignInterfaces();
   if (others.length) {
-    process.stderr.write(`${who}: refusing to run: this netns has interfaces other than lo (${others.join(', ')}); run inside a fresh one (unshare --net -- ...)\n`);
+    process.stderr.write(
+      `${who}: refusing to run: this netns has interfaces other than lo (${others.join(', ')}); run inside a fresh one (unshare --net -- ...)\n`,
+    );
     process.exit(2);
   }
 }

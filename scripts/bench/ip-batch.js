@@ -48,7 +48,8 @@ export function ipBatchOptions(argv = [], env = process.env) {
     else throw new Error(`bench ip-batch: unknown argument ${argv[i]} (usage: ip-batch.js [--quick] [--rounds K] [--pairs P] [--routes R])`);
   }
   for (const k of ['rounds', 'pairs']) if (!(Number.isInteger(o[k]) && o[k] >= 1)) throw new Error(`bench ip-batch: ${k} needs an integer >= 1, got ${o[k]}`);
-  if (!(Number.isInteger(o.routes) && o.routes >= 0 && o.routes <= 65536)) throw new Error(`bench ip-batch: routes needs an integer from 0 to 65536, got ${o.routes}`);
+  if (!(Number.isInteger(o.routes) && o.routes >= 0 && o.routes <= 65536))
+    throw new Error(`bench ip-batch: routes needs an integer from 0 to 65536, got ${o.routes}`);
   return o;
 }
 
@@ -64,7 +65,10 @@ function lines(P, R) {
 
 function sample(argv, env) {
   const r = spawnSync('unshare', ['--net', '--mount', '--pid', '--fork', '--mount-proc', '--', 'bash', '-c', SAMPLE, 'nsrun-bench', ...argv], {
-    env, encoding: 'utf8', maxBuffer: 16 << 20, timeout: 10 * 60 * 1000,
+    env,
+    encoding: 'utf8',
+    maxBuffer: 16 << 20,
+    timeout: 10 * 60 * 1000,
   });
   if (r.error) throw new Error(`bench ip-batch: cannot run unshare: ${r.error.message}`);
   const m = /^#batch wall_us=(\d+) rc=(\d+) links=(\d+) routes=(\d+)$/m.exec(r.stdout);
@@ -96,7 +100,9 @@ export async function ipBatchBench(o = ipBatchOptions()) {
       { key: 'nsrunForce', label: 'nsrun ip -force -batch FILE', argv: [node, BIN, 'ip', '-force', '-batch', file] },
       { key: 'floor', label: 'node -e 0 (floor)', argv: [node, '-e', '0'] },
     ];
-    say(`bench ip-batch: ${o.rounds} round(s) of ${SUBJECTS.map((s) => s.key).join(', ')}; ${text.length} lines (${o.pairs} veth pairs and up, ${o.pairs} addresses, ${o.routes} routes)`);
+    say(
+      `bench ip-batch: ${o.rounds} round(s) of ${SUBJECTS.map((s) => s.key).join(', ')}; ${text.length} lines (${o.pairs} veth pairs and up, ${o.pairs} addresses, ${o.routes} routes)`,
+    );
     const times = Object.fromEntries(SUBJECTS.map((s) => [s.key, []]));
     const problems = [];
     for (let round = 1; round <= o.rounds; round++) {
@@ -105,7 +111,9 @@ export async function ipBatchBench(o = ipBatchOptions()) {
         const r = sample(s.argv, env);
         const made = s.key === 'floor' || (r.links === want.links && r.routes === want.routes);
         if (r.rc !== 0 || r.wallMs === null || !made) {
-          problems.push(`${s.key} round ${round}: exit ${r.rc}, ${r.links} links and ${r.routes} routes (want ${want.links} and ${want.routes})${r.stderr ? `: ${r.stderr.split('\n').at(-1)}` : ''}`);
+          problems.push(
+            `${s.key} round ${round}: exit ${r.rc}, ${r.links} links and ${r.routes} routes (want ${want.links} and ${want.routes})${r.stderr ? `: ${r.stderr.split('\n').at(-1)}` : ''}`,
+          );
           line.push(`${s.key} FAILED`);
         } else {
           times[s.key].push(r.wallMs);

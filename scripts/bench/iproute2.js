@@ -61,7 +61,9 @@ if (group) {
   [out.del_group_ms] = ip(['link', 'del', 'group', '1']);
 } else {
   out.R = R;
-  const w2 = [], w3 = [], w5 = [];
+  const w2 = [],
+    w3 = [],
+    w5 = [];
   for (let i = 0; i < N; i++) w2.push(`addr add ${ip4(100, 64, i)}/32 dev b${i}a`);
   for (let j = 0; j < R; j++) w3.push(`route add ${ip4(198, 18, j)}/32 dev b0a scope link`);
   for (let i = 0; i < N; i++) w5.push(`link del b${i}a`);

@@ -50,8 +50,10 @@ export function report(runs, { N, R, rounds }) {
   const gi = median(pick('iproute2', 'group').map((r) => r.result.del_group_ms));
   const w5 = median(ns.map((r) => r.result.w5_ms));
   lines.push('');
-  lines.push(`group delete of ${N} pairs: nsrun linkDelGroup ${fmt(gn)} ms, ip link del group ${fmt(gi)} ms (${ratio(gn, gi)});` +
-    ` ${ratio(w5, gn)} faster than per-link W5`);
+  lines.push(
+    `group delete of ${N} pairs: nsrun linkDelGroup ${fmt(gn)} ms, ip link del group ${fmt(gi)} ms (${ratio(gn, gi)});` +
+      ` ${ratio(w5, gn)} faster than per-link W5`,
+  );
   const bad = problems(runs, R);
   lines.push('', bad.length ? `problems:\n  ${bad.join('\n  ')}` : `no problems: every run exited 0, w4_count = ${R}, no interfaces left behind`);
   return lines.join('\n');

@@ -89,7 +89,9 @@ export async function rootlessBench(o = rootlessOptions()) {
   for (let round = 1; round <= o.rounds; round++) {
     const order = rotate(SUBJECTS, round - 1).map((s) => s.key);
     const r = spawnSync('unshare', ['--net', '--mount', '--pid', '--fork', '--mount-proc', '--', 'bash', '-c', SETUP, 'nsrun-bench', ...order], {
-      env, encoding: 'utf8', timeout: 5 * 60 * 1000,
+      env,
+      encoding: 'utf8',
+      timeout: 5 * 60 * 1000,
     });
     const line = [];
     for (const m of r.stdout.matchAll(/^#s (\S+) (\d) (\d+) (\d+) ?(.*)$/gm)) {
@@ -107,7 +109,10 @@ export async function rootlessBench(o = rootlessOptions()) {
     '',
     `${'subject'.padEnd(44)}${'ms'.padStart(8)}${'/ root none'.padStart(13)}${'/ node -e 0'.padStart(13)}`,
   ];
-  for (const s of SUBJECTS) lines.push(`${s.label.padEnd(44)}${fmt(med(s.key)).padStart(8)}${ratio(med(s.key), med('rootNone')).padStart(13)}${ratio(med(s.key), med('floor')).padStart(13)}`);
+  for (const s of SUBJECTS)
+    lines.push(
+      `${s.label.padEnd(44)}${fmt(med(s.key)).padStart(8)}${ratio(med(s.key), med('rootNone')).padStart(13)}${ratio(med(s.key), med('floor')).padStart(13)}`,
+    );
   lines.push(`${'rootless bridge (netd) / root bridged'.padEnd(44)}${''.padStart(8)}${ratio(med('netd'), med('rootBridge')).padStart(13)}`);
   lines.push(`${'rootless slirp4netns / root bridged'.padEnd(44)}${''.padStart(8)}${ratio(med('slirp4netns'), med('rootBridge')).padStart(13)}`);
   lines.push('', problems.length ? `problems:\n  ${problems.join('\n  ')}` : 'no problems: every run exited 0');

@@ -86,7 +86,10 @@ export function runnerOptions(argv = [], env = process.env) {
     else if (a === '--batch-rounds') o.batchRounds = Number(value());
     else if (a === '--batch') o.batch = Number(value());
     else if (a === '--net') o.net = value();
-    else throw new Error(`bench runner: unknown argument ${argv[i]} (usage: runner.js [--quick] [--rounds K] [--batch-rounds K] [--batch N] [--net auto|bridge|none])`);
+    else
+      throw new Error(
+        `bench runner: unknown argument ${argv[i]} (usage: runner.js [--quick] [--rounds K] [--batch-rounds K] [--batch N] [--net auto|bridge|none])`,
+      );
   }
   for (const k of ['rounds', 'batchRounds', 'batch', 'settleMs']) {
     const min = k === 'batchRounds' || k === 'settleMs' ? 0 : 1;
@@ -184,7 +187,9 @@ export async function runnerBench(o = runnerOptions()) {
       const why = lastLine(w.stderr) || `eth0 shows ${w.addrs.join(', ') || 'no IPv4 address'}`;
       if (o.net === 'bridge') throw new Error(`bench runner: nsrun cannot wire a bridged container here: ${why}`);
       net = 'none';
-      notes.push(`NOTE: nsrun could not wire a bridged container here (${why}): timing \`nsrun run --net none\`, which does NOT make the bridge, veth, address or route the tutorial flow makes.`);
+      notes.push(
+        `NOTE: nsrun could not wire a bridged container here (${why}): timing \`nsrun run --net none\`, which does NOT make the bridge, veth, address or route the tutorial flow makes.`,
+      );
     }
   }
   const flowCheck = wiring(['bash', FLOW], 1, env);
@@ -208,7 +213,8 @@ export async function runnerBench(o = runnerOptions()) {
     const line = [];
     for (const s of rotate(SUBJECTS, round - 1)) {
       const r = sample(s.argv, 2, s.env ?? env);
-      if (!r.ok) problems.push(`${s.key} round ${round}: ${r.times.map((t) => `rc ${t.rc}`).join(', ') || 'no time'}${r.stderr ? `: ${lastLine(r.stderr)}` : ''}`);
+      if (!r.ok)
+        problems.push(`${s.key} round ${round}: ${r.times.map((t) => `rc ${t.rc}`).join(', ') || 'no time'}${r.stderr ? `: ${lastLine(r.stderr)}` : ''}`);
       else {
         single[s.key].first.push(r.times[0].wallMs);
         single[s.key].second.push(r.times[1].wallMs);
@@ -228,7 +234,10 @@ export async function runnerBench(o = runnerOptions()) {
   if (o.batchRounds > 0) {
     if (net === 'bridge') {
       const w = wiring([node, BIN, 'run', '--'], o.batch, env);
-      if (!w.ok) problems.push(`${o.batch} nsrun containers at once are not all wired with distinct addresses: ${w.addrs.join(' ') || '-'}${w.stderr ? `: ${lastLine(w.stderr)}` : ''}`);
+      if (!w.ok)
+        problems.push(
+          `${o.batch} nsrun containers at once are not all wired with distinct addresses: ${w.addrs.join(' ') || '-'}${w.stderr ? `: ${lastLine(w.stderr)}` : ''}`,
+        );
     }
     say(`bench runner: ${o.batchRounds} round(s) of ${o.batch} containers: ${BATCHES.map((b) => b.key).join(', ')}`);
     for (let round = 1; round <= o.batchRounds; round++) {
@@ -262,8 +271,12 @@ export async function runnerBench(o = runnerOptions()) {
   row('seccomp filter - unconfined', (w) => fmt(med('nsrun', w) === null || med('noSeccomp', w) === null ? null : med('nsrun', w) - med('noSeccomp', w)));
   if (caSet) {
     const ca = o.keepEnv ? 'kept in' : 'removed from';
-    lines.push(`NODE_EXTRA_CA_CERTS is set here and was ${ca} the measured processes' environment` +
-      (o.keepEnv ? '' : `; with it, node -e 0 takes ${fmt(med('floorCa', 'second'))} ms instead of ${fmt(med('floor', 'second'))} (node reads the file at every start)`));
+    lines.push(
+      `NODE_EXTRA_CA_CERTS is set here and was ${ca} the measured processes' environment` +
+        (o.keepEnv
+          ? ''
+          : `; with it, node -e 0 takes ${fmt(med('floorCa', 'second'))} ms instead of ${fmt(med('floor', 'second'))} (node reads the file at every start)`),
+    );
   }
   if (o.batchRounds > 0) {
     const b = (k) => median(batches[k]);
@@ -271,7 +284,12 @@ export async function runnerBench(o = runnerOptions()) {
     for (const x of BATCHES) lines.push(`${x.label.padEnd(50)}${fmt(b(x.key)).padStart(10)}`);
     lines.push(`${'nsrun all at once / tutorial one after another'.padEnd(50)}${ratio(b('nsrunConcurrent'), b('tutorialSequential')).padStart(10)}`);
   }
-  lines.push('', problems.length ? `problems:\n  ${problems.join('\n  ')}` : 'no problems: every run exited 0; the containers were wired (eth0 in 10.10.10.0/24, distinct when started at once)');
+  lines.push(
+    '',
+    problems.length
+      ? `problems:\n  ${problems.join('\n  ')}`
+      : 'no problems: every run exited 0; the containers were wired (eth0 in 10.10.10.0/24, distinct when started at once)',
+  );
   return { text: lines.join('\n'), ok: problems.length === 0 };
 }
 

@@ -17,7 +17,10 @@ export function runFilter(prog, data) {
     put(16 + 8 * i, v & 0xffffffffn);
     put(20 + 8 * i, v >> 32n);
   });
-  for (let i = (data.args ?? []).length; i < 6; i++) { put(16 + 8 * i, 0); put(20 + 8 * i, 0); }
+  for (let i = (data.args ?? []).length; i < 6; i++) {
+    put(16 + 8 * i, 0);
+    put(20 + 8 * i, 0);
+  }
   let A = 0;
   for (let pc = 0, steps = 0; pc < n; steps++) {
     if (steps > 100000) throw new Error('no return after 100000 steps');

@@ -15,7 +15,23 @@ export function netdDir(policy) {
 
 /** Starts netd inside `ns`; resolves once it listens: { child, log(), stop() }. */
 export async function startNetd(ns, dir, extra = []) {
-  const child = spawn('nsenter', [`--net=${ns.procPath}`, process.execPath, MAIN, 'netd', '--socket', `${dir}/netd.sock`, '--policy', `${dir}/usernet`, '--state-dir', `${dir}/state`, ...extra], { stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(
+    'nsenter',
+    [
+      `--net=${ns.procPath}`,
+      process.execPath,
+      MAIN,
+      'netd',
+      '--socket',
+      `${dir}/netd.sock`,
+      '--policy',
+      `${dir}/usernet`,
+      '--state-dir',
+      `${dir}/state`,
+      ...extra,
+    ],
+    { stdio: ['ignore', 'ignore', 'pipe'] },
+  );
   let log = '';
   child.stderr.on('data', (d) => (log += d));
   const exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
@@ -58,7 +74,10 @@ try {
 for await (const line of createInterface({ input: process.stdin })) {
   if (line === 'release') out({ released: await a.release() });
 }`;
-  const child = spawn('nsenter', [`--net=${ns.procPath}`, ...asUser(uid), ...userNs, process.execPath, '--input-type=module', '-e', code], { stdio: ['pipe', 'pipe', 'pipe'], cwd: '/tmp' });
+  const child = spawn('nsenter', [`--net=${ns.procPath}`, ...asUser(uid), ...userNs, process.execPath, '--input-type=module', '-e', code], {
+    stdio: ['pipe', 'pipe', 'pipe'],
+    cwd: '/tmp',
+  });
   let out = '';
   let err = '';
   const waiters = [];
@@ -74,10 +93,11 @@ for await (const line of createInterface({ input: process.stdin })) {
     }
   });
   const exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
-  const next = () => new Promise((resolve, reject) => {
-    waiters.push({ resolve });
-    exited.then((x) => reject(new Error(`client exited (${x.code ?? x.signal}): ${err}`)));
-  });
+  const next = () =>
+    new Promise((resolve, reject) => {
+      waiters.push({ resolve });
+      exited.then((x) => reject(new Error(`client exited (${x.code ?? x.signal}): ${err}`)));
+    });
   const reply = next();
   return {
     child,
@@ -135,7 +155,11 @@ s.on('connect', async () => {
     else if (c.wait) await new Promise((r) => setTimeout(r, c.wait));
   }
 });`;
-  const r = spawnSync('nsenter', [`--net=${ns.procPath}`, ...asUser(uid), process.execPath, '--input-type=module', '-e', code], { encoding: 'utf8', cwd: '/tmp', timeout: 30_000 });
+  const r = spawnSync('nsenter', [`--net=${ns.procPath}`, ...asUser(uid), process.execPath, '--input-type=module', '-e', code], {
+    encoding: 'utf8',
+    cwd: '/tmp',
+    timeout: 30_000,
+  });
   if (r.status !== 0) throw new Error(`raw client failed (${r.status ?? r.signal}): ${r.stderr}`);
   return JSON.parse(r.stdout).got;
 }
@@ -143,7 +167,9 @@ s.on('connect', async () => {
 /** Container records in netd's state directory. */
 export function netdRecords(dir) {
   try {
-    return readdirSync(`${dir}/state/containers`).filter((f) => f.endsWith('.json')).map((f) => f.slice(0, -5));
+    return readdirSync(`${dir}/state/containers`)
+      .filter((f) => f.endsWith('.json'))
+      .map((f) => f.slice(0, -5));
   } catch (e) {
     if (e.code === 'ENOENT') return [];
     throw e;

@@ -33,7 +33,11 @@ export const nftSkipReason = reason();
 
 /** `nft ARGS` inside the test's namespace (`ctx.stdin` as its input); `-j` output parsed to the list of its objects. */
 export function nft(ctx, ...args) {
-  const out = execFileSync('nsenter', [`--net=${ctx.ns.procPath}`, 'nft', ...args], { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], input: ctx.stdin ?? '' });
+  const out = execFileSync('nsenter', [`--net=${ctx.ns.procPath}`, 'nft', ...args], {
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+    input: ctx.stdin ?? '',
+  });
   return args.includes('-j') ? JSON.parse(out || '{"nftables":[]}').nftables : out;
 }
 

@@ -58,15 +58,22 @@ export function nsrunSpawn(ns, args, opts = {}) {
   };
   child.stdout.on('data', (d) => ((stdout += d), check()));
   child.stderr.on('data', (d) => ((stderr += d), check()));
-  const done = new Promise((resolve) => child.on('close', (status, signal) => {
-    for (const w of waiters) w.reject(new Error(`nsrun exited (${status ?? signal}) before ${w.which} matched ${w.re}\nstdout: ${stdout}\nstderr: ${stderr}`));
-    resolve({ status, signal, stdout, stderr });
-  }));
+  const done = new Promise((resolve) =>
+    child.on('close', (status, signal) => {
+      for (const w of waiters)
+        w.reject(new Error(`nsrun exited (${status ?? signal}) before ${w.which} matched ${w.re}\nstdout: ${stdout}\nstderr: ${stderr}`));
+      resolve({ status, signal, stdout, stderr });
+    }),
+  );
   return {
     child,
     done,
-    get stdout() { return stdout; },
-    get stderr() { return stderr; },
+    get stdout() {
+      return stdout;
+    },
+    get stderr() {
+      return stderr;
+    },
     /** Resolves with the first match of `re` in the output so far or to come. */
     wait(which, re) {
       return new Promise((resolve, reject) => {
@@ -83,13 +90,19 @@ export function apiInNs(ns, body, timeout = 60_000) {
   const [cmd, argv] = inNs(ns, [process.execPath, '--input-type=module', '-e', code]);
   const r = spawnSync(cmd, argv, { encoding: 'utf8', cwd: '/tmp', timeout });
   if (r.status !== 0) throw new Error(`child failed: ${r.status ?? r.signal}\n${r.stderr}`);
-  const line = r.stdout.split('\n').filter((l) => l.startsWith('{') || l.startsWith('[')).pop();
+  const line = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{') || l.startsWith('['))
+    .pop();
   return JSON.parse(line);
 }
 
 /** Host-side veths nsrun made (name prefix nsr) in `ctx`'s namespace, through `ip -j`. */
 export function ourVeths(ctx) {
-  return ctx.ip('-j', 'link', 'show', 'type', 'veth').map((l) => l.ifname).filter((n) => n.startsWith('nsr'));
+  return ctx
+    .ip('-j', 'link', 'show', 'type', 'veth')
+    .map((l) => l.ifname)
+    .filter((n) => n.startsWith('nsr'));
 }
 
 /**

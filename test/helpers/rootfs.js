@@ -51,7 +51,9 @@ export function makeBusyboxRootfs(dir, { omit = [] } = {}) {
   chmodSync(join(dir, 'tmp'), 0o1777);
   copyFileSync(BUSYBOX, join(dir, 'bin/busybox'));
   chmodSync(join(dir, 'bin/busybox'), 0o755);
-  const applets = spawnSync(BUSYBOX, ['--list'], { encoding: 'utf8' }).stdout.split('\n').filter((a) => a && a !== 'busybox');
+  const applets = spawnSync(BUSYBOX, ['--list'], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .filter((a) => a && a !== 'busybox');
   for (const a of applets) symlinkSync('busybox', join(dir, 'bin', a));
   writeFileSync(join(dir, 'etc/passwd'), 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n');
   writeFileSync(join(dir, 'etc/group'), 'root:x:0:\ntty:x:5:\nnogroup:x:65534:\n');
@@ -72,7 +74,10 @@ export function tempBusyboxRootfs(opts) {
  * the same paths (a test that needs perl inside a busybox tree). Returns the program's path.
  */
 export function addHostProgram(dir, program) {
-  const libs = spawnSync('ldd', [program], { encoding: 'utf8' }).stdout.split('\n').map((l) => /(\/\S+) \(0x/.exec(l)?.[1]).filter(Boolean);
+  const libs = spawnSync('ldd', [program], { encoding: 'utf8' })
+    .stdout.split('\n')
+    .map((l) => /(\/\S+) \(0x/.exec(l)?.[1])
+    .filter(Boolean);
   for (const p of [program, ...libs]) {
     mkdirSync(join(dir, p, '..'), { recursive: true });
     copyFileSync(p, join(dir, p));

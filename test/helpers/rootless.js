@@ -40,10 +40,18 @@ function bindScript(scratch, files, tun) {
  */
 export function spawnAsUser(ns, uid, dir, script, opts = {}) {
   const env = {
-    PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin', HOME: dir, XDG_RUNTIME_DIR: dir, NSRUN: BIN, NSRUN_NODE: NODE_ENTRY, LANG: 'C', ...opts.env,
+    PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin',
+    HOME: dir,
+    XDG_RUNTIME_DIR: dir,
+    NSRUN: BIN,
+    NSRUN_NODE: NODE_ENTRY,
+    LANG: 'C',
+    ...opts.env,
   };
   const setup = bindScript(dir, opts.files ?? {}, opts.tun);
-  const user = `exec setpriv --reuid=${uid} --regid=${uid} --clear-groups env -i ${Object.entries(env).map(([k, v]) => q(`${k}=${v}`)).join(' ')} sh -c ${q(script)}`;
+  const user = `exec setpriv --reuid=${uid} --regid=${uid} --clear-groups env -i ${Object.entries(env)
+    .map(([k, v]) => q(`${k}=${v}`))
+    .join(' ')} sh -c ${q(script)}`;
   const child = spawn('nsenter', [`--net=${ns.procPath}`, 'unshare', '--mount', 'sh', '-c', `${setup}\n${user}`], { stdio: ['pipe', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';

@@ -74,7 +74,10 @@ process.on('exit', () => {
 });
 for (const argv of JSON.parse(warm)) mod.exports.cli(argv);
 `;
-const w = spawnSync(process.execPath, ['-e', warmer, fileURLToPath(new URL('../dist/bin.cjs', import.meta.url)), JSON.stringify(WARM)], { encoding: 'utf8', env: { ...process.env, NODE_OPTIONS: '' } });
+const w = spawnSync(process.execPath, ['-e', warmer, fileURLToPath(new URL('../dist/bin.cjs', import.meta.url)), JSON.stringify(WARM)], {
+  encoding: 'utf8',
+  env: { ...process.env, NODE_OPTIONS: '' },
+});
 if (w.status !== 0 || !existsSync(CACHE)) throw new Error(`bundle: writing the code cache failed (exit ${w.status}): ${w.stderr}`);
 const kb = (f) => `${(readFileSync(f).length / 1024).toFixed(0)} KiB`;
 if (process.argv.includes('--verbose')) console.error(`bundle: ${BUNDLE} ${kb(BUNDLE)}, cache ${kb(CACHE)}`);

@@ -47,7 +47,9 @@ async function guarded(io: Io, what: string, fn: () => Promise<number>): Promise
       return EXIT_USAGE;
     }
     io.stderr(`nsrun: ${what}: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}\n`);
-    return (e instanceof RunnerError && e.step === 'validate') || (e instanceof NetdError && (e.step === 'request' || e.step === 'validate')) ? EXIT_USAGE : EXIT_FAILURE;
+    return (e instanceof RunnerError && e.step === 'validate') || (e instanceof NetdError && (e.step === 'request' || e.step === 'validate'))
+      ? EXIT_USAGE
+      : EXIT_FAILURE;
   }
 }
 
@@ -56,7 +58,7 @@ const stateDir = (d: string | undefined): { stateDir?: string } => (d === undefi
 export function runPs(argv: readonly string[], io: Io): Promise<number> {
   return guarded(io, 'ps', async () => {
     const p = parseFlags(argv, { '--help': { alias: ['-h'] }, '--json': {}, '--state-dir': { value: true } }, 'nsrun ps', false);
-    if (p.flags.has('--help')) return io.stdout(PS_USAGE), 0;
+    if (p.flags.has('--help')) return (io.stdout(PS_USAGE), 0);
     // Warnings (records it cannot read or judge) on stderr: stdout stays the list, JSON or not.
     const list = ps({ ...stateDir(str(p, '--state-dir')), onWarning: (m) => io.stderr(`nsrun: ps: warning: ${m}\n`) });
     if (p.flags.has('--json')) {
@@ -75,13 +77,20 @@ export function runPs(argv: readonly string[], io: Io): Promise<number> {
 export function runGc(argv: readonly string[], io: Io): Promise<number> {
   return guarded(io, 'gc', async () => {
     const p = parseFlags(argv, { '--help': { alias: ['-h'] }, '--json': {}, '--bridges': {}, '--state-dir': { value: true } }, 'nsrun gc', false);
-    if (p.flags.has('--help')) return io.stdout(GC_USAGE), 0;
+    if (p.flags.has('--help')) return (io.stdout(GC_USAGE), 0);
     const r = await gc({
-      ...stateDir(str(p, '--state-dir')), bridges: p.flags.has('--bridges'), onWarning: (m) => io.stderr(`nsrun: gc: warning: ${m}\n`), ...(io.signal && { signal: io.signal }),
+      ...stateDir(str(p, '--state-dir')),
+      bridges: p.flags.has('--bridges'),
+      onWarning: (m) => io.stderr(`nsrun: gc: warning: ${m}\n`),
+      ...(io.signal && { signal: io.signal }),
     });
     if (p.flags.has('--json')) io.stdout(`${JSON.stringify(r)}\n`);
     else {
-      const parts = [`${r.containers.length} container record(s)`, `${r.veths.length} veth(s)`, ...(p.flags.has('--bridges') ? [`${r.bridges.length} bridge(s)`] : [])];
+      const parts = [
+        `${r.containers.length} container record(s)`,
+        `${r.veths.length} veth(s)`,
+        ...(p.flags.has('--bridges') ? [`${r.bridges.length} bridge(s)`] : []),
+      ];
       if (r.nat?.length) parts.push(`the nat rules of ${r.nat.length} container(s) without a record`);
       if (r.leases?.length) parts.push(`${r.leases.length} lease(s) without a record`);
       const names = [...r.containers, ...r.veths, ...r.bridges, ...(r.nat ?? []), ...(r.leases ?? [])];
@@ -97,28 +106,52 @@ export function runNet(argv: readonly string[], io: Io): Promise<number> {
     const [sub, ...rest] = argv;
     if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
       if (sub === undefined) throw new FlagError('missing attach, detach or list (try "nsrun net --help")');
-      return io.stdout(NET_USAGE), 0;
+      return (io.stdout(NET_USAGE), 0);
     }
     if (sub !== 'attach' && sub !== 'detach' && sub !== 'list') throw new FlagError(`unknown subcommand ${JSON.stringify(sub)}: attach, detach or list`);
     // Root wires namespaces itself; anyone else asks netd.
     const viaNetd = sub === 'list' || process.getuid?.() !== 0;
-    const spec: Record<string, FlagSpec> = sub === 'attach'
-      ? { '--help': { alias: ['-h'] }, '--pid': { value: true }, '--bridge': { value: true }, '--subnet': { value: true }, '--ip': { value: true }, '--nat': {}, '--publish': { alias: ['-p'], value: true, repeat: true }, '--publish-force': {}, '--json': {}, '--state-dir': { value: true }, '--verbose': { alias: ['-v'] }, '--socket': { value: true } }
-      : sub === 'detach'
-        ? { '--help': { alias: ['-h'] }, '--pid': { value: true }, '--json': {}, '--state-dir': { value: true }, '--socket': { value: true } }
-        : { '--help': { alias: ['-h'] }, '--json': {}, '--socket': { value: true } };
+    const spec: Record<string, FlagSpec> =
+      sub === 'attach'
+        ? {
+            '--help': { alias: ['-h'] },
+            '--pid': { value: true },
+            '--bridge': { value: true },
+            '--subnet': { value: true },
+            '--ip': { value: true },
+            '--nat': {},
+            '--publish': { alias: ['-p'], value: true, repeat: true },
+            '--publish-force': {},
+            '--json': {},
+            '--state-dir': { value: true },
+            '--verbose': { alias: ['-v'] },
+            '--socket': { value: true },
+          }
+        : sub === 'detach'
+          ? { '--help': { alias: ['-h'] }, '--pid': { value: true }, '--json': {}, '--state-dir': { value: true }, '--socket': { value: true } }
+          : { '--help': { alias: ['-h'] }, '--json': {}, '--socket': { value: true } };
     const p = parseFlags(rest, spec, `nsrun net ${sub}`, false);
-    if (p.flags.has('--help')) return io.stdout(NET_USAGE), 0;
+    if (p.flags.has('--help')) return (io.stdout(NET_USAGE), 0);
     if (viaNetd) return netViaNetd(sub, p, io);
     if (p.flags.has('--socket')) throw new FlagError('--socket is for users other than root (root wires namespaces itself)');
     const pid = int(p, '--pid');
     if (pid === undefined) throw new FlagError(`${sub} needs --pid PID`);
     if (sub === 'detach') {
-      const r = await netDetach({ pid, ...stateDir(str(p, '--state-dir')), ...(io.signal && { signal: io.signal }), onWarning: (m) => io.stderr(`nsrun: net: warning: ${m}\n`) });
+      const r = await netDetach({
+        pid,
+        ...stateDir(str(p, '--state-dir')),
+        ...(io.signal && { signal: io.signal }),
+        onWarning: (m) => io.stderr(`nsrun: net: warning: ${m}\n`),
+      });
       io.stdout(p.flags.has('--json') ? `${JSON.stringify(r)}\n` : `detached ${r.ids.join(' ')}\n`);
       return 0;
     }
-    const opts = { pid, ...stateDir(str(p, '--state-dir')), onWarning: (m: string) => io.stderr(`nsrun: net: warning: ${m}\n`), ...(io.signal && { signal: io.signal }) } as Parameters<typeof netAttach>[0];
+    const opts = {
+      pid,
+      ...stateDir(str(p, '--state-dir')),
+      onWarning: (m: string) => io.stderr(`nsrun: net: warning: ${m}\n`),
+      ...(io.signal && { signal: io.signal }),
+    } as Parameters<typeof netAttach>[0];
     for (const k of ['bridge', 'subnet', 'ip'] as const) {
       const v = str(p, `--${k}`);
       if (v !== undefined) opts[k] = v;
@@ -142,14 +175,19 @@ export function runNet(argv: readonly string[], io: Io): Promise<number> {
 
 /** `net attach|detach|list` through nsrun netd (a user other than root, or list). */
 async function netViaNetd(sub: 'attach' | 'detach' | 'list', p: ReturnType<typeof parseFlags>, io: Io): Promise<number> {
-  for (const [flag, why] of [['--state-dir', 'netd keeps its own state'], ['--subnet', "the subnet is the bridge's, as netd's policy sets it"], ['--publish-force', 'only root may publish over a host service'], ['--verbose', 'the steps run in netd']] as const) {
+  for (const [flag, why] of [
+    ['--state-dir', 'netd keeps its own state'],
+    ['--subnet', "the subnet is the bridge's, as netd's policy sets it"],
+    ['--publish-force', 'only root may publish over a host service'],
+    ['--verbose', 'the steps run in netd'],
+  ] as const) {
     if (p.flags.has(flag)) throw new FlagError(`${flag} is for root only (${why})`);
   }
   const o = { socket: str(p, '--socket'), signal: io.signal };
   const json = p.flags.has('--json');
   if (sub === 'list') {
     const list = await netdList(o);
-    if (json) return io.stdout(`${JSON.stringify(list)}\n`), 0;
+    if (json) return (io.stdout(`${JSON.stringify(list)}\n`), 0);
     const rows = [['ID', 'PID', 'ADDRESS', 'BRIDGE', 'VETH'], ...list.map((a) => [a.id, String(a.pid), a.ip, a.bridge, a.veth])];
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     io.stdout(rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n');
@@ -163,21 +201,29 @@ async function netViaNetd(sub: 'attach' | 'detach' | 'list', p: ReturnType<typeo
     return 0;
   }
   const publish = p.flags.get('--publish');
-  const { release: _release, ...a } = await netdAttach({
-    pid, ...(str(p, '--bridge') !== undefined && { bridge: str(p, '--bridge')! }), ...(str(p, '--ip') !== undefined && { ip: str(p, '--ip')! }),
-    ...(p.flags.has('--nat') && { nat: true }), ...(Array.isArray(publish) && { publish }),
-  }, o);
-  io.stdout(json ? `${JSON.stringify({ ...a, address: a.ip })}\n` : `attached ${a.id}: pid ${a.pid} address ${a.ip} veth ${a.veth} bridge ${a.bridge} (through netd)\n`);
+  const { release: _release, ...a } = await netdAttach(
+    {
+      pid,
+      ...(str(p, '--bridge') !== undefined && { bridge: str(p, '--bridge')! }),
+      ...(str(p, '--ip') !== undefined && { ip: str(p, '--ip')! }),
+      ...(p.flags.has('--nat') && { nat: true }),
+      ...(Array.isArray(publish) && { publish }),
+    },
+    o,
+  );
+  io.stdout(
+    json ? `${JSON.stringify({ ...a, address: a.ip })}\n` : `attached ${a.id}: pid ${a.pid} address ${a.ip} veth ${a.veth} bridge ${a.bridge} (through netd)\n`,
+  );
   return 0;
 }
 
 export function runNat(argv: readonly string[], io: Io): Promise<number> {
   return guarded(io, 'nat', async () => {
     const [sub, ...rest] = argv;
-    if (sub === '--help' || sub === '-h' || sub === 'help') return io.stdout(NAT_USAGE), 0;
+    if (sub === '--help' || sub === '-h' || sub === 'help') return (io.stdout(NAT_USAGE), 0);
     if (sub !== 'show') throw new FlagError(sub === undefined ? 'missing show (try "nsrun nat --help")' : `unknown subcommand ${JSON.stringify(sub)}: show`);
     const p = parseFlags(rest, { '--help': { alias: ['-h'] }, '--json': {} }, 'nsrun nat show', false);
-    if (p.flags.has('--help')) return io.stdout(NAT_USAGE), 0;
+    if (p.flags.has('--help')) return (io.stdout(NAT_USAGE), 0);
     if (process.getuid?.() !== 0) throw new RunnerError('privileges', 'nsrun nat show needs root (CAP_NET_ADMIN to read nf_tables)');
     const list = await natShow();
     if (p.flags.has('--json')) {

@@ -65,7 +65,10 @@ export function parseFlags(argv: readonly string[], spec: Readonly<Record<string
     if (s.repeat) flags.set(name, [...(Array.isArray(before) ? before : []), String(v)]);
     else if (s.value && typeof before === 'string') {
       const first = spelled.get(name) ?? name;
-      const both = first === name && given === name ? `${JSON.stringify(before)}, then ${JSON.stringify(v)}` : `${first} ${JSON.stringify(before)}, then ${given} ${JSON.stringify(v)}`;
+      const both =
+        first === name && given === name
+          ? `${JSON.stringify(before)}, then ${JSON.stringify(v)}`
+          : `${first} ${JSON.stringify(before)}, then ${given} ${JSON.stringify(v)}`;
       throw new FlagError(`${name} given twice (${both}); it takes one value`);
     } else {
       flags.set(name, v);

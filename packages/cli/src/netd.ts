@@ -20,8 +20,13 @@ const FIRST_LISTEN_FD = 3;
 
 export async function runNetd(argv: readonly string[], io: Io): Promise<number> {
   try {
-    const p = parseFlags(argv, { '--help': { alias: ['-h'] }, '--socket': { value: true }, '--policy': { value: true }, '--state-dir': { value: true } }, 'nsrun netd', false);
-    if (p.flags.has('--help')) return io.stdout(NETD_USAGE), 0;
+    const p = parseFlags(
+      argv,
+      { '--help': { alias: ['-h'] }, '--socket': { value: true }, '--policy': { value: true }, '--state-dir': { value: true } },
+      'nsrun netd',
+      false,
+    );
+    if (p.flags.has('--help')) return (io.stdout(NETD_USAGE), 0);
     const activated = process.env.LISTEN_PID === String(process.pid) && Number(process.env.LISTEN_FDS) >= 1;
     if (activated && str(p, '--socket') !== undefined) throw new FlagError('--socket and a socket from systemd (LISTEN_FDS): give one');
     const now = (): string => new Date().toISOString();

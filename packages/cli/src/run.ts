@@ -109,10 +109,19 @@ export function parseRun(argv: readonly string[]): RunInvocation {
   const opts: { -readonly [K in keyof RunOptions]: RunOptions[K] } = { command: p.rest };
   const net = str(p, '--net');
   if (net !== undefined) {
-    if (!['bridge', 'none', 'host', 'slirp4netns', 'pasta'].includes(net)) throw new FlagError(`--net ${JSON.stringify(net)}: must be bridge, none, host, slirp4netns or pasta`);
+    if (!['bridge', 'none', 'host', 'slirp4netns', 'pasta'].includes(net))
+      throw new FlagError(`--net ${JSON.stringify(net)}: must be bridge, none, host, slirp4netns or pasta`);
     opts.net = net as NetMode;
   }
-  for (const [flag, key] of [['--bridge', 'bridge'], ['--subnet', 'subnet'], ['--ip', 'ip'], ['--rootfs', 'rootfs'], ['--hostname', 'hostname'], ['--workdir', 'cwd'], ['--state-dir', 'stateDir']] as const) {
+  for (const [flag, key] of [
+    ['--bridge', 'bridge'],
+    ['--subnet', 'subnet'],
+    ['--ip', 'ip'],
+    ['--rootfs', 'rootfs'],
+    ['--hostname', 'hostname'],
+    ['--workdir', 'cwd'],
+    ['--state-dir', 'stateDir'],
+  ] as const) {
     const v = str(p, flag);
     if (v !== undefined) opts[key] = v;
   }
@@ -218,7 +227,8 @@ export async function runRun(argv: readonly string[], io: Io): Promise<number> {
     if (inv.verbose) io.stderr(`nsrun: run: exited with status ${status}\n`);
     return status;
   } catch (e) {
-    const what = e instanceof FlagError ? `usage: ${e.message}` : e instanceof RunnerError ? e.message : `internal: ${e instanceof Error ? e.message : String(e)}`;
+    const what =
+      e instanceof FlagError ? `usage: ${e.message}` : e instanceof RunnerError ? e.message : `internal: ${e instanceof Error ? e.message : String(e)}`;
     io.stderr(`nsrun: run: ${what.split('\n')[0]}\n`);
     try {
       events?.({ event: 'failed', step: e instanceof RunnerError ? e.step : e instanceof FlagError ? 'usage' : 'internal', error: what.split('\n')[0] });

@@ -44,8 +44,18 @@ test('no command means show, as in ip', () => {
   assert.is(parseIp(['neigh']).command.op, 'show');
 });
 
-test('help at every level is a HelpRequest with that level\'s usage', () => {
-  for (const argv of [['-h'], ['help'], ['--help'], ['link', 'help'], ['link', 'add', 'help'], ['addr', '-h'], ['route', 'add', '--help'], ['neigh', 'help'], ['monitor', 'help']]) {
+test("help at every level is a HelpRequest with that level's usage", () => {
+  for (const argv of [
+    ['-h'],
+    ['help'],
+    ['--help'],
+    ['link', 'help'],
+    ['link', 'add', 'help'],
+    ['addr', '-h'],
+    ['route', 'add', '--help'],
+    ['neigh', 'help'],
+    ['monitor', 'help'],
+  ]) {
     const e = thrown(() => parseIp(argv));
     assert.instance(e, HelpRequest, argv.join(' '));
     assert.match(e.text, /^Usage: nsrun ip/);
@@ -60,15 +70,56 @@ test('link show: dev, bare name, up, master, type', () => {
 });
 
 test('link add: common options before type, kind arguments after', () => {
-  const c = parseIp(['link', 'add', 'link', 'eth0', 'name', 'mv0', 'address', '02:00:00:00:00:0A', 'mtu', '1400', 'up', 'type', 'macvlan', 'mode', 'bridge']).command;
-  assert.equal(c, { op: 'add', kind: 'macvlan', opts: { link: 'eth0', name: 'mv0', address: '02:00:00:00:00:0a', mtu: 1400, up: true }, data: { mode: 'bridge' } });
+  const c = parseIp([
+    'link',
+    'add',
+    'link',
+    'eth0',
+    'name',
+    'mv0',
+    'address',
+    '02:00:00:00:00:0A',
+    'mtu',
+    '1400',
+    'up',
+    'type',
+    'macvlan',
+    'mode',
+    'bridge',
+  ]).command;
+  assert.equal(c, {
+    op: 'add',
+    kind: 'macvlan',
+    opts: { link: 'eth0', name: 'mv0', address: '02:00:00:00:00:0a', mtu: 1400, up: true },
+    data: { mode: 'bridge' },
+  });
   const v = parseIp(['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1', 'mtu', '9000', 'netns', '42']).command;
   assert.equal(v.peer, { name: 'v1', mtu: 9000, netns: { pid: 42 } });
   assert.equal(parseIp(['link', 'add', 'v0', 'type', 'veth', 'peer', 'v1']).command.peer, { name: 'v1' });
-  const x = parseIp(['link', 'add', 'vx0', 'type', 'vxlan', 'id', '42', 'dstport', '4789', 'remote', '10.1.1.1', 'local', '10.0.0.1', 'dev', 'eth0', 'nolearning']).command;
+  const x = parseIp([
+    'link',
+    'add',
+    'vx0',
+    'type',
+    'vxlan',
+    'id',
+    '42',
+    'dstport',
+    '4789',
+    'remote',
+    '10.1.1.1',
+    'local',
+    '10.0.0.1',
+    'dev',
+    'eth0',
+    'nolearning',
+  ]).command;
   assert.equal(x.data, { id: 42, port: 4789, remote: '10.1.1.1', local: '10.0.0.1', learning: false });
   assert.is(x.vxlanDev, 'eth0');
-  assert.equal(parseIp(['link', 'add', 'link', 'eth0', 'name', 'eth0.5', 'type', 'vlan', 'id', '5', 'protocol', '802.1ad']).command.data, { id: 5, protocol: '802.1ad' });
+  assert.equal(parseIp(['link', 'add', 'link', 'eth0', 'name', 'eth0.5', 'type', 'vlan', 'id', '5', 'protocol', '802.1ad']).command.data, {
+    id: 5,
+    protocol: '802.1ad',
+  });
   assert.equal(parseIp(['link', 'add', 'br0', 'type', 'bridge', 'stp_state', '1', 'forward_delay', '500']).command.data, { stp: true, forwardDelay: 500 });
   assert.equal(parseIp(['link', 'add', 'br0', 'netns', 'blue', 'type', 'bridge']).command.opts.netns, { name: 'blue' });
 });
@@ -84,13 +135,43 @@ test('link add refuses: long names (naming the field), missing type, missing id/
   assert.match(thrown(() => parseIp(['link', 'add', 'v5', 'type', 'vlan', 'id', '5'])).message, /vlan needs "link DEV"/);
   assert.match(thrown(() => parseIp(['link', 'add', 'br0', 'type', 'bridge', 'frob'])).message, /unexpected argument "frob"/);
   assert.match(thrown(() => parseIp(['link', 'add', 'a', 'b', 'type', 'bridge'])).message, /unexpected argument "b"/);
-  assert.match(thrown(() => parseIp(['link', 'add', 'link', 'x', 'v', 'type', 'vlan', 'id', '4095'])).message, /invalid vlan id "4095": must be an integer from 0 to 4094/);
-  assert.instance(thrown(() => parseIp(['link', 'add', 'br0', 'address', 'zz', 'type', 'bridge'])), ValidationError);
+  assert.match(
+    thrown(() => parseIp(['link', 'add', 'link', 'x', 'v', 'type', 'vlan', 'id', '4095'])).message,
+    /invalid vlan id "4095": must be an integer from 0 to 4094/,
+  );
+  assert.instance(
+    thrown(() => parseIp(['link', 'add', 'br0', 'address', 'zz', 'type', 'bridge'])),
+    ValidationError,
+  );
 });
 
 test('link set: several changes at once, nomaster, netns, rename; needs a device and a change', () => {
-  const c = parseIp(['link', 'set', 'dev', 'v0', 'up', 'mtu', '1400', 'name', 'v9', 'address', '02:00:00:00:00:01', 'master', 'br0', 'group', '7', 'netns', 'blue']).command;
-  assert.equal(c, { op: 'set', dev: 'v0', changes: { up: true, mtu: 1400, name: 'v9', address: '02:00:00:00:00:01', group: 7 }, master: 'br0', netns: { name: 'blue' } });
+  const c = parseIp([
+    'link',
+    'set',
+    'dev',
+    'v0',
+    'up',
+    'mtu',
+    '1400',
+    'name',
+    'v9',
+    'address',
+    '02:00:00:00:00:01',
+    'master',
+    'br0',
+    'group',
+    '7',
+    'netns',
+    'blue',
+  ]).command;
+  assert.equal(c, {
+    op: 'set',
+    dev: 'v0',
+    changes: { up: true, mtu: 1400, name: 'v9', address: '02:00:00:00:00:01', group: 7 },
+    master: 'br0',
+    netns: { name: 'blue' },
+  });
   assert.equal(parseIp(['link', 's', 'v0', 'nomaster', 'down']).command, { op: 'set', dev: 'v0', changes: { up: false }, master: null });
   assert.match(thrown(() => parseIp(['link', 'set', 'up'])).message, /missing device/);
   assert.match(thrown(() => parseIp(['link', 'set', 'v0'])).message, /nothing to change/);
@@ -110,9 +191,36 @@ test('link del: device, dev DEV, group N', () => {
 
 test('address: show, add with broadcast/label/scope/lifetimes/flags, del', () => {
   assert.equal(parseIp(['a', 's', 'dev', 'eth0']).command, { op: 'show', up: false, dev: 'eth0' });
-  const c = parseIp(['addr', 'add', '10.0.0.1/24', 'brd', '+', 'dev', 'eth0', 'label', 'eth0:1', 'scope', 'link', 'valid_lft', '100', 'preferred_lft', 'forever', 'noprefixroute']).command;
-  assert.equal(c, { op: 'add', cidr: '10.0.0.1/24', dev: 'eth0', opts: { broadcast: true, label: 'eth0:1', scope: 253, validLft: 100, preferredLft: 0xffffffff, noPrefixRoute: true } });
-  assert.equal(parseIp(['address', 'replace', 'local', '2001:db8::1/64', 'dev', 'eth0', 'nodad']).command, { op: 'replace', cidr: '2001:db8::1/64', dev: 'eth0', opts: { noDad: true } });
+  const c = parseIp([
+    'addr',
+    'add',
+    '10.0.0.1/24',
+    'brd',
+    '+',
+    'dev',
+    'eth0',
+    'label',
+    'eth0:1',
+    'scope',
+    'link',
+    'valid_lft',
+    '100',
+    'preferred_lft',
+    'forever',
+    'noprefixroute',
+  ]).command;
+  assert.equal(c, {
+    op: 'add',
+    cidr: '10.0.0.1/24',
+    dev: 'eth0',
+    opts: { broadcast: true, label: 'eth0:1', scope: 253, validLft: 100, preferredLft: 0xffffffff, noPrefixRoute: true },
+  });
+  assert.equal(parseIp(['address', 'replace', 'local', '2001:db8::1/64', 'dev', 'eth0', 'nodad']).command, {
+    op: 'replace',
+    cidr: '2001:db8::1/64',
+    dev: 'eth0',
+    opts: { noDad: true },
+  });
   assert.equal(parseIp(['a', 'del', '10.0.0.1/24', 'dev', 'eth0']).command, { op: 'del', cidr: '10.0.0.1/24', dev: 'eth0' });
   assert.match(thrown(() => parseIp(['a', 'add', '10.0.0.1/24'])).message, /missing "dev DEV"/);
   assert.is(thrown(() => parseIp(['a', 'add', '10.0.0.300/24', 'dev', 'x'])).field, 'address');
@@ -129,12 +237,45 @@ test('route: show filters and selectors', () => {
 });
 
 test('route: add with via, dev, metric, table, scope, proto, src, mtu; types; multipath; family', () => {
-  assert.equal(parseIp(['route', 'add', 'default', 'via', '10.0.0.1', 'dev', 'eth0', 'metric', '100', 'table', '100', 'proto', 'static', 'src', '10.0.0.2', 'mtu', 'lock', '1400', 'onlink']).command,
-    { op: 'add', spec: { dst: 'default', gateway: '10.0.0.1', dev: 'eth0', metric: 100, table: 100, protocol: 4, src: '10.0.0.2', mtu: 1400, onlink: true } });
+  assert.equal(
+    parseIp([
+      'route',
+      'add',
+      'default',
+      'via',
+      '10.0.0.1',
+      'dev',
+      'eth0',
+      'metric',
+      '100',
+      'table',
+      '100',
+      'proto',
+      'static',
+      'src',
+      '10.0.0.2',
+      'mtu',
+      'lock',
+      '1400',
+      'onlink',
+    ]).command,
+    { op: 'add', spec: { dst: 'default', gateway: '10.0.0.1', dev: 'eth0', metric: 100, table: 100, protocol: 4, src: '10.0.0.2', mtu: 1400, onlink: true } },
+  );
   assert.equal(parseIp(['r', 'add', 'blackhole', '10.9.0.0/16']).command.spec, { type: 'blackhole', dst: '10.9.0.0/16' });
   assert.equal(parseIp(['r', 'add', 'prohibit', '10.7.0.1', 'table', 'main']).command.spec, { type: 'prohibit', dst: '10.7.0.1', table: 254 });
-  assert.equal(parseIp(['r', 'replace', '10.5.0.0/16', 'nexthop', 'via', '10.0.0.2', 'dev', 'a', 'weight', '2', 'nexthop', 'via', '10.0.1.2', 'dev', 'b']).command,
-    { op: 'replace', spec: { dst: '10.5.0.0/16', nexthops: [{ gateway: '10.0.0.2', dev: 'a', weight: 2 }, { gateway: '10.0.1.2', dev: 'b' }] } });
+  assert.equal(
+    parseIp(['r', 'replace', '10.5.0.0/16', 'nexthop', 'via', '10.0.0.2', 'dev', 'a', 'weight', '2', 'nexthop', 'via', '10.0.1.2', 'dev', 'b']).command,
+    {
+      op: 'replace',
+      spec: {
+        dst: '10.5.0.0/16',
+        nexthops: [
+          { gateway: '10.0.0.2', dev: 'a', weight: 2 },
+          { gateway: '10.0.1.2', dev: 'b' },
+        ],
+      },
+    },
+  );
   assert.equal(parseIp(['-6', 'r', 'append', 'default', 'dev', 'eth0']).command.spec, { dst: 'default', dev: 'eth0', family: 6 });
   assert.equal(parseIp(['r', 'del', 'default', 'scope', 'global']).command, { op: 'del', spec: { dst: 'default', scope: 0 } });
   assert.match(thrown(() => parseIp(['r', 'add', 'via', '10.0.0.1'])).message, /missing destination/);
@@ -146,8 +287,10 @@ test('route: add with via, dev, metric, table, scope, proto, src, mtu; types; mu
 test('neigh: show filters, add/replace/del', () => {
   assert.equal(parseIp(['n']).command, { op: 'show', states: 0xbf });
   assert.equal(parseIp(['neigh', 'show', 'dev', 'eth0', 'nud', 'all']).command, { op: 'show', dev: 'eth0', states: 0x1ff });
-  assert.equal(parseIp(['neigh', 'add', '10.0.0.2', 'lladdr', '02:00:00:00:00:02', 'dev', 'eth0', 'nud', 'REACHABLE']).command,
-    { op: 'add', spec: { dst: '10.0.0.2', dev: 'eth0', lladdr: '02:00:00:00:00:02', state: 'reachable' } });
+  assert.equal(parseIp(['neigh', 'add', '10.0.0.2', 'lladdr', '02:00:00:00:00:02', 'dev', 'eth0', 'nud', 'REACHABLE']).command, {
+    op: 'add',
+    spec: { dst: '10.0.0.2', dev: 'eth0', lladdr: '02:00:00:00:00:02', state: 'reachable' },
+  });
   assert.equal(parseIp(['neigh', 'replace', '2001:db8::2', 'lladdr', '02:00:00:00:00:02', 'dev', 'eth0']).command.spec.replace, true);
   assert.equal(parseIp(['neigh', 'del', '10.0.0.2', 'dev', 'eth0']).command, { op: 'del', spec: { dst: '10.0.0.2', dev: 'eth0' } });
   assert.match(thrown(() => parseIp(['neigh', 'add', '10.0.0.2', 'nud', 'sleepy', 'dev', 'x'])).message, /invalid nud state "sleepy"/);

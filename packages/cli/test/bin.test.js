@@ -19,11 +19,15 @@ const { BUNDLE, CACHE, ID_LINE, wrap } = createRequire(import.meta.url)(BIN);
 const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 function node(file, args, opts = {}) {
-  const r = spawnSync(opts.netns ? 'nsenter' : process.execPath, opts.netns ? [`--net=${opts.netns.procPath}`, process.execPath, file, ...args] : [file, ...args], {
-    encoding: 'utf8',
-    timeout: 30_000,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const r = spawnSync(
+    opts.netns ? 'nsenter' : process.execPath,
+    opts.netns ? [`--net=${opts.netns.procPath}`, process.execPath, file, ...args] : [file, ...args],
+    {
+      encoding: 'utf8',
+      timeout: 30_000,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, why: `status ${r.status ?? r.signal}; stderr: ${r.stderr}` };
 }
@@ -68,7 +72,8 @@ function standIn(files) {
 }
 
 test('bin.cjs runs the bundle next to it, with a cache only when the cache names it', () => {
-  const bundle = (id, word) => `// nsrun bundle ${id} (stand-in)\nmodule.exports.cli = () => console.log(${JSON.stringify(word)}, __filename.endsWith('nsrun.bundle.cjs'));\n`;
+  const bundle = (id, word) =>
+    `// nsrun bundle ${id} (stand-in)\nmodule.exports.cli = () => console.log(${JSON.stringify(word)}, __filename.endsWith('nsrun.bundle.cjs'));\n`;
   const cases = [
     { bundle: bundle('aaaa', 'plain'), cache: undefined, out: 'plain true' },
     // Another build's cache: not even handed to V8.
@@ -89,7 +94,10 @@ test('bin.cjs runs the bundle next to it, with a cache only when the cache names
 });
 
 test('without a bundle, bin.cjs runs the unbundled main.js', () => {
-  const dir = standIn({ 'package.json': '{"type":"module"}', 'main.js': 'export function cli() { console.log("unbundled", process.argv.slice(2).join(" ")); }\n' });
+  const dir = standIn({
+    'package.json': '{"type":"module"}',
+    'main.js': 'export function cli() { console.log("unbundled", process.argv.slice(2).join(" ")); }\n',
+  });
   try {
     const r = node(join(dir, 'bin.cjs'), ['a', 'b']);
     assert.is(r.status, 0, r.why);
@@ -110,12 +118,21 @@ k('ip -j link: the same as the unbundled entry, in a fresh namespace', (ctx) => 
   assert.is(viaBundle.status, 0, viaBundle.why);
   assert.is(viaBundle.stderr, '');
   assert.equal(JSON.parse(viaBundle.stdout), JSON.parse(viaMain.stdout));
-  assert.equal(JSON.parse(viaBundle.stdout).map((l) => l.ifname).sort(), ['lo', 'nsrb0', 'nsrb1']);
+  assert.equal(
+    JSON.parse(viaBundle.stdout)
+      .map((l) => l.ifname)
+      .sort(),
+    ['lo', 'nsrb0', 'nsrb1'],
+  );
 });
 
 k('ip errors through the bundle: the same line and status as the unbundled entry', (ctx) => {
   // A NetlinkError (status 1), a ValidationError and a usage error (status 2).
-  for (const args of [['link', 'del', 'nsrb-none'], ['link', 'add', 'name', 'a b', 'type', 'dummy'], ['addr', 'add', '10.0.0.1/33', 'dev', 'lo']]) {
+  for (const args of [
+    ['link', 'del', 'nsrb-none'],
+    ['link', 'add', 'name', 'a b', 'type', 'dummy'],
+    ['addr', 'add', '10.0.0.1/33', 'dev', 'lo'],
+  ]) {
     const a = node(BIN, ['ip', ...args], { netns: ctx.ns });
     const b = node(MAIN, ['ip', ...args], { netns: ctx.ns });
     assert.ok(a.status !== 0, a.why);

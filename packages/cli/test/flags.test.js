@@ -25,7 +25,11 @@ async function refused(argv, status, line) {
 test('run: a single-value option given twice is exit 125 naming it and both values', async () => {
   await refused(['run', '--net', 'none', '--net', 'host', 'true'], 125, 'nsrun: run: usage: --net given twice ("none", then "host"); it takes one value');
   await refused(['run', '--hostname', 'a', '--hostname=b', 'true'], 125, 'nsrun: run: usage: --hostname given twice ("a", then "b"); it takes one value');
-  await refused(['run', '--state-dir=/run/x', '--state-dir=/run/x', 'true'], 125, 'nsrun: run: usage: --state-dir given twice ("/run/x", then "/run/x"); it takes one value');
+  await refused(
+    ['run', '--state-dir=/run/x', '--state-dir=/run/x', 'true'],
+    125,
+    'nsrun: run: usage: --state-dir given twice ("/run/x", then "/run/x"); it takes one value',
+  );
   for (const opt of ['--bridge', '--subnet', '--ip', '--rootfs', '--workdir', '--stop-timeout', '--json-fd']) {
     const r = await run('run', opt, '2', `${opt}=2`, 'true');
     assert.is(r.status, 125, opt);
@@ -34,17 +38,49 @@ test('run: a single-value option given twice is exit 125 naming it and both valu
 });
 
 test('run: repeatable options (--env, --dns, --publish/-p) and repeated flags are accepted', async () => {
-  const r = await run('run', '--env', 'A=1', '--env=B=2', '--dns', '192.0.2.1', '--dns', '192.0.2.2', '-p', '8080:80', '--publish', '8081:81',
-    '--init', '--init', '-v', '--verbose', '--nat', '--nat', '--help', '-h');
+  const r = await run(
+    'run',
+    '--env',
+    'A=1',
+    '--env=B=2',
+    '--dns',
+    '192.0.2.1',
+    '--dns',
+    '192.0.2.2',
+    '-p',
+    '8080:80',
+    '--publish',
+    '8081:81',
+    '--init',
+    '--init',
+    '-v',
+    '--verbose',
+    '--nat',
+    '--nat',
+    '--help',
+    '-h',
+  );
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /^Usage: nsrun run/);
 });
 
 test('ps, gc, net attach, net detach: a single-value option given twice is exit 2 naming it', async () => {
-  await refused(['ps', '--state-dir', '/run/a', '--state-dir', '/run/b'], 2, 'nsrun: ps: usage: --state-dir given twice ("/run/a", then "/run/b"); it takes one value');
-  await refused(['gc', '--state-dir', '/run/a', '--state-dir=/run/b'], 2, 'nsrun: gc: usage: --state-dir given twice ("/run/a", then "/run/b"); it takes one value');
+  await refused(
+    ['ps', '--state-dir', '/run/a', '--state-dir', '/run/b'],
+    2,
+    'nsrun: ps: usage: --state-dir given twice ("/run/a", then "/run/b"); it takes one value',
+  );
+  await refused(
+    ['gc', '--state-dir', '/run/a', '--state-dir=/run/b'],
+    2,
+    'nsrun: gc: usage: --state-dir given twice ("/run/a", then "/run/b"); it takes one value',
+  );
   await refused(['net', 'attach', '--pid', '1', '--pid', '2'], 2, 'nsrun: net: usage: --pid given twice ("1", then "2"); it takes one value');
-  await refused(['net', 'attach', '--pid', '1', '--bridge', 'a', '--bridge', 'b'], 2, 'nsrun: net: usage: --bridge given twice ("a", then "b"); it takes one value');
+  await refused(
+    ['net', 'attach', '--pid', '1', '--bridge', 'a', '--bridge', 'b'],
+    2,
+    'nsrun: net: usage: --bridge given twice ("a", then "b"); it takes one value',
+  );
   await refused(['net', 'detach', '--pid=1', '--pid=1'], 2, 'nsrun: net: usage: --pid given twice ("1", then "1"); it takes one value');
   // Flags without a value may repeat.
   const r = await run('ps', '--json', '--json', '--help', '-h');
@@ -63,7 +99,14 @@ test('parseFlags: aliases are the same option; the error shows both spellings', 
   assert.ok(err instanceof FlagError);
   assert.is(err.message, '--name given twice (-n "a", then --name "b"); it takes one value');
   const p = parseFlags(['-t', 'a', '--tag', 'b', '-q', '--quiet', '--name', 'c'], spec, 'x', false);
-  assert.equal([...p.flags], [['--tag', ['a', 'b']], ['--quiet', true], ['--name', 'c']]);
+  assert.equal(
+    [...p.flags],
+    [
+      ['--tag', ['a', 'b']],
+      ['--quiet', true],
+      ['--name', 'c'],
+    ],
+  );
 });
 
 test.run();

@@ -71,7 +71,7 @@ function state(ns) {
  * further apart than that.
  */
 async function settled(ns) {
-  for (let prev = state(ns); ; ) {
+  for (let prev = state(ns); ;) {
     await sleep(1100);
     const now = state(ns);
     if (JSON.stringify(now) === JSON.stringify(prev)) return now;
@@ -93,10 +93,17 @@ k('a topology file: nsrun ip -batch and ip -batch leave the same links, addresse
     assert.is(r.status, 0, r.stderr);
     const want = await settled(reference);
     assert.ok(want.links.some((l) => l.ifname === 'spare1') && !want.links.some((l) => l.ifname === 'x0'));
-    for (const args of [['-batch', f], ['-force', '-batch', f], ['-batch', '-']]) {
+    for (const args of [
+      ['-batch', f],
+      ['-force', '-batch', f],
+      ['-batch', '-'],
+    ]) {
       const ns = fresh();
       try {
-        const got = spawnSync('nsenter', [`--net=${ns.procPath}`, process.execPath, MAIN, 'ip', ...args], { encoding: 'utf8', input: args.includes('-') ? TOPOLOGY : '' });
+        const got = spawnSync('nsenter', [`--net=${ns.procPath}`, process.execPath, MAIN, 'ip', ...args], {
+          encoding: 'utf8',
+          input: args.includes('-') ? TOPOLOGY : '',
+        });
         assert.equal([got.status, got.stdout, got.stderr], [0, '', ''], args.join(' '));
         assert.equal(await settled(ns), want, args.join(' '));
       } finally {
@@ -119,45 +126,61 @@ route add 10.9.0.0/16 via 10.7.7.7
 link add v9 type veth peer name v10
 `;
 
-k('failures: each named "Command failed FILE:LINE" at the lines ip names; without -force the first one stops the batch, with -force every line runs (exit 1)', async (ctx) => {
-  quiet(ctx);
-  const f = file('failing', FAILING);
-  const lines = (s) => [...s.matchAll(/^Command failed (.*):(\d+)$/gm)].map((m) => `${m[1]}:${m[2]}`);
-  const names = () => ctx.ip('-j', 'link', 'show').map((l) => l.ifname);
+k(
+  'failures: each named "Command failed FILE:LINE" at the lines ip names; without -force the first one stops the batch, with -force every line runs (exit 1)',
+  async (ctx) => {
+    quiet(ctx);
+    const f = file('failing', FAILING);
+    const lines = (s) => [...s.matchAll(/^Command failed (.*):(\d+)$/gm)].map((m) => `${m[1]}:${m[2]}`);
+    const names = () => ctx.ip('-j', 'link', 'show').map((l) => l.ifname);
 
-  const ip = ipRun(ctx, ['-batch', f]);
-  assert.equal([ip.status, lines(ip.stderr)], [1, [`${f}:2`]], ip.stderr);
-  const ipNames = names();
-  ctx.ip('link', 'del', 'br0');
-  let r = nsrun(ctx, ['ip', '-batch', f]);
-  assert.equal([r.status, r.stdout], [1, '']);
-  assert.is(r.stderr, `nsrun: linkAdd br0 (bridge): EEXIST (File exists)\nCommand failed ${f}:2\n`);
-  assert.equal(names(), ipNames, 'nothing after the failing line ran');
-  ctx.ip('link', 'del', 'br0');
+    const ip = ipRun(ctx, ['-batch', f]);
+    assert.equal([ip.status, lines(ip.stderr)], [1, [`${f}:2`]], ip.stderr);
+    const ipNames = names();
+    ctx.ip('link', 'del', 'br0');
+    let r = nsrun(ctx, ['ip', '-batch', f]);
+    assert.equal([r.status, r.stdout], [1, '']);
+    assert.is(r.stderr, `nsrun: linkAdd br0 (bridge): EEXIST (File exists)\nCommand failed ${f}:2\n`);
+    assert.equal(names(), ipNames, 'nothing after the failing line ran');
+    ctx.ip('link', 'del', 'br0');
 
-  const ipForce = ipRun(ctx, ['-force', '-batch', f]);
-  const forced = lines(ipForce.stderr);
-  const ipForcedNames = names().sort();
-  for (const l of ['br0', 'v0', 'v9']) ctx.ip('link', 'del', l);
-  r = nsrun(ctx, ['ip', '-force', '-batch', f]);
-  assert.is(r.status, 1);
-  assert.equal(lines(r.stderr), forced);
-  assert.equal(lines(r.stderr), [`${f}:2`, `${f}:6`, `${f}:8`]);
-  assert.match(r.stderr, /^nsrun: linkAdd br0 \(bridge\): EEXIST \(File exists\)\nCommand failed [^\n]*:2\nnsrun: linkGet nosuch: ENODEV \(No such device\)\nCommand failed [^\n]*:6\nnsrun: routeAdd 10\.9\.0\.0\/16 via 10\.7\.7\.7: ENETUNREACH \(Network is unreachable\)[^\n]*\nCommand failed [^\n]*:8\n$/);
-  assert.equal(names().sort(), ipForcedNames, 'the lines after each failure ran');
-  assert.equal(ctx.ip('-j', 'addr', 'show', 'dev', 'br0')[0].addr_info.map((a) => a.local), ['10.0.0.1']);
-});
+    const ipForce = ipRun(ctx, ['-force', '-batch', f]);
+    const forced = lines(ipForce.stderr);
+    const ipForcedNames = names().sort();
+    for (const l of ['br0', 'v0', 'v9']) ctx.ip('link', 'del', l);
+    r = nsrun(ctx, ['ip', '-force', '-batch', f]);
+    assert.is(r.status, 1);
+    assert.equal(lines(r.stderr), forced);
+    assert.equal(lines(r.stderr), [`${f}:2`, `${f}:6`, `${f}:8`]);
+    assert.match(
+      r.stderr,
+      /^nsrun: linkAdd br0 \(bridge\): EEXIST \(File exists\)\nCommand failed [^\n]*:2\nnsrun: linkGet nosuch: ENODEV \(No such device\)\nCommand failed [^\n]*:6\nnsrun: routeAdd 10\.9\.0\.0\/16 via 10\.7\.7\.7: ENETUNREACH \(Network is unreachable\)[^\n]*\nCommand failed [^\n]*:8\n$/,
+    );
+    assert.equal(names().sort(), ipForcedNames, 'the lines after each failure ran');
+    assert.equal(
+      ctx.ip('-j', 'addr', 'show', 'dev', 'br0')[0].addr_info.map((a) => a.local),
+      ['10.0.0.1'],
+    );
+  },
+);
 
 k('a malformed line refuses the whole batch before anything is made (exit 2, its line named); with -force it is one failing line', async (ctx) => {
   const f = file('malformed', 'link add br0 type bridge\nlink add v0 type veth peer name v1\nlink set v0 frobnicate\naddr add 10.0.0.1/24 dev br0\n');
   let r = nsrun(ctx, ['ip', '-batch', f]);
   assert.is(r.status, 2);
   assert.is(r.stderr, `nsrun: ip link set: unexpected argument "frobnicate"\nTry "nsrun ip link set help".\nCommand failed ${f}:3\n`);
-  assert.equal(ctx.ip('-j', 'link', 'show').map((l) => l.ifname), ['lo'], 'nothing was made');
+  assert.equal(
+    ctx.ip('-j', 'link', 'show').map((l) => l.ifname),
+    ['lo'],
+    'nothing was made',
+  );
   r = nsrun(ctx, ['ip', '-force', '-batch', f]);
   assert.is(r.status, 1);
   assert.match(r.stderr, /unexpected argument "frobnicate"\n.*\nCommand failed [^\n]*:3\n$/);
-  assert.equal(ctx.ip('-j', 'addr', 'show', 'dev', 'br0')[0].addr_info.map((a) => a.local), ['10.0.0.1']);
+  assert.equal(
+    ctx.ip('-j', 'addr', 'show', 'dev', 'br0')[0].addr_info.map((a) => a.local),
+    ['10.0.0.1'],
+  );
   r = nsrun(ctx, ['ip', '-batch', `${dir}/no-such-file`]);
   assert.is(r.status, 1);
   assert.match(r.stderr, /^nsrun: ip -batch: cannot read .*no-such-file: ENOENT/);
@@ -169,13 +192,18 @@ k('a malformed line refuses the whole batch before anything is made (exit 2, its
 k('show and get lines print in order between the changes, as ip prints them', async (ctx) => {
   quiet(ctx);
   // (addr show before link show: ip 6.1 keeps link show's mode for later lines of a batch.)
-  const text = 'link add v0 address 02:00:00:00:01:00 type veth peer name v1 address 02:00:00:00:01:01\naddr show dev v0\naddr add 10.0.0.1/24 dev v0\nlink set v0 up\nlink set v1 up\nroute get 10.0.0.7\naddr show dev v0\nlink show v0\nlink del v0\nlink show\n';
+  const text =
+    'link add v0 address 02:00:00:00:01:00 type veth peer name v1 address 02:00:00:00:01:01\naddr show dev v0\naddr add 10.0.0.1/24 dev v0\nlink set v0 up\nlink set v1 up\nroute get 10.0.0.7\naddr show dev v0\nlink show v0\nlink del v0\nlink show\n';
   const ours = nsrun(ctx, ['ip', '-batch', '-'], { input: text });
   assert.is(ours.status, 0, ours.stderr);
   const ns = fresh();
   try {
     const theirs = spawnSync('nsenter', [`--net=${ns.procPath}`, 'ip', '-batch', '-'], { encoding: 'utf8', input: text });
-    const trim = (s) => s.split('\n').map((l) => l.trimEnd()).join('\n');
+    const trim = (s) =>
+      s
+        .split('\n')
+        .map((l) => l.trimEnd())
+        .join('\n');
     assert.fixture(ours.stdout, trim(theirs.stdout));
   } finally {
     ns.close();
@@ -190,9 +218,15 @@ k('-force sends the lines pipelined (a few sendto for 2000 routes); without -for
   const f = file('routes', `${routes}\n`);
   const sends = (args) => {
     const log = `${dir}/strace-${args.length}`;
-    const r = spawnSync('nsenter', [`--net=${ctx.ns.procPath}`, 'strace', '-f', '-qq', '-e', 'trace=sendto,sendmsg', '-o', log, process.execPath, MAIN, 'ip', ...args], { encoding: 'utf8' });
+    const r = spawnSync(
+      'nsenter',
+      [`--net=${ctx.ns.procPath}`, 'strace', '-f', '-qq', '-e', 'trace=sendto,sendmsg', '-o', log, process.execPath, MAIN, 'ip', ...args],
+      { encoding: 'utf8' },
+    );
     assert.is(r.status, 0, r.stderr);
-    return readFileSync(log, 'utf8').split('\n').filter((l) => /nlmsg_len=/.test(l)).length;
+    return readFileSync(log, 'utf8')
+      .split('\n')
+      .filter((l) => /nlmsg_len=/.test(l)).length;
   };
   const forced = sends(['-force', '-batch', f]);
   assert.ok(forced <= 10, `${forced} netlink sends for 2000 lines with -force`);

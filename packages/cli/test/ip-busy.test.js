@@ -31,7 +31,9 @@ k('5000 links and a link added and deleted in a loop: link show, link show dev, 
   const all = spawnSync('nsenter', [`--net=${ctx.ns.procPath}`, 'ip', '-j', 'link', 'show'], { encoding: 'utf8', maxBuffer: 64 << 20 });
   assert.is(JSON.parse(all.stdout).length, 2 * PAIRS + 2, 'lo, br0 and the veths');
 
-  const churn = spawn('nsenter', [`--net=${ctx.ns.procPath}`, 'sh', '-c', 'while :; do ip link add churn0 type bridge; ip link del churn0; done'], { stdio: 'ignore' });
+  const churn = spawn('nsenter', [`--net=${ctx.ns.procPath}`, 'sh', '-c', 'while :; do ip link add churn0 type bridge; ip link del churn0; done'], {
+    stdio: 'ignore',
+  });
   const churnExit = once(churn, 'exit');
   const results = {};
   try {
@@ -68,10 +70,17 @@ k('5000 links and a link added and deleted in a loop: link show, link show dev, 
     churn.kill('SIGKILL');
     await churnExit;
   }
-  const summary = Object.entries(results).map(([c, r]) => `nsrun ip ${c}: ${r.ok}/${RUNS} ok, ${r.warned} warned${r.failures.length ? `; first failure: ${r.failures[0]}` : ''}`).join('\n');
-  assert.ok(Object.values(results).every((r) => r.ok === RUNS), summary);
+  const summary = Object.entries(results)
+    .map(([c, r]) => `nsrun ip ${c}: ${r.ok}/${RUNS} ok, ${r.warned} warned${r.failures.length ? `; first failure: ${r.failures[0]}` : ''}`)
+    .join('\n');
+  assert.ok(
+    Object.values(results).every((r) => r.ok === RUNS),
+    summary,
+  );
   if (results['link show'].warned + results['-j link show'].warned === 0) {
-    skip(`no link dump was interrupted in ${2 * RUNS} runs: the churning loop did not provoke NLM_F_DUMP_INTR here, so the warning path went untested\n${summary}`);
+    skip(
+      `no link dump was interrupted in ${2 * RUNS} runs: the churning loop did not provoke NLM_F_DUMP_INTR here, so the warning path went untested\n${summary}`,
+    );
   }
 });
 

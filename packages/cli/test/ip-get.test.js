@@ -94,9 +94,15 @@ k('neigh get: IPv4 and IPv6 entries as ip prints them; -j is a JSON array of the
   if (ipParsed !== undefined) assert.equal(got, ipParsed, 'a newer ip prints the same array');
   else assert.is(ipJ.trim(), '10.0.0.9 dev v0 lladdr 02:00:00:00:00:09 PERMANENT');
   const v6 = JSON.parse(nip(ctx, '-j', 'neigh', 'get', '2001:db8::9', 'dev', 'v0'));
-  assert.equal(v6.map((n) => [n.dst, n.dev, n.lladdr]), [['2001:db8::9', 'v0', '02:00:00:00:00:0a']]);
+  assert.equal(
+    v6.map((n) => [n.dst, n.dev, n.lladdr]),
+    [['2001:db8::9', 'v0', '02:00:00:00:00:0a']],
+  );
   const proxy = JSON.parse(nip(ctx, '-j', 'neigh', 'get', 'proxy', '10.0.0.50', 'dev', 'v0'));
-  assert.equal(proxy, ctx.ip('-j', 'neigh', 'show', 'proxy').filter((n) => n.dst === '10.0.0.50'));
+  assert.equal(
+    proxy,
+    ctx.ip('-j', 'neigh', 'show', 'proxy').filter((n) => n.dst === '10.0.0.50'),
+  );
   // -s: the cache times, as ip prints them.
   await sameJson(ctx, ['-s', 'neigh', 'show', 'dev', 'v0'], (v) => v.map(({ used, confirmed, updated, ...rest }) => rest));
 });

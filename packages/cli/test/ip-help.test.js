@@ -12,7 +12,13 @@ async function run(...argv) {
 }
 
 test('nsrun ip help, -h, --help, "ip h": the objects and the global options, exit 0', async () => {
-  for (const argv of [['ip', 'help'], ['ip', '-h'], ['ip', '--help'], ['ip', 'h'], ['ip', '-j', 'help']]) {
+  for (const argv of [
+    ['ip', 'help'],
+    ['ip', '-h'],
+    ['ip', '--help'],
+    ['ip', 'h'],
+    ['ip', '-j', 'help'],
+  ]) {
     const r = await run(...argv);
     assert.equal([r.status, r.stderr], [0, ''], argv.join(' '));
     assert.match(r.stdout, /^Usage: nsrun ip \[OPTIONS\] OBJECT \{ COMMAND \| help \}\n/);
@@ -23,25 +29,43 @@ test('nsrun ip help, -h, --help, "ip h": the objects and the global options, exi
   }
 });
 
-test('each object\'s help lists its commands', async () => {
+test("each object's help lists its commands", async () => {
   const expect = {
     link: ['ip link show', 'ip link add', 'ip link set', 'ip link del', 'type KIND[_slave]', 'alias TEXT'],
     address: ['ip address show', 'ip address add|replace', 'ip address del', 'master DEV'],
     route: ['ip route show', 'ip route add|replace|append|del', 'ip route get [to] ADDRESS [from ADDRESS] [iif DEV] [oif DEV] [mark N]'],
     neigh: ['ip neigh show', 'ip neigh add|replace', 'ip neigh del', 'ip neigh get [to] ADDR dev DEV'],
-    netns: ['ip netns list', 'ip netns add NAME', 'ip netns attach NAME PID', 'ip netns set NAME NETNSID', 'ip [-all] netns delete [NAME]',
-      'ip netns identify [PID]', 'ip netns pids NAME', 'ip [-all] netns exec [NAME] CMD', 'ip netns list-id'],
+    netns: [
+      'ip netns list',
+      'ip netns add NAME',
+      'ip netns attach NAME PID',
+      'ip netns set NAME NETNSID',
+      'ip [-all] netns delete [NAME]',
+      'ip netns identify [PID]',
+      'ip netns pids NAME',
+      'ip [-all] netns exec [NAME] CMD',
+      'ip netns list-id',
+    ],
     monitor: ['ip monitor [label]'],
   };
   for (const [object, lines] of Object.entries(expect)) {
-    for (const argv of [['ip', object, 'help'], ['ip', object, '-h'], ['ip', object.slice(0, 3), 'help']]) {
+    for (const argv of [
+      ['ip', object, 'help'],
+      ['ip', object, '-h'],
+      ['ip', object.slice(0, 3), 'help'],
+    ]) {
       const r = await run(...argv);
       assert.equal([r.status, r.stderr], [0, ''], argv.join(' '));
       for (const l of lines) assert.ok(r.stdout.includes(l), `${argv.join(' ')}: ${JSON.stringify(l)} in\n${r.stdout}`);
     }
   }
   // A command's own help is its object's usage.
-  for (const argv of [['ip', 'route', 'get', 'help'], ['ip', 'neigh', 'get', '--help'], ['ip', 'netns', 'exec', 'help'], ['ip', 'link', 'show', 'help']]) {
+  for (const argv of [
+    ['ip', 'route', 'get', 'help'],
+    ['ip', 'neigh', 'get', '--help'],
+    ['ip', 'netns', 'exec', 'help'],
+    ['ip', 'link', 'show', 'help'],
+  ]) {
     const r = await run(...argv);
     assert.equal([r.status, r.stderr], [0, ''], argv.join(' '));
     assert.match(r.stdout, /^Usage: nsrun ip /);
@@ -70,7 +94,7 @@ test('unknown objects, commands and options: exit 2, one line naming it, and whe
   }
 });
 
-test('ip\'s abbreviations of the global options: -s -statistics count, -b is -batch, -br -brief, -f -family, -fo -force', async () => {
+test("ip's abbreviations of the global options: -s -statistics count, -b is -batch, -br -brief, -f -family, -fo -force", async () => {
   const { parseIp } = await import('@nsrun/cli');
   assert.is(parseIp(['-s', '-stat', '-statistics', 'link']).opts.stats, 3);
   assert.is(parseIp(['-b', 'file']).file, 'file');

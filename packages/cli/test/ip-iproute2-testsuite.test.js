@@ -21,7 +21,10 @@ function runTest(ctx, name, ip) {
     chmodSync(`${dir}/bin/nsrun`, 0o755);
     const env = {
       PATH: `${dir}/bin:${process.env.PATH}`,
-      STD_OUT: `${dir}/stdout`, STD_ERR: `${dir}/stderr`, ERRF: `${dir}/errors`, IP: ip,
+      STD_OUT: `${dir}/stdout`,
+      STD_ERR: `${dir}/stderr`,
+      ERRF: `${dir}/errors`,
+      IP: ip,
     };
     const r = spawnSync('nsenter', [`--net=${ctx.ns.procPath}`, 'sh', `tests/${name}.t`], { cwd: SUITE, env, encoding: 'utf8', timeout: 60_000 });
     if (r.error) throw r.error;
@@ -41,7 +44,11 @@ k('tests/ip/route/add_default_route.t: default routes of both families stay one 
   assert.equal(verdicts(r.out), Array(8).fill('[SUCCESS]'), r.out);
   assert.match(r.out, /test on: "default via 1\.1\.1\.2 dev dummy0" \[SUCCESS\]/);
   assert.match(r.out, /test on: "default via dead:beef::2 dev dummy0" \[SUCCESS\]/);
-  assert.equal(ctx.ip('-j', 'link', 'show').map((l) => l.ifname), ['lo'], 'the test removed its device');
+  assert.equal(
+    ctx.ip('-j', 'link', 'show').map((l) => l.ifname),
+    ['lo'],
+    'the test removed its device',
+  );
 });
 
 k('add_default_route.t with IP="ip": iproute2 itself passes it here (the reference)', async (ctx) => {

@@ -23,7 +23,10 @@ nsrun() { $NSRUN "$@"; }
 
 /** Runs a shell script (with `nsrun` defined) in a private mount namespace inside the test's netns. */
 function script(ctx, body) {
-  const r = spawnSync('nsenter', [`--net=${ctx.ns.procPath}`, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', SETUP + body], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync('nsenter', [`--net=${ctx.ns.procPath}`, 'unshare', '--mount', '--propagation', 'private', 'sh', '-c', SETUP + body], {
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -48,7 +51,10 @@ const ok = (r) => {
 };
 
 k('add, list, delete: names made by nsrun ip and by ip are the same objects (a bind-mounted nsfs file on a shared /run/netns), usable by both', async (ctx) => {
-  const s = ok(script(ctx, `
+  const s = ok(
+    script(
+      ctx,
+      `
 nsrun ip netns add blue
 ip netns add red
 nsrun ip netns add green
@@ -65,12 +71,17 @@ nsrun ip netns del red
 ip netns del blue
 nsrun ip netns delete green
 echo "== after"; ls -A /run/netns; findmnt -rn -o TARGET,FSTYPE -R /run/netns | grep -c nsfs || true
-`));
+`,
+    ),
+  );
   assert.is(s['ip list'], 'green\nred\nblue\n');
   assert.is(s['nsrun list'], s['ip list']);
   assert.equal(JSON.parse(s['nsrun -j list']), JSON.parse(s['ip -j list']));
   assert.equal(s.mounts.trim().split('\n').sort(), [
-    '/run/netns tmpfs shared', '/run/netns/blue nsfs shared', '/run/netns/green nsfs shared', '/run/netns/red nsfs shared',
+    '/run/netns tmpfs shared',
+    '/run/netns/blue nsfs shared',
+    '/run/netns/green nsfs shared',
+    '/run/netns/red nsfs shared',
   ]);
   assert.match(s['blue by nsrun'], /^lo +DOWN .*\nb0 +DOWN /);
   assert.match(s['red by ip'], /^lo +DOWN .*\nr0 +DOWN /);
@@ -78,7 +89,10 @@ echo "== after"; ls -A /run/netns; findmnt -rn -o TARGET,FSTYPE -R /run/netns | 
 });
 
 k('set and list-id: ids as ip sets and shows them, "auto", and the list showing "(id: N)"', async (ctx) => {
-  const s = ok(script(ctx, `
+  const s = ok(
+    script(
+      ctx,
+      `
 nsrun ip netns add a
 nsrun ip netns add b
 ip netns add c
@@ -94,18 +108,26 @@ echo "== nsrun -j list-id"; nsrun ip -j netns list-id
 echo "== nsrun -j list"; nsrun ip -j netns list
 echo "== again"; nsrun ip netns set a 5 2>&1 || echo "status $?"
 for n in a b c; do nsrun ip netns del $n; done
-`));
+`,
+    ),
+  );
   assert.is(s['nsrun list'], s['ip list']);
   assert.match(s['ip list'], /^c \(id: \d+\)\nb \(id: 7\)\na \(id: 99\)\n$/);
   assert.is(s['nsrun list-id'], s['ip list-id']);
   assert.match(s['nsrun list-id'], /nsid 99 \(iproute2 netns name: a\)/);
   assert.equal(JSON.parse(s['nsrun -j list-id']), JSON.parse(s['ip -j list-id']));
-  assert.equal(JSON.parse(s['nsrun -j list']).find((x) => x.name === 'a'), { name: 'a', id: 99 });
+  assert.equal(
+    JSON.parse(s['nsrun -j list']).find((x) => x.name === 'a'),
+    { name: 'a', id: 99 },
+  );
   assert.is(s.again, 'nsrun: nsidSet a 5: EEXIST (File exists): Peer netns already has a nsid assigned\nstatus 1\n');
 });
 
-k('exec: the namespace, its own /sys, /etc/netns/NAME files over /etc, the command\'s exit status; the same as ip netns exec', async (ctx) => {
-  const s = ok(script(ctx, `
+k("exec: the namespace, its own /sys, /etc/netns/NAME files over /etc, the command's exit status; the same as ip netns exec", async (ctx) => {
+  const s = ok(
+    script(
+      ctx,
+      `
 nsrun ip netns add blue
 ip -n blue link add b0 type bridge
 mkdir -p /etc/netns/blue
@@ -124,7 +146,9 @@ echo "== missing"; nsrun ip netns exec blue no-such-command-here 2>&1 || echo "s
 echo "== not executable"; nsrun ip netns exec blue /etc/hosts 2>&1 || echo "status $?"
 echo "== no namespace"; nsrun ip netns exec grey true 2>&1 || echo "status $?"
 nsrun ip netns del blue
-`));
+`,
+    ),
+  );
   for (const part of ['links', 'sys', 'hosts', 'sysfs', 'status', 'args']) assert.is(s[`nsrun ${part}`], s[`ip ${part}`], part);
   assert.match(s['nsrun links'], /^lo +DOWN .*\nb0 +DOWN /);
   assert.is(s['nsrun sys'], 'b0\nlo\n');
@@ -139,21 +163,29 @@ nsrun ip netns del blue
 });
 
 k('-all netns exec (each namespace in turn, as ip prints it) and -all netns delete', async (ctx) => {
-  const s = ok(script(ctx, `
+  const s = ok(
+    script(
+      ctx,
+      `
 for n in one two three; do nsrun ip netns add $n; done
 ip -n two link add t0 type bridge
 echo "== ip"; ip -all netns exec ip -br link
 echo "== nsrun"; nsrun ip -all netns exec ip -br link
 nsrun ip -all netns delete
 echo "== left"; ls -A /run/netns
-`));
+`,
+    ),
+  );
   assert.is(s.nsrun, s.ip);
   assert.match(s.nsrun, /^\nnetns: three\nlo +DOWN [^\n]*\n\nnetns: two\nlo [^\n]*\nt0 [^\n]*\n\nnetns: one\nlo [^\n]*\n$/);
   assert.is(s.left, '');
 });
 
-k('pids, identify, attach: the processes in a namespace and the names of a process\'s namespace, as ip finds them', async (ctx) => {
-  const s = ok(script(ctx, `
+k("pids, identify, attach: the processes in a namespace and the names of a process's namespace, as ip finds them", async (ctx) => {
+  const s = ok(
+    script(
+      ctx,
+      `
 nsrun ip netns add blue
 # Not the function: $! must be the process that becomes sleep.
 $NSRUN ip netns exec blue sleep 60 &
@@ -171,19 +203,24 @@ echo "== attached"; ip netns identify $$; nsrun ip netns identify $$
 echo "== bad pid"; nsrun ip netns identify 4000000 2>&1 || echo "status $?"
 kill $pid; wait $pid || true
 nsrun ip netns del blue; nsrun ip netns del here
-`));
+`,
+    ),
+  );
   assert.is(s['nsrun pids'], s['ip pids']);
   assert.is(s['nsrun pids'], s.pid);
   assert.is(s['nsrun identify'], 'blue\n');
   assert.is(s['nsrun identify'], s['ip identify']);
-  assert.is(s.self, '\n', 'the shell\'s namespace has no name');
+  assert.is(s.self, '\n', "the shell's namespace has no name");
   assert.is(s['-n'], 'blue\nblue\n', 'with -n, the namespace of -n (as ip, which switches to it)');
   assert.is(s.attached, 'here\nhere\n');
   assert.match(s['bad pid'], /^nsrun: netns identify 4000000: stat \/proc\/4000000\/ns\/net: ENOENT[^\n]*\nstatus 1\n$/);
 });
 
 k('failures: a name taken, a name unknown, invalid names and missing words exit 2 before anything is made', async (ctx) => {
-  const s = ok(script(ctx, `
+  const s = ok(
+    script(
+      ctx,
+      `
 nsrun ip netns add blue
 echo "== taken"; nsrun ip netns add blue 2>&1 || echo "status $?"
 echo "== unknown"; nsrun ip netns del grey 2>&1 || echo "status $?"
@@ -195,7 +232,9 @@ echo "== bad nsid"; nsrun ip netns set blue -3 2>&1 || echo "status $?"
 echo "== unknown command"; nsrun ip netns frob 2>&1 || echo "status $?"
 echo "== left"; ls -A /run/netns
 nsrun ip netns del blue
-`));
+`,
+    ),
+  );
   assert.is(s.taken, 'nsrun: netns add blue: create /run/netns/blue: EEXIST (File exists)\nstatus 1\n');
   assert.is(s.unknown, 'nsrun: netns delete grey: unlink /run/netns/grey: ENOENT (No such file or directory)\nstatus 1\n');
   assert.match(s['unknown set'], /^nsrun: open \/run\/netns\/grey: ENOENT[^\n]*\nstatus 1\n$/);
@@ -207,14 +246,19 @@ nsrun ip netns del blue
   assert.is(s.left, 'blue\n', 'nothing half-made');
 });
 
-k('netns lines in a batch (iproute2\'s set_nsid_batch.t): add, set, list-id', async (ctx) => {
-  const s = ok(script(ctx, `
+k("netns lines in a batch (iproute2's set_nsid_batch.t): add, set, list-id", async (ctx) => {
+  const s = ok(
+    script(
+      ctx,
+      `
 printf 'netns add testnsid\\nnetns set testnsid 99\\nnetns list-id\\n' > /run/scratch/batch
 echo "== nsrun"; nsrun ip -batch /run/scratch/batch
 nsrun ip netns del testnsid
 echo "== ip"; ip -batch /run/scratch/batch
 ip netns del testnsid
-`));
+`,
+    ),
+  );
   assert.is(s.nsrun, 'nsid 99 (iproute2 netns name: testnsid)\n');
   assert.is(s.nsrun, s.ip);
 });

@@ -31,7 +31,13 @@ k('-br link and -br address (text and -j): padded name@peer, state, address or a
   const links = await sameAsIp(ctx, '-br', 'link');
   assert.equal(Object.keys(links.find((l) => l.ifname === 'v0')), ['link', 'ifname', 'operstate', 'address', 'flags']);
   const addrs = await sameAsIp(ctx, '-br', 'address');
-  assert.equal(addrs.find((l) => l.ifname === 'br0').addr_info.map((a) => `${a.local}/${a.prefixlen}`).filter((a) => a.startsWith('10.')), ['10.0.0.1/24', '10.0.0.2/24']);
+  assert.equal(
+    addrs
+      .find((l) => l.ifname === 'br0')
+      .addr_info.map((a) => `${a.local}/${a.prefixlen}`)
+      .filter((a) => a.startsWith('10.')),
+    ['10.0.0.1/24', '10.0.0.2/24'],
+  );
   // The name (with its peer) padded to 16, the state to 14, as ip's "%-16s %-14s ".
   const line = nip(ctx, '-br', 'link', 'show', 'v0');
   assert.is(line.slice(0, 17), `${'v0@v1'.padEnd(16)} `);
@@ -49,11 +55,17 @@ k('-o link, -o address (one record per address, "INDEX: DEV" first; -j: addr_inf
   ctx.ip('route', 'add', '10.5.0.0/16', 'nexthop', 'via', '10.0.0.7', 'dev', 'br0', 'nexthop', 'via', '10.0.0.8', 'dev', 'br0', 'weight', '3');
   ctx.ip('neigh', 'add', '10.0.0.9', 'lladdr', '02:00:00:00:00:09', 'dev', 'br0');
   const text = await sameText(ctx, ['-o', 'link']);
-  assert.ok(text.split('\n').every((l) => l === '' || /^\d+: .*\\    link\//.test(l)), text);
+  assert.ok(
+    text.split('\n').every((l) => l === '' || /^\d+: .*\\    link\//.test(l)),
+    text,
+  );
   await sameAsIp(ctx, '-o', 'address');
   await sameAsIp(ctx, '-o', '-4', 'address', 'show', 'dev', 'br0');
   const multipath = await sameText(ctx, ['-o', 'route', 'show', '10.5.0.0/16']);
-  assert.match(multipath, /^10\.5\.0\.0\/16 \\\tnexthop via 10\.0\.0\.7 dev br0 weight 1 (linkdown )?\\\tnexthop via 10\.0\.0\.8 dev br0 weight 3( linkdown)?\n$/);
+  assert.match(
+    multipath,
+    /^10\.5\.0\.0\/16 \\\tnexthop via 10\.0\.0\.7 dev br0 weight 1 (linkdown )?\\\tnexthop via 10\.0\.0\.8 dev br0 weight 3( linkdown)?\n$/,
+  );
   await sameAsIp(ctx, '-oneline', 'neigh');
 });
 
@@ -77,14 +89,38 @@ k('-d link: bridge and bridge port data, veth, lo (min/max mtu, addrgenmode, que
 
 k('-d link: vxlan (IPv4 remote, IPv6 group, external), macvlan and macvtap as ip prints them', async (ctx) => {
   ctx.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
-  ctx.ip('link', 'add', 'vx0', 'type', 'vxlan', 'id', '42', 'dstport', '4789', 'remote', '10.1.1.1', 'local', '10.0.0.1', 'dev', 'v0', 'ttl', '5', 'tos', '0x10', 'nolearning');
+  ctx.ip(
+    'link',
+    'add',
+    'vx0',
+    'type',
+    'vxlan',
+    'id',
+    '42',
+    'dstport',
+    '4789',
+    'remote',
+    '10.1.1.1',
+    'local',
+    '10.0.0.1',
+    'dev',
+    'v0',
+    'ttl',
+    '5',
+    'tos',
+    '0x10',
+    'nolearning',
+  );
   ctx.ip('link', 'add', 'vx6', 'type', 'vxlan', 'id', '43', 'group', 'ff05::100', 'dev', 'v0', 'dstport', '4790', 'srcport', '1000', '2000', 'noudpcsum');
   ctx.ip('link', 'add', 'vx2', 'type', 'vxlan', 'external', 'dstport', '4791');
   ctx.ip('link', 'add', 'link', 'v1', 'name', 'mv0', 'type', 'macvlan', 'mode', 'private');
   ctx.ip('link', 'add', 'link', 'v1', 'name', 'mvt0', 'type', 'macvtap', 'mode', 'vepa');
   const all = await sameAsIp(ctx, '-d', 'link');
   const data = (n) => all.find((l) => l.ifname === n).linkinfo.info_data;
-  assert.equal([data('vx0').id, data('vx0').remote, data('vx0').local, data('vx0').link, data('vx0').ttl, data('vx0').learning], [42, '10.1.1.1', '10.0.0.1', 'v0', 5, false]);
+  assert.equal(
+    [data('vx0').id, data('vx0').remote, data('vx0').local, data('vx0').link, data('vx0').ttl, data('vx0').learning],
+    [42, '10.1.1.1', '10.0.0.1', 'v0', 5, false],
+  );
   assert.equal([data('vx6').group6, data('vx6').port_range], ['ff05::100', { low: 1000, high: 2000 }]);
   assert.is(data('vx2').external, true);
   assert.equal([data('mv0').mode, data('mvt0').mode], ['private', 'vepa']);
@@ -111,15 +147,16 @@ k('-s and -s -s: stats64 counters and error counters (link and address), column 
 k('link show type KIND / type KIND_slave / master DEV / nomaster / up / group N; address show master / type; alias', async (ctx) => {
   topology(ctx);
   ctx.ip('link', 'set', 'w0', 'alias', 'spare pair');
-  for (const args of [
-    ['type', 'veth'], ['type', 'bridge'], ['type', 'bridge_slave'], ['master', 'br0'], ['nomaster'], ['up'], ['group', '5'], ['dev', 'w0'],
-  ]) {
+  for (const args of [['type', 'veth'], ['type', 'bridge'], ['type', 'bridge_slave'], ['master', 'br0'], ['nomaster'], ['up'], ['group', '5'], ['dev', 'w0']]) {
     await sameText(ctx, ['link', 'show', ...args]);
     await sameJson(ctx, ['link', 'show', ...args], withoutEmpty);
   }
   await sameAsIp(ctx, 'address', 'show', 'master', 'br0');
   await sameAsIp(ctx, 'address', 'show', 'type', 'veth');
-  assert.equal((await sameJson(ctx, ['link', 'show', 'master', 'br0'])).map((l) => l.ifname), ['v0']);
+  assert.equal(
+    (await sameJson(ctx, ['link', 'show', 'master', 'br0'])).map((l) => l.ifname),
+    ['v0'],
+  );
   const r = nsrun(ctx, ['ip', 'link', 'show', 'master', 'br0', 'nomaster']);
   assert.is(r.status, 2);
   assert.match(r.stderr, /^nsrun: ip link show: give either "master DEV" or "nomaster"\nTry "nsrun ip link show help"\.\n$/);

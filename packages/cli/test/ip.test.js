@@ -27,8 +27,40 @@ function nip(ctx, ...args) {
   return args.includes('-j') ? JSON.parse(r.stdout) : r.stdout;
 }
 
-const LINK_FIELDS = ['ifindex', 'link', 'link_index', 'ifname', 'flags', 'mtu', 'qdisc', 'master', 'operstate', 'linkmode', 'group', 'txqlen', 'link_type', 'address', 'broadcast', 'link_netnsid'];
-const ADDR_FIELDS = ['family', 'local', 'address', 'prefixlen', 'broadcast', 'scope', 'secondary', 'nodad', 'dynamic', 'noprefixroute', 'tentative', 'label', 'valid_life_time', 'preferred_life_time'];
+const LINK_FIELDS = [
+  'ifindex',
+  'link',
+  'link_index',
+  'ifname',
+  'flags',
+  'mtu',
+  'qdisc',
+  'master',
+  'operstate',
+  'linkmode',
+  'group',
+  'txqlen',
+  'link_type',
+  'address',
+  'broadcast',
+  'link_netnsid',
+];
+const ADDR_FIELDS = [
+  'family',
+  'local',
+  'address',
+  'prefixlen',
+  'broadcast',
+  'scope',
+  'secondary',
+  'nodad',
+  'dynamic',
+  'noprefixroute',
+  'tentative',
+  'label',
+  'valid_life_time',
+  'preferred_life_time',
+];
 const ROUTE_FIELDS = ['type', 'dst', 'gateway', 'dev', 'table', 'protocol', 'scope', 'prefsrc', 'metric', 'flags', 'pref', 'metrics', 'nexthops'];
 const NEIGH_FIELDS = ['dst', 'dev', 'lladdr', 'router', 'proxy', 'state'];
 
@@ -73,7 +105,11 @@ async function sameAsIp(ctx, kind, ...args) {
 
 /** Text output equals ip's, but for ip's trailing spaces. */
 async function sameTextAsIp(ctx, ...args) {
-  const norm = (s) => s.split('\n').map((l) => l.trimEnd()).join('\n');
+  const norm = (s) =>
+    s
+      .split('\n')
+      .map((l) => l.trimEnd())
+      .join('\n');
   for (let attempt = 1; ; attempt++) {
     const before = norm(ctx.ip(...args));
     const ours = nip(ctx, ...args);
@@ -100,7 +136,13 @@ async function sleeperIn(ns) {
       assert.unreachable('nsenter sleep did not enter the namespace within 5 s');
     }
   }
-  return { pid: child.pid, kill: async () => { child.kill('SIGKILL'); await exited; } };
+  return {
+    pid: child.pid,
+    kill: async () => {
+      child.kill('SIGKILL');
+      await exited;
+    },
+  };
 }
 
 /** Polls `cond` until true; fails after `ms`. */
@@ -124,7 +166,10 @@ k('link show -j equals ip -j: loopback, bridge, veth pair and port, M-DOWN, grou
   try {
     await linkSetNetns(ctx.nl, 'w1', other); // w0's peer now lives elsewhere: link_index + link_netnsid
     const links = await sameAsIp(ctx, 'link', 'link', 'show');
-    assert.equal(links.map((l) => l.ifname), ['lo', 'br0', 'v1', 'v0', 'w0']);
+    assert.equal(
+      links.map((l) => l.ifname),
+      ['lo', 'br0', 'v1', 'v0', 'w0'],
+    );
     const v0 = links.find((l) => l.ifname === 'v0');
     assert.is(v0.master, 'br0');
     assert.is(v0.link, 'v1');
@@ -186,7 +231,13 @@ k('route show -j equals ip -j: default via with metric, table 100 and all, black
   assert.equal(byDst.default, { dst: 'default', gateway: '10.0.0.254', dev: 'v0', metric: 100, flags: [] });
   assert.is(byDst['10.7.0.1'].type, 'prohibit', 'a host route prints without /32');
   assert.is(byDst['10.9.0.0/16'].type, 'blackhole');
-  assert.equal(byDst['10.5.0.0/16'].nexthops.map((h) => [h.gateway, h.dev, h.weight]), [['10.0.0.2', 'v0', 2], ['10.0.1.2', 'u0', 1]]);
+  assert.equal(
+    byDst['10.5.0.0/16'].nexthops.map((h) => [h.gateway, h.dev, h.weight]),
+    [
+      ['10.0.0.2', 'v0', 2],
+      ['10.0.1.2', 'u0', 1],
+    ],
+  );
   assert.equal(byDst['10.6.0.0/16'].metrics, [{ mtu: 1400 }]);
   const t100 = await sameAsIp(ctx, 'route', 'route', 'show', 'table', '100');
   assert.equal(t100, [{ dst: '192.168.5.0/24', gateway: '10.0.0.254', dev: 'v0', flags: [] }]);
@@ -230,13 +281,19 @@ k('links made and changed with nsrun ip are what ip -j sees', async (ctx) => {
   nip(ctx, 'link', 'set', 'peer1', 'group', '7');
   nip(ctx, 'link', 'set', 'br0', 'group', '7');
   nip(ctx, 'link', 'del', 'group', '7');
-  assert.equal(ctx.ip('-j', 'link', 'show').map((l) => l.ifname), ['lo']);
+  assert.equal(
+    ctx.ip('-j', 'link', 'show').map((l) => l.ifname),
+    ['lo'],
+  );
   nip(ctx, 'link', 'add', 'x0', 'type', 'veth', 'peer', 'x1');
   nip(ctx, 'link', 'del', 'dev', 'x0');
-  assert.equal(ctx.ip('-j', 'link', 'show').map((l) => l.ifname), ['lo']);
+  assert.equal(
+    ctx.ip('-j', 'link', 'show').map((l) => l.ifname),
+    ['lo'],
+  );
 });
 
-k('link set netns PID and link add ... netns: the link moves to a process\'s namespace', async (ctx) => {
+k("link set netns PID and link add ... netns: the link moves to a process's namespace", async (ctx) => {
   const other = NetNs.create();
   const sleeper = await sleeperIn(other);
   try {
@@ -244,8 +301,16 @@ k('link set netns PID and link add ... netns: the link moves to a process\'s nam
     nip(ctx, 'link', 'add', 'n0', 'type', 'veth', 'peer', 'name', 'n1');
     nip(ctx, 'link', 'set', 'n1', 'netns', String(sleeper.pid));
     const there = spawnSync('nsenter', [`--net=${other.procPath}`, 'ip', '-j', 'link', 'show'], { encoding: 'utf8' });
-    assert.equal(JSON.parse(there.stdout).map((l) => l.ifname).sort(), ['lo', 'm1', 'n1']);
-    assert.equal(ctx.ip('-j', 'link', 'show').map((l) => l.ifname), ['lo', 'm0', 'n0']);
+    assert.equal(
+      JSON.parse(there.stdout)
+        .map((l) => l.ifname)
+        .sort(),
+      ['lo', 'm1', 'n1'],
+    );
+    assert.equal(
+      ctx.ip('-j', 'link', 'show').map((l) => l.ifname),
+      ['lo', 'm0', 'n0'],
+    );
   } finally {
     await sleeper.kill();
     other.close();
@@ -283,12 +348,21 @@ k('addresses, routes and neighbours made with nsrun ip are what ip -j sees; repl
   nip(ctx, 'a', 'add', '10.0.0.2/24', 'brd', '+', 'dev', 'v0', 'label', 'v0:x');
   nip(ctx, 'address', 'add', '2001:db8::1/64', 'dev', 'v0', 'nodad');
   let info = ctx.ip('-j', 'addr', 'show', 'dev', 'v0')[0].addr_info;
-  assert.equal(info.filter((a) => a.scope === 'global').map((a) => [a.local, a.prefixlen, a.broadcast, a.label]),
-    [['10.0.0.1', 24, undefined, 'v0'], ['10.0.0.2', 24, '10.0.0.255', 'v0:x'], ['2001:db8::1', 64, undefined, undefined]]);
+  assert.equal(
+    info.filter((a) => a.scope === 'global').map((a) => [a.local, a.prefixlen, a.broadcast, a.label]),
+    [
+      ['10.0.0.1', 24, undefined, 'v0'],
+      ['10.0.0.2', 24, '10.0.0.255', 'v0:x'],
+      ['2001:db8::1', 64, undefined, undefined],
+    ],
+  );
   nip(ctx, 'addr', 'del', '10.0.0.2/24', 'dev', 'v0');
   nip(ctx, '-6', 'addr', 'del', '2001:db8::1/64', 'dev', 'v0');
   info = ctx.ip('-j', 'addr', 'show', 'dev', 'v0')[0].addr_info;
-  assert.equal(info.filter((a) => a.scope === 'global').map((a) => a.local), ['10.0.0.1']);
+  assert.equal(
+    info.filter((a) => a.scope === 'global').map((a) => a.local),
+    ['10.0.0.1'],
+  );
 
   nip(ctx, 'addr', 'add', '2001:db8::1/64', 'dev', 'v0', 'nodad');
   nip(ctx, 'route', 'add', 'default', 'via', '10.0.0.254', 'metric', '100');
@@ -306,9 +380,29 @@ k('addresses, routes and neighbours made with nsrun ip are what ip -j sees; repl
   assert.equal(r('default')[0], { dst: 'default', gateway: '10.0.0.254', dev: 'v0', metric: 100, flags: [] });
   assert.is(r('10.9.0.0/16')[0].type, 'blackhole');
   assert.is(r('10.8.0.1')[0].type, 'unreachable');
-  assert.equal(r('10.5.0.0/16')[0].nexthops.map((h) => [h.gateway, h.weight]), [['10.0.0.2', 3], ['10.0.0.3', 1]]);
-  assert.equal(r('10.6.0.0/16')[0], { dst: '10.6.0.0/16', dev: 'v0', protocol: 'static', scope: 'link', prefsrc: '10.0.0.1', flags: [], metrics: [{ mtu: 1400 }] });
-  assert.equal(r('10.4.0.0/16').map((x) => [x.gateway, x.metric]), [['10.0.0.5', undefined], ['10.0.0.6', 9]]);
+  assert.equal(
+    r('10.5.0.0/16')[0].nexthops.map((h) => [h.gateway, h.weight]),
+    [
+      ['10.0.0.2', 3],
+      ['10.0.0.3', 1],
+    ],
+  );
+  assert.equal(r('10.6.0.0/16')[0], {
+    dst: '10.6.0.0/16',
+    dev: 'v0',
+    protocol: 'static',
+    scope: 'link',
+    prefsrc: '10.0.0.1',
+    flags: [],
+    metrics: [{ mtu: 1400 }],
+  });
+  assert.equal(
+    r('10.4.0.0/16').map((x) => [x.gateway, x.metric]),
+    [
+      ['10.0.0.5', undefined],
+      ['10.0.0.6', 9],
+    ],
+  );
   assert.equal(ctx.ip('-j', 'route', 'show', 'table', '100'), [{ dst: '192.168.5.0/24', gateway: '10.0.0.254', dev: 'v0', flags: [] }]);
   assert.is(ctx.ip('-j', '-6', 'route', 'show', '2001:db8:1::/48')[0].metric, 7);
   nip(ctx, 'route', 'del', '10.4.0.0/16', 'via', '10.0.0.6', 'metric', '9');
@@ -324,10 +418,16 @@ k('addresses, routes and neighbours made with nsrun ip are what ip -j sees; repl
   nip(ctx, 'n', 'add', '2001:db8::9', 'lladdr', '02:00:00:00:00:0a', 'dev', 'v0', 'nud', 'reachable');
   nip(ctx, 'neigh', 'replace', '10.0.0.9', 'lladdr', '02:00:00:00:00:0c', 'dev', 'v0', 'nud', 'stale');
   let neigh = ctx.ip('-j', 'neigh', 'show', 'dev', 'v0');
-  assert.equal(neigh.map((n) => [n.dst, n.lladdr, n.state]).sort(), [['10.0.0.9', '02:00:00:00:00:0c', ['STALE']], ['2001:db8::9', '02:00:00:00:00:0a', ['REACHABLE']]]);
+  assert.equal(neigh.map((n) => [n.dst, n.lladdr, n.state]).sort(), [
+    ['10.0.0.9', '02:00:00:00:00:0c', ['STALE']],
+    ['2001:db8::9', '02:00:00:00:00:0a', ['REACHABLE']],
+  ]);
   nip(ctx, 'neigh', 'del', '10.0.0.9', 'dev', 'v0');
   neigh = ctx.ip('-j', 'neigh', 'show', 'dev', 'v0');
-  assert.equal(neigh.map((n) => n.dst), ['2001:db8::9']);
+  assert.equal(
+    neigh.map((n) => n.dst),
+    ['2001:db8::9'],
+  );
 });
 
 k('errors: EEXIST and ENODEV exit 1 with one line naming object and errno; bad usage exits 2', async (ctx) => {
@@ -359,18 +459,32 @@ k('errors: EEXIST and ENODEV exit 1 with one line naming object and errno; bad u
   r = nsrun(ctx, 'ip', 'route', 'add', '10.0.0.1/24', 'dev', 'br0');
   assert.is(r.status, 2);
   assert.match(r.stderr, /route\.dst .*host bits set/);
-  assert.equal(ctx.ip('-j', 'link', 'show').map((l) => l.ifname), ['lo', 'br0'], 'nothing else was created');
+  assert.equal(
+    ctx.ip('-j', 'link', 'show').map((l) => l.ifname),
+    ['lo', 'br0'],
+    'nothing else was created',
+  );
 });
 
-k('-n NAME runs inside /run/netns/NAME (ip netns add); -n PID inside that process\'s namespace', async (ctx) => {
+k("-n NAME runs inside /run/netns/NAME (ip netns add); -n PID inside that process's namespace", async (ctx) => {
   const name = `nsrun-cli-${process.pid}`;
   execIp('netns', 'add', name);
   try {
     nip(ctx, '-n', name, 'link', 'add', 'named0', 'type', 'bridge');
     const there = JSON.parse(execIp('-n', name, '-j', 'link', 'show'));
-    assert.equal(there.map((l) => l.ifname), ['lo', 'named0']);
-    assert.equal(nip(ctx, '-j', '-n', name, 'link', 'show').map((l) => l.ifname), ['lo', 'named0']);
-    assert.equal(ctx.ip('-j', 'link', 'show').map((l) => l.ifname), ['lo'], 'the test namespace is untouched');
+    assert.equal(
+      there.map((l) => l.ifname),
+      ['lo', 'named0'],
+    );
+    assert.equal(
+      nip(ctx, '-j', '-n', name, 'link', 'show').map((l) => l.ifname),
+      ['lo', 'named0'],
+    );
+    assert.equal(
+      ctx.ip('-j', 'link', 'show').map((l) => l.ifname),
+      ['lo'],
+      'the test namespace is untouched',
+    );
     const r = nsrun(ctx, 'ip', '-n', `${name}-missing`, 'link', 'show');
     assert.is(r.status, 1);
     assert.match(r.stderr, /^nsrun: open \/run\/netns\/nsrun-cli-\d+-missing: ENOENT/);
@@ -382,7 +496,10 @@ k('-n NAME runs inside /run/netns/NAME (ip netns add); -n PID inside that proces
     // From the sandbox's own namespace, -n PID reaches the test's namespace.
     const r = spawnSync(process.execPath, [MAIN, 'ip', '-n', String(sleeper.pid), 'link', 'add', 'bypid0', 'type', 'bridge'], { encoding: 'utf8' });
     assert.is(r.status, 0, r.stderr);
-    assert.equal(ctx.ip('-j', 'link', 'show').map((l) => l.ifname), ['lo', 'bypid0']);
+    assert.equal(
+      ctx.ip('-j', 'link', 'show').map((l) => l.ifname),
+      ['lo', 'bypid0'],
+    );
   } finally {
     await sleeper.kill();
   }
@@ -413,7 +530,10 @@ k('main() in-process with -n PID: works, and leaves the process in its own names
     assert.is(id(), home);
     assert.is(await main(['ip', '-j', '-n', String(sleeper.pid), 'link', 'show', 'inproc0'], io), 0, err);
     assert.is(JSON.parse(out)[0].ifname, 'inproc0');
-    assert.equal(ctx.ip('-j', 'link', 'show').map((l) => l.ifname), ['lo', 'inproc0']);
+    assert.equal(
+      ctx.ip('-j', 'link', 'show').map((l) => l.ifname),
+      ['lo', 'inproc0'],
+    );
 
     // Monitor: the subscription exists once main() has been called; abort ends it with 0.
     out = '';
@@ -444,10 +564,14 @@ k('monitor (the binary): link, address, route and neighbour events as ip monitor
   try {
     // Subscribed once a probe change shows up on both.
     let mtu = 65536;
-    await waitFor(() => {
-      ctx.ip('link', 'set', 'lo', 'mtu', String((mtu = mtu === 65536 ? 65535 : 65536)));
-      return text.out.includes('1: lo:') && json.out.includes('"ifname":"lo"');
-    }, 'both monitors to see a probe', 15000);
+    await waitFor(
+      () => {
+        ctx.ip('link', 'set', 'lo', 'mtu', String((mtu = mtu === 65536 ? 65535 : 65536)));
+        return text.out.includes('1: lo:') && json.out.includes('"ifname":"lo"');
+      },
+      'both monitors to see a probe',
+      15000,
+    );
     ctx.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
     ctx.ip('link', 'set', 'v0', 'up'); // up without carrier: routes through it are linkdown
     ctx.ip('addr', 'add', '10.0.0.1/24', 'dev', 'v0');
@@ -457,19 +581,37 @@ k('monitor (the binary): link, address, route and neighbour events as ip monitor
     ctx.ip('link', 'del', 'v0');
     await waitFor(() => text.out.includes('Deleted 2: v1') || text.out.includes('Deleted 3: v1'), 'the veth deletion on the text monitor');
     const lines = text.out.split('\n');
-    assert.ok(lines.some((l) => /^\d+: v0@v1: <BROADCAST,MULTICAST,M-DOWN> mtu 1500 qdisc noop state DOWN group default$/.test(l)), text.out);
-    assert.ok(lines.some((l) => /^\d+: v0    inet 10\.0\.0\.1\/24 scope global v0$/.test(l)), text.out);
+    assert.ok(
+      lines.some((l) => /^\d+: v0@v1: <BROADCAST,MULTICAST,M-DOWN> mtu 1500 qdisc noop state DOWN group default$/.test(l)),
+      text.out,
+    );
+    assert.ok(
+      lines.some((l) => /^\d+: v0    inet 10\.0\.0\.1\/24 scope global v0$/.test(l)),
+      text.out,
+    );
     assert.ok(lines.includes('10.9.0.0/16 via 10.0.0.2 dev v0 linkdown'), text.out);
     assert.ok(lines.includes('Deleted 10.9.0.0/16 via 10.0.0.2 dev v0 linkdown'), text.out);
     assert.ok(lines.includes('10.0.0.3 dev v0 lladdr 02:00:00:00:00:03 PERMANENT'), text.out);
-    assert.ok(lines.some((l) => /^Deleted \d+: v0@NONE: /.test(l)), text.out);
+    assert.ok(
+      lines.some((l) => /^Deleted \d+: v0@NONE: /.test(l)),
+      text.out,
+    );
     await waitFor(() => /"deleted":true,"ifindex":\d+,"link":null,"ifname":"v1"/.test(json.out), 'the veth deletion on the JSON monitor');
-    const events = json.out.trim().split('\n').map((l) => JSON.parse(l));
+    const events = json.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     const addr = events.find((e) => e.addr_info);
     assert.equal(addr.addr_info[0].local, '10.0.0.1');
     assert.is(addr.ifname, 'v0');
-    assert.ok(events.every((e) => e.ifindex !== undefined), 'only link and address events');
-    assert.ok(events.some((e) => e.deleted === true && e.addr_info), 'the address deletion');
+    assert.ok(
+      events.every((e) => e.ifindex !== undefined),
+      'only link and address events',
+    );
+    assert.ok(
+      events.some((e) => e.deleted === true && e.addr_info),
+      'the address deletion',
+    );
   } finally {
     for (const m of [text, json]) if (m.child.exitCode === null) m.child.kill('SIGINT');
   }

@@ -106,7 +106,7 @@ k('--hostname is set inside; the sandbox keeps its own', () => {
   assert.is(hostname(), before);
 });
 
-k('/proc shows only the container\'s processes', () => {
+k("/proc shows only the container's processes", () => {
   const r = nsrun(['sh', '-c', 'ls /proc | grep -c "^[0-9]"; cat /proc/[0-9]*/comm; readlink /proc/self']);
   assert.is(r.status, 0, r.why);
   const [count, ...rest] = r.stdout.trim().split('\n');
@@ -122,15 +122,20 @@ k('--net none: /sys/class/net lists only lo, and lo is up', () => {
   const [sys, json] = r.stdout.split('\n');
   assert.is(sys, 'lo');
   const links = JSON.parse(json);
-  assert.equal(links.map((l) => l.ifname), ['lo']);
+  assert.equal(
+    links.map((l) => l.ifname),
+    ['lo'],
+  );
   assert.ok(links[0].flags.includes('UP'), JSON.stringify(links[0].flags));
 });
 
-k('--net host: the command sees nsrun\'s links', (ctx) => {
+k("--net host: the command sees nsrun's links", (ctx) => {
   ctx.ip('link', 'add', 'nsrt0', 'type', 'veth', 'peer', 'name', 'nsrt1');
   const r = nsrun(['--net', 'host', 'ip', '-j', 'link'], { netns: ctx.ns });
   assert.is(r.status, 0, r.why);
-  const names = JSON.parse(r.stdout).map((l) => l.ifname).sort();
+  const names = JSON.parse(r.stdout)
+    .map((l) => l.ifname)
+    .sort();
   assert.equal(names, ['lo', 'nsrt0', 'nsrt1']);
 });
 
@@ -162,15 +167,18 @@ k('exit status 128+9 when the command is killed by SIGKILL (from outside)', asyn
   assert.is(r.status, 137, r.stderr);
 });
 
-k('a PID 1 cannot kill itself: `sh -c \'kill -9 $$\'` goes on (kernel rule), a child it runs can', () => {
+k("a PID 1 cannot kill itself: `sh -c 'kill -9 $$'` goes on (kernel rule), a child it runs can", () => {
   assert.is(nsrun(['sh', '-c', 'kill -9 $$; exit 5']).status, 5);
-  assert.is(nsrun(['sh', '-c', 'sh -c \'kill -9 $$\'']).status, 137);
+  assert.is(nsrun(['sh', '-c', "sh -c 'kill -9 $$'"]).status, 137);
 });
 
 k('status 125 and nothing run for a bad option or an invalid host name', () => {
   const marker = '/tmp/nsrun-run-test-marker';
   rmSync(marker, { force: true });
-  for (const args of [['--bogus', '--', 'touch', marker], ['--hostname', 'no_underscores', 'touch', marker]]) {
+  for (const args of [
+    ['--bogus', '--', 'touch', marker],
+    ['--hostname', 'no_underscores', 'touch', marker],
+  ]) {
     const r = nsrun(args);
     assert.is(r.status, 125, args.join(' '));
     assert.match(r.stderr, /^nsrun: run: (usage|validate): /);

@@ -48,7 +48,6 @@ export interface ClientOptions extends SocketOptions {
   timeoutMs?: number;
 }
 
-
 const ATTR_NAMES: Record<string, AttrNames | undefined> = {
   link: { names: C.IFLA_NAMES, fixed: C.IFINFOMSG_LEN },
   addr: { names: C.IFA_NAMES, fixed: C.IFADDRMSG_LEN },
@@ -181,21 +180,25 @@ export class RtnlClient {
       const sent = w.view();
       this.socket.send(sent);
       const lastReq = reqs[i - 1] as Request;
-      ex.collect(ex.info(lastReq.type, lastSeq, lastReq.what), (m) => {
-        if (m.type !== C.NLMSG_ERROR) {
-          opts.onReply?.(first + m.seq - firstSeq, m);
-          return false;
-        }
-        const e = decodeError(m);
-        const k = e.request.seq - firstSeq;
-        if (k < 0 || k >= offsets.length) return false;
-        if (e.error !== 0) {
-          const req = reqs[first + k] as Request;
-          // `sent` stays valid here: the writer is not touched until this datagram is answered.
-          results[first + k] = ex.error(ex.info(req.type, e.request.seq, req.what), e.error, e.attrs, sent, offsets[k] as number);
-        }
-        return e.request.seq === lastSeq;
-      }, (seq) => seq - firstSeq >= 0 && seq - firstSeq < offsets.length);
+      ex.collect(
+        ex.info(lastReq.type, lastSeq, lastReq.what),
+        (m) => {
+          if (m.type !== C.NLMSG_ERROR) {
+            opts.onReply?.(first + m.seq - firstSeq, m);
+            return false;
+          }
+          const e = decodeError(m);
+          const k = e.request.seq - firstSeq;
+          if (k < 0 || k >= offsets.length) return false;
+          if (e.error !== 0) {
+            const req = reqs[first + k] as Request;
+            // `sent` stays valid here: the writer is not touched until this datagram is answered.
+            results[first + k] = ex.error(ex.info(req.type, e.request.seq, req.what), e.error, e.attrs, sent, offsets[k] as number);
+          }
+          return e.request.seq === lastSeq;
+        },
+        (seq) => seq - firstSeq >= 0 && seq - firstSeq < offsets.length,
+      );
     }
   }
 }

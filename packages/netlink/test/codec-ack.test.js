@@ -6,9 +6,28 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  decodeMessages, encodeMessages, decodeError, encodeError, splitMessages, decodeLink, Writer, findAttr, DecodeError,
-  NLMSG_ERROR, NLMSG_DONE, RTM_NEWLINK, NLM_F_REQUEST, NLM_F_ACK, NLM_F_EXCL, NLM_F_CREATE, NLM_F_MULTI,
-  NLM_F_DUMP_FILTERED, NLM_F_CAPPED, NLM_F_ACK_TLVS, NLMSGERR_ATTR_MSG, IFLA_GSO_MAX_SIZE,
+  decodeMessages,
+  encodeMessages,
+  decodeError,
+  encodeError,
+  splitMessages,
+  decodeLink,
+  Writer,
+  findAttr,
+  DecodeError,
+  NLMSG_ERROR,
+  NLMSG_DONE,
+  RTM_NEWLINK,
+  NLM_F_REQUEST,
+  NLM_F_ACK,
+  NLM_F_EXCL,
+  NLM_F_CREATE,
+  NLM_F_MULTI,
+  NLM_F_DUMP_FILTERED,
+  NLM_F_CAPPED,
+  NLM_F_ACK_TLVS,
+  NLMSGERR_ATTR_MSG,
+  IFLA_GSO_MAX_SIZE,
 } from '@nsrun/netlink';
 import { load, list } from './fixtures/load.js';
 
@@ -56,17 +75,23 @@ errors('value out of range: -ERANGE, message, offset of the bad attribute, polic
   const e = m.body;
   assert.is(e.error, -ERANGE);
   assert.equal(e.request, { len: 64, type: RTM_NEWLINK, flags: NEW_FLAGS, seq: 0x10a, pid: 0 });
-  assert.equal(e.attrs.map((a) => a.type), ['msg', 'offset', 'policy']);
+  assert.equal(
+    e.attrs.map((a) => a.type),
+    ['msg', 'offset', 'policy'],
+  );
   assert.is(findAttr(e.attrs, 'msg').value, 'integer out of range');
   assert.is(findAttr(e.attrs, 'offset').value, 40);
   const policy = findAttr(e.attrs, 'policy');
   assert.is(policy.flags, 0x8000); // NLA_F_NESTED, as the kernel sets it
   // NL_POLICY_TYPE_ATTR_*: MIN_VALUE_U 193 (u64), MAX_VALUE_U 0xffffffff (u64), TYPE 4 (NL_ATTR_TYPE_U32)
-  assert.equal(policy.value.map((a) => [a.type, a.code, hex(a.data)]), [
-    ['unknown', 4, 'c100000000000000'],
-    ['unknown', 5, 'ffffffff00000000'],
-    ['unknown', 1, '04000000'],
-  ]);
+  assert.equal(
+    policy.value.map((a) => [a.type, a.code, hex(a.data)]),
+    [
+      ['unknown', 4, 'c100000000000000'],
+      ['unknown', 5, 'ffffffff00000000'],
+      ['unknown', 1, '04000000'],
+    ],
+  );
 });
 
 errors('the echoed request decodes, and the offset points at IFLA_GSO_MAX_SIZE in it', () => {
@@ -75,7 +100,10 @@ errors('the echoed request decodes, and the offset points at IFLA_GSO_MAX_SIZE i
   assert.ok(Buffer.isBuffer(payload));
   assert.is(payload.length, e.request.len - 16);
   const req = decodeLink(payload, 0, payload.length);
-  assert.equal(req.attrs.map((a) => a.type), ['ifname', 'gsoMaxSize', 'linkinfo']);
+  assert.equal(
+    req.attrs.map((a) => a.type),
+    ['ifname', 'gsoMaxSize', 'linkinfo'],
+  );
   assert.is(findAttr(req.attrs, 'ifname').value, 'x3');
   assert.is(findAttr(req.attrs, 'gsoMaxSize').value, 1);
   assert.equal(findAttr(req.attrs, 'linkinfo').value, [{ type: 'kind', value: 'bridge' }]);
@@ -109,7 +137,10 @@ done('NLMSG_DONE carrying -ENOENT and an extended-ACK message', () => {
 });
 
 done('every dump in the fixtures ends with a NLMSG_DONE of status 0', () => {
-  const last = list().filter((f) => f.startsWith('dump-')).map((f) => decodeMessages(load(f))).filter((ms) => ms.some((m) => m.kind === 'done'));
+  const last = list()
+    .filter((f) => f.startsWith('dump-'))
+    .map((f) => decodeMessages(load(f)))
+    .filter((ms) => ms.some((m) => m.kind === 'done'));
   assert.is(last.length, 5); // link, addr, route main, route split, neigh
   for (const ms of last) {
     const d = ms[ms.length - 1];
@@ -140,13 +171,19 @@ for (const f of ['ack', 'error-unknown-kind', 'error-out-of-range']) {
 direct('an echoed request longer than the message is a DecodeError at the echoed header', () => {
   const bytes = Buffer.from(load('error-out-of-range'));
   bytes.writeUInt32LE(200, 20); // nlmsgerr.msg.nlmsg_len
-  assert.throws(() => decodeMessages(bytes), (e) => e instanceof DecodeError && e.offset === 20);
+  assert.throws(
+    () => decodeMessages(bytes),
+    (e) => e instanceof DecodeError && e.offset === 20,
+  );
 });
 
 direct('a payload shorter than struct nlmsgerr is a DecodeError', () => {
   const bytes = Buffer.from(load('ack').subarray(0, 32));
   bytes.writeUInt32LE(32, 0);
-  assert.throws(() => decodeMessages(bytes), (e) => e instanceof DecodeError && e.offset === 16);
+  assert.throws(
+    () => decodeMessages(bytes),
+    (e) => e instanceof DecodeError && e.offset === 16,
+  );
 });
 
 direct.run();
@@ -166,20 +203,22 @@ roundTrip.run();
 
 // ---- building replies from scratch ----------------------------------------------------------
 
-const build = suite('Writer / encodeMessages: messages built from scratch equal the kernel\'s bytes');
+const build = suite("Writer / encodeMessages: messages built from scratch equal the kernel's bytes");
 
 build('encodeMessages: the capped "Unknown device type" error', () => {
   const expected = load('error-unknown-kind');
   const seq = expected.readUInt32LE(8);
-  const out = encodeMessages([{
-    kind: 'error',
-    header: { type: NLMSG_ERROR, flags: NLM_F_CAPPED | NLM_F_ACK_TLVS, seq, pid: 1 },
-    body: {
-      error: -EOPNOTSUPP,
-      request: { len: 60, type: RTM_NEWLINK, flags: NEW_FLAGS, seq, pid: 0 },
-      attrs: [{ type: 'msg', value: 'Unknown device type' }],
+  const out = encodeMessages([
+    {
+      kind: 'error',
+      header: { type: NLMSG_ERROR, flags: NLM_F_CAPPED | NLM_F_ACK_TLVS, seq, pid: 1 },
+      body: {
+        error: -EOPNOTSUPP,
+        request: { len: 60, type: RTM_NEWLINK, flags: NEW_FLAGS, seq, pid: 0 },
+        attrs: [{ type: 'msg', value: 'Unknown device type' }],
+      },
     },
-  }]);
+  ]);
   assert.is(hex(out), hex(expected));
 });
 
@@ -195,11 +234,13 @@ build('Writer: the NLMSG_DONE with -ENOENT', () => {
 
 build('encodeMessages: the ACK', () => {
   const expected = load('ack');
-  const out = encodeMessages([{
-    kind: 'error',
-    header: { type: NLMSG_ERROR, flags: NLM_F_CAPPED, seq: 0x108, pid: 1 },
-    body: { error: 0, request: { len: 32, type: RTM_NEWLINK, flags: NLM_F_REQUEST | NLM_F_ACK, seq: 0x108, pid: 0 }, attrs: [] },
-  }]);
+  const out = encodeMessages([
+    {
+      kind: 'error',
+      header: { type: NLMSG_ERROR, flags: NLM_F_CAPPED, seq: 0x108, pid: 1 },
+      body: { error: 0, request: { len: 32, type: RTM_NEWLINK, flags: NLM_F_REQUEST | NLM_F_ACK, seq: 0x108, pid: 0 }, attrs: [] },
+    },
+  ]);
   assert.is(hex(out), hex(expected));
 });
 

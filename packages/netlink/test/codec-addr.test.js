@@ -5,10 +5,30 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  decodeMessages, encodeMessages, decodeAddr, encodeAddr, Writer, findAttr, addrSchema,
-  RTM_NEWADDR, NLMSG_DONE, NLM_F_REQUEST, NLM_F_ACK, NLM_F_EXCL, NLM_F_CREATE, NLM_F_MULTI,
-  IFA_LOCAL, IFA_ADDRESS, AF_INET, AF_INET6, IFA_F_PERMANENT, IFA_F_NODAD, IFA_F_TENTATIVE,
-  RT_SCOPE_UNIVERSE, RT_SCOPE_HOST, RT_SCOPE_LINK,
+  decodeMessages,
+  encodeMessages,
+  decodeAddr,
+  encodeAddr,
+  Writer,
+  findAttr,
+  addrSchema,
+  RTM_NEWADDR,
+  NLMSG_DONE,
+  NLM_F_REQUEST,
+  NLM_F_ACK,
+  NLM_F_EXCL,
+  NLM_F_CREATE,
+  NLM_F_MULTI,
+  IFA_LOCAL,
+  IFA_ADDRESS,
+  AF_INET,
+  AF_INET6,
+  IFA_F_PERMANENT,
+  IFA_F_NODAD,
+  IFA_F_TENTATIVE,
+  RT_SCOPE_UNIVERSE,
+  RT_SCOPE_HOST,
+  RT_SCOPE_LINK,
 } from '@nsrun/netlink';
 import { load, list } from './fixtures/load.js';
 
@@ -34,8 +54,15 @@ requests('ip addr add 10.1.2.3/24 dev v0: IFA_LOCAL then IFA_ADDRESS', () => {
   assert.is(ms[0].kind, 'addr');
   assert.equal(ms[0].header, { type: RTM_NEWADDR, flags: NEW_FLAGS, seq: REQ_SEQ, pid: 0 });
   assert.equal(ms[0].body, {
-    family: AF_INET, prefixlen: 24, flags: 0, scope: RT_SCOPE_UNIVERSE, index: 4,
-    attrs: [{ type: 'local', value: '10.1.2.3' }, { type: 'address', value: '10.1.2.3' }],
+    family: AF_INET,
+    prefixlen: 24,
+    flags: 0,
+    scope: RT_SCOPE_UNIVERSE,
+    index: 4,
+    attrs: [
+      { type: 'local', value: '10.1.2.3' },
+      { type: 'address', value: '10.1.2.3' },
+    ],
   });
 });
 
@@ -44,8 +71,15 @@ requests('ip -6 addr add 2001:db8::1/64 dev v0: 16-byte addresses in RFC 5952 te
   assert.is(ms.length, 1);
   assert.equal(ms[0].header, { type: RTM_NEWADDR, flags: NEW_FLAGS, seq: REQ_SEQ, pid: 0 });
   assert.equal(ms[0].body, {
-    family: AF_INET6, prefixlen: 64, flags: 0, scope: 0, index: 4,
-    attrs: [{ type: 'local', value: '2001:db8::1' }, { type: 'address', value: '2001:db8::1' }],
+    family: AF_INET6,
+    prefixlen: 64,
+    flags: 0,
+    scope: 0,
+    index: 4,
+    attrs: [
+      { type: 'local', value: '2001:db8::1' },
+      { type: 'address', value: '2001:db8::1' },
+    ],
   });
 });
 
@@ -55,29 +89,39 @@ requests.run();
 
 const dump = suite('decodeMessages: kernel address dump (v4 + v6)');
 
-dump('six addresses, in the kernel\'s order: IPv4 first', () => {
+dump("six addresses, in the kernel's order: IPv4 first", () => {
   const ms = decodeMessages(load('dump-addr-1'));
   assert.is(ms.length, 6);
   for (const m of ms) {
     assert.is(m.kind, 'addr');
     assert.equal(m.header, DUMP);
-    assert.equal(m.body.attrs.filter((a) => a.type === 'unknown'), [], 'every IFA_* attribute decoded');
+    assert.equal(
+      m.body.attrs.filter((a) => a.type === 'unknown'),
+      [],
+      'every IFA_* attribute decoded',
+    );
     assert.ok(m.body.attrs.every((a) => addrSchema.byName.has(a.type)));
   }
-  assert.equal(ms.map((m) => [m.body.family, m.body.index, val(m.body.attrs, 'address'), m.body.prefixlen]), [
-    [AF_INET, 1, '127.0.0.1', 8],
-    [AF_INET, 3, '10.1.2.3', 24],
-    [AF_INET6, 1, '::1', 128],
-    [AF_INET6, 3, '2001:db8::1', 64],
-    [AF_INET6, 3, 'fe80::ec0d:9eff:fed7:a307', 64],
-    [AF_INET6, 4, 'fe80::79:53ff:fee3:29b', 64],
-  ]);
+  assert.equal(
+    ms.map((m) => [m.body.family, m.body.index, val(m.body.attrs, 'address'), m.body.prefixlen]),
+    [
+      [AF_INET, 1, '127.0.0.1', 8],
+      [AF_INET, 3, '10.1.2.3', 24],
+      [AF_INET6, 1, '::1', 128],
+      [AF_INET6, 3, '2001:db8::1', 64],
+      [AF_INET6, 3, 'fe80::ec0d:9eff:fed7:a307', 64],
+      [AF_INET6, 4, 'fe80::79:53ff:fee3:29b', 64],
+    ],
+  );
 });
 
 dump('IPv4 10.1.2.3/24 on v1: local, label, flags, cacheinfo', () => {
   const a = decodeMessages(load('dump-addr-1'))[1].body;
   assert.equal({ ...a, attrs: undefined }, { family: AF_INET, prefixlen: 24, flags: IFA_F_PERMANENT, scope: RT_SCOPE_UNIVERSE, index: 3, attrs: undefined });
-  assert.equal(a.attrs.map((x) => x.type), ['address', 'local', 'label', 'flags', 'cacheinfo']);
+  assert.equal(
+    a.attrs.map((x) => x.type),
+    ['address', 'local', 'label', 'flags', 'cacheinfo'],
+  );
   assert.is(val(a.attrs, 'local'), '10.1.2.3');
   assert.is(val(a.attrs, 'label'), 'v1');
   assert.is(val(a.attrs, 'flags'), IFA_F_PERMANENT);
@@ -150,14 +194,17 @@ body('each message of the dump, decoded in place and re-encoded alone', () => {
 });
 
 body('a payload shorter than struct ifaddrmsg is a DecodeError', () => {
-  assert.throws(() => decodeAddr(load('req-addr-add-v4'), 16, 23), (e) => e.name === 'DecodeError' && e.offset === 16);
+  assert.throws(
+    () => decodeAddr(load('req-addr-add-v4'), 16, 23),
+    (e) => e.name === 'DecodeError' && e.offset === 16,
+  );
 });
 
 body.run();
 
 // ---- building requests ----------------------------------------------------------------------
 
-const build = suite('Writer / encodeMessages: requests built from scratch equal iproute2\'s bytes');
+const build = suite("Writer / encodeMessages: requests built from scratch equal iproute2's bytes");
 
 build('encodeMessages: ip addr add 10.1.2.3/24 dev v0 and ip -6 addr add 2001:db8::1/64 dev v0', () => {
   for (const [f, family, prefixlen, address] of [
@@ -165,11 +212,23 @@ build('encodeMessages: ip addr add 10.1.2.3/24 dev v0 and ip -6 addr add 2001:db
     ['req-addr-add-v6', AF_INET6, 64, '2001:db8::1'],
   ]) {
     const expected = load(f);
-    const out = encodeMessages([{
-      kind: 'addr',
-      header: { type: RTM_NEWADDR, flags: NEW_FLAGS, seq: expected.readUInt32LE(8), pid: 0 },
-      body: { family, prefixlen, flags: 0, scope: 0, index: 4, attrs: [{ type: 'local', value: address }, { type: 'address', value: address }] },
-    }]);
+    const out = encodeMessages([
+      {
+        kind: 'addr',
+        header: { type: RTM_NEWADDR, flags: NEW_FLAGS, seq: expected.readUInt32LE(8), pid: 0 },
+        body: {
+          family,
+          prefixlen,
+          flags: 0,
+          scope: 0,
+          index: 4,
+          attrs: [
+            { type: 'local', value: address },
+            { type: 'address', value: address },
+          ],
+        },
+      },
+    ]);
     assert.is(hex(out), hex(expected), f);
   }
 });

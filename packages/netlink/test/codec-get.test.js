@@ -5,8 +5,24 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  decodeMessages, routeGetRequest, neighGetRequest, nsidGetRequest, nsidSetRequest, decodeLinkStats, Writer, findAttr, ValidationError,
-  RTM_GETROUTE, RTM_GETNEIGH, RTM_GETNSID, RTM_NEWNSID, NLM_F_REQUEST, AF_INET, AF_INET6, RTM_F_LOOKUP_TABLE, RTM_F_FIB_MATCH,
+  decodeMessages,
+  routeGetRequest,
+  neighGetRequest,
+  nsidGetRequest,
+  nsidSetRequest,
+  decodeLinkStats,
+  Writer,
+  findAttr,
+  ValidationError,
+  RTM_GETROUTE,
+  RTM_GETNEIGH,
+  RTM_GETNSID,
+  RTM_NEWNSID,
+  NLM_F_REQUEST,
+  AF_INET,
+  AF_INET6,
+  RTM_F_LOOKUP_TABLE,
+  RTM_F_FIB_MATCH,
 } from '@nsrun/netlink';
 import { load } from './fixtures/load.js';
 
@@ -22,14 +38,17 @@ function build(req, expected) {
   return w.toBuffer();
 }
 
-const route = suite('route get: iproute2\'s requests both ways');
+const route = suite("route get: iproute2's requests both ways");
 
 route('decode: ip route get 10.1.2.77 from 10.1.2.3 uid 5 iif v0 mark 7', () => {
   const [m] = decodeMessages(load('req-route-get'));
   assert.equal(m.header, { type: RTM_GETROUTE, flags: NLM_F_REQUEST, seq: 1796463813, pid: 0 });
   const { attrs, ...rtm } = m.body;
   assert.equal(rtm, { family: AF_INET, dstLen: 32, srcLen: 32, tos: 0, table: 0, protocol: 0, scope: 0, type: 0, flags: RTM_F_LOOKUP_TABLE });
-  assert.equal(attrs.map((a) => a.type), ['dst', 'src', 'uid', 'iif', 'mark']);
+  assert.equal(
+    attrs.map((a) => a.type),
+    ['dst', 'src', 'uid', 'iif', 'mark'],
+  );
   assert.equal([val(attrs, 'dst'), val(attrs, 'src'), val(attrs, 'uid'), val(attrs, 'iif'), val(attrs, 'mark')], ['10.1.2.77', '10.1.2.3', 5, 4, 7]);
 });
 
@@ -61,7 +80,7 @@ route('bad queries are refused before sending', () => {
 
 route.run();
 
-const neigh = suite('neigh get: iproute2\'s request both ways');
+const neigh = suite("neigh get: iproute2's request both ways");
 
 neigh('decode and rebuild: ip neigh get 10.1.2.9 dev v0', () => {
   const expected = load('req-neigh-get');
@@ -76,7 +95,10 @@ neigh('decode and rebuild: ip neigh get 10.1.2.9 dev v0', () => {
   // A proxy entry: NTF_PROXY in ndm_flags, the rest the same.
   const proxy = build(neighGetRequest(4, '10.1.2.9', { proxy: true }), expected);
   assert.is(proxy[16 + 10], 0x08);
-  assert.throws(() => neighGetRequest(4, '10.1.2.0/24'), (e) => e instanceof ValidationError);
+  assert.throws(
+    () => neighGetRequest(4, '10.1.2.0/24'),
+    (e) => e instanceof ValidationError,
+  );
 });
 
 neigh.run();
@@ -97,27 +119,38 @@ nsid('nsidGetRequest and nsidSetRequest: struct rtgenmsg (4 bytes) and NETNSA_* 
   assert.is(set.type, RTM_NEWNSID);
   assert.is(body(set), '00000000' + '08000300' + '07000000' + '08000100' + '63000000'); // NETNSA_FD, NETNSA_NSID 99
   assert.is(body(nsidSetRequest({ fd: 7 }, -1)), '00000000' + '08000300' + '07000000' + '08000100' + 'ffffffff'); // auto
-  assert.throws(() => nsidSetRequest({ fd: 7 }, -2), (e) => e instanceof ValidationError && e.field === 'nsid');
-  assert.throws(() => nsidSetRequest({ nsid: 3 }, 4), (e) => e instanceof ValidationError && e.field === 'target');
+  assert.throws(
+    () => nsidSetRequest({ fd: 7 }, -2),
+    (e) => e instanceof ValidationError && e.field === 'nsid',
+  );
+  assert.throws(
+    () => nsidSetRequest({ nsid: 3 }, 4),
+    (e) => e instanceof ValidationError && e.field === 'target',
+  );
 });
 
 nsid.run();
 
 const stats = suite('decodeLinkStats: struct rtnl_link_stats64 / rtnl_link_stats');
 
-stats('fields in the struct\'s order, as bigints; a shorter struct leaves the rest 0; 32-bit counters', () => {
+stats("fields in the struct's order, as bigints; a shorter struct leaves the rest 0; 32-bit counters", () => {
   const b = Buffer.alloc(25 * 8);
   for (let i = 0; i < 25; i++) b.writeBigUInt64LE(BigInt(i + 1) * 1000n, i * 8);
   b.writeBigUInt64LE(2n ** 60n, 2 * 8); // rx_bytes beyond 2^53
   const s = decodeLinkStats(b);
-  assert.equal([s.rxPackets, s.txPackets, s.rxBytes, s.multicast, s.rxMissedErrors, s.txWindowErrors, s.rxOtherhostDropped],
-    [1000n, 2000n, 2n ** 60n, 9000n, 16000n, 21000n, 25000n]);
+  assert.equal(
+    [s.rxPackets, s.txPackets, s.rxBytes, s.multicast, s.rxMissedErrors, s.txWindowErrors, s.rxOtherhostDropped],
+    [1000n, 2000n, 2n ** 60n, 9000n, 16000n, 21000n, 25000n],
+  );
   const old = decodeLinkStats(b.subarray(0, 23 * 8)); // before rx_nohandler
   assert.equal([old.txCompressed, old.rxNohandler, old.rxOtherhostDropped], [23000n, 0n, 0n]);
   const b32 = Buffer.alloc(24 * 4);
   b32.writeUInt32LE(0xffffffff, 2 * 4);
   assert.is(decodeLinkStats(b32, 4).rxBytes, 0xffffffffn);
-  assert.throws(() => decodeLinkStats(Buffer.alloc(7)), (e) => e.name === 'DecodeError');
+  assert.throws(
+    () => decodeLinkStats(Buffer.alloc(7)),
+    (e) => e.name === 'DecodeError',
+  );
 });
 
 stats.run();

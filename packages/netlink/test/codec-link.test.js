@@ -5,11 +5,40 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  decodeMessages, encodeMessages, decodeLink, encodeLink, Writer, findAttr, linkSchema, bridgeSchema, brportSchema,
-  RTM_NEWLINK, NLMSG_DONE, NLM_F_REQUEST, NLM_F_ACK, NLM_F_EXCL, NLM_F_CREATE, NLM_F_MULTI,
-  IFLA_IFNAME, IFLA_LINKINFO, IFLA_INFO_KIND, IFLA_INFO_DATA, VETH_INFO_PEER, IFLA_MASTER,
-  IFF_UP, IFF_BROADCAST, IFF_LOOPBACK, IFF_RUNNING, IFF_MULTICAST, IFF_LOWER_UP,
-  ARPHRD_LOOPBACK, ARPHRD_ETHER, IF_OPER_UP, IF_OPER_DOWN, MACVLAN_MODE_BRIDGE, BR_STATE_FORWARDING,
+  decodeMessages,
+  encodeMessages,
+  decodeLink,
+  encodeLink,
+  Writer,
+  findAttr,
+  linkSchema,
+  bridgeSchema,
+  brportSchema,
+  RTM_NEWLINK,
+  NLMSG_DONE,
+  NLM_F_REQUEST,
+  NLM_F_ACK,
+  NLM_F_EXCL,
+  NLM_F_CREATE,
+  NLM_F_MULTI,
+  IFLA_IFNAME,
+  IFLA_LINKINFO,
+  IFLA_INFO_KIND,
+  IFLA_INFO_DATA,
+  VETH_INFO_PEER,
+  IFLA_MASTER,
+  IFF_UP,
+  IFF_BROADCAST,
+  IFF_LOOPBACK,
+  IFF_RUNNING,
+  IFF_MULTICAST,
+  IFF_LOWER_UP,
+  ARPHRD_LOOPBACK,
+  ARPHRD_ETHER,
+  IF_OPER_UP,
+  IF_OPER_DOWN,
+  MACVLAN_MODE_BRIDGE,
+  BR_STATE_FORWARDING,
 } from '@nsrun/netlink';
 import { load, list } from './fixtures/load.js';
 
@@ -43,7 +72,10 @@ requests('ip link add br0 type bridge', () => {
   const m = one('req-link-add-bridge');
   assert.equal(m.header, { type: RTM_NEWLINK, flags: NEW_FLAGS, seq: REQ_SEQ, pid: 0 });
   assert.equal({ ...m.body, attrs: undefined }, { family: 0, type: 0, index: 0, flags: 0, change: 0, attrs: undefined });
-  assert.equal(m.body.attrs.map((a) => a.type), ['ifname', 'linkinfo']);
+  assert.equal(
+    m.body.attrs.map((a) => a.type),
+    ['ifname', 'linkinfo'],
+  );
   assert.is(val(m.body.attrs, 'ifname'), 'br0');
   // iproute2 writes IFLA_INFO_KIND without a NUL (addattr_l(..., strlen(type))); the string codec
   // requires one, so the kind stays an `unknown` attribute holding the bare bytes.
@@ -59,21 +91,30 @@ requests('ip link add v0 type veth peer name v1: the peer is a nested ifinfomsg'
   assert.equal(m.header, { type: RTM_NEWLINK, flags: NEW_FLAGS, seq: REQ_SEQ, pid: 0 });
   assert.is(val(m.body.attrs, 'ifname'), 'v0');
   const info = val(m.body.attrs, 'linkinfo');
-  assert.equal(info.map((a) => a.type), ['unknown', 'data']);
+  assert.equal(
+    info.map((a) => a.type),
+    ['unknown', 'data'],
+  );
   assert.is(info[0].data.toString('latin1'), 'veth');
   const data = info[1];
   assert.is(data.kind, 'veth');
   assert.is(data.value.length, 1);
   assert.is(data.value[0].type, 'peer');
   const peer = data.value[0].value;
-  assert.equal({ family: peer.family, type: peer.type, index: peer.index, flags: peer.flags, change: peer.change }, { family: 0, type: 0, index: 0, flags: 0, change: 0 });
+  assert.equal(
+    { family: peer.family, type: peer.type, index: peer.index, flags: peer.flags, change: peer.change },
+    { family: 0, type: 0, index: 0, flags: 0, change: 0 },
+  );
   assert.equal(peer.attrs, [{ type: 'ifname', value: 'v1' }]);
 });
 
 requests('ip link add mv0 link v0 type macvlan mode bridge', () => {
   const m = one('req-link-add-macvlan');
   assert.equal(m.header, { type: RTM_NEWLINK, flags: NEW_FLAGS, seq: REQ_SEQ, pid: 0 });
-  assert.equal(m.body.attrs.map((a) => a.type), ['link', 'ifname', 'linkinfo']);
+  assert.equal(
+    m.body.attrs.map((a) => a.type),
+    ['link', 'ifname', 'linkinfo'],
+  );
   assert.is(val(m.body.attrs, 'link'), 4); // v0's index in the capture sandbox
   assert.is(val(m.body.attrs, 'ifname'), 'mv0');
   const info = val(m.body.attrs, 'linkinfo');
@@ -103,7 +144,10 @@ requests('ip link add vx0 type vxlan id 42 dstport 4789 local 10.0.0.1', () => {
 requests('ip link add link v0 name v0.10 type vlan id 10 (the kernel here refused it; the bytes are real)', () => {
   const m = one('req-link-add-vlan');
   assert.equal(m.header, { type: RTM_NEWLINK, flags: NEW_FLAGS, seq: REQ_SEQ, pid: 0 });
-  assert.equal(m.body.attrs.map((a) => a.type), ['link', 'ifname', 'linkinfo']);
+  assert.equal(
+    m.body.attrs.map((a) => a.type),
+    ['link', 'ifname', 'linkinfo'],
+  );
   assert.is(val(m.body.attrs, 'link'), 4);
   assert.is(val(m.body.attrs, 'ifname'), 'v0.10');
   const info = val(m.body.attrs, 'linkinfo');
@@ -132,10 +176,19 @@ const dump = suite('decodeMessages: kernel link dump');
 
 dump('datagram 1 holds lo, br0 and v1, each a NLM_F_MULTI RTM_NEWLINK', () => {
   const ms = decodeMessages(load('dump-link-1'));
-  assert.equal(ms.map((m) => m.kind), ['link', 'link', 'link']);
+  assert.equal(
+    ms.map((m) => m.kind),
+    ['link', 'link', 'link'],
+  );
   for (const m of ms) assert.equal(m.header, DUMP);
-  assert.equal(ms.map((m) => val(m.body.attrs, 'ifname')), ['lo', 'br0', 'v1']);
-  assert.equal(ms.map((m) => m.body.index), [1, 2, 3]);
+  assert.equal(
+    ms.map((m) => val(m.body.attrs, 'ifname')),
+    ['lo', 'br0', 'v1'],
+  );
+  assert.equal(
+    ms.map((m) => m.body.index),
+    [1, 2, 3],
+  );
   for (const m of ms) assert.equal(knownButUnknown(linkSchema, m.body.attrs), [], `${val(m.body.attrs, 'ifname')}: attributes the schema knows stayed unknown`);
 });
 
@@ -172,7 +225,10 @@ dump('br0: kind bridge and its IFLA_BR_* attributes', () => {
   assert.is(val(br.attrs, 'address'), '02:79:53:e3:02:9b');
   assert.is(val(br.attrs, 'broadcast'), 'ff:ff:ff:ff:ff:ff');
   const info = val(br.attrs, 'linkinfo');
-  assert.equal(info.map((a) => a.type), ['kind', 'data']);
+  assert.equal(
+    info.map((a) => a.type),
+    ['kind', 'data'],
+  );
   assert.is(info[0].value, 'bridge');
   assert.is(info[1].kind, 'bridge');
   const d = info[1].value;
@@ -222,7 +278,10 @@ dump('v1 and v0 form the veth pair; v0 is a bridge port with IFLA_INFO_SLAVE_DAT
   assert.is(val(v0.attrs, 'master'), 2); // br0
   assert.is(val(v0.attrs, 'promiscuity'), 1);
   const info = val(v0.attrs, 'linkinfo');
-  assert.equal(info.map((a) => a.type), ['kind', 'slaveKind', 'slaveData']);
+  assert.equal(
+    info.map((a) => a.type),
+    ['kind', 'slaveKind', 'slaveData'],
+  );
   assert.is(info[0].value, 'veth');
   assert.is(info[1].value, 'bridge');
   assert.is(info[2].kind, 'bridge');
@@ -240,14 +299,23 @@ dump('v1 and v0 form the veth pair; v0 is a bridge port with IFLA_INFO_SLAVE_DAT
 
 dump('the dump spans three datagrams: 3 + 1 links, then NLMSG_DONE alone', () => {
   const all = ['dump-link-1', 'dump-link-2', 'dump-link-3'].map((f) => decodeMessages(load(f)));
-  assert.equal(all.map((ms) => ms.length), [3, 1, 1]);
+  assert.equal(
+    all.map((ms) => ms.length),
+    [3, 1, 1],
+  );
   const [done] = all[2];
   assert.is(done.kind, 'done');
   assert.equal(done.header, { type: NLMSG_DONE, flags: NLM_F_MULTI, seq: 0x101, pid: 1 });
   assert.equal(done.body, { error: 0, attrs: [] });
   const links = all.flat().filter((m) => m.kind === 'link');
-  assert.equal(links.map((m) => val(m.body.attrs, 'ifname')), ['lo', 'br0', 'v1', 'v0']);
-  assert.equal(links.map((m) => m.body.index), [1, 2, 3, 4]);
+  assert.equal(
+    links.map((m) => val(m.body.attrs, 'ifname')),
+    ['lo', 'br0', 'v1', 'v0'],
+  );
+  assert.equal(
+    links.map((m) => m.body.index),
+    [1, 2, 3, 4],
+  );
 });
 
 dump.run();
@@ -293,14 +361,17 @@ body('encodeLink writes the payload back byte for byte', () => {
 });
 
 body('decodeLink: a payload shorter than struct ifinfomsg is a DecodeError', () => {
-  assert.throws(() => decodeLink(load('req-link-set-up'), 16, 31), (e) => e.name === 'DecodeError' && e.offset === 16);
+  assert.throws(
+    () => decodeLink(load('req-link-set-up'), 16, 31),
+    (e) => e.name === 'DecodeError' && e.offset === 16,
+  );
 });
 
 body.run();
 
 // ---- building requests from scratch ---------------------------------------------------------
 
-const build = suite('Writer / encodeMessages: requests built from scratch equal iproute2\'s bytes');
+const build = suite("Writer / encodeMessages: requests built from scratch equal iproute2's bytes");
 
 build('Writer: ip link add br0 type bridge', () => {
   const expected = load('req-link-add-bridge');
@@ -336,25 +407,38 @@ build('Writer: ip link add v0 type veth peer name v1 (nested ifinfomsg)', () => 
 
 build('encodeMessages: ip link add vx0 type vxlan id 42 dstport 4789 local 10.0.0.1', () => {
   const expected = load('req-link-add-vxlan');
-  const out = encodeMessages([{
-    kind: 'link',
-    header: { type: RTM_NEWLINK, flags: NEW_FLAGS, seq: expected.readUInt32LE(8), pid: 0 },
-    body: {
-      family: 0, type: 0, index: 0, flags: 0, change: 0,
-      attrs: [
-        { type: 'ifname', value: 'vx0' },
-        { type: 'linkinfo', value: [
-          { type: 'unknown', code: IFLA_INFO_KIND, data: Buffer.from('vxlan') },
-          { type: 'data', kind: 'vxlan', value: [
-            { type: 'id', value: 42 },
-            { type: 'local', value: '10.0.0.1' },
-            { type: 'learning', value: 1 },
-            { type: 'port', value: 4789 },
-          ] },
-        ] },
-      ],
+  const out = encodeMessages([
+    {
+      kind: 'link',
+      header: { type: RTM_NEWLINK, flags: NEW_FLAGS, seq: expected.readUInt32LE(8), pid: 0 },
+      body: {
+        family: 0,
+        type: 0,
+        index: 0,
+        flags: 0,
+        change: 0,
+        attrs: [
+          { type: 'ifname', value: 'vx0' },
+          {
+            type: 'linkinfo',
+            value: [
+              { type: 'unknown', code: IFLA_INFO_KIND, data: Buffer.from('vxlan') },
+              {
+                type: 'data',
+                kind: 'vxlan',
+                value: [
+                  { type: 'id', value: 42 },
+                  { type: 'local', value: '10.0.0.1' },
+                  { type: 'learning', value: 1 },
+                  { type: 'port', value: 4789 },
+                ],
+              },
+            ],
+          },
+        ],
+      },
     },
-  }]);
+  ]);
   assert.is(hex(out), hex(expected));
 });
 
@@ -362,8 +446,24 @@ build('encodeMessages: ip link set v0 up / ip link set v0 master br0', () => {
   const up = load('req-link-set-up');
   const master = load('req-link-set-master');
   const header = (seq) => ({ type: RTM_NEWLINK, flags: NLM_F_REQUEST | NLM_F_ACK, seq, pid: 0 });
-  assert.is(hex(encodeMessages([{ kind: 'link', header: header(up.readUInt32LE(8)), body: { family: 0, type: 0, index: 4, flags: IFF_UP, change: IFF_UP, attrs: [] } }])), hex(up));
-  assert.is(hex(encodeMessages([{ kind: 'link', header: header(master.readUInt32LE(8)), body: { family: 0, type: 0, index: 4, flags: 0, change: 0, attrs: [{ type: 'master', value: 2 }] } }])), hex(master));
+  assert.is(
+    hex(
+      encodeMessages([{ kind: 'link', header: header(up.readUInt32LE(8)), body: { family: 0, type: 0, index: 4, flags: IFF_UP, change: IFF_UP, attrs: [] } }]),
+    ),
+    hex(up),
+  );
+  assert.is(
+    hex(
+      encodeMessages([
+        {
+          kind: 'link',
+          header: header(master.readUInt32LE(8)),
+          body: { family: 0, type: 0, index: 4, flags: 0, change: 0, attrs: [{ type: 'master', value: 2 }] },
+        },
+      ]),
+    ),
+    hex(master),
+  );
   const w = new Writer();
   const at = w.beginMessage(RTM_NEWLINK, NLM_F_REQUEST | NLM_F_ACK, master.readUInt32LE(8));
   w.u8(0).u8(0).u16(0).i32(4).u32(0).u32(0).attrU32(IFLA_MASTER, 2);

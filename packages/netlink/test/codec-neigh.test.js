@@ -5,9 +5,26 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  decodeMessages, encodeMessages, decodeNeigh, encodeNeigh, Writer, findAttr,
-  RTM_NEWNEIGH, NLMSG_DONE, NLM_F_REQUEST, NLM_F_ACK, NLM_F_EXCL, NLM_F_CREATE, NLM_F_MULTI,
-  NDA_DST, NDA_LLADDR, AF_INET, NUD_PERMANENT, NUD_NOARP, RTN_UNICAST, RTN_MULTICAST,
+  decodeMessages,
+  encodeMessages,
+  decodeNeigh,
+  encodeNeigh,
+  Writer,
+  findAttr,
+  RTM_NEWNEIGH,
+  NLMSG_DONE,
+  NLM_F_REQUEST,
+  NLM_F_ACK,
+  NLM_F_EXCL,
+  NLM_F_CREATE,
+  NLM_F_MULTI,
+  NDA_DST,
+  NDA_LLADDR,
+  AF_INET,
+  NUD_PERMANENT,
+  NUD_NOARP,
+  RTN_UNICAST,
+  RTN_MULTICAST,
 } from '@nsrun/netlink';
 import { load, list } from './fixtures/load.js';
 
@@ -25,20 +42,32 @@ const decode = suite('decodeMessages: neighbours');
 
 decode('ip neigh add 10.1.2.9 lladdr 02:00:00:00:00:09 dev v0', () => {
   const ms = decodeMessages(load('req-neigh-add'));
-  assert.equal(ms, [{
-    kind: 'neigh',
-    header: { type: RTM_NEWNEIGH, flags: NEW_FLAGS, seq: 1795943685, pid: 0 },
-    body: {
-      family: AF_INET, index: 4, state: NUD_PERMANENT, flags: 0, type: 0,
-      attrs: [{ type: 'dst', value: '10.1.2.9' }, { type: 'lladdr', value: '02:00:00:00:00:09' }],
+  assert.equal(ms, [
+    {
+      kind: 'neigh',
+      header: { type: RTM_NEWNEIGH, flags: NEW_FLAGS, seq: 1795943685, pid: 0 },
+      body: {
+        family: AF_INET,
+        index: 4,
+        state: NUD_PERMANENT,
+        flags: 0,
+        type: 0,
+        attrs: [
+          { type: 'dst', value: '10.1.2.9' },
+          { type: 'lladdr', value: '02:00:00:00:00:09' },
+        ],
+      },
     },
-  }]);
+  ]);
   assert.is(NUD_PERMANENT, 0x80);
 });
 
 decode('dump: the permanent entry, a multicast entry, and NLMSG_DONE in the same datagram', () => {
   const ms = decodeMessages(load('dump-neigh'));
-  assert.equal(ms.map((m) => m.kind), ['neigh', 'neigh', 'done']);
+  assert.equal(
+    ms.map((m) => m.kind),
+    ['neigh', 'neigh', 'done'],
+  );
   for (const m of ms) assert.equal({ ...m.header, type: 0 }, { type: 0, flags: NLM_F_MULTI, seq: 0x104, pid: 1 });
   assert.is(ms[0].header.type, RTM_NEWNEIGH);
   assert.is(ms[2].header.type, NLMSG_DONE);
@@ -46,7 +75,10 @@ decode('dump: the permanent entry, a multicast entry, and NLMSG_DONE in the same
 
   const perm = ms[0].body;
   assert.equal({ ...perm, attrs: undefined }, { family: AF_INET, index: 3, state: NUD_PERMANENT, flags: 0, type: RTN_UNICAST, attrs: undefined });
-  assert.equal(perm.attrs.map((a) => a.type), ['dst', 'lladdr', 'probes', 'cacheinfo']);
+  assert.equal(
+    perm.attrs.map((a) => a.type),
+    ['dst', 'lladdr', 'probes', 'cacheinfo'],
+  );
   assert.is(val(perm.attrs, 'dst'), '10.1.2.9');
   assert.is(val(perm.attrs, 'lladdr'), '02:00:00:00:00:09');
   assert.is(val(perm.attrs, 'probes'), 0);
@@ -89,22 +121,37 @@ body('a dumped entry, decoded in place and re-encoded alone', () => {
 });
 
 body('a payload shorter than struct ndmsg is a DecodeError', () => {
-  assert.throws(() => decodeNeigh(load('req-neigh-add'), 16, 27), (e) => e.name === 'DecodeError' && e.offset === 16);
+  assert.throws(
+    () => decodeNeigh(load('req-neigh-add'), 16, 27),
+    (e) => e.name === 'DecodeError' && e.offset === 16,
+  );
 });
 
 body.run();
 
 // ---- building the request -------------------------------------------------------------------
 
-const build = suite('Writer / encodeMessages: the request built from scratch equals iproute2\'s bytes');
+const build = suite("Writer / encodeMessages: the request built from scratch equals iproute2's bytes");
 
 build('encodeMessages', () => {
   const expected = load('req-neigh-add');
-  const out = encodeMessages([{
-    kind: 'neigh',
-    header: { type: RTM_NEWNEIGH, flags: NEW_FLAGS, seq: expected.readUInt32LE(8), pid: 0 },
-    body: { family: AF_INET, index: 4, state: NUD_PERMANENT, flags: 0, type: 0, attrs: [{ type: 'dst', value: '10.1.2.9' }, { type: 'lladdr', value: '02:00:00:00:00:09' }] },
-  }]);
+  const out = encodeMessages([
+    {
+      kind: 'neigh',
+      header: { type: RTM_NEWNEIGH, flags: NEW_FLAGS, seq: expected.readUInt32LE(8), pid: 0 },
+      body: {
+        family: AF_INET,
+        index: 4,
+        state: NUD_PERMANENT,
+        flags: 0,
+        type: 0,
+        attrs: [
+          { type: 'dst', value: '10.1.2.9' },
+          { type: 'lladdr', value: '02:00:00:00:00:09' },
+        ],
+      },
+    },
+  ]);
   assert.is(hex(out), hex(expected));
 });
 

@@ -6,9 +6,30 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  decodeMessages, encodeMessages, decodeRoute, encodeRoute, Writer, findAttr, routeSchema,
-  RTM_NEWROUTE, NLMSG_DONE, NLM_F_REQUEST, NLM_F_ACK, NLM_F_EXCL, NLM_F_CREATE, NLM_F_MULTI, NLM_F_DUMP_FILTERED,
-  RTA_DST, AF_INET, RT_TABLE_MAIN, RTPROT_BOOT, RTPROT_KERNEL, RT_SCOPE_UNIVERSE, RT_SCOPE_LINK, RTN_UNICAST, RTN_BLACKHOLE,
+  decodeMessages,
+  encodeMessages,
+  decodeRoute,
+  encodeRoute,
+  Writer,
+  findAttr,
+  routeSchema,
+  RTM_NEWROUTE,
+  NLMSG_DONE,
+  NLM_F_REQUEST,
+  NLM_F_ACK,
+  NLM_F_EXCL,
+  NLM_F_CREATE,
+  NLM_F_MULTI,
+  NLM_F_DUMP_FILTERED,
+  RTA_DST,
+  AF_INET,
+  RT_TABLE_MAIN,
+  RTPROT_BOOT,
+  RTPROT_KERNEL,
+  RT_SCOPE_UNIVERSE,
+  RT_SCOPE_LINK,
+  RTN_UNICAST,
+  RTN_BLACKHOLE,
 } from '@nsrun/netlink';
 import { load, list } from './fixtures/load.js';
 
@@ -23,8 +44,16 @@ function val(attrs, type) {
 }
 const hex = (b) => Buffer.from(b).toString('hex');
 const rtmsg = (over) => ({
-  family: AF_INET, dstLen: 16, srcLen: 0, tos: 0, table: RT_TABLE_MAIN, protocol: RTPROT_BOOT,
-  scope: RT_SCOPE_UNIVERSE, type: RTN_UNICAST, flags: 0, ...over,
+  family: AF_INET,
+  dstLen: 16,
+  srcLen: 0,
+  tos: 0,
+  table: RT_TABLE_MAIN,
+  protocol: RTPROT_BOOT,
+  scope: RT_SCOPE_UNIVERSE,
+  type: RTN_UNICAST,
+  flags: 0,
+  ...over,
 });
 const one = (name) => {
   const ms = decodeMessages(load(name));
@@ -66,11 +95,14 @@ requests('ip route add 10.7.0.0/16 nexthop via 10.1.2.1 weight 1 nexthop via 10.
     ...rtmsg(),
     attrs: [
       { type: 'dst', value: '10.7.0.0' },
-      { type: 'multipath', value: [
-        // rtnh_hops is weight - 1
-        { flags: 0, hops: 0, ifindex: 4, attrs: [{ type: 'gateway', value: '10.1.2.1' }] },
-        { flags: 0, hops: 1, ifindex: 4, attrs: [{ type: 'gateway', value: '10.1.2.2' }] },
-      ] },
+      {
+        type: 'multipath',
+        value: [
+          // rtnh_hops is weight - 1
+          { flags: 0, hops: 0, ifindex: 4, attrs: [{ type: 'gateway', value: '10.1.2.1' }] },
+          { flags: 0, hops: 1, ifindex: 4, attrs: [{ type: 'gateway', value: '10.1.2.2' }] },
+        ],
+      },
     ],
   });
 });
@@ -89,9 +121,15 @@ dump('four routes, each with RTA_TABLE 254', () => {
     assert.equal(m.header, { type: RTM_NEWROUTE, flags: DUMP_FLAGS, seq: 0x103, pid: 1 });
     assert.is(m.body.table, RT_TABLE_MAIN);
     assert.is(val(m.body.attrs, 'table'), RT_TABLE_MAIN);
-    assert.equal(m.body.attrs.filter((a) => a.type === 'unknown'), []);
+    assert.equal(
+      m.body.attrs.filter((a) => a.type === 'unknown'),
+      [],
+    );
   }
-  assert.equal(ms.map((m) => `${val(m.body.attrs, 'dst')}/${m.body.dstLen}`), ['10.1.2.0/24', '10.7.0.0/16', '10.8.0.0/16', '10.9.0.0/16']);
+  assert.equal(
+    ms.map((m) => `${val(m.body.attrs, 'dst')}/${m.body.dstLen}`),
+    ['10.1.2.0/24', '10.7.0.0/16', '10.8.0.0/16', '10.9.0.0/16'],
+  );
 });
 
 dump('the connected route the kernel made for 10.1.2.3/24', () => {
@@ -112,16 +150,22 @@ dump('multipath route: two hops on v1 (index 3) with weights 1 and 2', () => {
   assert.equal({ ...r, attrs: undefined }, { ...rtmsg(), attrs: undefined });
   const hops = val(r.attrs, 'multipath');
   assert.is(hops.length, 2);
-  assert.equal(hops.map((h) => [h.ifindex, h.hops + 1, h.flags, val(h.attrs, 'gateway')]), [
-    [3, 1, 0, '10.1.2.1'],
-    [3, 2, 0, '10.1.2.2'],
-  ]);
+  assert.equal(
+    hops.map((h) => [h.ifindex, h.hops + 1, h.flags, val(h.attrs, 'gateway')]),
+    [
+      [3, 1, 0, '10.1.2.1'],
+      [3, 2, 0, '10.1.2.2'],
+    ],
+  );
 });
 
 dump('blackhole route: type RTN_BLACKHOLE, no gateway or device', () => {
   const r = decodeMessages(load('dump-route-main-1'))[2].body;
   assert.is(r.type, RTN_BLACKHOLE);
-  assert.equal(r.attrs, [{ type: 'table', value: 254 }, { type: 'dst', value: '10.8.0.0' }]);
+  assert.equal(r.attrs, [
+    { type: 'table', value: 254 },
+    { type: 'dst', value: '10.8.0.0' },
+  ]);
 });
 
 dump('gateway route with metric 50', () => {
@@ -150,8 +194,14 @@ const SPLIT = ['dump-route-split-1', 'dump-route-split-2', 'dump-route-split-3']
 
 split('72 routes, then 28, then NLMSG_DONE', () => {
   const parts = SPLIT.map((f) => decodeMessages(load(f)));
-  assert.equal(parts.map((p) => p.length), [72, 28, 1]);
-  assert.equal(SPLIT.map((f) => load(f).length), [3744, 1456, 20]);
+  assert.equal(
+    parts.map((p) => p.length),
+    [72, 28, 1],
+  );
+  assert.equal(
+    SPLIT.map((f) => load(f).length),
+    [3744, 1456, 20],
+  );
   assert.ok(parts[0].every((m) => m.kind === 'route') && parts[1].every((m) => m.kind === 'route'));
   assert.is(parts[2][0].kind, 'done');
   assert.equal(parts[2][0].body, { error: 0, attrs: [] });
@@ -161,10 +211,16 @@ split('72 routes, then 28, then NLMSG_DONE', () => {
 split('together: exactly the 100 routes 10.100.0.0/24 ... 10.100.99.0/24 of table 200, in order', () => {
   const routes = SPLIT.flatMap((f) => decodeMessages(load(f))).filter((m) => m.kind === 'route');
   assert.is(routes.length, 100);
-  assert.equal(routes.map((m) => val(m.body.attrs, 'dst')), Array.from({ length: 100 }, (_, i) => `10.100.${i}.0`));
+  assert.equal(
+    routes.map((m) => val(m.body.attrs, 'dst')),
+    Array.from({ length: 100 }, (_, i) => `10.100.${i}.0`),
+  );
   for (const { body } of routes) {
     assert.equal({ ...body, attrs: undefined }, { ...rtmsg({ dstLen: 24, table: 200, scope: RT_SCOPE_LINK }), attrs: undefined });
-    assert.equal(body.attrs.map((a) => a.type), ['table', 'dst', 'oif']);
+    assert.equal(
+      body.attrs.map((a) => a.type),
+      ['table', 'dst', 'oif'],
+    );
     assert.is(val(body.attrs, 'table'), 200);
     assert.is(val(body.attrs, 'oif'), 3);
   }
@@ -204,44 +260,59 @@ body('each route of the main dump, decoded in place and re-encoded alone', () =>
 });
 
 body('a payload shorter than struct rtmsg is a DecodeError', () => {
-  assert.throws(() => decodeRoute(load('req-route-add-blackhole'), 16, 27), (e) => e.name === 'DecodeError' && e.offset === 16);
+  assert.throws(
+    () => decodeRoute(load('req-route-add-blackhole'), 16, 27),
+    (e) => e.name === 'DecodeError' && e.offset === 16,
+  );
 });
 
 body.run();
 
 // ---- building requests ----------------------------------------------------------------------
 
-const build = suite('Writer / encodeMessages: requests built from scratch equal iproute2\'s bytes');
+const build = suite("Writer / encodeMessages: requests built from scratch equal iproute2's bytes");
 
 build('encodeMessages: ip route add 10.9.0.0/16 via 10.1.2.1 dev v0 metric 50 table 100', () => {
   const expected = load('req-route-add-table');
-  const out = encodeMessages([{
-    kind: 'route',
-    header: { type: RTM_NEWROUTE, flags: NEW_FLAGS, seq: expected.readUInt32LE(8), pid: 0 },
-    body: {
-      ...rtmsg({ table: 100 }),
-      attrs: [{ type: 'dst', value: '10.9.0.0' }, { type: 'gateway', value: '10.1.2.1' }, { type: 'priority', value: 50 }, { type: 'oif', value: 4 }],
+  const out = encodeMessages([
+    {
+      kind: 'route',
+      header: { type: RTM_NEWROUTE, flags: NEW_FLAGS, seq: expected.readUInt32LE(8), pid: 0 },
+      body: {
+        ...rtmsg({ table: 100 }),
+        attrs: [
+          { type: 'dst', value: '10.9.0.0' },
+          { type: 'gateway', value: '10.1.2.1' },
+          { type: 'priority', value: 50 },
+          { type: 'oif', value: 4 },
+        ],
+      },
     },
-  }]);
+  ]);
   assert.is(hex(out), hex(expected));
 });
 
 build('encodeMessages: the multipath request', () => {
   const expected = load('req-route-add-multipath');
-  const out = encodeMessages([{
-    kind: 'route',
-    header: { type: RTM_NEWROUTE, flags: NEW_FLAGS, seq: expected.readUInt32LE(8), pid: 0 },
-    body: {
-      ...rtmsg(),
-      attrs: [
-        { type: 'dst', value: '10.7.0.0' },
-        { type: 'multipath', value: [
-          { flags: 0, hops: 0, ifindex: 4, attrs: [{ type: 'gateway', value: '10.1.2.1' }] },
-          { flags: 0, hops: 1, ifindex: 4, attrs: [{ type: 'gateway', value: '10.1.2.2' }] },
-        ] },
-      ],
+  const out = encodeMessages([
+    {
+      kind: 'route',
+      header: { type: RTM_NEWROUTE, flags: NEW_FLAGS, seq: expected.readUInt32LE(8), pid: 0 },
+      body: {
+        ...rtmsg(),
+        attrs: [
+          { type: 'dst', value: '10.7.0.0' },
+          {
+            type: 'multipath',
+            value: [
+              { flags: 0, hops: 0, ifindex: 4, attrs: [{ type: 'gateway', value: '10.1.2.1' }] },
+              { flags: 0, hops: 1, ifindex: 4, attrs: [{ type: 'gateway', value: '10.1.2.2' }] },
+            ],
+          },
+        ],
+      },
     },
-  }]);
+  ]);
   assert.is(hex(out), hex(expected));
 });
 

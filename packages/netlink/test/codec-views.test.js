@@ -6,8 +6,22 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  splitMessages, decodeLink, decodeRoute, linkFromBytes, routeFromBytes, linkIndexMap, RtnlClient, DecodeError, findAttr,
-  RTM_NEWLINK, RTM_NEWROUTE, IFLA_INFO_KIND, IFLA_INFO_SLAVE_KIND, IFLA_IFNAME, IFLA_IFALIAS, AF_INET6,
+  splitMessages,
+  decodeLink,
+  decodeRoute,
+  linkFromBytes,
+  routeFromBytes,
+  linkIndexMap,
+  RtnlClient,
+  DecodeError,
+  findAttr,
+  RTM_NEWLINK,
+  RTM_NEWROUTE,
+  IFLA_INFO_KIND,
+  IFLA_INFO_SLAVE_KIND,
+  IFLA_IFNAME,
+  IFLA_IFALIAS,
+  AF_INET6,
 } from '@nsrun/netlink';
 import { load, list } from './fixtures/load.js';
 
@@ -45,10 +59,23 @@ function linkFields(msg) {
   // A string sent without its NUL (iproute2 does so for the alias) stays `unknown`; the view reads its text.
   const text = (t, code) => v(t) ?? msg.attrs.find((a) => a.type === 'unknown' && a.code === code)?.data.toString();
   return {
-    index: msg.index, name: text('ifname', IFLA_IFNAME) ?? '', type: msg.type, flags: msg.flags, up: (msg.flags & 1) !== 0,
-    mtu: v('mtu'), operstate: OPERSTATES[op] ?? `${op}`, master: v('master'), kind, slaveKind,
-    address: v('address'), broadcast: v('broadcast'), group: v('group') ?? 0, link: v('link'),
-    linkNetnsid: v('linkNetnsid'), txqlen: v('txqlen'), alias: text('ifalias', IFLA_IFALIAS),
+    index: msg.index,
+    name: text('ifname', IFLA_IFNAME) ?? '',
+    type: msg.type,
+    flags: msg.flags,
+    up: (msg.flags & 1) !== 0,
+    mtu: v('mtu'),
+    operstate: OPERSTATES[op] ?? `${op}`,
+    master: v('master'),
+    kind,
+    slaveKind,
+    address: v('address'),
+    broadcast: v('broadcast'),
+    group: v('group') ?? 0,
+    link: v('link'),
+    linkNetnsid: v('linkNetnsid'),
+    txqlen: v('txqlen'),
+    alias: text('ifalias', IFLA_IFALIAS),
   };
 }
 
@@ -61,14 +88,27 @@ function routeFields(msg) {
     if (a.type === 'via') gateway = a.value.address;
     if (a.type === 'multipath') {
       nexthops = a.value.map((h) => ({
-        gateway: findAttr(h.attrs, 'gateway')?.value ?? findAttr(h.attrs, 'via')?.value.address, oif: h.ifindex, weight: h.hops + 1, flags: h.flags,
+        gateway: findAttr(h.attrs, 'gateway')?.value ?? findAttr(h.attrs, 'via')?.value.address,
+        oif: h.ifindex,
+        weight: h.hops + 1,
+        flags: h.flags,
       }));
     }
   }
   return {
-    family: msg.family === AF_INET6 ? 6 : 4, dst: dst === undefined ? 'default' : `${dst}/${msg.dstLen}`, dstLen: msg.dstLen,
-    gateway, oif: v('oif'), prefsrc: v('prefsrc'), metric: v('priority'), table: v('table') ?? msg.table,
-    protocol: msg.protocol, scope: msg.scope, type: msg.type, flags: msg.flags, nexthops,
+    family: msg.family === AF_INET6 ? 6 : 4,
+    dst: dst === undefined ? 'default' : `${dst}/${msg.dstLen}`,
+    dstLen: msg.dstLen,
+    gateway,
+    oif: v('oif'),
+    prefsrc: v('prefsrc'),
+    metric: v('priority'),
+    table: v('table') ?? msg.table,
+    protocol: msg.protocol,
+    scope: msg.scope,
+    type: msg.type,
+    flags: msg.flags,
+    nexthops,
   };
 }
 
@@ -93,7 +133,14 @@ links('every RTM_NEWLINK of the fixtures: the same fields as the full decode, an
 
 links('dump-link-1: lo, br0 and v1 as the annotations read', () => {
   const [lo, br0, v1] = splitMessages(load('dump-link-1')).map((m) => linkFromBytes(m.buf, m.start, m.end));
-  assert.equal(pick(lo, ['index', 'name', 'mtu', 'kind', 'address', 'operstate']), { index: 1, name: 'lo', mtu: 65536, kind: undefined, address: '00:00:00:00:00:00', operstate: 'UNKNOWN' });
+  assert.equal(pick(lo, ['index', 'name', 'mtu', 'kind', 'address', 'operstate']), {
+    index: 1,
+    name: 'lo',
+    mtu: 65536,
+    kind: undefined,
+    address: '00:00:00:00:00:00',
+    operstate: 'UNKNOWN',
+  });
   assert.equal(pick(br0, ['name', 'kind', 'master']), { name: 'br0', kind: 'bridge', master: undefined });
   assert.equal(pick(v1, ['name', 'kind', 'slaveKind']), { name: 'v1', kind: 'veth', slaveKind: undefined });
 });
@@ -103,7 +150,7 @@ links('every truncation of every link message: a view or DecodeError, nothing el
     for (let end = m.start; end < m.end; end++) {
       try {
         const l = linkFromBytes(m.buf, m.start, end);
-        void l.address, l.broadcast;
+        (void l.address, l.broadcast);
       } catch (e) {
         if (!(e instanceof DecodeError)) throw new Error(`${name} cut at ${end - m.start}: ${e}`);
         assert.ok(e.offset >= m.start && e.offset <= end, `${name}: offset ${e.offset} outside the message`);
@@ -133,13 +180,19 @@ routes('every RTM_NEWROUTE of the fixtures: the same fields as the full decode, 
 
 routes('dump-route-main-1: the four routes of table main as the annotations read', () => {
   const rs = splitMessages(load('dump-route-main-1')).map((m) => routeFromBytes(m.buf, m.start, m.end));
-  assert.equal(rs.map((r) => [r.dst, r.gateway, r.oif, r.prefsrc, r.metric, r.table, r.type]), [
-    ['10.1.2.0/24', undefined, 3, '10.1.2.3', undefined, 254, 1],
-    ['10.7.0.0/16', undefined, undefined, undefined, undefined, 254, 1],
-    ['10.8.0.0/16', undefined, undefined, undefined, undefined, 254, 6],
-    ['10.9.0.0/16', '10.1.2.1', 3, undefined, 50, 254, 1],
+  assert.equal(
+    rs.map((r) => [r.dst, r.gateway, r.oif, r.prefsrc, r.metric, r.table, r.type]),
+    [
+      ['10.1.2.0/24', undefined, 3, '10.1.2.3', undefined, 254, 1],
+      ['10.7.0.0/16', undefined, undefined, undefined, undefined, 254, 1],
+      ['10.8.0.0/16', undefined, undefined, undefined, undefined, 254, 6],
+      ['10.9.0.0/16', '10.1.2.1', 3, undefined, 50, 254, 1],
+    ],
+  );
+  assert.equal(rs[1].nexthops, [
+    { gateway: '10.1.2.1', oif: 3, weight: 1, flags: 0 },
+    { gateway: '10.1.2.2', oif: 3, weight: 2, flags: 0 },
   ]);
-  assert.equal(rs[1].nexthops, [{ gateway: '10.1.2.1', oif: 3, weight: 1, flags: 0 }, { gateway: '10.1.2.2', oif: 3, weight: 2, flags: 0 }]);
 });
 
 routes('every truncation of every route message: a view or DecodeError, nothing else', () => {
@@ -147,7 +200,7 @@ routes('every truncation of every route message: a view or DecodeError, nothing 
     for (let end = m.start; end < m.end; end++) {
       try {
         const r = routeFromBytes(m.buf, m.start, end);
-        void r.dst, r.gateway, r.prefsrc;
+        (void r.dst, r.gateway, r.prefsrc);
       } catch (e) {
         if (!(e instanceof DecodeError)) throw new Error(`${name} cut at ${end - m.start}: ${e}`);
         assert.ok(e.offset >= m.start && e.offset <= end, `${name}: offset ${e.offset} outside the message`);
@@ -166,7 +219,10 @@ const names = suite('linkIndexMap: names from a link dump');
 function dumpSocket(port, fixtures) {
   const queue = [];
   return {
-    port, closed: false, rcvbuf: 1 << 20, maxSend: 1 << 20,
+    port,
+    closed: false,
+    rcvbuf: 1 << 20,
+    maxSend: 1 << 20,
     send(b) {
       const seq = Buffer.from(b).readUInt32LE(8);
       for (const f of fixtures) {

@@ -7,10 +7,30 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  Writer, splitMessages, NetlinkError, ValidationError, DecodeError, findAttr,
-  SockDiagClient, writeDiagRequest, inetSockListRequest, inetSockFromMessage, bytecodeSport,
-  decodeInetDiagReq, encodeInetDiagReq, decodeInetDiagMsg, encodeInetDiagMsg, sockopt,
-  SOCK_DIAG_BY_FAMILY, AF_INET, AF_INET6, IPPROTO_TCP, IPPROTO_UDP, TCP_LISTEN, TCP_CLOSE, INET_DIAG_MSG_LEN,
+  Writer,
+  splitMessages,
+  NetlinkError,
+  ValidationError,
+  DecodeError,
+  findAttr,
+  SockDiagClient,
+  writeDiagRequest,
+  inetSockListRequest,
+  inetSockFromMessage,
+  bytecodeSport,
+  decodeInetDiagReq,
+  encodeInetDiagReq,
+  decodeInetDiagMsg,
+  encodeInetDiagMsg,
+  sockopt,
+  SOCK_DIAG_BY_FAMILY,
+  AF_INET,
+  AF_INET6,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  TCP_LISTEN,
+  TCP_CLOSE,
+  INET_DIAG_MSG_LEN,
 } from '@nsrun/netlink';
 import { load } from './fixtures/load.js';
 
@@ -49,7 +69,11 @@ req('decoded: the values of the annotated files; encoded back: the same bytes', 
   assert.equal([m.type, m.flags, m.seq], [SOCK_DIAG_BY_FAMILY, 0x301, SS_SEQ]);
   const r = decodeInetDiagReq(m.buf, m.start, m.end);
   assert.equal(r, {
-    family: AF_INET, protocol: IPPROTO_TCP, ext: 0, pad: 0, states: (1 << TCP_CLOSE) | (1 << TCP_LISTEN),
+    family: AF_INET,
+    protocol: IPPROTO_TCP,
+    ext: 0,
+    pad: 0,
+    states: (1 << TCP_CLOSE) | (1 << TCP_LISTEN),
     id: { sport: 0, dport: 0, src: '0.0.0.0', dst: '0.0.0.0', ifindex: 0, cookie: 0n },
     attrs: [{ type: 'bytecode', value: Buffer.from('0710140000000000901f000000000000', 'hex') }],
   });
@@ -100,13 +124,47 @@ ans('TCP listeners, AF_INET: 127.0.0.1:8081 and 0.0.0.0:8080', () => {
   ]);
   const [m] = splitMessages(load('diag-dump-tcp4'));
   const d = decodeInetDiagMsg(m.buf, m.start, m.end);
-  assert.equal({ ...d, id: undefined, attrs: undefined }, {
-    family: AF_INET, state: TCP_LISTEN, timer: 0, retrans: 0, id: undefined, expires: 0, rqueue: 0, wqueue: 511, uid: 0, inode: 24254, attrs: undefined,
-  });
-  assert.equal(d.attrs.map((a) => [a.type, a.value]), [
-    ['shutdown', 0], ['mark', 0], ['cgroupId', 1n],
-    ['sockopt', { recverr: false, isIcsk: true, freebind: false, hdrincl: false, mcLoop: true, transparent: false, mcAll: true, nodefrag: false, bindAddressNoPort: false, recverrRfc4884: false, deferConnect: false, unused: 0 }],
-  ]);
+  assert.equal(
+    { ...d, id: undefined, attrs: undefined },
+    {
+      family: AF_INET,
+      state: TCP_LISTEN,
+      timer: 0,
+      retrans: 0,
+      id: undefined,
+      expires: 0,
+      rqueue: 0,
+      wqueue: 511,
+      uid: 0,
+      inode: 24254,
+      attrs: undefined,
+    },
+  );
+  assert.equal(
+    d.attrs.map((a) => [a.type, a.value]),
+    [
+      ['shutdown', 0],
+      ['mark', 0],
+      ['cgroupId', 1n],
+      [
+        'sockopt',
+        {
+          recverr: false,
+          isIcsk: true,
+          freebind: false,
+          hdrincl: false,
+          mcLoop: true,
+          transparent: false,
+          mcAll: true,
+          nodefrag: false,
+          bindAddressNoPort: false,
+          recverrRfc4884: false,
+          deferConnect: false,
+          unused: 0,
+        },
+      ],
+    ],
+  );
 });
 
 ans('TCP listeners, AF_INET6: INET_DIAG_SKV6ONLY tells [::]:8083 (IPv6 only) from [::]:8082 (IPv4 too)', () => {
@@ -122,10 +180,13 @@ ans('UDP: unconnected sockets are CLOSE; a v4-mapped address reads ::ffff:a.b.c.
     [6, 'udp', 'CLOSE', '::', 5354, '::', 0, 24258, 0x101an, true],
     [6, 'udp', 'CLOSE', '::ffff:127.0.0.1', 5355, '::', 0, 24259, 0x101bn, false],
   ]);
-  assert.equal(socks('diag-dump-tcp4-sport', 'tcp').map((s) => [s.src, s.sport, s.inode]), [['0.0.0.0', 8080, 24253]]);
+  assert.equal(
+    socks('diag-dump-tcp4-sport', 'tcp').map((s) => [s.src, s.sport, s.inode]),
+    [['0.0.0.0', 8080, 24253]],
+  );
 });
 
-ans('every answer re-encodes to the kernel\'s bytes', () => {
+ans("every answer re-encodes to the kernel's bytes", () => {
   for (const name of ['diag-dump-tcp4', 'diag-dump-tcp6', 'diag-dump-udp4', 'diag-dump-udp6', 'diag-dump-tcp4-sport']) {
     for (const m of splitMessages(load(name))) assert.is(reencode(encodeInetDiagMsg, decodeInetDiagMsg, m), body(m), name);
   }
@@ -140,11 +201,20 @@ ans('nothing dropped: unknown attributes, odd lengths and non-zero address tails
   const bytes = w.toBuffer();
   const d = decodeInetDiagMsg(bytes, 0, bytes.length);
   assert.is(d.id.src, '7f00:1:9::', 'shown as the 16 bytes it is');
-  assert.equal(d.attrs.slice(-2).map((a) => [a.type, a.code]), [['unknown', 99], ['unknown', 22]]);
+  assert.equal(
+    d.attrs.slice(-2).map((a) => [a.type, a.code]),
+    [
+      ['unknown', 99],
+      ['unknown', 22],
+    ],
+  );
   const back = new Writer();
   encodeInetDiagMsg(back, d);
   assert.is(hex(back.view()), hex(bytes));
-  assert.throws(() => decodeInetDiagMsg(bytes, 0, INET_DIAG_MSG_LEN - 1), (e) => e instanceof DecodeError);
+  assert.throws(
+    () => decodeInetDiagMsg(bytes, 0, INET_DIAG_MSG_LEN - 1),
+    (e) => e instanceof DecodeError,
+  );
   assert.is(sockopt.decode(Buffer.from([0xff, 0xff]), 0, 2).unused, 31);
 });
 
@@ -158,7 +228,9 @@ const client = suite('SockDiagClient: dumps and errors');
 function fakeSocket(port, answer) {
   const queue = [];
   return {
-    port, closed: false, sent: [],
+    port,
+    closed: false,
+    sent: [],
     send(b) {
       this.sent.push(Buffer.from(b));
       queue.push(...answer(Buffer.from(b)));
@@ -187,7 +259,11 @@ client('a dump: every socket up to NLMSG_DONE, in a datagram of its own', async 
   });
   const c = new SockDiagClient(sock, 50);
   const list = await inetSockList(c, { family: 6, protocol: 'tcp', states: ['LISTEN'] });
-  assert.equal(list.map((s) => `[${s.src}]:${s.sport}`), ['[::]:8083', '[::]:8082'], 'answers for another sequence number are not ours');
+  assert.equal(
+    list.map((s) => `[${s.src}]:${s.sport}`),
+    ['[::]:8083', '[::]:8082'],
+    'answers for another sequence number are not ours',
+  );
   const [m] = splitMessages(sock.sent[0]);
   assert.equal([m.type, m.flags], [SOCK_DIAG_BY_FAMILY, 0x301]);
   assert.is(findAttr(decodeInetDiagReq(m.buf, m.start, m.end).attrs, 'bytecode'), undefined);

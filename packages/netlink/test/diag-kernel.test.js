@@ -60,21 +60,30 @@ const SS_STATE = { LISTEN: 'LISTEN', CLOSE: 'UNCONN', ESTABLISHED: 'ESTAB' };
 
 k('TCP listeners and bound UDP sockets, both families: exactly what ss lists, socket by socket', async (ctx) => {
   await holder(ctx, SOCKETS);
-  for (const [protocol, states, flag] of [['tcp', ['LISTEN'], '-lt'], ['udp', ['CLOSE'], '-lu']]) {
-    const ours = [...await inetSockList(ctx.diag, { family: 4, protocol, states }), ...await inetSockList(ctx.diag, { family: 6, protocol, states })];
+  for (const [protocol, states, flag] of [
+    ['tcp', ['LISTEN'], '-lt'],
+    ['udp', ['CLOSE'], '-lu'],
+  ]) {
+    const ours = [...(await inetSockList(ctx.diag, { family: 4, protocol, states })), ...(await inetSockList(ctx.diag, { family: 6, protocol, states }))];
     const theirs = ss(ctx, [flag]);
     assert.is(ours.length, theirs.size, `${protocol}: as many as ss lists`);
     for (const s of ours) {
       const t = theirs.get(s.inode);
       assert.ok(t, `${protocol} inode ${s.inode} is in ss's list`);
-      assert.equal([SS_STATE[s.state], ssLocal(s), s.sport, s.cookie.toString(16), s.v6only === undefined ? undefined : s.v6only ? '1' : '0'],
-        [t.state, t.local, t.port, t.sk, t.v6only], `${protocol} ${s.src}:${s.sport}`);
+      assert.equal(
+        [SS_STATE[s.state], ssLocal(s), s.sport, s.cookie.toString(16), s.v6only === undefined ? undefined : s.v6only ? '1' : '0'],
+        [t.state, t.local, t.port, t.sk, t.v6only],
+        `${protocol} ${s.src}:${s.sport}`,
+      );
     }
   }
   const tcp = (await inetSockList(ctx.diag, { family: 4, protocol: 'tcp', states: ['LISTEN'] })).map((s) => `${s.src}:${s.sport}`).sort();
   assert.equal(tcp, ['0.0.0.0:8080', '127.0.0.1:8081']);
   const v6 = (await inetSockList(ctx.diag, { family: 6, protocol: 'tcp', states: ['LISTEN'] })).map((s) => [s.sport, s.v6only]).sort();
-  assert.equal(v6, [[8082, false], [8083, true]]);
+  assert.equal(v6, [
+    [8082, false],
+    [8083, true],
+  ]);
   const udp6 = (await inetSockList(ctx.diag, { family: 6, protocol: 'udp', states: ['CLOSE'] })).map((s) => `[${s.src}]:${s.sport}`).sort();
   assert.equal(udp6, ['[::]:5354', '[::ffff:127.0.0.1]:5355']);
 });
@@ -118,7 +127,20 @@ k('a client sees the sockets of its own namespace only', async (ctx) => {
 k('a protocol without socket diagnostics in this kernel: NetlinkError ENOENT naming the request', async (ctx) => {
   try {
     // IPPROTO_SCTP: sctp_diag is a module this kernel does not have.
-    await ctx.diag.dump({ what: 'sctp listeners', body: (w) => w.u8(2).u8(132).u8(0).u8(0).u32(1 << 10).zeros(48) }, () => 1);
+    await ctx.diag.dump(
+      {
+        what: 'sctp listeners',
+        body: (w) =>
+          w
+            .u8(2)
+            .u8(132)
+            .u8(0)
+            .u8(0)
+            .u32(1 << 10)
+            .zeros(48),
+      },
+      () => 1,
+    );
     return skip('this kernel has SCTP socket diagnostics: no protocol to see refused');
   } catch (e) {
     if (!(e instanceof NetlinkError)) throw e;

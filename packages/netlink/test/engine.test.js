@@ -8,11 +8,31 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SysError } from '@nsrun/sys';
 import {
-  RtnlClient, NftClient, SockDiagClient, splitMessages, Writer,
-  NetlinkError, DumpInterruptedError, NetlinkTimeoutError, OverrunError,
-  RTM_NEWLINK, RTM_GETADDR, RTM_GETLINK, NFT_MSG_NEWTABLE, NFT_MSG_GETTABLE, NFPROTO_INET, AF_INET,
-  IFLA_IFNAME, IFLA_GSO_MAX_SIZE, IFLA_LINKINFO, IFLA_INFO_KIND,
-  NLMSG_ERROR, NLMSG_DONE, NLM_F_MULTI, NLM_F_DUMP_INTR, NLM_F_ACK_TLVS,
+  RtnlClient,
+  NftClient,
+  SockDiagClient,
+  splitMessages,
+  Writer,
+  NetlinkError,
+  DumpInterruptedError,
+  NetlinkTimeoutError,
+  OverrunError,
+  RTM_NEWLINK,
+  RTM_GETADDR,
+  RTM_GETLINK,
+  NFT_MSG_NEWTABLE,
+  NFT_MSG_GETTABLE,
+  NFPROTO_INET,
+  AF_INET,
+  IFLA_IFNAME,
+  IFLA_GSO_MAX_SIZE,
+  IFLA_LINKINFO,
+  IFLA_INFO_KIND,
+  NLMSG_ERROR,
+  NLMSG_DONE,
+  NLM_F_MULTI,
+  NLM_F_DUMP_INTR,
+  NLM_F_ACK_TLVS,
 } from '@nsrun/netlink';
 import { load } from './fixtures/load.js';
 
@@ -64,7 +84,11 @@ function fakeSocket(answer) {
   const queue = [];
   let n = 0;
   return {
-    port: PORT, closed: false, rcvbuf: 1 << 20, maxSend: 1 << 20, sent: [],
+    port: PORT,
+    closed: false,
+    rcvbuf: 1 << 20,
+    maxSend: 1 << 20,
+    sent: [],
     send(b) {
       const bytes = Buffer.from(b);
       this.sent.push(bytes);
@@ -92,7 +116,13 @@ const CLIENTS = {
   },
   nf: {
     open: (sock) => new NftClient(sock, 20),
-    request: (c) => c.requestSync({ type: NFT_MSG_NEWTABLE, family: NFPROTO_INET, what: 'nftTableAdd inet nsrun', body: (w) => void w.attrString(1, 'nsrun').attrU32be(2, 0) }),
+    request: (c) =>
+      c.requestSync({
+        type: NFT_MSG_NEWTABLE,
+        family: NFPROTO_INET,
+        what: 'nftTableAdd inet nsrun',
+        body: (w) => void w.attrString(1, 'nsrun').attrU32be(2, 0),
+      }),
     dump: (c, retries) => c.dumpSync({ type: NFT_MSG_GETTABLE, family: NFPROTO_INET, what: 'nft dump tables', retries }).map(itemOf),
     // NftClient hands back the messages themselves.
     partial: (p) => p.map(itemOf),
@@ -102,7 +132,8 @@ const CLIENTS = {
   diag: {
     open: (sock) => new SockDiagClient(sock, 20),
     request: undefined, // sock_diag has dumps only
-    dump: (c, retries) => c.dumpSync({ what: 'inetSockList tcp4', body: (w) => void w.u8(AF_INET).u8(6).u8(0).u8(0).u32(0xffffffff).zeros(48), retries }, itemOf),
+    dump: (c, retries) =>
+      c.dumpSync({ what: 'inetSockList tcp4', body: (w) => void w.u8(AF_INET).u8(6).u8(0).u8(0).u32(0xffffffff).zeros(48), retries }, itemOf),
     typeName: 'SOCK_DIAG_BY_FAMILY',
   },
 };
@@ -135,11 +166,14 @@ for (const [name, k] of Object.entries(CLIENTS)) {
       assert.equal(k.request(k.open(sock)), []);
     });
 
-    t('an error: errno, the kernel\'s text and the blamed attribute, in one line naming the request', () => {
+    t("an error: errno, the kernel's text and the blamed attribute, in one line naming the request", () => {
       const sock = fakeSocket((seq) => [errorMsg(seq, 34, { text: 'Attribute failed policy validation', offset: k.blamed.offset })]);
       const e = throwsSync(() => k.request(k.open(sock)));
       assert.instance(e, NetlinkError);
-      assert.equal([e.code, e.errno, e.kernelMessage, e.badAttribute, e.request.typeName], ['ERANGE', 34, 'Attribute failed policy validation', k.blamed, k.typeName]);
+      assert.equal(
+        [e.code, e.errno, e.kernelMessage, e.badAttribute, e.request.typeName],
+        ['ERANGE', 34, 'Attribute failed policy validation', k.blamed, k.typeName],
+      );
       const at = k.blamed.name ? ` [${k.blamed.name}]` : '';
       assert.is(e.message, `${e.request.what}: ERANGE (Numerical result out of range): Attribute failed policy validation${at}`);
     });
@@ -168,10 +202,12 @@ for (const [name, k] of Object.entries(CLIENTS)) {
       const sock = fakeSocket((seq, sent, n) => (n === 0 ? [Buffer.concat([item(seq, 1), doneMsg(seq, -22, 'bad filter', 0, 40)])] : [ack(seq)]));
       const c = k.open(sock);
       const other = { type: RTM_GETLINK, what: 'linkGet lo', body: (w) => void w.zeros(16) };
-      const e = throwsSync(() => c.requestSync({ type: RTM_NEWLINK, what: 'linkAdd x3 (bridge)', body: linkBody }, (m) => {
-        c.requestSync(other, () => 0);
-        return itemOf(m);
-      }));
+      const e = throwsSync(() =>
+        c.requestSync({ type: RTM_NEWLINK, what: 'linkAdd x3 (bridge)', body: linkBody }, (m) => {
+          c.requestSync(other, () => 0);
+          return itemOf(m);
+        }),
+      );
       assert.instance(e, NetlinkError);
       assert.equal([e.kernelMessage, e.badAttribute], ['bad filter', { offset: 40, name: 'IFLA_GSO_MAX_SIZE' }]);
     });

@@ -75,11 +75,26 @@ const v = suite('subscribe: options');
 
 v('refuses unknown or empty groups and a bad rcvbuf before opening anything', () => {
   const fds = fdCount();
-  assert.throws(() => subscribe({ groups: [] }), (e) => e instanceof ValidationError && e.field === 'groups');
-  assert.throws(() => subscribe({ groups: ['link', 'rules'] }), (e) => e instanceof ValidationError && e.value === 'rules');
-  assert.throws(() => subscribe({ groups: 'link' }), (e) => e instanceof ValidationError);
-  assert.throws(() => subscribe({ rcvbuf: 0 }), (e) => e instanceof ValidationError && e.field === 'rcvbuf');
-  assert.throws(() => subscribe({ rcvbuf: 1.5 }), (e) => e instanceof ValidationError);
+  assert.throws(
+    () => subscribe({ groups: [] }),
+    (e) => e instanceof ValidationError && e.field === 'groups',
+  );
+  assert.throws(
+    () => subscribe({ groups: ['link', 'rules'] }),
+    (e) => e instanceof ValidationError && e.value === 'rules',
+  );
+  assert.throws(
+    () => subscribe({ groups: 'link' }),
+    (e) => e instanceof ValidationError,
+  );
+  assert.throws(
+    () => subscribe({ rcvbuf: 0 }),
+    (e) => e instanceof ValidationError && e.field === 'rcvbuf',
+  );
+  assert.throws(
+    () => subscribe({ rcvbuf: 1.5 }),
+    (e) => e instanceof ValidationError,
+  );
   assert.is(fdCount(), fds);
 });
 
@@ -212,7 +227,11 @@ k('link del takes its addresses with it: del events for the link, the address an
     // for them), so only the address's own routes are expected.
     const link = nextEvent(sub, isLink('del', 'brev'), 'del link brev');
     const addr = nextEvent(sub, (e) => e.kind === 'addr' && e.action === 'del' && e.address.address === '10.20.30.1', 'del addr 10.20.30.1');
-    const local = nextEvent(sub, (e) => e.kind === 'route' && e.action === 'del' && e.route.dst === '10.20.30.1/32' && e.route.type === RTN_LOCAL && e.route.table === RT_TABLE_LOCAL, 'del local route 10.20.30.1/32');
+    const local = nextEvent(
+      sub,
+      (e) => e.kind === 'route' && e.action === 'del' && e.route.dst === '10.20.30.1/32' && e.route.type === RTN_LOCAL && e.route.table === RT_TABLE_LOCAL,
+      'del local route 10.20.30.1/32',
+    );
     ctx.ip('link', 'del', 'brev');
     await Promise.all([link, addr, local]);
   } finally {
@@ -229,7 +248,8 @@ k('bridge FDB entries (AF_BRIDGE on the neigh group) are not reported as neighbo
     const fence = nextEvent(sub, (e) => e.neighbour.dst === '10.20.30.5', 'new neigh 10.20.30.5');
     ctx.ip('neigh', 'add', '10.20.30.5', 'lladdr', '02:00:00:00:00:05', 'dev', 'brev');
     await fence;
-    for (const n of neighbours) assert.ok(n.dst !== undefined && (n.family === 4 || n.family === 6), `neighbour ${JSON.stringify({ ...n, message: undefined })}`);
+    for (const n of neighbours)
+      assert.ok(n.dst !== undefined && (n.family === 4 || n.family === 6), `neighbour ${JSON.stringify({ ...n, message: undefined })}`);
   } finally {
     sub.close();
   }

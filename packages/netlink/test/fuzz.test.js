@@ -79,7 +79,8 @@ function campaign(progress) {
       }
     } catch (e) {
       if (!(e instanceof DecodeError)) problem = `decodeMessages threw ${e?.name}: ${e?.message}\n${String(e?.stack).split('\n').slice(1, 4).join('\n')}`;
-      else if (!Number.isInteger(e.offset) || e.offset < 0 || e.offset > input.length) problem = `DecodeError offset ${e.offset} outside the ${input.length}-byte input`;
+      else if (!Number.isInteger(e.offset) || e.offset < 0 || e.offset > input.length)
+        problem = `DecodeError offset ${e.offset} outside the ${input.length}-byte input`;
       else if (typeof e.reason !== 'string' || !e.reason) problem = 'DecodeError without a reason';
       else decodeErrors++;
     }
@@ -254,10 +255,18 @@ if (!isMainThread) {
       const buf = nlmsg(16, Buffer.concat([IFINFOMSG, attr(18, Buffer.concat([attr(1, Buffer.from(`${kind}\0`)), attr(2, attr(1, Buffer.alloc(4)))]))]));
       assert.is(outcome(buf), 'returned', kind);
       const info = decodeMessages(buf)[0].body.attrs[0].value;
-      assert.equal(info.map((a) => a.type), ['kind', 'unknown'], `${kind}: its data stays unknown`);
+      assert.equal(
+        info.map((a) => a.type),
+        ['kind', 'unknown'],
+        `${kind}: its data stays unknown`,
+      );
       // and IFLA_INFO_SLAVE_KIND: was mislabelled as bridge-port data
       const slave = nlmsg(16, Buffer.concat([IFINFOMSG, attr(18, Buffer.concat([attr(4, Buffer.from(`${kind}\0`)), attr(5, attr(1, Buffer.alloc(1)))]))]));
-      assert.equal(decodeMessages(slave)[0].body.attrs[0].value.map((a) => a.type), ['slaveKind', 'unknown'], kind);
+      assert.equal(
+        decodeMessages(slave)[0].body.attrs[0].value.map((a) => a.type),
+        ['slaveKind', 'unknown'],
+        kind,
+      );
     }
   });
 
@@ -270,7 +279,10 @@ if (!isMainThread) {
     }
     assert.is(outcome(nlmsg(24, Buffer.concat([RTMSG, inner]))), 'DecodeError');
     // two levels, which the kernel never sends but which is well-formed, still decode
-    const two = attr(9, Buffer.concat([Buffer.from([8 + 20, 0, 0, 0, 3, 0, 0, 0]), attr(9, Buffer.from([8 + 8, 0, 0, 0, 3, 0, 0, 0, 8, 0, 5, 0, 10, 0, 0, 1]))]));
+    const two = attr(
+      9,
+      Buffer.concat([Buffer.from([8 + 20, 0, 0, 0, 3, 0, 0, 0]), attr(9, Buffer.from([8 + 8, 0, 0, 0, 3, 0, 0, 0, 8, 0, 5, 0, 10, 0, 0, 1]))]),
+    );
     const [m] = decodeMessages(nlmsg(24, Buffer.concat([RTMSG, two])));
     assert.is(m.body.attrs[0].value[0].attrs[0].value[0].attrs[0].value, '10.0.0.1');
   });

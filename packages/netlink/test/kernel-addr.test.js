@@ -1,8 +1,21 @@
 // Addresses against the real kernel, observed through addrList and `ip -j addr show`.
 import * as assert from 'uvu/assert';
 import {
-  NetlinkError, ValidationError, IFA_F_NODAD, IFA_F_SECONDARY, IFA_F_PERMANENT, IFA_F_TENTATIVE, RT_SCOPE_UNIVERSE, RT_SCOPE_HOST,
-  linkAdd, linkIndex, linkSetUp, addrAdd, addrReplace, addrDel, addrList,
+  NetlinkError,
+  ValidationError,
+  IFA_F_NODAD,
+  IFA_F_SECONDARY,
+  IFA_F_PERMANENT,
+  IFA_F_TENTATIVE,
+  RT_SCOPE_UNIVERSE,
+  RT_SCOPE_HOST,
+  linkAdd,
+  linkIndex,
+  linkSetUp,
+  addrAdd,
+  addrReplace,
+  addrDel,
+  addrList,
 } from '@nsrun/netlink';
 import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
 
@@ -85,7 +98,12 @@ k('addrDel removes exactly that address; deleting it again is EADDRNOTAVAIL with
   await addrAdd(ctx.nl, 'a0', '2001:db8::1/64', { noDad: true });
   await addrDel(ctx.nl, 'a0', '10.0.0.1/24');
   assert.equal((await addrList(ctx.nl, { link: 'a0' })).map((a) => a.address).sort(), ['10.0.2.1', '2001:db8::1']);
-  assert.equal(ipAddrs(ctx, 'a0').map((a) => a.local).sort(), ['10.0.2.1', '2001:db8::1']);
+  assert.equal(
+    ipAddrs(ctx, 'a0')
+      .map((a) => a.local)
+      .sort(),
+    ['10.0.2.1', '2001:db8::1'],
+  );
   await addrDel(ctx.nl, 'a0', '2001:db8::1/64');
   for (const cidr of ['10.0.0.1/24', '2001:db8::1/64']) {
     const e = await rejection(addrDel(ctx.nl, 'a0', cidr), `second addrDel ${cidr}`);
@@ -94,7 +112,10 @@ k('addrDel removes exactly that address; deleting it again is EADDRNOTAVAIL with
     assert.ok(e.kernelMessage && /not found/i.test(e.kernelMessage), String(e.kernelMessage));
     assert.ok(e.message.startsWith(`addrDel ${cidr} dev a0:`), e.message);
   }
-  assert.equal(ipAddrs(ctx, 'a0').map((a) => a.local), ['10.0.2.1']);
+  assert.equal(
+    ipAddrs(ctx, 'a0').map((a) => a.local),
+    ['10.0.2.1'],
+  );
 });
 
 k('deleting a primary IPv4 address takes its secondaries along unless promote_secondaries is set', async (ctx) => {
@@ -124,8 +145,11 @@ k('addrList filters by family and by link (the kernel filters); the whole list m
   const v6 = await addrList(ctx.nl, { family: 6 });
   assert.ok(v6.length >= 2 && v6.every((a) => a.family === 6));
   assert.equal((await addrList(ctx.nl, { link: a0 })).map((a) => a.address).sort(), ['10.0.0.1', '2001:db8:a::1']);
-  assert.equal((await addrList(ctx.nl, { link: 'b0', family: 6 })).map((a) => a.address), ['2001:db8:b::1']);
-  assert.equal((await addrList(ctx.nl, { link: 'b1' })), []);
+  assert.equal(
+    (await addrList(ctx.nl, { link: 'b0', family: 6 })).map((a) => a.address),
+    ['2001:db8:b::1'],
+  );
+  assert.equal(await addrList(ctx.nl, { link: 'b1' }), []);
 });
 
 k('broadcast: true derives the broadcast address; a label is kept', async (ctx) => {
@@ -148,7 +172,10 @@ k('a duplicate addrAdd is EEXIST with the kernel text, IPv4 and IPv6', async (ct
   await links(ctx);
   await addrAdd(ctx.nl, 'a0', '10.0.0.1/24');
   await addrAdd(ctx.nl, 'a0', '2001:db8::1/64', { noDad: true });
-  for (const [cidr, o] of [['10.0.0.1/24', {}], ['2001:db8::1/64', { noDad: true }]]) {
+  for (const [cidr, o] of [
+    ['10.0.0.1/24', {}],
+    ['2001:db8::1/64', { noDad: true }],
+  ]) {
     const e = await rejection(addrAdd(ctx.nl, 'a0', cidr, o), `duplicate ${cidr}`);
     assert.instance(e, NetlinkError);
     assert.is(e.code, 'EEXIST');
@@ -189,7 +216,10 @@ k('ValidationErrors (prefix 33, "/abc", family mismatches): nothing is added', a
     assert.ok(e.reason.length > 0);
   }
   assert.equal(ctx.ip('-j', 'addr', 'show'), before);
-  assert.equal((await addrList(ctx.nl, { link: 'a0' })).map((a) => `${a.address}/${a.prefixlen}`), ['10.0.0.1/24']);
+  assert.equal(
+    (await addrList(ctx.nl, { link: 'a0' })).map((a) => `${a.address}/${a.prefixlen}`),
+    ['10.0.0.1/24'],
+  );
 });
 
 k.run();

@@ -44,10 +44,11 @@ async function run(ctx, opts) {
     assert.is(r.request.what, reqs[i].what, `failure ${i} names its own request`);
     assert.ok(r.message.startsWith(`${reqs[i].what}: EEXIST`), r.message);
   }
-  assert.equal(
-    res.map((r, i) => (r ? [i, r.request.what] : null)).filter(Boolean),
-    [[7, 'linkAdd e3 (veth)'], [250, 'linkAdd y250 (veth)'], [N + 2, 'linkAdd e499 (bridge)']],
-  );
+  assert.equal(res.map((r, i) => (r ? [i, r.request.what] : null)).filter(Boolean), [
+    [7, 'linkAdd e3 (veth)'],
+    [250, 'linkAdd y250 (veth)'],
+    [N + 2, 'linkAdd e499 (bridge)'],
+  ]);
 
   const links = await linkList(ctx.nl, { kind: 'veth' });
   assert.is(links.length, 2 * N, 'every good veth pair, nothing from the failed ones');
@@ -64,15 +65,24 @@ async function run(ctx, opts) {
   for (const [at, req] of [...abad].sort((a, b) => a[0] - b[0])) areqs.splice(at, 0, req);
   const ares = await ctx.nl.bulk(areqs, opts);
   const failed = ares.map((r, i) => (r ? [i, r.code, r.request.what] : null)).filter(Boolean);
-  assert.equal(failed, [[123, 'EEXIST', areqs[123].what], [400, 'ENODEV', areqs[400].what]]);
+  assert.equal(failed, [
+    [123, 'EEXIST', areqs[123].what],
+    [400, 'ENODEV', areqs[400].what],
+  ]);
   assert.ok(areqs[123].what.startsWith('addrAdd 10.100.5.1/24 dev #'));
   assert.ok(ares[400].kernelMessage, 'the kernel explained the missing device');
   // lo (up in every test netns) has 127.0.0.1 besides.
   const addrs = (await addrList(ctx.nl, { family: 4 })).filter((a) => a.index !== 1);
   assert.is(addrs.length, N);
-  const ipAddrs = ctx.ip('-j', '-4', 'addr', 'show').filter((l) => l.ifname !== 'lo').flatMap((l) => l.addr_info);
+  const ipAddrs = ctx
+    .ip('-j', '-4', 'addr', 'show')
+    .filter((l) => l.ifname !== 'lo')
+    .flatMap((l) => l.addr_info);
   assert.is(ipAddrs.length, N);
-  assert.ok(ipAddrs.some((a) => a.local === '10.101.243.1'), 'the last address (e499)');
+  assert.ok(
+    ipAddrs.some((a) => a.local === '10.101.243.1'),
+    'the last address (e499)',
+  );
 }
 
 const k = kernelSuite('kernel bulk');

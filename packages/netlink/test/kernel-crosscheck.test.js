@@ -16,8 +16,19 @@
 import * as assert from 'uvu/assert';
 import nl from 'netlink';
 import {
-  RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE, IFLA_GRO_MAX_SIZE, splitMessages,
-  linkAdd, linkIndex, linkSetUp, addrAdd, routeAdd, linkList, addrList, routeList,
+  RTM_NEWLINK,
+  RTM_NEWADDR,
+  RTM_NEWROUTE,
+  IFLA_GRO_MAX_SIZE,
+  splitMessages,
+  linkAdd,
+  linkIndex,
+  linkSetUp,
+  addrAdd,
+  routeAdd,
+  linkList,
+  addrList,
+  routeList,
 } from '@nsrun/netlink';
 import { kernelSuite } from '../../../test/helpers/kernel.js';
 
@@ -47,7 +58,7 @@ function ip(b) {
   // The canonical form (RFC 5952): the longest run (2+) of zero words becomes '::'.
   let best = -1;
   let bestLen = 1;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (words[i] !== 0) {
       i++;
       continue;
@@ -85,7 +96,13 @@ async function populate(c) {
   await routeAdd(c, { dst: '10.11.0.0/16', gateway: '10.0.0.3', table: 100 });
   await routeAdd(c, { dst: '10.12.0.0/16', gateway: '10.0.0.3', table: 1000 });
   await routeAdd(c, { dst: '10.13.0.0/16', type: 'blackhole' });
-  await routeAdd(c, { dst: '10.14.0.0/16', nexthops: [{ gateway: '10.0.0.5', weight: 2 }, { gateway: '10.0.1.5', weight: 4 }] });
+  await routeAdd(c, {
+    dst: '10.14.0.0/16',
+    nexthops: [
+      { gateway: '10.0.0.5', weight: 2 },
+      { gateway: '10.0.1.5', weight: 4 },
+    ],
+  });
   await routeAdd(c, { dst: '2001:db8:5::/48', gateway: '2001:db8::5' });
   await routeAdd(c, { dst: '2001:db8:6::/48', type: 'unreachable' });
 }
@@ -99,10 +116,20 @@ k('links: index, name, type, mtu, flags, master, kind, address, link, group agre
     const { data, attrs } = nl.rt.parseLinkMessage(payloads[i]);
     const info = attrs.linkinfo ? nl.ifla.parseInfo(attrs.linkinfo) : {};
     const theirs = {
-      index: data.index, name: attrs.ifname, type: num(nl.rt.LinkType, data.type), mtu: attrs.mtu,
-      flags: nl.rt.formatDeviceFlags(data.flags), master: attrs.master, kind: info.kind, slaveKind: info.slaveKind,
-      address: mac(attrs.address), broadcast: mac(attrs.broadcast), group: attrs.group ?? 0,
-      link: attrs.link?.readUInt32LE(0), linkNetnsid: attrs.linkNetnsid, txqlen: attrs.txqlen,
+      index: data.index,
+      name: attrs.ifname,
+      type: num(nl.rt.LinkType, data.type),
+      mtu: attrs.mtu,
+      flags: nl.rt.formatDeviceFlags(data.flags),
+      master: attrs.master,
+      kind: info.kind,
+      slaveKind: info.slaveKind,
+      address: mac(attrs.address),
+      broadcast: mac(attrs.broadcast),
+      group: attrs.group ?? 0,
+      link: attrs.link?.readUInt32LE(0),
+      linkNetnsid: attrs.linkNetnsid,
+      txqlen: attrs.txqlen,
     };
     const mine = Object.fromEntries(Object.keys(theirs).map((f) => [f, ours[f]]));
     assert.equal(mine, theirs, `link ${ours.name}`);
@@ -114,7 +141,10 @@ k('links: index, name, type, mtu, flags, master, kind, address, link, group agre
   assert.is(byName.w0.group, 5);
   // IFLA_GRO_MAX_SIZE: we keep it; node_netlink's tables do not know it and drop it.
   const vIndex = links.findIndex((l) => l.name === 'v0');
-  assert.ok(byName.v0.message.attrs.some((a) => a.type === 'groMaxSize' || a.code === IFLA_GRO_MAX_SIZE), 'we keep IFLA_GRO_MAX_SIZE');
+  assert.ok(
+    byName.v0.message.attrs.some((a) => a.type === 'groMaxSize' || a.code === IFLA_GRO_MAX_SIZE),
+    'we keep IFLA_GRO_MAX_SIZE',
+  );
   const theirV0 = nl.rt.parseLinkMessage(payloads[vIndex]).attrs;
   assert.not.ok('groMaxSize' in theirV0 || '__unparsed' in theirV0, 'node_netlink drops attributes it does not know');
 });
@@ -129,9 +159,17 @@ k('addresses: family, prefixlen, index, scope, local, address, broadcast, label,
     // IFA_FLAGS (32 bits), when present, supersedes the 8-bit header field.
     const flags = nl.rt.formatAddressFlags(attrs.flags ?? data.flags);
     const theirs = {
-      family: data.family === 10 ? 6 : 4, prefixlen: data.prefixlen, index: data.index, scope: data.scope,
-      address: ip(attrs.local ?? attrs.address), peer: ip(attrs.address), broadcast: ip(attrs.broadcast), label: attrs.label,
-      flags, validLft: attrs.cacheInfo?.ifaValid, preferredLft: attrs.cacheInfo?.ifaPrefered,
+      family: data.family === 10 ? 6 : 4,
+      prefixlen: data.prefixlen,
+      index: data.index,
+      scope: data.scope,
+      address: ip(attrs.local ?? attrs.address),
+      peer: ip(attrs.address),
+      broadcast: ip(attrs.broadcast),
+      label: attrs.label,
+      flags,
+      validLft: attrs.cacheInfo?.ifaValid,
+      preferredLft: attrs.cacheInfo?.ifaPrefered,
     };
     const mine = Object.fromEntries(Object.keys(theirs).map((f) => [f, ours[f]]));
     assert.equal(mine, theirs, `address ${ours.address}`);
@@ -148,11 +186,17 @@ k('routes: dst, gateway, oif, table, priority, type, protocol, scope agree; mult
   for (const [i, ours] of routes.entries()) {
     const { data, attrs } = nl.rt.parseRouteMessage(payloads[i]);
     const theirs = {
-      family: data.family === 10 ? 6 : 4, dstLen: data.dstLen,
+      family: data.family === 10 ? 6 : 4,
+      dstLen: data.dstLen,
       dst: attrs.dst === undefined ? 'default' : `${ip(attrs.dst)}/${data.dstLen}`,
-      gateway: ip(attrs.gateway), oif: attrs.oif, prefsrc: ip(attrs.prefsrc), metric: attrs.priority,
-      table: attrs.table ?? data.table, protocol: num(nl.rt.RouteProtocol, data.protocol),
-      scope: num(nl.rt.RouteScope, data.scope), type: num(nl.rt.RouteType, data.type),
+      gateway: ip(attrs.gateway),
+      oif: attrs.oif,
+      prefsrc: ip(attrs.prefsrc),
+      metric: attrs.priority,
+      table: attrs.table ?? data.table,
+      protocol: num(nl.rt.RouteProtocol, data.protocol),
+      scope: num(nl.rt.RouteScope, data.scope),
+      type: num(nl.rt.RouteType, data.type),
     };
     const mine = Object.fromEntries(Object.keys(theirs).map((f) => [f, ours[f]]));
     assert.equal(mine, theirs, `route ${ours.dst} table ${ours.table}`);
@@ -160,19 +204,26 @@ k('routes: dst, gateway, oif, table, priority, type, protocol, scope agree; mult
     if (attrs.multipath) {
       // node_netlink leaves RTA_MULTIPATH raw: walk it with its rtnexthop parser and compare.
       const hops = [];
-      for (let p = 0; p < attrs.multipath.length; ) {
+      for (let p = 0; p < attrs.multipath.length;) {
         const h = nl.rt.parseRouteNextHop(attrs.multipath.subarray(p, p + 8));
         const hopAttrs = nl.rt.parseRouteAttrs(attrs.multipath.subarray(p + 8, p + h.len));
         hops.push({ gateway: ip(hopAttrs.gateway), oif: h.ifindex, weight: h.hops + 1 });
         p += (h.len + 3) & ~3;
       }
-      assert.equal(ours.nexthops.map((h) => ({ gateway: h.gateway, oif: h.oif, weight: h.weight })), hops, `hops of ${ours.dst}`);
+      assert.equal(
+        ours.nexthops.map((h) => ({ gateway: h.gateway, oif: h.oif, weight: h.weight })),
+        hops,
+        `hops of ${ours.dst}`,
+      );
     } else {
       assert.is(ours.nexthops, undefined);
     }
   }
   const mp = routes.find((r) => r.dst === '10.14.0.0/16');
-  assert.equal(mp.nexthops.map((h) => h.weight), [2, 4]);
+  assert.equal(
+    mp.nexthops.map((h) => h.weight),
+    [2, 4],
+  );
   assert.ok(routes.some((r) => r.table === 1000 && r.dst === '10.12.0.0/16'));
 });
 

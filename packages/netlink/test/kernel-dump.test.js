@@ -4,8 +4,19 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import {
-  NetlinkError, DumpInterruptedError, RTM_GETADDR, RTM_GETNEIGH, AF_INET,
-  linkAdd, linkIndex, routeRequest, addrAddRequest, routeList, addrList, linkList, linkAddRequest,
+  NetlinkError,
+  DumpInterruptedError,
+  RTM_GETADDR,
+  RTM_GETNEIGH,
+  AF_INET,
+  linkAdd,
+  linkIndex,
+  routeRequest,
+  addrAddRequest,
+  routeList,
+  addrList,
+  linkList,
+  linkAddRequest,
 } from '@nsrun/netlink';
 import { kernelSuite, skip } from '../../../test/helpers/kernel.js';
 
@@ -37,7 +48,10 @@ k('a dump of 2000 IPv4 and 1000 IPv6 routes spans many datagrams and is complete
   const reqs = [];
   for (let i = 0; i < 2000; i++) reqs.push(routeRequest('routeAdd', { dst: `10.${(i >> 8) + 1}.${i & 255}.0/24`, dev, metric: i + 1 })); // metric 0: IPv4 sends no RTA_PRIORITY at all
   for (let i = 0; i < 1000; i++) reqs.push(routeRequest('routeAdd', { dst: `2001:db8:${i.toString(16)}::/48`, dev }));
-  assert.equal((await ctx.nl.bulk(reqs)).filter(Boolean).map((e) => e.message), []);
+  assert.equal(
+    (await ctx.nl.bulk(reqs)).filter(Boolean).map((e) => e.message),
+    [],
+  );
 
   const { result: v4, datagrams } = await countingDatagrams(ctx.nl, () => routeList(ctx.nl, { family: 4 }));
   // The kernel fills each dump datagram up to our receive buffer's size (256 KiB), so several, not hundreds.
@@ -46,7 +60,10 @@ k('a dump of 2000 IPv4 and 1000 IPv6 routes spans many datagrams and is complete
   const dsts = new Set(v4.map((r) => r.dst));
   assert.is(dsts.size, 2000, 'no route twice');
   for (let i = 0; i < 2000; i += 97) assert.ok(dsts.has(`10.${(i >> 8) + 1}.${i & 255}.0/24`), `route ${i}`);
-  assert.equal(v4.map((r) => r.metric).sort((a, b) => a - b), [...Array(2000).keys()].map((i) => i + 1));
+  assert.equal(
+    v4.map((r) => r.metric).sort((a, b) => a - b),
+    [...Array(2000).keys()].map((i) => i + 1),
+  );
   assert.is(ctx.ip('-j', '-4', 'route', 'show').length, 2000);
 
   const v6 = (await routeList(ctx.nl, { family: 6 })).filter((r) => r.dst.startsWith('2001:db8:'));
@@ -60,14 +77,23 @@ k('a dump of 2000 addresses and 600 links is complete and agrees with ip -j', as
   const reqs = [];
   for (let i = 0; i < 2000; i++) reqs.push(addrAddRequest(br, `10.${(i >> 8) + 1}.${i & 255}.1/32`));
   for (let i = 0; i < 300; i++) reqs.push(linkAddRequest({ name: `p${i}`, kind: 'veth', peer: { name: `q${i}` } }));
-  assert.equal((await ctx.nl.bulk(reqs)).filter(Boolean).map((e) => e.message), []);
+  assert.equal(
+    (await ctx.nl.bulk(reqs)).filter(Boolean).map((e) => e.message),
+    [],
+  );
   const { result: addrs, datagrams } = await countingDatagrams(ctx.nl, () => addrList(ctx.nl, { link: br }));
   assert.ok(datagrams > 1, `${datagrams} datagrams`);
   assert.is(new Set(addrs.map((a) => a.address)).size, 2000);
   assert.is(ctx.ip('-j', 'addr', 'show', 'dev', 'br0')[0].addr_info.length, 2000);
   const links = await linkList(ctx.nl);
   assert.is(links.length, 602);
-  assert.equal(links.map((l) => l.index).sort((a, b) => a - b), ctx.ip('-j', 'link', 'show').map((l) => l.ifindex).sort((a, b) => a - b));
+  assert.equal(
+    links.map((l) => l.index).sort((a, b) => a - b),
+    ctx
+      .ip('-j', 'link', 'show')
+      .map((l) => l.ifindex)
+      .sort((a, b) => a - b),
+  );
 });
 
 k('DumpInterruptedError under concurrent changes (an `ip -batch` child churning addresses)', async (ctx) => {
@@ -105,7 +131,9 @@ k('DumpInterruptedError under concurrent changes (an `ip -batch` child churning 
       await new Promise((r) => setImmediate(r)); // let the exit event through
     }
     if (!interrupted) {
-      skip(`DumpInterruptedError not provoked: ${clean} address dumps ran clean while ip -batch churned (${done ? 'the child finished' : 'time or try limit'})`);
+      skip(
+        `DumpInterruptedError not provoked: ${clean} address dumps ran clean while ip -batch churned (${done ? 'the child finished' : 'time or try limit'})`,
+      );
       return;
     }
     assert.is(interrupted.name, 'DumpInterruptedError');

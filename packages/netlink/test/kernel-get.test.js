@@ -3,8 +3,20 @@
 import * as assert from 'uvu/assert';
 import { NetNs } from '@nsrun/sys';
 import {
-  routeGet, neighGet, nsidGet, nsidSet, nsidList, linkGet, linkList, decodeLinkStats, findAttr, NetlinkError,
-  RTM_F_CLONED, RTN_LOCAL, RT_TABLE_MAIN, AF_INET6,
+  routeGet,
+  neighGet,
+  nsidGet,
+  nsidSet,
+  nsidList,
+  linkGet,
+  linkList,
+  decodeLinkStats,
+  findAttr,
+  NetlinkError,
+  RTM_F_CLONED,
+  RTN_LOCAL,
+  RT_TABLE_MAIN,
+  AF_INET6,
 } from '@nsrun/netlink';
 import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
 
@@ -76,8 +88,17 @@ k('namespace ids: none at first, set, chosen by the kernel, listed as ip netns l
     const auto = await nsidGet(ctx.nl, { fd: b.fd });
     assert.ok(auto >= 0 && auto !== 42, `kernel-chosen id ${auto}`);
     const listed = (await nsidList(ctx.nl)).map((x) => x.nsid).sort((x, y) => x - y);
-    assert.equal(listed, ctx.ip('-j', 'netns', 'list-id').map((x) => x.nsid).sort((x, y) => x - y));
-    assert.equal(listed, [auto, 42].sort((x, y) => x - y));
+    assert.equal(
+      listed,
+      ctx
+        .ip('-j', 'netns', 'list-id')
+        .map((x) => x.nsid)
+        .sort((x, y) => x - y),
+    );
+    assert.equal(
+      listed,
+      [auto, 42].sort((x, y) => x - y),
+    );
     const e = await rejection(nsidSet(ctx.nl, { fd: a.fd }, 43), 'a second id');
     assert.is(e.code, 'EEXIST');
   } finally {
@@ -102,7 +123,10 @@ k('linkList { noMaster }: the links without a master, filtered by the kernel, as
   ctx.ip('link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1');
   ctx.ip('link', 'set', 'v0', 'master', 'br0');
   const names = (await linkList(ctx.nl, { noMaster: true })).map((l) => l.name);
-  assert.equal(names, ctx.ip('-j', 'link', 'show', 'nomaster').map((l) => l.ifname));
+  assert.equal(
+    names,
+    ctx.ip('-j', 'link', 'show', 'nomaster').map((l) => l.ifname),
+  );
   assert.not.ok(names.includes('v0'));
   const e = await rejection(linkList(ctx.nl, { noMaster: true, master: 2 }), 'master and noMaster');
   assert.is(e.field, 'filter');

@@ -6,9 +6,28 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NetNs } from '@nsrun/sys';
 import {
-  RtnlClient, NetlinkError, ValidationError, IFF_UP,
-  linkAdd, linkGet, linkFind, linkIndex, linkIndexMap, linkList, linkSet, linkSetUp, linkSetDown, linkSetMtu, linkSetName,
-  linkSetAddress, linkSetMaster, linkSetNoMaster, linkSetGroup, linkSetNetns, linkDel, linkDelGroup,
+  RtnlClient,
+  NetlinkError,
+  ValidationError,
+  IFF_UP,
+  linkAdd,
+  linkGet,
+  linkFind,
+  linkIndex,
+  linkIndexMap,
+  linkList,
+  linkSet,
+  linkSetUp,
+  linkSetDown,
+  linkSetMtu,
+  linkSetName,
+  linkSetAddress,
+  linkSetMaster,
+  linkSetNoMaster,
+  linkSetGroup,
+  linkSetNetns,
+  linkDel,
+  linkDelGroup,
 } from '@nsrun/netlink';
 import { kernelSuite, ipIn, skip, rejection } from '../../../test/helpers/kernel.js';
 
@@ -102,7 +121,10 @@ k('veth peer created straight inside another netns ({ netns: NetNs }), found the
     assert.is(there.kind, 'veth');
     assert.is(there.link, here.index, "the peer's IFLA_LINK is our end's index");
     assert.ok(there.linkNetnsid !== undefined && here.linkNetnsid !== undefined, 'both ends carry IFLA_LINK_NETNSID');
-    assert.ok(ipIn(other, '-j', 'link', 'show').some((l) => l.ifname === 'in0'), 'ip in the other netns sees in0');
+    assert.ok(
+      ipIn(other, '-j', 'link', 'show').some((l) => l.ifname === 'in0'),
+      'ip in the other netns sees in0',
+    );
     assert.not.ok(ctx.ip('-j', 'link', 'show').some((l) => l.ifname === 'in0'));
   } finally {
     oc.close();
@@ -207,7 +229,13 @@ k('linkList: every link as ip -j lists them; kernel-side filters {kind} and {mas
   const ports = await linkList(ctx.nl, { master: br });
   assert.equal(names(ports), ['a0', 'b1']);
   assert.ok(ports.every((l) => l.master === br && l.slaveKind === 'bridge'));
-  assert.equal(ip.filter((l) => l.master === 'br0').map((l) => l.ifname).sort(), ['a0', 'b1']);
+  assert.equal(
+    ip
+      .filter((l) => l.master === 'br0')
+      .map((l) => l.ifname)
+      .sort(),
+    ['a0', 'b1'],
+  );
   // linkIndexMap: the same names and indexes, with the same kernel-side filters.
   assert.equal([...(await linkIndexMap(ctx.nl)).entries()].sort(), ip.map((l) => [l.ifname, l.ifindex]).sort());
   assert.equal([...(await linkIndexMap(ctx.nl, { kind: 'veth' })).keys()].sort(), ['a0', 'a1', 'b0', 'b1']);
@@ -309,7 +337,10 @@ k('linkDel deletes one link (a veth takes its peer along) and nothing else', asy
   await linkDel(ctx.nl, 'd0');
   assert.equal(names(await linkList(ctx.nl)), ['keep0', 'lo']);
   await linkDel(ctx.nl, await linkIndex(ctx.nl, 'keep0'));
-  assert.equal(ctx.ip('-j', 'link', 'show').map((l) => l.ifname), ['lo']);
+  assert.equal(
+    ctx.ip('-j', 'link', 'show').map((l) => l.ifname),
+    ['lo'],
+  );
   const e = await rejection(linkDel(ctx.nl, 'd0'), 'second linkDel');
   assert.is(e.code, 'ENODEV');
   assert.match(e.message, /^linkDel d0: ENODEV/);
@@ -323,7 +354,13 @@ k('linkDelGroup deletes every link of the group and nothing else', async (ctx) =
   await linkDelGroup(ctx.nl, 9);
   // gv1 (group 10) goes too: deleting a veth end deletes its peer.
   assert.equal(names(await linkList(ctx.nl)), ['lo', 'other0', 'plain0']);
-  assert.equal(ctx.ip('-j', 'link', 'show').map((l) => l.ifname).sort(), ['lo', 'other0', 'plain0']);
+  assert.equal(
+    ctx
+      .ip('-j', 'link', 'show')
+      .map((l) => l.ifname)
+      .sort(),
+    ['lo', 'other0', 'plain0'],
+  );
   const e = await rejection(linkDelGroup(ctx.nl, 9), 'linkDelGroup of an empty group');
   assert.is(e.code, 'ENODEV');
   assert.match(e.message, /^linkDelGroup 9: ENODEV/);
@@ -388,8 +425,17 @@ k('ValidationError for a 16-byte name, a name with "/", mtu 20: nothing is sent,
     assert.type(e.reason, 'string');
     assert.ok(e.message.includes(field), e.message);
   }
-  assert.equal((await linkList(ctx.nl)).map((l) => [l.index, l.name, l.mtu]), before);
-  assert.equal(ctx.ip('-j', 'link', 'show').map((l) => l.ifname).sort(), ['base0', 'base1', 'lo']);
+  assert.equal(
+    (await linkList(ctx.nl)).map((l) => [l.index, l.name, l.mtu]),
+    before,
+  );
+  assert.equal(
+    ctx
+      .ip('-j', 'link', 'show')
+      .map((l) => l.ifname)
+      .sort(),
+    ['base0', 'base1', 'lo'],
+  );
 });
 
 k.run();

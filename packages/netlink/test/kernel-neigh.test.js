@@ -1,11 +1,26 @@
 // Neighbour (ARP / NDP) entries against the real kernel, observed through neighList and `ip -j neigh show`.
 import * as assert from 'uvu/assert';
-import { NetlinkError, ValidationError, NUD_PERMANENT, NUD_REACHABLE, linkAdd, linkIndex, linkSetUp, addrAdd, neighAdd, neighDel, neighList } from '@nsrun/netlink';
+import {
+  NetlinkError,
+  ValidationError,
+  NUD_PERMANENT,
+  NUD_REACHABLE,
+  linkAdd,
+  linkIndex,
+  linkSetUp,
+  addrAdd,
+  neighAdd,
+  neighDel,
+  neighList,
+} from '@nsrun/netlink';
 import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
 
 /** n0 and m0, up, with IPv4 and IPv6 addresses. */
 async function setup(ctx) {
-  for (const [a, b] of [['n0', 'n1'], ['m0', 'm1']]) {
+  for (const [a, b] of [
+    ['n0', 'n1'],
+    ['m0', 'm1'],
+  ]) {
     await linkAdd(ctx.nl, { name: a, kind: 'veth', up: true, peer: { name: b } });
     await linkSetUp(ctx.nl, b);
   }
@@ -26,14 +41,23 @@ k('neighAdd permanent, IPv4 and IPv6: listed by us and by ip -j', async (ctx) =>
   await neighAdd(ctx.nl, { dev: 'n0', dst: '10.0.0.7', lladdr: '02:00:00:00:00:07' });
   await neighAdd(ctx.nl, { dev: n0, dst: '2001:db8::7', lladdr: '02:00:00:00:00:08' });
   const ours = permanent(await neighList(ctx.nl));
-  assert.equal(
-    ours.map((n) => [n.family, n.index, n.dst, n.lladdr, n.states]).sort(),
-    [[4, n0, '10.0.0.7', '02:00:00:00:00:07', ['permanent']], [6, n0, '2001:db8::7', '02:00:00:00:00:08', ['permanent']]],
-  );
+  assert.equal(ours.map((n) => [n.family, n.index, n.dst, n.lladdr, n.states]).sort(), [
+    [4, n0, '10.0.0.7', '02:00:00:00:00:07', ['permanent']],
+    [6, n0, '2001:db8::7', '02:00:00:00:00:08', ['permanent']],
+  ]);
   const ip = ipPermanent(ctx);
-  assert.equal(ip.map((n) => [n.dst, n.dev, n.lladdr]).sort(), [['10.0.0.7', 'n0', '02:00:00:00:00:07'], ['2001:db8::7', 'n0', '02:00:00:00:00:08']]);
-  assert.equal(permanent(await neighList(ctx.nl, { family: 6 })).map((n) => n.dst), ['2001:db8::7']);
-  assert.equal(permanent(await neighList(ctx.nl, { family: 4 })).map((n) => n.dst), ['10.0.0.7']);
+  assert.equal(ip.map((n) => [n.dst, n.dev, n.lladdr]).sort(), [
+    ['10.0.0.7', 'n0', '02:00:00:00:00:07'],
+    ['2001:db8::7', 'n0', '02:00:00:00:00:08'],
+  ]);
+  assert.equal(
+    permanent(await neighList(ctx.nl, { family: 6 })).map((n) => n.dst),
+    ['2001:db8::7'],
+  );
+  assert.equal(
+    permanent(await neighList(ctx.nl, { family: 4 })).map((n) => n.dst),
+    ['10.0.0.7'],
+  );
 });
 
 // Was a BUG: neighList put the link index in ndmsg.ndm_ifindex, which the kernel refuses in a
@@ -44,10 +68,22 @@ k('neighList({ dev }) lists only that link’s entries (filtered by the kernel)'
   await neighAdd(ctx.nl, { dev: 'n0', dst: '10.0.0.7', lladdr: '02:00:00:00:00:07' });
   await neighAdd(ctx.nl, { dev: 'm0', dst: '10.0.1.7', lladdr: '02:00:00:00:01:07' });
   const onM0 = await neighList(ctx.nl, { dev: 'm0' });
-  assert.ok(onM0.every((n) => n.index === m0), 'only m0');
-  assert.equal(permanent(onM0).map((n) => n.dst), ['10.0.1.7']);
-  assert.equal(ipPermanent(ctx, 'dev', 'm0').map((n) => n.dst), ['10.0.1.7']);
-  assert.equal(permanent(await neighList(ctx.nl, { dev: 'n0', family: 4 })).map((n) => n.dst), ['10.0.0.7']);
+  assert.ok(
+    onM0.every((n) => n.index === m0),
+    'only m0',
+  );
+  assert.equal(
+    permanent(onM0).map((n) => n.dst),
+    ['10.0.1.7'],
+  );
+  assert.equal(
+    ipPermanent(ctx, 'dev', 'm0').map((n) => n.dst),
+    ['10.0.1.7'],
+  );
+  assert.equal(
+    permanent(await neighList(ctx.nl, { dev: 'n0', family: 4 })).map((n) => n.dst),
+    ['10.0.0.7'],
+  );
 });
 
 k('neighAdd of an existing entry is EEXIST; with replace it updates lladdr and state', async (ctx) => {
@@ -76,8 +112,14 @@ k('neighDel removes the entry; a missing one is ENOENT', async (ctx) => {
   await neighAdd(ctx.nl, { dev: 'n0', dst: '2001:db8::7', lladdr: '02:00:00:00:00:09' });
   await neighDel(ctx.nl, { dev: 'n0', dst: '10.0.0.7' });
   await neighDel(ctx.nl, { dev: 'n0', dst: '2001:db8::7' });
-  assert.equal(permanent(await neighList(ctx.nl)).map((n) => n.dst), ['10.0.0.8']);
-  assert.equal(ipPermanent(ctx).map((n) => n.dst), ['10.0.0.8']);
+  assert.equal(
+    permanent(await neighList(ctx.nl)).map((n) => n.dst),
+    ['10.0.0.8'],
+  );
+  assert.equal(
+    ipPermanent(ctx).map((n) => n.dst),
+    ['10.0.0.8'],
+  );
   for (const dst of ['10.0.0.7', '2001:db8::7']) {
     const e = await rejection(neighDel(ctx.nl, { dev: 'n0', dst }), `second neighDel ${dst}`);
     assert.instance(e, NetlinkError);

@@ -1,15 +1,38 @@
 // Routes against the real kernel, observed through routeList and `ip -j route show`.
 import * as assert from 'uvu/assert';
 import {
-  NetlinkError, ValidationError, RTN_UNICAST, RTN_BLACKHOLE, RTN_UNREACHABLE, RTN_PROHIBIT, RT_SCOPE_LINK, RT_SCOPE_HOST,
-  RT_SCOPE_UNIVERSE, RT_TABLE_MAIN, RT_TABLE_LOCAL, RTPROT_BOOT, RTPROT_STATIC,
-  linkAdd, linkIndex, linkSetUp, linkSetDown, addrAdd, routeAdd, routeReplace, routeAppend, routeDel, routeList,
+  NetlinkError,
+  ValidationError,
+  RTN_UNICAST,
+  RTN_BLACKHOLE,
+  RTN_UNREACHABLE,
+  RTN_PROHIBIT,
+  RT_SCOPE_LINK,
+  RT_SCOPE_HOST,
+  RT_SCOPE_UNIVERSE,
+  RT_TABLE_MAIN,
+  RT_TABLE_LOCAL,
+  RTPROT_BOOT,
+  RTPROT_STATIC,
+  linkAdd,
+  linkIndex,
+  linkSetUp,
+  linkSetDown,
+  addrAdd,
+  routeAdd,
+  routeReplace,
+  routeAppend,
+  routeDel,
+  routeList,
 } from '@nsrun/netlink';
 import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
 
 /** v0 (10.0.0.1/24, 2001:db8::1/64) and w0 (10.0.1.1/24), both up, each a veth with its peer up. */
 async function setup(ctx) {
-  for (const [a, b] of [['v0', 'v1'], ['w0', 'w1']]) {
+  for (const [a, b] of [
+    ['v0', 'v1'],
+    ['w0', 'w1'],
+  ]) {
     await linkAdd(ctx.nl, { name: a, kind: 'veth', up: true, peer: { name: b } });
     await linkSetUp(ctx.nl, b);
   }
@@ -64,13 +87,29 @@ k('table 100 and table 1000 (> 255, carried in RTA_TABLE): listed only in their 
   await routeAdd(ctx.nl, { dst: '10.20.0.0/16', gateway: '10.0.0.2', table: 100 });
   await routeAdd(ctx.nl, { dst: '10.21.0.0/16', gateway: '10.0.0.2', table: 1000 });
   const t100 = await routeList(ctx.nl, { table: 100 });
-  assert.equal(t100.map((r) => [r.dst, r.table, r.gateway]), [['10.20.0.0/16', 100, '10.0.0.2']]);
+  assert.equal(
+    t100.map((r) => [r.dst, r.table, r.gateway]),
+    [['10.20.0.0/16', 100, '10.0.0.2']],
+  );
   const t1000 = await routeList(ctx.nl, { table: 1000 });
-  assert.equal(t1000.map((r) => [r.dst, r.table]), [['10.21.0.0/16', 1000]]);
+  assert.equal(
+    t1000.map((r) => [r.dst, r.table]),
+    [['10.21.0.0/16', 1000]],
+  );
   assert.equal(find(await routeList(ctx.nl), '10.20.0.0/16'), [], 'not in main');
-  assert.equal(ipRoutes(ctx, '-4').filter((x) => x.dst.startsWith('10.2')), [], 'ip: not in main');
-  assert.equal(ctx.ip('-j', 'route', 'show', 'table', '100').map((x) => x.dst), ['10.20.0.0/16']);
-  assert.equal(ctx.ip('-j', 'route', 'show', 'table', '1000').map((x) => x.dst), ['10.21.0.0/16']);
+  assert.equal(
+    ipRoutes(ctx, '-4').filter((x) => x.dst.startsWith('10.2')),
+    [],
+    'ip: not in main',
+  );
+  assert.equal(
+    ctx.ip('-j', 'route', 'show', 'table', '100').map((x) => x.dst),
+    ['10.20.0.0/16'],
+  );
+  assert.equal(
+    ctx.ip('-j', 'route', 'show', 'table', '1000').map((x) => x.dst),
+    ['10.21.0.0/16'],
+  );
 });
 
 k('default routes, IPv4 and IPv6', async (ctx) => {
@@ -87,7 +126,11 @@ k('default routes, IPv4 and IPv6', async (ctx) => {
 
 k('blackhole / unreachable / prohibit routes, IPv4 and IPv6', async (ctx) => {
   await setup(ctx);
-  const types = [['blackhole', RTN_BLACKHOLE], ['unreachable', RTN_UNREACHABLE], ['prohibit', RTN_PROHIBIT]];
+  const types = [
+    ['blackhole', RTN_BLACKHOLE],
+    ['unreachable', RTN_UNREACHABLE],
+    ['prohibit', RTN_PROHIBIT],
+  ];
   for (const [i, [type]] of types.entries()) {
     await routeAdd(ctx.nl, { dst: `10.3${i}.0.0/16`, type });
     await routeAdd(ctx.nl, { dst: `2001:db8:3${i}::/48`, type });
@@ -119,17 +162,53 @@ k('IPv6 route via a gateway: family 6, kernel default metric 1024', async (ctx) 
 
 k('multipath with weights, IPv4 and IPv6', async (ctx) => {
   const { v0, w0 } = await setup(ctx);
-  await routeAdd(ctx.nl, { dst: '10.50.0.0/16', nexthops: [{ gateway: '10.0.0.2', dev: 'v0', weight: 1 }, { gateway: '10.0.1.2', dev: 'w0', weight: 3 }] });
+  await routeAdd(ctx.nl, {
+    dst: '10.50.0.0/16',
+    nexthops: [
+      { gateway: '10.0.0.2', dev: 'v0', weight: 1 },
+      { gateway: '10.0.1.2', dev: 'w0', weight: 3 },
+    ],
+  });
   const [r] = find(await routeList(ctx.nl), '10.50.0.0/16');
-  assert.equal(r.nexthops.map((h) => [h.gateway, h.oif, h.weight]), [['10.0.0.2', v0, 1], ['10.0.1.2', w0, 3]]);
+  assert.equal(
+    r.nexthops.map((h) => [h.gateway, h.oif, h.weight]),
+    [
+      ['10.0.0.2', v0, 1],
+      ['10.0.1.2', w0, 3],
+    ],
+  );
   assert.is(r.gateway, undefined);
   const ip = ipRoutes(ctx, '-4').find((x) => x.dst === '10.50.0.0/16');
-  assert.equal(ip.nexthops.map((h) => [h.gateway, h.dev, h.weight]), [['10.0.0.2', 'v0', 1], ['10.0.1.2', 'w0', 3]]);
-  await routeAdd(ctx.nl, { dst: '2001:db8:50::/48', nexthops: [{ gateway: '2001:db8::2', dev: v0 }, { gateway: '2001:db8::3', dev: v0, weight: 7 }] });
+  assert.equal(
+    ip.nexthops.map((h) => [h.gateway, h.dev, h.weight]),
+    [
+      ['10.0.0.2', 'v0', 1],
+      ['10.0.1.2', 'w0', 3],
+    ],
+  );
+  await routeAdd(ctx.nl, {
+    dst: '2001:db8:50::/48',
+    nexthops: [
+      { gateway: '2001:db8::2', dev: v0 },
+      { gateway: '2001:db8::3', dev: v0, weight: 7 },
+    ],
+  });
   const [r6] = find(await routeList(ctx.nl, { family: 6 }), '2001:db8:50::/48');
-  assert.equal(r6.nexthops.map((h) => [h.gateway, h.weight]), [['2001:db8::2', 1], ['2001:db8::3', 7]]);
+  assert.equal(
+    r6.nexthops.map((h) => [h.gateway, h.weight]),
+    [
+      ['2001:db8::2', 1],
+      ['2001:db8::3', 7],
+    ],
+  );
   const ip6 = ipRoutes(ctx, '-6').find((x) => x.dst === '2001:db8:50::/48');
-  assert.equal(ip6.nexthops.map((h) => [h.gateway, h.weight]), [['2001:db8::2', 1], ['2001:db8::3', 7]]);
+  assert.equal(
+    ip6.nexthops.map((h) => [h.gateway, h.weight]),
+    [
+      ['2001:db8::2', 1],
+      ['2001:db8::3', 7],
+    ],
+  );
 });
 
 k('routeReplace: creates, is idempotent, changes the gateway in place', async (ctx) => {
@@ -140,9 +219,15 @@ k('routeReplace: creates, is idempotent, changes the gateway in place', async (c
   assert.is(find(await routeList(ctx.nl), '10.60.0.0/16').length, 1);
   await routeReplace(ctx.nl, { ...spec, gateway: '10.0.1.2' });
   const rs = find(await routeList(ctx.nl), '10.60.0.0/16');
-  assert.equal(rs.map((r) => [r.gateway, r.oif, r.metric]), [['10.0.1.2', w0, 5]]);
+  assert.equal(
+    rs.map((r) => [r.gateway, r.oif, r.metric]),
+    [['10.0.1.2', w0, 5]],
+  );
   const ip = ipRoutes(ctx, '-4').filter((x) => x.dst === '10.60.0.0/16');
-  assert.equal(ip.map((x) => [x.gateway, x.dev]), [['10.0.1.2', 'w0']]);
+  assert.equal(
+    ip.map((x) => [x.gateway, x.dev]),
+    [['10.0.1.2', 'w0']],
+  );
   // Replace with another metric is another route (the metric is part of the key).
   await routeReplace(ctx.nl, { ...spec, metric: 6 });
   assert.is(find(await routeList(ctx.nl), '10.60.0.0/16').length, 2);
@@ -153,14 +238,25 @@ k('routeAppend: IPv4 keeps two routes of the same key, IPv6 merges them into mul
   await routeAppend(ctx.nl, { dst: '10.70.0.0/16', gateway: '10.0.0.2', metric: 10 });
   await routeAppend(ctx.nl, { dst: '10.70.0.0/16', gateway: '10.0.1.2', metric: 10 });
   const rs = find(await routeList(ctx.nl), '10.70.0.0/16');
-  assert.equal(rs.map((r) => r.gateway), ['10.0.0.2', '10.0.1.2']);
-  assert.equal(ipRoutes(ctx, '-4').filter((x) => x.dst === '10.70.0.0/16').map((x) => x.gateway), ['10.0.0.2', '10.0.1.2']);
+  assert.equal(
+    rs.map((r) => r.gateway),
+    ['10.0.0.2', '10.0.1.2'],
+  );
+  assert.equal(
+    ipRoutes(ctx, '-4')
+      .filter((x) => x.dst === '10.70.0.0/16')
+      .map((x) => x.gateway),
+    ['10.0.0.2', '10.0.1.2'],
+  );
   const add = await rejection(routeAdd(ctx.nl, { dst: '10.70.0.0/16', gateway: '10.0.0.2', metric: 10 }), 'add onto an appended key');
   assert.is(add.code, 'EEXIST');
   await routeAppend(ctx.nl, { dst: '2001:db8:70::/48', gateway: '2001:db8::2' });
   await routeAppend(ctx.nl, { dst: '2001:db8:70::/48', gateway: '2001:db8::3' });
   const [r6] = find(await routeList(ctx.nl, { family: 6 }), '2001:db8:70::/48');
-  assert.equal(r6.nexthops.map((h) => h.gateway), ['2001:db8::2', '2001:db8::3']);
+  assert.equal(
+    r6.nexthops.map((h) => h.gateway),
+    ['2001:db8::2', '2001:db8::3'],
+  );
 });
 
 k('routeDel removes exactly one route; a missing one is ESRCH', async (ctx) => {
@@ -200,9 +296,15 @@ k("routeList filters (table, 'all', dev, family) are applied by the kernel: noth
   const main = await routeList(ctx.nl);
   assert.ok(main.length > 0 && main.every((r) => r.table === RT_TABLE_MAIN));
   const t100 = await routeList(ctx.nl, { table: 100 });
-  assert.equal(t100.map((r) => [r.family, r.dst]).sort(), [[4, '10.90.0.0/16'], [6, '2001:db8:90::/48']]);
+  assert.equal(t100.map((r) => [r.family, r.dst]).sort(), [
+    [4, '10.90.0.0/16'],
+    [6, '2001:db8:90::/48'],
+  ]);
   const t100v4 = await routeList(ctx.nl, { table: 100, family: 4 });
-  assert.equal(t100v4.map((r) => r.dst), ['10.90.0.0/16']);
+  assert.equal(
+    t100v4.map((r) => r.dst),
+    ['10.90.0.0/16'],
+  );
   const all = await routeList(ctx.nl, { table: 'all' });
   const tables = new Set(all.map((r) => r.table));
   for (const t of [100, 1000, RT_TABLE_MAIN, RT_TABLE_LOCAL]) assert.ok(tables.has(t), `table ${t} in 'all'`);
@@ -215,8 +317,17 @@ k("routeList filters (table, 'all', dev, family) are applied by the kernel: noth
   const onW0 = await routeList(ctx.nl, { dev: 'w0' });
   assert.ok(onW0.length >= 2 && onW0.every((r) => r.oif === w0), 'dev filter');
   assert.ok(onW0.some((r) => r.dst === '10.92.0.0/16'));
-  const onW0v4 = onW0.filter((r) => r.family === 4).map((r) => r.dst).sort();
-  assert.equal(onW0v4, ctx.ip('-j', '-4', 'route', 'show', 'dev', 'w0').map((x) => x.dst).sort());
+  const onW0v4 = onW0
+    .filter((r) => r.family === 4)
+    .map((r) => r.dst)
+    .sort();
+  assert.equal(
+    onW0v4,
+    ctx
+      .ip('-j', '-4', 'route', 'show', 'dev', 'w0')
+      .map((x) => x.dst)
+      .sort(),
+  );
   const v6 = await routeList(ctx.nl, { family: 6 });
   assert.ok(v6.length > 0 && v6.every((r) => r.family === 6 && r.table === RT_TABLE_MAIN));
   const onV0all = await routeList(ctx.nl, { dev: v0, table: 'all', family: 4 });
@@ -250,7 +361,10 @@ k("errors: an unreachable gateway is ENETUNREACH with the kernel's text; a down 
   assert.ok(down.kernelMessage && down.message.includes(down.kernelMessage), down.message);
   const missing = await rejection(routeAdd(ctx.nl, { dst: '10.103.0.0/16', dev: 'nosuch0' }), 'missing dev');
   assert.is(missing.code, 'ENODEV');
-  assert.equal(ipRoutes(ctx, '-4').filter((x) => x.dst.startsWith('10.10')), []);
+  assert.equal(
+    ipRoutes(ctx, '-4').filter((x) => x.dst.startsWith('10.10')),
+    [],
+  );
 });
 
 k('ValidationErrors before anything is sent: host bits, family mix, bad table, nexthops with a gateway', async (ctx) => {

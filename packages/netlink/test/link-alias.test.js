@@ -4,8 +4,20 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  decodeMessages, decodeLink, encodeLink, linkSetRequest, linkSet, linkAdd, linkGet, linkList, Writer, ValidationError,
-  RTM_NEWLINK, NLM_F_REQUEST, NLM_F_ACK, IFLA_IFALIAS,
+  decodeMessages,
+  decodeLink,
+  encodeLink,
+  linkSetRequest,
+  linkSet,
+  linkAdd,
+  linkGet,
+  linkList,
+  Writer,
+  ValidationError,
+  RTM_NEWLINK,
+  NLM_F_REQUEST,
+  NLM_F_ACK,
+  IFLA_IFALIAS,
 } from '@nsrun/netlink';
 import { load } from './fixtures/load.js';
 import { kernelSuite } from '../../../test/helpers/kernel.js';
@@ -13,7 +25,7 @@ import { kernelSuite } from '../../../test/helpers/kernel.js';
 const ALIAS = 'nsrun 64:5 0123456789ab';
 const hex = (b) => Buffer.from(b).toString('hex');
 
-const codec = suite('IFLA_IFALIAS: iproute2\'s request, both ways');
+const codec = suite("IFLA_IFALIAS: iproute2's request, both ways");
 
 codec('decode: RTM_NEWLINK on index 4 with the alias, sent without a NUL', () => {
   const [m] = decodeMessages(load('req-link-set-alias'));
@@ -31,7 +43,7 @@ codec('decode: RTM_NEWLINK on index 4 with the alias, sent without a NUL', () =>
   assert.is(hex(w.toBuffer()), hex(bytes.subarray(16)));
 });
 
-codec('linkSetRequest({ alias }) builds iproute2\'s bytes', () => {
+codec("linkSetRequest({ alias }) builds iproute2's bytes", () => {
   const expected = load('req-link-set-alias');
   const req = linkSetRequest(4, { alias: ALIAS });
   const w = new Writer();
@@ -70,7 +82,10 @@ k('set with master and up in one request; read back by linkGet, linkList and ip 
   assert.is(l.alias, ALIAS);
   assert.is(l.master, br.index);
   assert.is(l.toJSON().alias, ALIAS);
-  assert.equal((await linkList(ctx.nl, { master: br.index })).map((x) => [x.name, x.alias]), [['v0', ALIAS]]);
+  assert.equal(
+    (await linkList(ctx.nl, { master: br.index })).map((x) => [x.name, x.alias]),
+    [['v0', ALIAS]],
+  );
   assert.is((await linkGet(ctx.nl, 'v1')).alias, undefined);
   // Set by iproute2, read by us.
   ctx.ip('link', 'set', 'v1', 'alias', 'from ip');

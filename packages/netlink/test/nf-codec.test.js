@@ -7,15 +7,57 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  Writer, splitMessages, decodeError, findAttr, ValidationError, NetlinkError, NetlinkTimeoutError,
-  NLM_F_REQUEST, NLM_F_DUMP, NLM_F_MULTI, NLM_F_ACK_TLVS, NLMSG_DONE,
-  NftClient, encodeBatch, writeNftMessage, locateAttr, readNfGenMsg, writeNfGenMsg, nftType, nfSubsys, nfMsg,
-  nftFamilyName, nftHookName, u64be, s32be,
-  NFT_MSG_NEWTABLE, NFT_MSG_GETTABLE, NFT_MSG_NEWCHAIN, NFT_MSG_GETCHAIN, NFNL_SUBSYS_NFTABLES, NFPROTO_INET, NFPROTO_IPV4,
-  NFPROTO_UNSPEC, NFT_TABLE_F_DORMANT, NFT_CHAIN_BASE, NF_IP_PRI_NAT_SRC, NF_IP_PRI_NAT_DST, NF_IP_PRI_FILTER,
-  nftTableAddMsg, nftTableDelMsg, nftChainAddMsg, nftChainDelMsg, decodeTable, decodeChain,
-  decodeTableMessage, encodeTableMessage, decodeChainMessage, encodeChainMessage,
-  udataComment, commentUdata, parseUdata,
+  Writer,
+  splitMessages,
+  decodeError,
+  findAttr,
+  ValidationError,
+  NetlinkError,
+  NetlinkTimeoutError,
+  NLM_F_REQUEST,
+  NLM_F_DUMP,
+  NLM_F_MULTI,
+  NLM_F_ACK_TLVS,
+  NLMSG_DONE,
+  NftClient,
+  encodeBatch,
+  writeNftMessage,
+  locateAttr,
+  readNfGenMsg,
+  writeNfGenMsg,
+  nftType,
+  nfSubsys,
+  nfMsg,
+  nftFamilyName,
+  nftHookName,
+  u64be,
+  s32be,
+  NFT_MSG_NEWTABLE,
+  NFT_MSG_GETTABLE,
+  NFT_MSG_NEWCHAIN,
+  NFT_MSG_GETCHAIN,
+  NFNL_SUBSYS_NFTABLES,
+  NFPROTO_INET,
+  NFPROTO_IPV4,
+  NFPROTO_UNSPEC,
+  NFT_TABLE_F_DORMANT,
+  NFT_CHAIN_BASE,
+  NF_IP_PRI_NAT_SRC,
+  NF_IP_PRI_NAT_DST,
+  NF_IP_PRI_FILTER,
+  nftTableAddMsg,
+  nftTableDelMsg,
+  nftChainAddMsg,
+  nftChainDelMsg,
+  decodeTable,
+  decodeChain,
+  decodeTableMessage,
+  encodeTableMessage,
+  decodeChainMessage,
+  encodeChainMessage,
+  udataComment,
+  commentUdata,
+  parseUdata,
 } from '@nsrun/netlink';
 import { load } from './fixtures/load.js';
 
@@ -60,7 +102,10 @@ framing('big-endian codecs: u64 handles and signed priorities', () => {
 });
 
 framing('dump request: as nft asks for tables and chains', () => {
-  for (const [type, name] of [[NFT_MSG_GETTABLE, 'nf-req-table-dump'], [NFT_MSG_GETCHAIN, 'nf-req-chain-dump']]) {
+  for (const [type, name] of [
+    [NFT_MSG_GETTABLE, 'nf-req-table-dump'],
+    [NFT_MSG_GETCHAIN, 'nf-req-chain-dump'],
+  ]) {
     const w = new Writer();
     writeNftMessage(w, { type, family: NFPROTO_UNSPEC, flags: NLM_F_DUMP, what: 'dump', body: () => {} }, 0, NLM_F_REQUEST);
     same(w.view(), name);
@@ -71,15 +116,28 @@ framing('batch: BEGIN, the messages, END; sequence numbers consecutive; NLM_F_AC
   const msgs = [nftTableAddMsg({ family: 'inet', name: 'nsrun' }), nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'a' })];
   const b = encodeBatch(msgs, 41);
   const ms = splitMessages(b.bytes);
-  const NLM_F_ACK = 4, NLM_F_CREATE = 0x400;
-  assert.equal(ms.map((m) => [m.type, m.flags, m.seq]), [
-    [0x10, NLM_F_REQUEST, 41], [0xa00, NLM_F_REQUEST, 42], [0xa03, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_ACK, 43], [0x11, NLM_F_REQUEST, 44],
-  ]);
+  const NLM_F_ACK = 4,
+    NLM_F_CREATE = 0x400;
+  assert.equal(
+    ms.map((m) => [m.type, m.flags, m.seq]),
+    [
+      [0x10, NLM_F_REQUEST, 41],
+      [0xa00, NLM_F_REQUEST, 42],
+      [0xa03, NLM_F_REQUEST | NLM_F_CREATE | NLM_F_ACK, 43],
+      [0x11, NLM_F_REQUEST, 44],
+    ],
+  );
   assert.equal(b.offsets, [20, ms[2].start - 16]);
   assert.is(b.beginSeq, 41);
-  assert.equal(splitMessages(encodeBatch(msgs, 0, { ack: 'every' }).bytes).map((m) => m.flags & NLM_F_ACK), [0, NLM_F_ACK, NLM_F_ACK, 0]);
+  assert.equal(
+    splitMessages(encodeBatch(msgs, 0, { ack: 'every' }).bytes).map((m) => m.flags & NLM_F_ACK),
+    [0, NLM_F_ACK, NLM_F_ACK, 0],
+  );
   // Sequence numbers wrap.
-  assert.equal(splitMessages(encodeBatch(msgs, 0xffffffff).bytes).map((m) => m.seq), [0xffffffff, 0, 1, 2]);
+  assert.equal(
+    splitMessages(encodeBatch(msgs, 0xffffffff).bytes).map((m) => m.seq),
+    [0xffffffff, 0, 1, 2],
+  );
 });
 
 // ---- requests: byte-for-byte nft's --------------------------------------------------------------
@@ -97,15 +155,37 @@ requests('create table inet nsrun (NLM_F_EXCL)', () => {
 });
 
 requests('add chain: nat postrouting priority srcnat, policy accept', () => {
-  same(asNft([nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'postrouting', type: 'nat', hook: 'postrouting', priority: NF_IP_PRI_NAT_SRC, policy: 'accept' })]), 'nf-req-chain-add-nat');
+  same(
+    asNft([
+      nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'postrouting', type: 'nat', hook: 'postrouting', priority: NF_IP_PRI_NAT_SRC, policy: 'accept' }),
+    ]),
+    'nf-req-chain-add-nat',
+  );
 });
 
 requests('add chain: nat prerouting priority dstnat (negative), no policy', () => {
-  same(asNft([nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'prerouting', type: 'nat', hook: 'prerouting', priority: NF_IP_PRI_NAT_DST })]), 'nf-req-chain-add-dstnat');
+  same(
+    asNft([nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'prerouting', type: 'nat', hook: 'prerouting', priority: NF_IP_PRI_NAT_DST })]),
+    'nf-req-chain-add-dstnat',
+  );
 });
 
 requests('add chain: filter forward, policy drop, comment', () => {
-  same(asNft([nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'forward', type: 'filter', hook: 'forward', priority: NF_IP_PRI_FILTER, policy: 'drop', comment: 'nsrun forward' })]), 'nf-req-chain-add-filter');
+  same(
+    asNft([
+      nftChainAddMsg({
+        family: 'inet',
+        table: 'nsrun',
+        name: 'forward',
+        type: 'filter',
+        hook: 'forward',
+        priority: NF_IP_PRI_FILTER,
+        policy: 'drop',
+        comment: 'nsrun forward',
+      }),
+    ]),
+    'nf-req-chain-add-filter',
+  );
 });
 
 requests('add chain: a regular chain', () => {
@@ -119,17 +199,22 @@ requests('delete chain by name, table by name and by handle', () => {
 });
 
 requests('a batch of four messages (nft -f)', () => {
-  same(asNft([
-    nftTableAddMsg({ family: 'inet', name: 't3' }),
-    nftChainAddMsg({ family: 'inet', table: 't3', name: 'a' }),
-    nftChainAddMsg({ family: 'inet', table: 't3', name: 'b', type: 'nat', hook: 'forward', priority: 0 }),
-    nftChainAddMsg({ family: 'inet', table: 't3', name: 'c' }),
-  ]), 'nf-req-batch-third-fails');
+  same(
+    asNft([
+      nftTableAddMsg({ family: 'inet', name: 't3' }),
+      nftChainAddMsg({ family: 'inet', table: 't3', name: 'a' }),
+      nftChainAddMsg({ family: 'inet', table: 't3', name: 'b', type: 'nat', hook: 'forward', priority: 0 }),
+      nftChainAddMsg({ family: 'inet', table: 't3', name: 'c' }),
+    ]),
+    'nf-req-batch-third-fails',
+  );
 });
 
 requests('what names the operation and the object', () => {
-  assert.is(nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'postrouting', type: 'nat', hook: 'postrouting', priority: 100, policy: 'accept' }).what,
-    'nftChainAdd inet nsrun postrouting (nat hook postrouting priority 100 policy accept)');
+  assert.is(
+    nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'postrouting', type: 'nat', hook: 'postrouting', priority: 100, policy: 'accept' }).what,
+    'nftChainAdd inet nsrun postrouting (nat hook postrouting priority 100 policy accept)',
+  );
   assert.is(nftTableDelMsg({ family: 'inet', handle: 7 }).what, 'nftTableDel inet handle 7');
 });
 
@@ -159,16 +244,35 @@ const replies = suite('nf replies: table and chain dumps decode and re-encode');
 
 replies('tables: inet nsrun and ip nsrun2 (dormant, commented)', () => {
   const ms = messages('nf-dump-table-1');
-  assert.equal(ms.map((m) => [m.type, m.flags, m.seq, m.pid]), [[0xa00, NLM_F_MULTI, 0, 42], [0xa00, NLM_F_MULTI, 0, 42]]);
+  assert.equal(
+    ms.map((m) => [m.type, m.flags, m.seq, m.pid]),
+    [
+      [0xa00, NLM_F_MULTI, 0, 42],
+      [0xa00, NLM_F_MULTI, 0, 42],
+    ],
+  );
   const [a, b] = ms.map(decodeTable).map(({ message, ...t }) => t);
   assert.equal(a, { family: 'inet', name: 'nsrun', handle: 1, flags: 0, flagNames: [], use: 4, owner: undefined, comment: undefined, userdata: undefined });
-  assert.equal({ ...b, userdata: hex(b.userdata) }, {
-    family: 'ip', name: 'nsrun2', handle: 2, flags: NFT_TABLE_F_DORMANT, flagNames: ['dormant'], use: 0, owner: undefined,
-    comment: 'made by nsrun', userdata: '000e6d616465206279206e7372756e00',
-  });
+  assert.equal(
+    { ...b, userdata: hex(b.userdata) },
+    {
+      family: 'ip',
+      name: 'nsrun2',
+      handle: 2,
+      flags: NFT_TABLE_F_DORMANT,
+      flagNames: ['dormant'],
+      use: 0,
+      owner: undefined,
+      comment: 'made by nsrun',
+      userdata: '000e6d616465206279206e7372756e00',
+    },
+  );
   const m = decodeTableMessage(ms[0].buf, ms[0].start, ms[0].end);
   assert.equal({ family: m.family, version: m.version, resId: m.resId }, { family: NFPROTO_INET, version: 0, resId: 7 });
-  assert.equal(m.attrs.map((x) => x.type), ['name', 'use', 'handle', 'flags']);
+  assert.equal(
+    m.attrs.map((x) => x.type),
+    ['name', 'use', 'handle', 'flags'],
+  );
   assert.is(findAttr(m.attrs, 'handle').value, 1n);
   for (const x of ms) assert.is(reencode(encodeTableMessage, decodeTableMessage, x), hex(x.buf.subarray(x.start, x.end)));
 });
@@ -182,12 +286,29 @@ replies('chains: nat postrouting/prerouting, filter forward, a regular chain', (
   assert.equal(chains[1], { ...base, name: 'prerouting', handle: 2, type: 'nat', hook: 'prerouting', priority: -100, policy: 'accept' });
   assert.equal(chains[2], { ...base, name: 'forward', handle: 3, type: 'filter', hook: 'forward', priority: 0, policy: 'drop', comment: 'nsrun forward' });
   assert.equal(chains[3], {
-    family: 'inet', table: 'nsrun', name: 'regular', handle: 4, base: false, type: undefined, hook: undefined, priority: undefined,
-    policy: undefined, device: undefined, flags: 0, use: 0, comment: undefined,
+    family: 'inet',
+    table: 'nsrun',
+    name: 'regular',
+    handle: 4,
+    base: false,
+    type: undefined,
+    hook: undefined,
+    priority: undefined,
+    policy: undefined,
+    device: undefined,
+    flags: 0,
+    use: 0,
+    comment: undefined,
   });
   const m = decodeChainMessage(ms[0].buf, ms[0].start, ms[0].end);
-  assert.equal(m.attrs.map((x) => x.type), ['table', 'name', 'handle', 'hook', 'policy', 'type', 'flags', 'use']);
-  assert.equal(findAttr(m.attrs, 'hook').value, [{ type: 'hooknum', value: 4 }, { type: 'priority', value: 100 }]);
+  assert.equal(
+    m.attrs.map((x) => x.type),
+    ['table', 'name', 'handle', 'hook', 'policy', 'type', 'flags', 'use'],
+  );
+  assert.equal(findAttr(m.attrs, 'hook').value, [
+    { type: 'hooknum', value: 4 },
+    { type: 'priority', value: 100 },
+  ]);
   for (const x of ms) assert.is(reencode(encodeChainMessage, decodeChainMessage, x), hex(x.buf.subarray(x.start, x.end)));
 });
 
@@ -221,7 +342,13 @@ replies('userdata: libnftnl TLVs, comment type 0', () => {
   const u = commentUdata('c', 'hi');
   assert.is(hex(u), '0003686900');
   assert.is(udataComment(u), 'hi');
-  assert.equal(parseUdata(Buffer.from('0003686900010101', 'hex')).map((t) => [t.type, hex(t.value)]), [[0, '686900'], [1, '01']]);
+  assert.equal(
+    parseUdata(Buffer.from('0003686900010101', 'hex')).map((t) => [t.type, hex(t.value)]),
+    [
+      [0, '686900'],
+      [1, '01'],
+    ],
+  );
   assert.is(parseUdata(Buffer.from('0005', 'hex')), undefined);
   assert.is(udataComment(Buffer.from('ff', 'hex')), undefined);
 });
@@ -245,7 +372,9 @@ errors('EEXIST to `nft create table`: the kernel points at NFTA_TABLE_NAME', () 
 function fakeSocket(port, answer) {
   const queue = [];
   return {
-    port, closed: false, sent: [],
+    port,
+    closed: false,
+    sent: [],
     send(b) {
       this.sent.push(Buffer.from(b));
       queue.push(...answer(Buffer.from(b)));
@@ -282,7 +411,7 @@ const thirdFails = [
   nftChainAddMsg({ family: 'inet', table: 't3', name: 'c' }),
 ];
 
-errors('transaction: the kernel\'s EOPNOTSUPP for the 3rd message names that message', async () => {
+errors("transaction: the kernel's EOPNOTSUPP for the 3rd message names that message", async () => {
   const sock = fakeSocket(50, (sent) => [renumber('nf-error-batch-third', sent.readUInt32LE(8) + 3)]);
   const c = new NftClient(sock, 50);
   try {
@@ -297,7 +426,10 @@ errors('transaction: the kernel\'s EOPNOTSUPP for the 3rd message names that mes
   }
   // One datagram: BEGIN, four messages, END.
   assert.is(sock.sent.length, 1);
-  assert.equal(splitMessages(sock.sent[0]).map((m) => m.type), [0x10, 0xa00, 0xa03, 0xa03, 0xa03, 0x11]);
+  assert.equal(
+    splitMessages(sock.sent[0]).map((m) => m.type),
+    [0x10, 0xa00, 0xa03, 0xa03, 0xa03, 0x11],
+  );
 });
 
 errors('transaction: all ACKed resolves; echoed objects go to their message', async () => {
@@ -314,26 +446,35 @@ errors('transaction: all ACKed resolves; echoed objects go to their message', as
   ]);
   assert.is(out.length, 2);
   assert.is(out[0].length, 0);
-  assert.equal(out[1].map(decodeChain).map((c) => [c.name, c.handle]), [['regular', 4]]);
+  assert.equal(
+    out[1].map(decodeChain).map((c) => [c.name, c.handle]),
+    [['regular', 4]],
+  );
 });
 
-errors('transaction: an error for BATCH_BEGIN is the whole batch\'s', async () => {
+errors("transaction: an error for BATCH_BEGIN is the whole batch's", async () => {
   const sock = fakeSocket(42, (sent) => {
     const b = ack(sent.readUInt32LE(8), 0x10, 42);
     b.writeInt32LE(-1, 16); // EPERM
     return [b];
   });
-  await new NftClient(sock, 50).transaction(thirdFails).then(() => assert.unreachable(), (e) => {
-    assert.instance(e, NetlinkError);
-    assert.is(e.code, 'EPERM');
-    assert.is(e.request.typeName, 'NFNL_MSG_BATCH_BEGIN');
-    assert.is(e.request.what, 'nft transaction of 4 messages');
-  });
+  await new NftClient(sock, 50).transaction(thirdFails).then(
+    () => assert.unreachable(),
+    (e) => {
+      assert.instance(e, NetlinkError);
+      assert.is(e.code, 'EPERM');
+      assert.is(e.request.typeName, 'NFNL_MSG_BATCH_BEGIN');
+      assert.is(e.request.what, 'nft transaction of 4 messages');
+    },
+  );
 });
 
 errors('transaction: silence without an answer is a timeout, not success', async () => {
   const sock = fakeSocket(42, (sent) => [ack(sent.readUInt32LE(8) + 1, 0xa00, 42)]);
-  await new NftClient(sock, 10).transaction(thirdFails).then(() => assert.unreachable(), (e) => assert.instance(e, NetlinkTimeoutError));
+  await new NftClient(sock, 10).transaction(thirdFails).then(
+    () => assert.unreachable(),
+    (e) => assert.instance(e, NetlinkTimeoutError),
+  );
 });
 
 framing.run();

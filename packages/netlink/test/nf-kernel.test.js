@@ -3,9 +3,24 @@
 // independent observer, and what nft itself creates must decode to what nft says it is.
 import * as assert from 'uvu/assert';
 import {
-  NftClient, NetlinkError, nftTableAddMsg, nftTableDelMsg, nftChainAddMsg, nftChainDelMsg,
-  nftTableAdd, nftTableDel, nftTableList, nftChainAdd, nftChainDel, nftChainList, decodeChain,
-  NLM_F_CREATE, NLM_F_ECHO, NF_IP_PRI_NAT_SRC, NF_IP_PRI_NAT_DST, NF_IP_PRI_FILTER,
+  NftClient,
+  NetlinkError,
+  nftTableAddMsg,
+  nftTableDelMsg,
+  nftChainAddMsg,
+  nftChainDelMsg,
+  nftTableAdd,
+  nftTableDel,
+  nftTableList,
+  nftChainAdd,
+  nftChainDel,
+  nftChainList,
+  decodeChain,
+  NLM_F_CREATE,
+  NLM_F_ECHO,
+  NF_IP_PRI_NAT_SRC,
+  NF_IP_PRI_NAT_DST,
+  NF_IP_PRI_FILTER,
 } from '@nsrun/netlink';
 import { kernelSuite, rejection, skip } from '../../../test/helpers/kernel.js';
 import { nft, nftFile, nftSkipReason } from '../../../test/helpers/nft.js';
@@ -32,7 +47,16 @@ const layout = () => [
   nftTableAddMsg({ family: 'inet', name: 'nsrun', comment: 'nsrun' }),
   nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'postrouting', type: 'nat', hook: 'postrouting', priority: NF_IP_PRI_NAT_SRC, policy: 'accept' }),
   nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'prerouting', type: 'nat', hook: 'prerouting', priority: NF_IP_PRI_NAT_DST }),
-  nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'forward', type: 'filter', hook: 'forward', priority: NF_IP_PRI_FILTER, policy: 'drop', comment: 'nsrun forward' }),
+  nftChainAddMsg({
+    family: 'inet',
+    table: 'nsrun',
+    name: 'forward',
+    type: 'filter',
+    hook: 'forward',
+    priority: NF_IP_PRI_FILTER,
+    policy: 'drop',
+    comment: 'nsrun forward',
+  }),
   nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'containers' }),
 ];
 
@@ -41,7 +65,10 @@ k('one transaction creates a table and its chains: nft sees them, and so do our 
   await ctx.nft.transaction(layout());
   const seen = ruleset(ctx);
   // (nft 1.0.6's JSON leaves out table comments: its text output has them.)
-  assert.equal(seen.tables.map((t) => [t.family, t.name]), [['inet', 'nsrun']]);
+  assert.equal(
+    seen.tables.map((t) => [t.family, t.name]),
+    [['inet', 'nsrun']],
+  );
   assert.match(nft(ctx, 'list', 'table', 'inet', 'nsrun'), /^\s*comment "nsrun"$/m);
   const byName = Object.fromEntries(seen.chains.map((c) => [c.name, c]));
   assert.equal(Object.keys(byName).sort(), ['containers', 'forward', 'postrouting', 'prerouting']);
@@ -55,22 +82,21 @@ k('one transaction creates a table and its chains: nft sees them, and so do our 
   const [table] = await nftTableList(ctx.nft);
   assert.equal([table.family, table.name, table.comment, table.handle, table.use], ['inet', 'nsrun', 'nsrun', seen.tables[0].handle, 4]);
   const chains = await nftChainList(ctx.nft, { family: 'inet', table: 'nsrun' });
-  assert.equal(
-    chains.map((c) => [c.name, c.handle, c.base, c.type, c.hook, c.priority, c.policy, c.comment]).sort(),
-    [
-      ['containers', byName.containers.handle, false, undefined, undefined, undefined, undefined, undefined],
-      ['forward', byName.forward.handle, true, 'filter', 'forward', 0, 'drop', 'nsrun forward'],
-      ['postrouting', byName.postrouting.handle, true, 'nat', 'postrouting', 100, 'accept', undefined],
-      ['prerouting', byName.prerouting.handle, true, 'nat', 'prerouting', -100, 'accept', undefined],
-    ],
-  );
+  assert.equal(chains.map((c) => [c.name, c.handle, c.base, c.type, c.hook, c.priority, c.policy, c.comment]).sort(), [
+    ['containers', byName.containers.handle, false, undefined, undefined, undefined, undefined, undefined],
+    ['forward', byName.forward.handle, true, 'filter', 'forward', 0, 'drop', 'nsrun forward'],
+    ['postrouting', byName.postrouting.handle, true, 'nat', 'postrouting', 100, 'accept', undefined],
+    ['prerouting', byName.prerouting.handle, true, 'nat', 'prerouting', -100, 'accept', undefined],
+  ]);
   assert.equal(await nftChainList(ctx.nft, { table: 'other' }), []);
   assert.equal(await nftTableList(ctx.nft, { family: 'ip' }), []);
 });
 
 k('tables and chains that nft made decode to what nft says they are', async (ctx) => {
   if (reason) return skip(reason);
-  nftFile(ctx, `
+  nftFile(
+    ctx,
+    `
 table ip filt {
   flags dormant
   comment "made by nft"
@@ -91,7 +117,8 @@ table netdev nd {
     type filter hook ingress device "lo" priority 0; policy accept;
   }
 }
-`);
+`,
+  );
   const seen = ruleset(ctx);
   const tables = await nftTableList(ctx.nft);
   assert.equal(tables.map((t) => [t.family, t.name, t.handle]).sort(), seen.tables.map((t) => [t.family, t.name, t.handle]).sort());
@@ -99,18 +126,31 @@ table netdev nd {
   const text = nft(ctx, 'list', 'table', 'ip', 'filt');
   assert.match(text, /^\s*flags dormant$/m);
   assert.match(text, /^\s*comment "made by nft"$/m);
-  assert.equal(tables.map((t) => [t.name, t.flagNames, t.comment]).sort(), [['filt', ['dormant'], 'made by nft'], ['nd', [], undefined], ['six', [], undefined]]);
+  assert.equal(tables.map((t) => [t.name, t.flagNames, t.comment]).sort(), [
+    ['filt', ['dormant'], 'made by nft'],
+    ['nd', [], undefined],
+    ['six', [], undefined],
+  ]);
   const chains = await nftChainList(ctx.nft);
   const ours = chains.map((c) => [c.family, c.table, c.name, c.handle, c.type, c.hook, c.priority, c.policy]);
   const theirs = seen.chains.map((c) => [c.family, c.table, c.name, c.handle, c.type, c.hook, c.prio, c.policy]);
   assert.equal(ours.sort(), theirs.sort());
-  assert.ok(ours.some((c) => c[2] === 'inp' && c[6] === -5 && c[7] === 'drop'), 'priority filter - 5 is -5');
-  assert.ok(ours.some((c) => c[2] === 'out' && c[4] === 'route' && c[6] === -150), 'route output at mangle');
+  assert.ok(
+    ours.some((c) => c[2] === 'inp' && c[6] === -5 && c[7] === 'drop'),
+    'priority filter - 5 is -5',
+  );
+  assert.ok(
+    ours.some((c) => c[2] === 'out' && c[4] === 'route' && c[6] === -150),
+    'route output at mangle',
+  );
   // Devices and chain comments are missing from nft 1.0.6's JSON: they are in its text.
   assert.match(nft(ctx, 'list', 'chain', 'netdev', 'nd', 'ing'), /hook ingress device "lo"/);
   assert.match(nft(ctx, 'list', 'chain', 'ip6', 'six', 'plain'), /^\s*comment "no hook"$/m);
   assert.equal(chains.map((c) => [c.name, c.device, c.comment, c.base]).sort(), [
-    ['ing', 'lo', undefined, true], ['inp', undefined, undefined, true], ['out', undefined, undefined, true], ['plain', undefined, 'no hook', false],
+    ['ing', 'lo', undefined, true],
+    ['inp', undefined, undefined, true],
+    ['out', undefined, undefined, true],
+    ['plain', undefined, 'no hook', false],
   ]);
 });
 
@@ -121,10 +161,18 @@ k('delete: chains by name and by handle, tables by name and by handle', async (c
   const fwd = chains.find((c) => c.name === 'forward');
   await nftChainDel(ctx.nft, { family: 'inet', table: 'nsrun', name: 'containers' });
   await nftChainDel(ctx.nft, { family: 'inet', table: 'nsrun', handle: fwd.handle });
-  assert.equal(ruleset(ctx).chains.map((c) => c.name).sort(), ['postrouting', 'prerouting']);
+  assert.equal(
+    ruleset(ctx)
+      .chains.map((c) => c.name)
+      .sort(),
+    ['postrouting', 'prerouting'],
+  );
   const [third] = await nftTableList(ctx.nft, { family: 'ip6' });
   await ctx.nft.transaction([nftTableDelMsg({ family: 'ip', name: 'second' }), nftTableDelMsg({ family: 'ip6', handle: third.handle })]);
-  assert.equal(ruleset(ctx).tables.map((t) => t.name), ['nsrun']);
+  assert.equal(
+    ruleset(ctx).tables.map((t) => t.name),
+    ['nsrun'],
+  );
   // Deleting the table takes its chains with it.
   await nftTableDel(ctx.nft, { family: 'inet', name: 'nsrun' });
   assert.equal(ruleset(ctx), { tables: [], chains: [] });
@@ -133,13 +181,16 @@ k('delete: chains by name and by handle, tables by name and by handle', async (c
 
 k('an error in the 3rd message of a batch names that message, and nothing of the batch applies', async (ctx) => {
   if (reason) return skip(reason);
-  const e = await rejection(ctx.nft.transaction([
-    nftTableAddMsg({ family: 'inet', name: 't3' }),
-    nftChainAddMsg({ family: 'inet', table: 't3', name: 'a' }),
-    // nat chains do not exist on the forward hook: refused while the batch is checked
-    nftChainAddMsg({ family: 'inet', table: 't3', name: 'b', type: 'nat', hook: 'forward', priority: 0 }),
-    nftChainAddMsg({ family: 'inet', table: 't3', name: 'c' }),
-  ]), 'batch with a nat chain on forward');
+  const e = await rejection(
+    ctx.nft.transaction([
+      nftTableAddMsg({ family: 'inet', name: 't3' }),
+      nftChainAddMsg({ family: 'inet', table: 't3', name: 'a' }),
+      // nat chains do not exist on the forward hook: refused while the batch is checked
+      nftChainAddMsg({ family: 'inet', table: 't3', name: 'b', type: 'nat', hook: 'forward', priority: 0 }),
+      nftChainAddMsg({ family: 'inet', table: 't3', name: 'c' }),
+    ]),
+    'batch with a nat chain on forward',
+  );
   assert.instance(e, NetlinkError);
   assert.is(e.code, 'EOPNOTSUPP');
   assert.is(e.request.what, 'nftChainAdd inet t3 b (nat hook forward priority 0)');
@@ -158,7 +209,10 @@ k('a failure late in a batch undoes the earlier messages (atomic)', async (ctx) 
   assert.is(e.code, 'EEXIST');
   assert.is(e.request.what, 'nftTableAdd ip keep');
   assert.is(e.badAttribute?.name, 'NFTA_TABLE_NAME');
-  assert.equal(ruleset(ctx).tables.map((t) => t.name), ['keep']);
+  assert.equal(
+    ruleset(ctx).tables.map((t) => t.name),
+    ['keep'],
+  );
   assert.equal(await nftChainList(ctx.nft), []);
 });
 
@@ -172,7 +226,10 @@ k('EEXIST for an exclusive add of what exists; a plain add keeps it', async (ctx
   assert.equal([e.code, e.request.what, e.badAttribute?.name], ['EEXIST', 'nftChainAdd inet nsrun containers', 'NFTA_CHAIN_NAME']);
   // Idempotent, like `nft add`: nsrun can make sure its table and chains exist.
   await ctx.nft.transaction(layout().map((m) => (m.type === 0 ? nftTableAddMsg({ family: 'inet', name: 'nsrun', comment: 'nsrun' }) : m)));
-  assert.equal(ruleset(ctx).chains.map((c) => [c.name, c.handle]), before.chains.map((c) => [c.name, c.handle]));
+  assert.equal(
+    ruleset(ctx).chains.map((c) => [c.name, c.handle]),
+    before.chains.map((c) => [c.name, c.handle]),
+  );
 });
 
 k('ENOENT: a chain in a missing table, deleting what is not there', async (ctx) => {

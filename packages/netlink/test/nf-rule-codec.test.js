@@ -7,15 +7,68 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  Writer, splitMessages, DecodeError, ValidationError, NLM_F_REQUEST, NLM_F_CREATE, NLM_F_APPEND, NLM_F_REPLACE, NLM_F_ECHO,
-  NLM_F_MULTI, writeNftMessage, nftType, NFPROTO_IPV4, NFPROTO_IPV6, NFPROTO_INET, NFPROTO_UNSPEC,
-  NFT_MSG_NEWRULE, NFT_MSG_DELRULE, NFT_MSG_GETRULE,
-  NF_ACCEPT, NF_DROP, NFT_JUMP, NFT_GOTO, NFT_RETURN, NFT_REG_VERDICT, NFT_REG_1, NFT_REG_2,
-  NFT_META_IIFNAME, NFT_META_OIFNAME, NFT_META_L4PROTO, NFT_META_NFPROTO, NFT_PAYLOAD_NETWORK_HEADER, NFT_PAYLOAD_TRANSPORT_HEADER,
-  NFT_CMP_EQ, NFT_CMP_NEQ, NFT_CT_STATE, NFT_NAT_DNAT, NFT_NAT_SNAT, NF_NAT_RANGE_PROTO_SPECIFIED, NF_NAT_RANGE_MAP_IPS, NFT_BITWISE_MASK_XOR,
-  decodeRule, decodeRuleMessage, encodeRuleMessage, nftRuleAddMsg, nftRuleDelMsg, nftRuleDumpRequest, flattenExprs,
-  decodeExprs, encodeExprs, decodeExpr, encodeExpr,
-  match, counter, masquerade, dnat, snat, accept, drop, jump, goTo, returnVerdict,
+  Writer,
+  splitMessages,
+  DecodeError,
+  ValidationError,
+  NLM_F_REQUEST,
+  NLM_F_CREATE,
+  NLM_F_APPEND,
+  NLM_F_REPLACE,
+  NLM_F_ECHO,
+  NLM_F_MULTI,
+  writeNftMessage,
+  nftType,
+  NFPROTO_IPV4,
+  NFPROTO_IPV6,
+  NFPROTO_INET,
+  NFPROTO_UNSPEC,
+  NFT_MSG_NEWRULE,
+  NFT_MSG_DELRULE,
+  NFT_MSG_GETRULE,
+  NF_ACCEPT,
+  NF_DROP,
+  NFT_JUMP,
+  NFT_GOTO,
+  NFT_RETURN,
+  NFT_REG_VERDICT,
+  NFT_REG_1,
+  NFT_REG_2,
+  NFT_META_IIFNAME,
+  NFT_META_OIFNAME,
+  NFT_META_L4PROTO,
+  NFT_META_NFPROTO,
+  NFT_PAYLOAD_NETWORK_HEADER,
+  NFT_PAYLOAD_TRANSPORT_HEADER,
+  NFT_CMP_EQ,
+  NFT_CMP_NEQ,
+  NFT_CT_STATE,
+  NFT_NAT_DNAT,
+  NFT_NAT_SNAT,
+  NF_NAT_RANGE_PROTO_SPECIFIED,
+  NF_NAT_RANGE_MAP_IPS,
+  NFT_BITWISE_MASK_XOR,
+  decodeRule,
+  decodeRuleMessage,
+  encodeRuleMessage,
+  nftRuleAddMsg,
+  nftRuleDelMsg,
+  nftRuleDumpRequest,
+  flattenExprs,
+  decodeExprs,
+  encodeExprs,
+  decodeExpr,
+  encodeExpr,
+  match,
+  counter,
+  masquerade,
+  dnat,
+  snat,
+  accept,
+  drop,
+  jump,
+  goTo,
+  returnVerdict,
 } from '@nsrun/netlink';
 import { load } from './fixtures/load.js';
 
@@ -23,10 +76,13 @@ const hex = (b) => Buffer.from(b).toString('hex');
 const H = (s) => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 /** Buffers as hex strings, bigints kept, so that assert.equal compares bytes and prints them readably. */
 const plain = (x) =>
-  Buffer.isBuffer(x) ? `hex:${hex(x)}`
-  : Array.isArray(x) ? x.map(plain)
-  : x && typeof x === 'object' ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, plain(v)]))
-  : x;
+  Buffer.isBuffer(x)
+    ? `hex:${hex(x)}`
+    : Array.isArray(x)
+      ? x.map(plain)
+      : x && typeof x === 'object'
+        ? Object.fromEntries(Object.entries(x).map(([k, v]) => [k, plain(v)]))
+        : x;
 const one = (name) => {
   const ms = splitMessages(load(name));
   assert.is(ms.length, 1, `${name}: one message`);
@@ -51,32 +107,48 @@ const comment = H('000a 6e7372756e3a616263 00'); // NFTNL_UDATA_RULE_COMMENT, 10
 
 const EXPECT = {
   masq: {
-    chain: 'post', comment: 'nsrun:abc',
+    chain: 'post',
+    comment: 'nsrun:abc',
     expressions: [
-      payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 3), cmp(NFT_CMP_EQ, '0a0a0a'),
-      meta(NFT_META_OIFNAME), cmp(NFT_CMP_NEQ, BRG0),
-      { kind: 'counter' }, { kind: 'masq' },
+      payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 3),
+      cmp(NFT_CMP_EQ, '0a0a0a'),
+      meta(NFT_META_OIFNAME),
+      cmp(NFT_CMP_NEQ, BRG0),
+      { kind: 'counter' },
+      { kind: 'masq' },
     ],
   },
   'dnat-tcp': {
-    chain: 'pre', comment: 'nsrun:abc',
+    chain: 'pre',
+    comment: 'nsrun:abc',
     expressions: [
-      meta(NFT_META_IIFNAME), cmp(NFT_CMP_NEQ, BRG0),
-      payload(NFT_PAYLOAD_NETWORK_HEADER, 16, 4), cmp(NFT_CMP_EQ, 'c0000201'),
-      meta(NFT_META_L4PROTO), cmp(NFT_CMP_EQ, '06'),
-      payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2), cmp(NFT_CMP_EQ, '1f90'),
-      imm(NFT_REG_1, '0a0a0a02'), imm(NFT_REG_2, '0050'),
+      meta(NFT_META_IIFNAME),
+      cmp(NFT_CMP_NEQ, BRG0),
+      payload(NFT_PAYLOAD_NETWORK_HEADER, 16, 4),
+      cmp(NFT_CMP_EQ, 'c0000201'),
+      meta(NFT_META_L4PROTO),
+      cmp(NFT_CMP_EQ, '06'),
+      payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2),
+      cmp(NFT_CMP_EQ, '1f90'),
+      imm(NFT_REG_1, '0a0a0a02'),
+      imm(NFT_REG_2, '0050'),
       { kind: 'nat', type: NFT_NAT_DNAT, family: NFPROTO_IPV4, regAddrMin: NFT_REG_1, regProtoMin: NFT_REG_2, flags: NF_NAT_RANGE_PROTO_SPECIFIED },
     ],
   },
   'dnat-udp': {
-    chain: 'pre', comment: 'nsrun:abc',
+    chain: 'pre',
+    comment: 'nsrun:abc',
     expressions: [
-      meta(NFT_META_IIFNAME), cmp(NFT_CMP_NEQ, BRG0),
-      payload(NFT_PAYLOAD_NETWORK_HEADER, 16, 4), cmp(NFT_CMP_EQ, 'c0000201'),
-      meta(NFT_META_L4PROTO), cmp(NFT_CMP_EQ, '11'),
-      payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2), cmp(NFT_CMP_EQ, '14e9'),
-      imm(NFT_REG_1, '0a0a0a02'), imm(NFT_REG_2, '0035'),
+      meta(NFT_META_IIFNAME),
+      cmp(NFT_CMP_NEQ, BRG0),
+      payload(NFT_PAYLOAD_NETWORK_HEADER, 16, 4),
+      cmp(NFT_CMP_EQ, 'c0000201'),
+      meta(NFT_META_L4PROTO),
+      cmp(NFT_CMP_EQ, '11'),
+      payload(NFT_PAYLOAD_TRANSPORT_HEADER, 2, 2),
+      cmp(NFT_CMP_EQ, '14e9'),
+      imm(NFT_REG_1, '0a0a0a02'),
+      imm(NFT_REG_2, '0035'),
       { kind: 'nat', type: NFT_NAT_DNAT, family: NFPROTO_IPV4, regAddrMin: NFT_REG_1, regProtoMin: NFT_REG_2, flags: NF_NAT_RANGE_PROTO_SPECIFIED },
     ],
   },
@@ -105,7 +177,8 @@ const EXPECT = {
   snat: {
     chain: 'post',
     expressions: [
-      payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 3), cmp(NFT_CMP_EQ, '0a0a0a'),
+      payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 3),
+      cmp(NFT_CMP_EQ, '0a0a0a'),
       imm(NFT_REG_1, 'c0000201'),
       { kind: 'nat', type: NFT_NAT_SNAT, family: NFPROTO_IPV4, regAddrMin: NFT_REG_1 },
     ],
@@ -114,14 +187,19 @@ const EXPECT = {
     chain: 'forw',
     expressions: [
       // limit rate 10/second: NFTA_LIMIT_RATE 10, UNIT 1, BURST 5, TYPE 0, FLAGS 0
-      { kind: 'unknown', name: 'limit', data: H('0c000100 00000000 0000000a 0c000200 00000000 00000001 08000300 00000005 08000400 00000000 08000500 00000000') },
+      {
+        kind: 'unknown',
+        name: 'limit',
+        data: H('0c000100 00000000 0000000a 0c000200 00000000 00000001 08000300 00000005 08000400 00000000 08000500 00000000'),
+      },
       // log prefix "nsrun ": NFTA_LOG_PREFIX
       { kind: 'unknown', name: 'log', data: H('0b000200 6e7372756e2000 00') },
       verdict(NF_ACCEPT),
     ],
   },
   insert: {
-    chain: 'forw', position: 8,
+    chain: 'forw',
+    position: 8,
     expressions: [meta(NFT_META_IIFNAME), cmp(NFT_CMP_EQ, BRG0), meta(NFT_META_OIFNAME), cmp(NFT_CMP_NEQ, BRG0), verdict(NF_ACCEPT)],
   },
   'add-after': { chain: 'forw', position: 8, expressions: [meta(NFT_META_L4PROTO), cmp(NFT_CMP_EQ, '06'), verdict(NF_ACCEPT)] },
@@ -155,19 +233,30 @@ decode('nf-rule-req-delete: table, chain, handle', () => {
   assert.equal([m.type, m.flags], [nftType(NFT_MSG_DELRULE), NLM_F_REQUEST]);
   const r = decodeRule(m);
   assert.equal([r.family, r.table, r.chain, r.handle, r.expressions, r.comment], ['ip', 't', 'forw', 16, [], undefined]);
-  assert.equal(r.message.attrs.map((a) => a.type), ['table', 'chain', 'handle']);
+  assert.equal(
+    r.message.attrs.map((a) => a.type),
+    ['table', 'chain', 'handle'],
+  );
 });
 
 decode.run();
 
 // ---- encode: decoded objects back to nft's bytes -------------------------------------------------
 
-const reencode = suite('nf rules: decoded requests re-encode to nft\'s bytes');
+const reencode = suite("nf rules: decoded requests re-encode to nft's bytes");
 
 for (const name of Object.keys(EXPECT)) {
   reencode(`nf-rule-req-${name}: object -> nftRuleAddMsg`, () => {
     const r = decodeRule(one(`nf-rule-req-${name}`));
-    const spec = { family: r.family, table: r.table, chain: r.chain, expressions: r.expressions, comment: r.comment, position: r.position, insert: name === 'insert' };
+    const spec = {
+      family: r.family,
+      table: r.table,
+      chain: r.chain,
+      expressions: r.expressions,
+      comment: r.comment,
+      position: r.position,
+      insert: name === 'insert',
+    };
     same(asNft(nftRuleAddMsg(spec)), `nf-rule-req-${name}`);
   });
   reencode(`nf-rule-req-${name}: message level`, () => {
@@ -201,28 +290,49 @@ reencode.run();
 
 // ---- builders: the same bytes as nft for the same rule text ------------------------------------------
 
-const build = suite('nf rules: builders produce nft\'s rule bodies');
+const build = suite("nf rules: builders produce nft's rule bodies");
 const base = { family: 'ip', table: 't' };
 
 build('ip saddr 10.10.10.0/24 oifname != brg0 counter masquerade comment "nsrun:abc"', () => {
-  same(asNft(nftRuleAddMsg({
-    ...base, chain: 'post', comment: 'nsrun:abc',
-    expressions: [match.ipSaddr('10.10.10.0/24'), match.oifname('brg0', { neq: true }), counter(), masquerade()],
-  })), 'nf-rule-req-masq');
+  same(
+    asNft(
+      nftRuleAddMsg({
+        ...base,
+        chain: 'post',
+        comment: 'nsrun:abc',
+        expressions: [match.ipSaddr('10.10.10.0/24'), match.oifname('brg0', { neq: true }), counter(), masquerade()],
+      }),
+    ),
+    'nf-rule-req-masq',
+  );
 });
 
 build('iifname != brg0 ip daddr 192.0.2.1 tcp dport 8080 dnat to 10.10.10.2:80', () => {
-  same(asNft(nftRuleAddMsg({
-    ...base, chain: 'pre', comment: 'nsrun:abc',
-    expressions: [match.iifname('brg0', { neq: true }), match.ipDaddr('192.0.2.1'), match.tcpDport(8080), dnat('10.10.10.2', 80)],
-  })), 'nf-rule-req-dnat-tcp');
+  same(
+    asNft(
+      nftRuleAddMsg({
+        ...base,
+        chain: 'pre',
+        comment: 'nsrun:abc',
+        expressions: [match.iifname('brg0', { neq: true }), match.ipDaddr('192.0.2.1'), match.tcpDport(8080), dnat('10.10.10.2', 80)],
+      }),
+    ),
+    'nf-rule-req-dnat-tcp',
+  );
 });
 
 build('iifname != brg0 ip daddr 192.0.2.1 udp dport 5353 dnat to 10.10.10.2:53', () => {
-  same(asNft(nftRuleAddMsg({
-    ...base, chain: 'pre', comment: 'nsrun:abc',
-    expressions: [match.iifname('brg0', { neq: true }), match.ipDaddr('192.0.2.1/32'), match.udpDport(5353), dnat('10.10.10.2', 53)],
-  })), 'nf-rule-req-dnat-udp');
+  same(
+    asNft(
+      nftRuleAddMsg({
+        ...base,
+        chain: 'pre',
+        comment: 'nsrun:abc',
+        expressions: [match.iifname('brg0', { neq: true }), match.ipDaddr('192.0.2.1/32'), match.udpDport(5353), dnat('10.10.10.2', 53)],
+      }),
+    ),
+    'nf-rule-req-dnat-udp',
+  );
 });
 
 build('iifname brg0 accept / oifname brg0 accept (forward)', () => {
@@ -245,46 +355,81 @@ build('counter drop; ip saddr 10.10.10.0/24 snat to 192.0.2.1', () => {
 });
 
 build('insert position 8 / add position 8', () => {
-  same(asNft(nftRuleAddMsg({
-    ...base, chain: 'forw', position: 8, insert: true,
-    expressions: [match.iifname('brg0'), match.oifname('brg0', { neq: true }), accept()],
-  })), 'nf-rule-req-insert');
+  same(
+    asNft(
+      nftRuleAddMsg({
+        ...base,
+        chain: 'forw',
+        position: 8,
+        insert: true,
+        expressions: [match.iifname('brg0'), match.oifname('brg0', { neq: true }), accept()],
+      }),
+    ),
+    'nf-rule-req-insert',
+  );
   same(asNft(nftRuleAddMsg({ ...base, chain: 'forw', position: 8, expressions: [match.l4proto(6), accept()] })), 'nf-rule-req-add-after');
 });
 
 build('inet table: `meta nfproto` before the address match; dnat ip / dnat ip6', () => {
   const inet = { family: 'inet', table: 't4' };
-  same(asNft(nftRuleAddMsg({
-    ...inet, chain: 'post', comment: 'nsrun:abc',
-    expressions: [match.ipSaddr('10.10.10.0/24', { inet: true }), match.oifname('brg0', { neq: true }), masquerade()],
-  })), 'nf-rule-req-inet-masq');
-  same(asNft(nftRuleAddMsg({
-    ...inet, chain: 'pre',
-    expressions: [match.iifname('brg0', { neq: true }), match.ipDaddr('192.0.2.1', { inet: true }), match.tcpDport(8080), dnat('10.10.10.2', 80)],
-  })), 'nf-rule-req-inet-dnat');
-  same(asNft(nftRuleAddMsg({
-    ...inet, chain: 'pre',
-    expressions: [match.ip6Daddr('2001:db8::1', { inet: true }), match.tcpDport(80), dnat('2001:db8::2', 8080)],
-  })), 'nf-rule-req-inet-dnat6');
+  same(
+    asNft(
+      nftRuleAddMsg({
+        ...inet,
+        chain: 'post',
+        comment: 'nsrun:abc',
+        expressions: [match.ipSaddr('10.10.10.0/24', { inet: true }), match.oifname('brg0', { neq: true }), masquerade()],
+      }),
+    ),
+    'nf-rule-req-inet-masq',
+  );
+  same(
+    asNft(
+      nftRuleAddMsg({
+        ...inet,
+        chain: 'pre',
+        expressions: [match.iifname('brg0', { neq: true }), match.ipDaddr('192.0.2.1', { inet: true }), match.tcpDport(8080), dnat('10.10.10.2', 80)],
+      }),
+    ),
+    'nf-rule-req-inet-dnat',
+  );
+  same(
+    asNft(
+      nftRuleAddMsg({
+        ...inet,
+        chain: 'pre',
+        expressions: [match.ip6Daddr('2001:db8::1', { inet: true }), match.tcpDport(80), dnat('2001:db8::2', 8080)],
+      }),
+    ),
+    'nf-rule-req-inet-dnat6',
+  );
   const r = decodeRule(one('nf-rule-req-inet-dnat6'));
   assert.equal([r.family, r.table, r.chain, r.message.family], ['inet', 't4', 'pre', NFPROTO_INET]);
-  assert.equal(plain(r.expressions.slice(0, 4)), plain([
-    meta(NFT_META_NFPROTO), cmp(NFT_CMP_EQ, '0a'), payload(NFT_PAYLOAD_NETWORK_HEADER, 24, 16), cmp(NFT_CMP_EQ, '20010db8000000000000000000000001'),
-  ]));
-  assert.equal(plain(r.expressions.slice(8)), plain([
-    imm(NFT_REG_1, '20010db8000000000000000000000002'), imm(NFT_REG_2, '1f90'),
-    { kind: 'nat', type: NFT_NAT_DNAT, family: NFPROTO_IPV6, regAddrMin: NFT_REG_1, regProtoMin: NFT_REG_2, flags: NF_NAT_RANGE_PROTO_SPECIFIED },
-  ]));
+  assert.equal(
+    plain(r.expressions.slice(0, 4)),
+    plain([meta(NFT_META_NFPROTO), cmp(NFT_CMP_EQ, '0a'), payload(NFT_PAYLOAD_NETWORK_HEADER, 24, 16), cmp(NFT_CMP_EQ, '20010db8000000000000000000000001')]),
+  );
+  assert.equal(
+    plain(r.expressions.slice(8)),
+    plain([
+      imm(NFT_REG_1, '20010db8000000000000000000000002'),
+      imm(NFT_REG_2, '1f90'),
+      { kind: 'nat', type: NFT_NAT_DNAT, family: NFPROTO_IPV6, regAddrMin: NFT_REG_1, regProtoMin: NFT_REG_2, flags: NF_NAT_RANGE_PROTO_SPECIFIED },
+    ]),
+  );
 });
 
 build('more matches, as nft 1.0.6 writes them (from its --debug=netlink output)', () => {
   const p = (e) => plain(flattenExprs([e]));
   // ip saddr 10.10.10.128/25: the whole address through a mask; host bits are cleared
-  assert.equal(p(match.ipSaddr('10.10.10.200/25')), plain([
-    payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 4),
-    { kind: 'bitwise', sreg: 1, dreg: 1, len: 4, mask: H('ffffff80'), xor: H('00000000') },
-    cmp(NFT_CMP_EQ, '0a0a0a80'),
-  ]));
+  assert.equal(
+    p(match.ipSaddr('10.10.10.200/25')),
+    plain([
+      payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 4),
+      { kind: 'bitwise', sreg: 1, dreg: 1, len: 4, mask: H('ffffff80'), xor: H('00000000') },
+      cmp(NFT_CMP_EQ, '0a0a0a80'),
+    ]),
+  );
   // ip saddr != 10.10.0.0/16: two bytes
   assert.equal(p(match.ipSaddr('10.10.0.0/16', { neq: true })), plain([payload(NFT_PAYLOAD_NETWORK_HEADER, 12, 2), cmp(NFT_CMP_NEQ, '0a0a')]));
   // ip6 saddr 2001:db8::/64: eight bytes at offset 8; /60 through a 16-byte mask
@@ -355,7 +500,7 @@ build.run();
 
 // ---- the kernel's dump of the same rules -------------------------------------------------------------
 
-const dump = suite('nf rules: the kernel\'s dump');
+const dump = suite("nf rules: the kernel's dump");
 
 const DUMP = [
   // [chain, handle, position, request fixture]: the order of `nft -a list table ip t` (see the fixture's header)
@@ -389,7 +534,7 @@ const kernelForm = (e) => {
   return e;
 };
 
-dump('every rule: handle, position, comment; expressions as nft sent them, with the kernel\'s defaults', () => {
+dump("every rule: handle, position, comment; expressions as nft sent them, with the kernel's defaults", () => {
   const ms = splitMessages(load('nf-rule-dump-1'));
   assert.is(ms.length, DUMP.length);
   ms.forEach((m, i) => {
@@ -407,7 +552,10 @@ dump('every rule: handle, position, comment; expressions as nft sent them, with 
     assert.equal(plain(again), plain(r.message));
   });
   const done = splitMessages(load('nf-rule-dump-2'));
-  assert.equal(done.map((m) => [m.type, m.seq]), [[3, 0x201]]);
+  assert.equal(
+    done.map((m) => [m.type, m.seq]),
+    [[3, 0x201]],
+  );
 });
 
 dump('the counter in a dump: NFTA_COUNTER_BYTES and _PACKETS big-endian', () => {

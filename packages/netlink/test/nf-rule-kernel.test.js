@@ -4,8 +4,25 @@
 // our builders make, and rules go away by handle.
 import * as assert from 'uvu/assert';
 import {
-  NftClient, NetlinkError, nftTableAddMsg, nftChainAddMsg, nftRuleAddMsg, nftRuleDelMsg, nftRuleAdd, nftRuleDel, nftRuleList,
-  flattenExprs, match, counter, masquerade, dnat, accept, drop, jump, NF_NAT_RANGE_MAP_IPS, NFT_BITWISE_MASK_XOR,
+  NftClient,
+  NetlinkError,
+  nftTableAddMsg,
+  nftChainAddMsg,
+  nftRuleAddMsg,
+  nftRuleDelMsg,
+  nftRuleAdd,
+  nftRuleDel,
+  nftRuleList,
+  flattenExprs,
+  match,
+  counter,
+  masquerade,
+  dnat,
+  accept,
+  drop,
+  jump,
+  NF_NAT_RANGE_MAP_IPS,
+  NFT_BITWISE_MASK_XOR,
 } from '@nsrun/netlink';
 import { kernelSuite, rejection, skip } from '../../../test/helpers/kernel.js';
 import { nft, nftFile, nftSkipReason } from '../../../test/helpers/nft.js';
@@ -13,7 +30,9 @@ import { nft, nftFile, nftSkipReason } from '../../../test/helpers/nft.js';
 const reason = nftSkipReason;
 /** nft's view of one table's rules: [chain, handle, comment, expr] in listing order. */
 const nftRules = (ctx, table) =>
-  nft(ctx, '-j', '-a', 'list', 'table', 'ip', table).filter((x) => x.rule).map(({ rule: r }) => [r.chain, r.handle, r.comment, r.expr]);
+  nft(ctx, '-j', '-a', 'list', 'table', 'ip', table)
+    .filter((x) => x.rule)
+    .map(({ rule: r }) => [r.chain, r.handle, r.comment, r.expr]);
 
 const k = kernelSuite('kernel nf_tables: rules');
 k.before.each((ctx) => {
@@ -38,16 +57,37 @@ const ourTable = (name) => [
 
 // nsrun's rules: [chain, nft text, our expressions, comment]
 const RULES = [
-  ['post', 'ip saddr 10.10.10.0/24 oifname != "brg0" counter masquerade', [match.ipSaddr('10.10.10.0/24'), match.oifname('brg0', { neq: true }), counter(), masquerade()], 'nsrun:c1'],
-  ['pre', 'iifname != "brg0" ip daddr 192.0.2.1 tcp dport 8080 dnat to 10.10.10.2:80', [match.iifname('brg0', { neq: true }), match.ipDaddr('192.0.2.1'), match.tcpDport(8080), dnat('10.10.10.2', 80)], 'nsrun:c1'],
-  ['pre', 'iifname != "brg0" ip daddr 192.0.2.1 udp dport 5353 dnat to 10.10.10.2:53', [match.iifname('brg0', { neq: true }), match.ipDaddr('192.0.2.1'), match.udpDport(5353), dnat('10.10.10.2', 53)], 'nsrun:c1'],
+  [
+    'post',
+    'ip saddr 10.10.10.0/24 oifname != "brg0" counter masquerade',
+    [match.ipSaddr('10.10.10.0/24'), match.oifname('brg0', { neq: true }), counter(), masquerade()],
+    'nsrun:c1',
+  ],
+  [
+    'pre',
+    'iifname != "brg0" ip daddr 192.0.2.1 tcp dport 8080 dnat to 10.10.10.2:80',
+    [match.iifname('brg0', { neq: true }), match.ipDaddr('192.0.2.1'), match.tcpDport(8080), dnat('10.10.10.2', 80)],
+    'nsrun:c1',
+  ],
+  [
+    'pre',
+    'iifname != "brg0" ip daddr 192.0.2.1 udp dport 5353 dnat to 10.10.10.2:53',
+    [match.iifname('brg0', { neq: true }), match.ipDaddr('192.0.2.1'), match.udpDport(5353), dnat('10.10.10.2', 53)],
+    'nsrun:c1',
+  ],
   ['forw', 'ct state established,related accept', [match.ctState(['established', 'related']), accept()], undefined],
   ['forw', 'iifname "brg0" accept', [match.iifname('brg0'), accept()], 'nsrun:c1'],
-  ['forw', 'oifname "brg0" ip daddr 10.10.10.2 tcp dport 80 accept', [match.oifname('brg0'), match.ipDaddr('10.10.10.2'), match.tcpDport(80), accept()], 'nsrun:c1'],
+  [
+    'forw',
+    'oifname "brg0" ip daddr 10.10.10.2 tcp dport 80 accept',
+    [match.oifname('brg0'), match.ipDaddr('10.10.10.2'), match.tcpDport(80), accept()],
+    'nsrun:c1',
+  ],
   ['forw', 'ip saddr 10.10.0.0/20 jump sub', [match.ipSaddr('10.10.0.0/20'), jump('sub')], undefined],
   ['sub', 'counter drop', [counter(), drop()], 'nsrun:c2'],
 ];
-const nftText = (table) => `table ip ${table} {${CHAINS}\n}\n${RULES.map(([chain, text, , c]) => `add rule ip ${table} ${chain} ${text}${c ? ` comment "${c}"` : ''}\n`).join('')}`;
+const nftText = (table) =>
+  `table ip ${table} {${CHAINS}\n}\n${RULES.map(([chain, text, , c]) => `add rule ip ${table} ${chain} ${text}${c ? ` comment "${c}"` : ''}\n`).join('')}`;
 const ourRules = (table) => RULES.map(([chain, , expressions, comment]) => nftRuleAddMsg({ family: 'ip', table, chain, expressions, comment }));
 
 k('our rules, applied in one transaction, list in nft exactly as the same rules written for nft', async (ctx) => {
@@ -58,7 +98,10 @@ k('our rules, applied in one transaction, list in nft exactly as the same rules 
   const ref = nftRules(ctx, 'ref');
   assert.is(ours.length, RULES.length);
   // Same chain, comment and expressions, rule by rule (handles are the table's own).
-  assert.equal(ours.map(([chain, , comment, expr]) => [chain, comment, expr]), ref.map(([chain, , comment, expr]) => [chain, comment, expr]));
+  assert.equal(
+    ours.map(([chain, , comment, expr]) => [chain, comment, expr]),
+    ref.map(([chain, , comment, expr]) => [chain, comment, expr]),
+  );
   // One spelled out, as nft 1.0.6 prints it.
   const masq = ours.find(([chain]) => chain === 'post');
   assert.equal(masq[3], [
@@ -75,13 +118,19 @@ k('rules nft made list through our decoder: handles, comments, and the expressio
   nftFile(ctx, nftText('ref'));
   const seen = nftRules(ctx, 'ref');
   const rules = await nftRuleList(ctx.nft, { family: 'ip', table: 'ref' });
-  assert.equal(rules.map((r) => [r.chain, r.handle, r.comment]), seen.map(([chain, handle, comment]) => [chain, handle, comment]));
+  assert.equal(
+    rules.map((r) => [r.chain, r.handle, r.comment]),
+    seen.map(([chain, handle, comment]) => [chain, handle, comment]),
+  );
   // What the kernel reports adds its defaults to what was sent (see nf-rule-codec.test.js).
   const kernelForm = (e) =>
-    e.kind === 'counter' ? { kind: 'counter', bytes: 0n, packets: 0n }
-    : e.kind === 'bitwise' ? { ...e, op: NFT_BITWISE_MASK_XOR }
-    : e.kind === 'nat' ? { ...e, regAddrMax: e.regAddrMin, regProtoMax: e.regProtoMin, flags: e.flags | NF_NAT_RANGE_MAP_IPS }
-    : e;
+    e.kind === 'counter'
+      ? { kind: 'counter', bytes: 0n, packets: 0n }
+      : e.kind === 'bitwise'
+        ? { ...e, op: NFT_BITWISE_MASK_XOR }
+        : e.kind === 'nat'
+          ? { ...e, regAddrMax: e.regAddrMin, regProtoMax: e.regProtoMin, flags: e.flags | NF_NAT_RANGE_MAP_IPS }
+          : e;
   // Rule i of a chain is the chain's i-th rule of RULES (nft appended them in that order).
   for (const chain of ['pre', 'post', 'forw', 'sub']) {
     const got = rules.filter((r) => r.chain === chain);
@@ -94,7 +143,10 @@ k('rules nft made list through our decoder: handles, comments, and the expressio
   }
   // Positions chain the rules of each chain together.
   const forw = rules.filter((r) => r.chain === 'forw');
-  assert.equal(forw.map((r) => r.position), [undefined, ...forw.slice(0, -1).map((r) => r.handle)]);
+  assert.equal(
+    forw.map((r) => r.position),
+    [undefined, ...forw.slice(0, -1).map((r) => r.handle)],
+  );
   assert.equal(await nftRuleList(ctx.nft, { family: 'ip', table: 'ref', chain: 'sub' }).then((l) => l.map((r) => r.comment)), ['nsrun:c2']);
 });
 
@@ -105,7 +157,14 @@ k('nftRuleAdd returns the handle; find by comment, delete by handle; insert befo
   const a = await nftRuleAdd(ctx.nft, spec('nsrun:a', [match.iifname('brg0'), accept()]));
   const b = await nftRuleAdd(ctx.nft, spec('nsrun:b', [match.oifname('brg0'), accept()]));
   const a2 = await nftRuleAdd(ctx.nft, spec('nsrun:a', [match.ipSaddr('10.10.10.0/24'), accept()]));
-  assert.equal(nftRules(ctx, 't').map(([, handle, comment]) => [handle, comment]), [[a.handle, 'nsrun:a'], [b.handle, 'nsrun:b'], [a2.handle, 'nsrun:a']]);
+  assert.equal(
+    nftRules(ctx, 't').map(([, handle, comment]) => [handle, comment]),
+    [
+      [a.handle, 'nsrun:a'],
+      [b.handle, 'nsrun:b'],
+      [a2.handle, 'nsrun:a'],
+    ],
+  );
   assert.equal([a.chain, a.comment, a.expressions.length], ['forw', 'nsrun:a', 3]);
 
   // Insert before b, append after a.
@@ -113,15 +172,27 @@ k('nftRuleAdd returns the handle; find by comment, delete by handle; insert befo
     nftRuleAddMsg({ ...spec('nsrun:x', [drop()]), position: b.handle, insert: true }),
     nftRuleAddMsg({ ...spec('nsrun:y', [drop()]), position: a.handle }),
   ]);
-  assert.equal(nftRules(ctx, 't').map(([, , comment]) => comment), ['nsrun:a', 'nsrun:y', 'nsrun:x', 'nsrun:b', 'nsrun:a']);
+  assert.equal(
+    nftRules(ctx, 't').map(([, , comment]) => comment),
+    ['nsrun:a', 'nsrun:y', 'nsrun:x', 'nsrun:b', 'nsrun:a'],
+  );
 
   // Everything tagged nsrun:a goes, in one transaction, by handle.
   const mine = await nftRuleList(ctx.nft, { family: 'ip', table: 't', comment: 'nsrun:a' });
-  assert.equal(mine.map((r) => r.handle), [a.handle, a2.handle]);
+  assert.equal(
+    mine.map((r) => r.handle),
+    [a.handle, a2.handle],
+  );
   await ctx.nft.transaction(mine.map((r) => nftRuleDelMsg({ family: 'ip', table: 't', chain: r.chain, handle: r.handle })));
-  assert.equal(nftRules(ctx, 't').map(([, , comment]) => comment), ['nsrun:y', 'nsrun:x', 'nsrun:b']);
+  assert.equal(
+    nftRules(ctx, 't').map(([, , comment]) => comment),
+    ['nsrun:y', 'nsrun:x', 'nsrun:b'],
+  );
   await nftRuleDel(ctx.nft, { family: 'ip', table: 't', chain: 'forw', handle: b.handle });
-  assert.equal(nftRules(ctx, 't').map(([, , comment]) => comment), ['nsrun:y', 'nsrun:x']);
+  assert.equal(
+    nftRules(ctx, 't').map(([, , comment]) => comment),
+    ['nsrun:y', 'nsrun:x'],
+  );
 });
 
 k('errors: an unknown handle, a jump to no chain; a failed transaction applies nothing', async (ctx) => {
@@ -131,10 +202,13 @@ k('errors: an unknown handle, a jump to no chain; a failed transaction applies n
   assert.instance(e1, NetlinkError);
   assert.is(e1.code, 'ENOENT');
   assert.match(e1.message, /nftRuleDel ip t forw handle 999/);
-  const e2 = await rejection(ctx.nft.transaction([
-    nftRuleAddMsg({ family: 'ip', table: 't', chain: 'forw', expressions: [accept()], comment: 'first' }),
-    nftRuleAddMsg({ family: 'ip', table: 't', chain: 'forw', expressions: [jump('nosuch')] }),
-  ]), 'jump to a missing chain');
+  const e2 = await rejection(
+    ctx.nft.transaction([
+      nftRuleAddMsg({ family: 'ip', table: 't', chain: 'forw', expressions: [accept()], comment: 'first' }),
+      nftRuleAddMsg({ family: 'ip', table: 't', chain: 'forw', expressions: [jump('nosuch')] }),
+    ]),
+    'jump to a missing chain',
+  );
   assert.instance(e2, NetlinkError);
   assert.is(e2.code, 'ENOENT');
   assert.match(e2.message, /nftRuleAdd ip t forw/);

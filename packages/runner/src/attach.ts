@@ -18,7 +18,10 @@ import { checkPublishHost } from './nat/host.js';
 // process (when it is gone, `gc` and the next lease reclaim its address).
 
 /** The network options of `run` (same meaning), for the process `pid`. */
-export interface AttachOptions extends Pick<RunOptions, 'bridge' | 'subnet' | 'ip' | 'nat' | 'publish' | 'publishForce' | 'stateDir' | 'log' | 'faultAt' | 'onWarning' | 'onNotice' | 'signal'> {
+export interface AttachOptions extends Pick<
+  RunOptions,
+  'bridge' | 'subnet' | 'ip' | 'nat' | 'publish' | 'publishForce' | 'stateDir' | 'log' | 'faultAt' | 'onWarning' | 'onNotice' | 'signal'
+> {
   /** A process whose network namespace gets the veth, address and default route. */
   pid: number;
 }
@@ -42,7 +45,8 @@ export async function netAttach(opts: AttachOptions): Promise<Attachment> {
   if (typeof publish === 'string') throw invalid('publish', publish);
   if (opts.publishForce !== undefined && typeof opts.publishForce !== 'boolean') throw invalid('publishForce', 'must be true or false');
   const state = openStateDir(opts.stateDir, opts.onWarning);
-  if (process.getuid?.() !== 0) throw new RunnerError('privileges', 'nsrun net attach needs root (CAP_NET_ADMIN in both namespaces, CAP_SYS_ADMIN to enter them)');
+  if (process.getuid?.() !== 0)
+    throw new RunnerError('privileges', 'nsrun net attach needs root (CAP_NET_ADMIN in both namespaces, CAP_SYS_ADMIN to enter them)');
   const owner = processIdentity(pid);
   if (!owner) throw invalid('pid', `no process ${pid}`);
   let target: string;
@@ -51,7 +55,8 @@ export async function netAttach(opts: AttachOptions): Promise<Attachment> {
   } catch (e) {
     throw invalid('pid', `cannot open the network namespace of ${pid}: ${(e as NodeJS.ErrnoException).code}`);
   }
-  if (target === readlinkSync('/proc/self/ns/net')) throw invalid('pid', `process ${pid} shares nsrun's own network namespace: give a process in a namespace of its own`);
+  if (target === readlinkSync('/proc/self/ns/net'))
+    throw invalid('pid', `process ${pid} shares nsrun's own network namespace: give a process in a namespace of its own`);
   await checkPublishHost(publish, { gateway: plan.gateway.split('/')[0]!, force: opts.publishForce, onWarning: opts.onWarning });
   const step = stepRunner(opts.log, opts.faultAt);
   let netns: NetNs | undefined;
@@ -61,7 +66,18 @@ export async function netAttach(opts: AttachOptions): Promise<Attachment> {
     const attached = state.list().find((r) => r.pid === pid && r.net === 'bridge' && state.verdict(r) === 'live');
     if (attached) throw invalid('pid', `process ${pid} is already attached (${attached.id}, ${attached.ip ?? ''}); detach it first`);
     const got = await attachNetns({
-      state, netns, pid, owner, command: commandOf(pid), plan, nat: opts.nat === true, publish, describe: `of ${pid}`, step, signal: opts.signal, onNotice: opts.onNotice,
+      state,
+      netns,
+      pid,
+      owner,
+      command: commandOf(pid),
+      plan,
+      nat: opts.nat === true,
+      publish,
+      describe: `of ${pid}`,
+      step,
+      signal: opts.signal,
+      onNotice: opts.onNotice,
     });
     return { id: got.record.id, pid, address: got.ip, veth: got.veth, bridge: plan.bridge };
   } catch (e) {
@@ -81,13 +97,16 @@ export async function netDetach(opts: { pid: number; stateDir?: string; signal?:
   if (!state.exists()) throw none();
   const host = RtnlClient.open();
   try {
-    return await state.withLock(async () => {
-      // Not records judged from elsewhere: their pid is another pid namespace's.
-      const recs = state.list().filter((r) => r.kind === 'attach' && r.pid === pid && state.verdict(r) !== 'unknown');
-      if (!recs.length) throw none();
-      for (const r of recs) await releaseRecord(state, host, r);
-      return { ids: recs.map((r) => r.id) };
-    }, { signal: opts.signal });
+    return await state.withLock(
+      async () => {
+        // Not records judged from elsewhere: their pid is another pid namespace's.
+        const recs = state.list().filter((r) => r.kind === 'attach' && r.pid === pid && state.verdict(r) !== 'unknown');
+        if (!recs.length) throw none();
+        for (const r of recs) await releaseRecord(state, host, r);
+        return { ids: recs.map((r) => r.id) };
+      },
+      { signal: opts.signal },
+    );
   } catch (e) {
     throw e instanceof StateError ? RunnerError.wrap('state', e) : e;
   } finally {
@@ -98,7 +117,9 @@ export async function netDetach(opts: { pid: number; stateDir?: string; signal?:
 /** A process's command line as /proc shows it (empty when it cannot be read). */
 export function commandOf(pid: number): string[] {
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter((a, i, all) => a !== '' || i < all.length - 1);
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8')
+      .split('\0')
+      .filter((a, i, all) => a !== '' || i < all.length - 1);
   } catch {
     return [];
   }

@@ -7,11 +7,41 @@ import { StateError } from './state/errors.js';
 
 /** The steps of `run`, in order; named in errors and in verbose output. */
 export type RunStep =
-  | 'validate' | 'privileges' | 'state' | 'tty' | 'bridge' | 'bridge-address' | 'bridge-up' | 'lease'
-  | 'save-namespaces' | 'unshare' | 'unshare-net' | 'make-private' | 'spawn' | 'hostname'
-  | 'mount-proc' | 'mount-sys' | 'rootfs' | 'mount-dev' | 'resolv-conf' | 'hide-state' | 'mask-paths' | 'pivot-root'
-  | 'netlink-socket' | 'restore-namespaces'
-  | 'veth' | 'attach' | 'loopback' | 'address' | 'link-up' | 'route' | 'ip-forward' | 'nat' | 'usernet' | 'netd' | 'release';
+  | 'validate'
+  | 'privileges'
+  | 'state'
+  | 'tty'
+  | 'bridge'
+  | 'bridge-address'
+  | 'bridge-up'
+  | 'lease'
+  | 'save-namespaces'
+  | 'unshare'
+  | 'unshare-net'
+  | 'make-private'
+  | 'spawn'
+  | 'hostname'
+  | 'mount-proc'
+  | 'mount-sys'
+  | 'rootfs'
+  | 'mount-dev'
+  | 'resolv-conf'
+  | 'hide-state'
+  | 'mask-paths'
+  | 'pivot-root'
+  | 'netlink-socket'
+  | 'restore-namespaces'
+  | 'veth'
+  | 'attach'
+  | 'loopback'
+  | 'address'
+  | 'link-up'
+  | 'route'
+  | 'ip-forward'
+  | 'nat'
+  | 'usernet'
+  | 'netd'
+  | 'release';
 
 /** Runs one named step: times it, applies fault injection, wraps its failure in a RunnerError. */
 export type StepRunner = (name: RunStep, fn: () => void) => void;

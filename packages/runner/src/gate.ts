@@ -114,7 +114,15 @@ export function gateSpawn(plan: GatePlan, env: NodeJS.ProcessEnv): GateSpawn {
   // With a terminal of its own (tty.ts): the gate leads a new session; reopening the terminal
   // (no O_NOCTTY) makes it the session's controlling terminal, with the gate's group in front.
   const script = [...(plan.tty ? ['exec 0<>/proc/self/fd/0'] : []), READY, RELEASE, ...(rootfs ? [ENTER_WORKDIR] : []), plan.init ? INIT : EXEC].join('\n');
-  const shellArgs = [shell, ...(plan.init ? INIT_SHELL_ARGS : []), '-c', script, plan.init ? 'nsrun-init' : 'nsrun-gate', ...(rootfs ? [plan.cwd ?? '/'] : []), ...plan.command];
+  const shellArgs = [
+    shell,
+    ...(plan.init ? INIT_SHELL_ARGS : []),
+    '-c',
+    script,
+    plan.init ? 'nsrun-init' : 'nsrun-gate',
+    ...(rootfs ? [plan.cwd ?? '/'] : []),
+    ...plan.command,
+  ];
   const security = plan.security;
   // Without setpriv only a privileged container may start (options.ts refuses the others).
   let chain = SETPRIV !== undefined ? [SETPRIV, ...setprivArgs(security), '--', ...shellArgs] : shellArgs;

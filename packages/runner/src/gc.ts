@@ -63,80 +63,85 @@ export async function gc(opts: GcOptions = {}): Promise<GcReport> {
   // bridges or rules of theirs; those of netd's containers are netd's to release).
   const host = (process.geteuid?.() ?? 0) === 0 ? RtnlClient.open() : undefined;
   try {
-    await state.withLock(async () => {
-      // Every record file that stays, readable or not: what they name is not gc's to take.
-      const kept = new Set<string>();
-      const unknown: string[] = [];
-      for (const e of state.entries()) {
-        if (!e.record) {
-          warn(describeOpaque(e));
-          kept.add(e.id);
-          (report.kept ??= []).push(e.id);
-          continue;
-        }
-        const verdict = state.verdict(e.record);
-        if (verdict !== 'dead') {
-          kept.add(e.id);
-          if (verdict === 'unknown') unknown.push(e.id);
-          continue;
-        }
-        if (!host) {
-          // (A rootless run through netd names its bridge too, but its veth and rules are netd's.)
-          if (e.record.veth !== undefined || e.record.nat) {
-            warn(`kept ${e.id}: its veth and rules need root to release`);
+    await state.withLock(
+      async () => {
+        // Every record file that stays, readable or not: what they name is not gc's to take.
+        const kept = new Set<string>();
+        const unknown: string[] = [];
+        for (const e of state.entries()) {
+          if (!e.record) {
+            warn(describeOpaque(e));
             kept.add(e.id);
+            (report.kept ??= []).push(e.id);
             continue;
           }
-          rmSync(join(state.path, 'usernet', `${e.id}.sock`), { force: true });
-          state.drop(e.record);
+          const verdict = state.verdict(e.record);
+          if (verdict !== 'dead') {
+            kept.add(e.id);
+            if (verdict === 'unknown') unknown.push(e.id);
+            continue;
+          }
+          if (!host) {
+            // (A rootless run through netd names its bridge too, but its veth and rules are netd's.)
+            if (e.record.veth !== undefined || e.record.nat) {
+              warn(`kept ${e.id}: its veth and rules need root to release`);
+              kept.add(e.id);
+              continue;
+            }
+            rmSync(join(state.path, 'usernet', `${e.id}.sock`), { force: true });
+            state.drop(e.record);
+            report.containers.push(e.id);
+            continue;
+          }
+          const { veth } = await releaseRecord(state, host, e.record);
           report.containers.push(e.id);
-          continue;
+          if (veth) report.veths.push(vethName(e.id));
         }
-        const { veth } = await releaseRecord(state, host, e.record);
-        report.containers.push(e.id);
-        if (veth) report.veths.push(vethName(e.id));
-      }
-      if (unknown.length) {
-        warn(`kept ${unknown.length} record(s) written in another pid namespace or for another state directory: their owners cannot be judged from here (${unknown.join(' ')})`);
-        (report.kept ??= []).push(...unknown);
-      }
-      // Leases whose holder has no record at all.
-      for (const pool of state.leases.pools()) {
-        for (const l of state.leases.list(pool)) {
-          if (l.holder === undefined || kept.has(l.holder) || !ID_PATTERN.test(l.holder)) continue;
-          if (state.leases.release(pool, l.ip, l.holder)) (report.leases ??= []).push(`${pool}/${ipToText(l.ip)}`);
+        if (unknown.length) {
+          warn(
+            `kept ${unknown.length} record(s) written in another pid namespace or for another state directory: their owners cannot be judged from here (${unknown.join(' ')})`,
+          );
+          (report.kept ??= []).push(...unknown);
         }
-      }
-      if (!host) return;
-      // Rules tagged with a container id that has no record here. (The table is shared by
-      // every state directory on the host: a container of another state dir's would lose its
-      // rules. A non-default state dir is for tests, each in a network namespace of its own.)
-      for (const id of await natIdsOrNone(opts.onWarning)) {
-        // Its veth still there: a live container (of another state dir, perhaps), not ours to judge.
-        if (kept.has(id) || (await linkFind(host, vethName(id)))) continue;
-        if (await removeNat(id)) (report.nat ??= []).push(id);
-      }
-      // A resolv.conf an nsrun before this one wrote here (now it lives on a tmpfs of the
-      // container's mount namespace: mounts.ts) for a container whose nsrun was killed.
-      for (const f of leftoverResolvFiles(state.path)) if (!kept.has(f.id)) rmSync(f.path, { force: true });
-      // A host veth stamped with this state directory that no record of it names: its
-      // container is gone but something kept the namespace (and so the pair) alive.
-      const mine = state.token();
-      for (const link of await linkList(host, { kind: 'veth' })) {
-        const stamp = parseStamp(link.alias);
-        if (!stamp || stamp.token !== mine || link.name !== vethName(stamp.id) || kept.has(stamp.id)) continue;
-        if (await unplugVeth(host, link.index)) report.veths.push(link.name);
-      }
-      if (opts.bridges) {
-        for (const b of state.bridgesCreated()) {
-          if (state.leases.list(b.name).length) continue;
-          // A port on it is someone's (another state dir's container, a link of the admin's).
-          const r = await removeBridge(host, b.name);
-          if (r === 'removed') report.bridges.push(b.name);
-          if (r !== 'in-use') state.bridgeForget(b.name);
+        // Leases whose holder has no record at all.
+        for (const pool of state.leases.pools()) {
+          for (const l of state.leases.list(pool)) {
+            if (l.holder === undefined || kept.has(l.holder) || !ID_PATTERN.test(l.holder)) continue;
+            if (state.leases.release(pool, l.ip, l.holder)) (report.leases ??= []).push(`${pool}/${ipToText(l.ip)}`);
+          }
         }
-      }
-    }, { signal: opts.signal });
+        if (!host) return;
+        // Rules tagged with a container id that has no record here. (The table is shared by
+        // every state directory on the host: a container of another state dir's would lose its
+        // rules. A non-default state dir is for tests, each in a network namespace of its own.)
+        for (const id of await natIdsOrNone(opts.onWarning)) {
+          // Its veth still there: a live container (of another state dir, perhaps), not ours to judge.
+          if (kept.has(id) || (await linkFind(host, vethName(id)))) continue;
+          if (await removeNat(id)) (report.nat ??= []).push(id);
+        }
+        // A resolv.conf an nsrun before this one wrote here (now it lives on a tmpfs of the
+        // container's mount namespace: mounts.ts) for a container whose nsrun was killed.
+        for (const f of leftoverResolvFiles(state.path)) if (!kept.has(f.id)) rmSync(f.path, { force: true });
+        // A host veth stamped with this state directory that no record of it names: its
+        // container is gone but something kept the namespace (and so the pair) alive.
+        const mine = state.token();
+        for (const link of await linkList(host, { kind: 'veth' })) {
+          const stamp = parseStamp(link.alias);
+          if (!stamp || stamp.token !== mine || link.name !== vethName(stamp.id) || kept.has(stamp.id)) continue;
+          if (await unplugVeth(host, link.index)) report.veths.push(link.name);
+        }
+        if (opts.bridges) {
+          for (const b of state.bridgesCreated()) {
+            if (state.leases.list(b.name).length) continue;
+            // A port on it is someone's (another state dir's container, a link of the admin's).
+            const r = await removeBridge(host, b.name);
+            if (r === 'removed') report.bridges.push(b.name);
+            if (r !== 'in-use') state.bridgeForget(b.name);
+          }
+        }
+      },
+      { signal: opts.signal },
+    );
   } catch (e) {
     throw e instanceof StateError ? RunnerError.wrap('state', e) : e;
   } finally {

@@ -1,7 +1,18 @@
 import { existsSync, lstatSync, openSync, closeSync, writeSync, rmSync } from 'node:fs';
 import {
-  MOUNT_ATTR_NODEV, MOUNT_ATTR_NOEXEC, MOUNT_ATTR_NOSUID, MOUNT_ATTR_RDONLY, MS_BIND, MS_NODEV, MS_NOEXEC, MS_NOSUID, MS_RDONLY, MS_REC,
-  mount, mountFresh, mountSetattr,
+  MOUNT_ATTR_NODEV,
+  MOUNT_ATTR_NOEXEC,
+  MOUNT_ATTR_NOSUID,
+  MOUNT_ATTR_RDONLY,
+  MS_BIND,
+  MS_NODEV,
+  MS_NOEXEC,
+  MS_NOSUID,
+  MS_RDONLY,
+  MS_REC,
+  mount,
+  mountFresh,
+  mountSetattr,
 } from '@nsrun/sys';
 import type { StepRunner } from './errors.js';
 import { mountDev } from './dev.js';
@@ -120,7 +131,14 @@ function statOrUndefined(path: string): ReturnType<typeof lstatSync> | undefined
 function bindResolvConf(text: string, dir: string | undefined, target: string, inRootfs: boolean, warn: (message: string) => void): void {
   const st = statOrUndefined(target);
   if (dir === undefined || st === undefined || (inRootfs && st.isSymbolicLink()) || (!inRootfs && !existsSync(target))) {
-    const why = dir === undefined ? 'has nowhere private to be written (the state directory is /)' : st === undefined ? 'does not exist' : inRootfs && st.isSymbolicLink() ? 'is a symlink (not followed inside a rootfs)' : 'is a dangling symlink';
+    const why =
+      dir === undefined
+        ? 'has nowhere private to be written (the state directory is /)'
+        : st === undefined
+          ? 'does not exist'
+          : inRootfs && st.isSymbolicLink()
+            ? 'is a symlink (not followed inside a rootfs)'
+            : 'is a dangling symlink';
     warn(`${target} ${why}${inRootfs ? ' (nsrun does not write to a rootfs)' : ''}: the container's resolv.conf is left as it is`);
     return;
   }

@@ -148,9 +148,11 @@ export function validateRunOptions(opts: RunOptions): SecurityPlan {
     if (typeof hostname !== 'string' || hostname === '') throw invalid('hostname', 'must be a non-empty string');
     const bytes = Buffer.byteLength(hostname);
     if (bytes > HOST_NAME_MAX) throw invalid('hostname', `${JSON.stringify(hostname)} is ${bytes} bytes, longer than ${HOST_NAME_MAX}`);
-    if (!HOSTNAME_RE.test(hostname)) throw invalid('hostname', `${JSON.stringify(hostname)} is not a valid host name (letters, digits, inner hyphens, dot-separated labels of at most 63)`);
+    if (!HOSTNAME_RE.test(hostname))
+      throw invalid('hostname', `${JSON.stringify(hostname)} is not a valid host name (letters, digits, inner hyphens, dot-separated labels of at most 63)`);
   }
-  if (net !== undefined && (typeof net !== 'string' || !NET_MODES.includes(net))) throw invalid('net', `${JSON.stringify(net)} is not one of ${NET_MODES.join(', ')}`);
+  if (net !== undefined && (typeof net !== 'string' || !NET_MODES.includes(net)))
+    throw invalid('net', `${JSON.stringify(net)} is not one of ${NET_MODES.join(', ')}`);
   if (opts.nat !== undefined && typeof opts.nat !== 'boolean') throw invalid('nat', 'must be true or false');
   if (opts.publish !== undefined) {
     const p = parsePublishList(opts.publish);
@@ -158,7 +160,12 @@ export function validateRunOptions(opts: RunOptions): SecurityPlan {
   }
   if (opts.publishForce !== undefined && typeof opts.publishForce !== 'boolean') throw invalid('publishForce', 'must be true or false');
   if (opts.nat && (net ?? 'bridge') !== 'bridge') {
-    throw invalid('nat', isUsernet(net) ? `${net} is NAT already (the container reaches what the host reaches)` : `needs the bridged network (--net bridge), not ${JSON.stringify(net)}`);
+    throw invalid(
+      'nat',
+      isUsernet(net)
+        ? `${net} is NAT already (the container reaches what the host reaches)`
+        : `needs the bridged network (--net bridge), not ${JSON.stringify(net)}`,
+    );
   }
   if (opts.publish?.length && (net ?? 'bridge') !== 'bridge' && !isUsernet(net)) {
     throw invalid('publish', `needs the bridged network (--net bridge) or user-mode networking (slirp4netns, pasta), not ${JSON.stringify(net)}`);
@@ -190,10 +197,16 @@ export function validateRunOptions(opts: RunOptions): SecurityPlan {
   if (stdio !== undefined && stdio !== 'inherit') throw invalid('stdio', `${JSON.stringify(stdio)}: only "inherit" is supported`);
   const security = securityPlan(opts);
   if (!security.privileged && SETPRIV === undefined) {
-    throw invalid('privileged', 'setpriv (util-linux) was not found: nsrun drops the container\'s capabilities with it; install util-linux, or run it privileged');
+    throw invalid(
+      'privileged',
+      "setpriv (util-linux) was not found: nsrun drops the container's capabilities with it; install util-linux, or run it privileged",
+    );
   }
   if (process.getuid?.() !== 0) {
-    throw new RunnerError('privileges', `nsrun run needs root, or a user namespace: as uid ${String(process.getuid?.())}, run it through the nsrun executable (bin/nsrun), which makes one first`);
+    throw new RunnerError(
+      'privileges',
+      `nsrun run needs root, or a user namespace: as uid ${String(process.getuid?.())}, run it through the nsrun executable (bin/nsrun), which makes one first`,
+    );
   }
   return security;
 }

@@ -41,12 +41,23 @@ export function ps(opts: { stateDir?: string; onWarning?: (message: string) => v
     if (v === 'unknown') unknown.push(r.id);
     if (v !== 'live') continue;
     out.push({
-      id: r.id, kind: r.kind, pid: r.hostPid ?? r.pid, net: r.net, address: r.ip, veth: r.veth, bridge: r.bridge, hostname: r.hostname,
-      command: r.command, ...(r.commandTruncated && { commandTruncated: r.commandTruncated }), created: r.created,
+      id: r.id,
+      kind: r.kind,
+      pid: r.hostPid ?? r.pid,
+      net: r.net,
+      address: r.ip,
+      veth: r.veth,
+      bridge: r.bridge,
+      hostname: r.hostname,
+      command: r.command,
+      ...(r.commandTruncated && { commandTruncated: r.commandTruncated }),
+      created: r.created,
     });
   }
   if (unknown.length) {
-    opts.onWarning?.(`${unknown.length} record(s) written in another pid namespace or for another state directory are not listed: whether their containers run cannot be told from here (${unknown.join(' ')})`);
+    opts.onWarning?.(
+      `${unknown.length} record(s) written in another pid namespace or for another state directory are not listed: whether their containers run cannot be told from here (${unknown.join(' ')})`,
+    );
   }
   return out;
 }

@@ -23,7 +23,11 @@ export function bindRootfs(rootfs: string): string {
     } catch {
       // reported below
     }
-    if (!ok) throw new RunnerError('rootfs', `${path}: missing or not a directory; the rootfs needs an empty directory to mount ${d} on (nsrun does not write to the rootfs)`);
+    if (!ok)
+      throw new RunnerError(
+        'rootfs',
+        `${path}: missing or not a directory; the rootfs needs an empty directory to mount ${d} on (nsrun does not write to the rootfs)`,
+      );
   }
   mount(root, root, null, MS_BIND | MS_REC);
   return root;

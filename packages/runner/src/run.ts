@@ -71,14 +71,17 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
   if (!ctx && isUsernet(net)) throw new RunnerError('validate', `--net ${net} is user-mode networking, for a user who is not root; as root use --net bridge`);
   // Rootless, the bridge is netd's to wire (its policy decides the bridge's subnet).
   const viaNetd = ctx !== undefined && net === 'bridge';
-  if (viaNetd && opts.subnet !== undefined) throw new RunnerError('validate', 'the bridge\'s subnet is nsrun netd\'s (its policy): --subnet is for root', { field: 'subnet' });
-  if (viaNetd && opts.publishForce) throw new RunnerError('validate', 'nsrun netd never takes a port a host service uses: --publish-force is for root', { field: 'publishForce' });
+  if (viaNetd && opts.subnet !== undefined)
+    throw new RunnerError('validate', "the bridge's subnet is nsrun netd's (its policy): --subnet is for root", { field: 'subnet' });
+  if (viaNetd && opts.publishForce)
+    throw new RunnerError('validate', 'nsrun netd never takes a port a host service uses: --publish-force is for root', { field: 'publishForce' });
   const plan = net === 'bridge' && !viaNetd ? bridgePlan(opts) : undefined;
   const log = opts.log;
   const publish = opts.publish?.length ? parsePublishList(opts.publish) : [];
   const nat = plan && (opts.nat || publish.length) ? { masquerade: opts.nat === true, publish: publish as Exclude<typeof publish, string> } : undefined;
   // The host address and listeners on the host port: refused before anything is created.
-  if (plan && nat?.publish.length) await checkPublishHost(nat.publish, { gateway: plan.gateway.split('/')[0]!, force: opts.publishForce, onWarning: opts.onWarning });
+  if (plan && nat?.publish.length)
+    await checkPublishHost(nat.publish, { gateway: plan.gateway.split('/')[0]!, force: opts.publishForce, onWarning: opts.onWarning });
   const step = stepRunner(log, opts.faultAt);
   if (!PDEATHSIG_AVAILABLE) opts.onWarning?.('setpriv (util-linux) not found: if nsrun is killed, the container will outlive it');
   if (opts.init && !INIT_FORWARDS_INT_QUIT) opts.onWarning?.('bash not found: under the dash init the command ignores SIGINT and SIGQUIT');
@@ -89,10 +92,18 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
   const id = newId();
   const veth = plan ? vethName(id) : undefined;
   const owner = processIdentity(process.pid);
-  if (!owner) throw new RunnerError('state', 'cannot read this process\'s own start time from /proc');
+  if (!owner) throw new RunnerError('state', "cannot read this process's own start time from /proc");
   const base: Omit<ContainerRecord, 'pidns' | 'stateDir'> = {
-    version: RECORD_VERSION, id, kind: 'run', owner, pid: 0, net, ...boundCommand(opts.command), created: new Date().toISOString(),
-    ...(veth !== undefined && { veth }), ...(opts.hostname !== undefined && { hostname: opts.hostname }),
+    version: RECORD_VERSION,
+    id,
+    kind: 'run',
+    owner,
+    pid: 0,
+    net,
+    ...boundCommand(opts.command),
+    created: new Date().toISOString(),
+    ...(veth !== undefined && { veth }),
+    ...(opts.hostname !== undefined && { hostname: opts.hostname }),
     // Rootless, nsrun's pid means nothing outside its own pid namespace: its lock says it lives.
     ...(ctx && { ownerLock: true as const, hostPid: ctx.hostPid }),
   };
@@ -133,9 +144,20 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
       host = await step('netlink-socket', async () => RtnlClient.open());
       const h = host;
       // The record names its published ports from the start: a concurrent run sees them under the lock.
-      const got = await lease(state, h, {
-        bridge: plan.bridge, gateway: plan.gateway, subnet: plan.subnet, wanted: plan.wanted, publish: nat?.publish ?? [], record: nat ? { ...base, nat } : base, signal: opts.signal,
-      }, step);
+      const got = await lease(
+        state,
+        h,
+        {
+          bridge: plan.bridge,
+          gateway: plan.gateway,
+          subnet: plan.subnet,
+          wanted: plan.wanted,
+          publish: nat?.publish ?? [],
+          record: nat ? { ...base, nat } : base,
+          signal: opts.signal,
+        },
+        step,
+      );
       bridgeIndex = got.bridge.index;
       if (got.bridge.created) rollback.push('bridge', () => removeBridgeIfUnused(state, h, plan.bridge));
       record = got.record;
@@ -173,7 +195,12 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
       usernet.catch(() => {}); // awaited below; a failure before that is not unhandled
     }
     const { started, error } = setUpNamespaces(opts, env, {
-      tty, resolvConf: dns.text, security, stateDir: state.path, sharedNet: ctx !== undefined, noSysfs: ctx !== undefined && net === 'host',
+      tty,
+      resolvConf: dns.text,
+      security,
+      stateDir: state.path,
+      sharedNet: ctx !== undefined,
+      noSysfs: ctx !== undefined && net === 'host',
     });
     child = started.child;
     inner = started.nl;
@@ -201,7 +228,13 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
 
     if (plan && host && inner && netnsFd !== undefined) {
       const h = host;
-      await plug(h, inner, { veth: veth!, bridgeIndex, netnsFd, ip: record.ip!, gateway: record.gateway!, stamp: vethStamp(record.stateDir, id) }, step, rollback);
+      await plug(
+        h,
+        inner,
+        { veth: veth!, bridgeIndex, netnsFd, ip: record.ip!, gateway: record.gateway!, stamp: vethStamp(record.stateDir, id) },
+        step,
+        rollback,
+      );
       if (nat) record = await setUpNat(state, record, nat, step, rollback, opts.onNotice);
     } else if (inner) {
       const nl = inner;
@@ -286,7 +319,10 @@ function rootlessDefaultNet(netd?: string): NetMode {
   const u = defaultUsernet();
   if ('kind' in u) return u.kind;
   const problems = [...(netd !== undefined ? [netd] : []), ...u.problems].join('; ');
-  throw new RunnerError('validate', `no network for a rootless container here: ${problems}; run with --net none${netd === undefined ? ', or have root start nsrun netd' : ''}`);
+  throw new RunnerError(
+    'validate',
+    `no network for a rootless container here: ${problems}; run with --net none${netd === undefined ? ', or have root start nsrun netd' : ''}`,
+  );
 }
 
 /**
@@ -297,10 +333,15 @@ function rootlessDefaultNet(netd?: string): NetMode {
 async function netdWire(opts: RunOptions, fallback: boolean): Promise<NetdHandle | string> {
   const t0 = nowMs();
   try {
-    const h = await netdAttach({
-      ...(opts.bridge !== undefined && { bridge: opts.bridge }), ...(opts.ip !== undefined && { ip: opts.ip }),
-      ...(opts.nat && { nat: true }), ...(opts.publish?.length && { publish: opts.publish }),
-    }, { signal: opts.signal });
+    const h = await netdAttach(
+      {
+        ...(opts.bridge !== undefined && { bridge: opts.bridge }),
+        ...(opts.ip !== undefined && { ip: opts.ip }),
+        ...(opts.nat && { nat: true }),
+        ...(opts.publish?.length && { publish: opts.publish }),
+      },
+      { signal: opts.signal },
+    );
     opts.log?.('netd', nowMs() - t0);
     return h;
   } catch (e) {

@@ -60,7 +60,14 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
   const { tty, resolvConf, security } = plan;
   const net = opts.net ?? 'bridge';
   // Rootless, nsrun's own network namespace is the container's (run.ts): nothing to unshare.
-  const kinds: NsKind[] = ['mnt', 'uts', 'ipc', ...(net === 'host' || plan.sharedNet ? [] : ['net' as const]), ...(HAS_CGROUP_NS ? ['cgroup' as const] : []), 'pid'];
+  const kinds: NsKind[] = [
+    'mnt',
+    'uts',
+    'ipc',
+    ...(net === 'host' || plan.sharedNet ? [] : ['net' as const]),
+    ...(HAS_CGROUP_NS ? ['cgroup' as const] : []),
+    'pid',
+  ];
   const saved = new Map<NsKind, number>();
   const started: Partial<Started> = {};
   const cwd = process.cwd();
@@ -114,10 +121,20 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
       });
     }
     const readyFd = ready![0];
-    mountContainer({
-      pid, ownNet: net !== 'host', noSysfs: plan.noSysfs === true, rootfs: opts.rootfs, gateReady: () => waitGateReady(readyFd), resolvConf, stateDir: plan.stateDir,
-      confined: !security.privileged, warn: (m) => opts.onWarning?.(m),
-    }, step);
+    mountContainer(
+      {
+        pid,
+        ownNet: net !== 'host',
+        noSysfs: plan.noSysfs === true,
+        rootfs: opts.rootfs,
+        gateReady: () => waitGateReady(readyFd),
+        resolvConf,
+        stateDir: plan.stateDir,
+        confined: !security.privileged,
+        warn: (m) => opts.onWarning?.(m),
+      },
+      step,
+    );
     // Without a rootfs nothing here waited for the gate: the caller does, as late as it can.
     if (opts.rootfs === undefined) {
       started.readyFd = readyFd;

@@ -115,7 +115,12 @@ const runToEnd = (opts, where) => startRun(opts, where).result();
 
 /** Lines "key=value" printed by the container. */
 function values(out) {
-  return Object.fromEntries(out.split('\n').filter((l) => /^\w+=/.test(l)).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+  return Object.fromEntries(
+    out
+      .split('\n')
+      .filter((l) => /^\w+=/.test(l))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
 }
 
 function assertRestored(r) {
@@ -176,11 +181,12 @@ k('only the rootfs is visible: its tree, its /proc, a minimal /dev, a /sys with 
       // PID 1 is the command itself (the gate exec'd it); $$ is that shell.
       assert.is(v.self, '1');
       assert.match(v.pid1, /^sh -c /);
-      assert.is(v.procs.trim(), '1:sh', 'only the container\'s processes');
+      assert.is(v.procs.trim(), '1:sh', "only the container's processes");
       assert.is(v.nets.trim(), 'lo');
       assert.is(v.null, 'ok');
       assert.is(v.zero, '00000000');
-      for (const d of ['null', 'zero', 'full', 'random', 'urandom', 'tty', 'pts', 'shm', 'ptmx', 'fd', 'stdin', 'stdout', 'stderr']) assert.ok(v.dev.split(' ').includes(d), `/dev/${d} missing: ${v.dev}`);
+      for (const d of ['null', 'zero', 'full', 'random', 'urandom', 'tty', 'pts', 'shm', 'ptmx', 'fd', 'stdin', 'stdout', 'stderr'])
+        assert.ok(v.dev.split(' ').includes(d), `/dev/${d} missing: ${v.dev}`);
       assert.is(v.pts.trim(), 'ptmx', 'a new devpts instance has no host ptys');
       assert.is(v.pwd, '/');
       assertRestored(r);
@@ -188,7 +194,7 @@ k('only the rootfs is visible: its tree, its /proc, a minimal /dev, a /sys with 
     .finally(fs.remove);
 });
 
-k('--net host with a rootfs: its sysfs shows the host\'s links', (ctx) => {
+k("--net host with a rootfs: its sysfs shows the host's links", (ctx) => {
   if (!needBusybox()) return;
   const fs = tempBusyboxRootfs();
   ctx.ip('link', 'add', 'nsrun-a', 'type', 'veth', 'peer', 'name', 'nsrun-b');
@@ -268,7 +274,7 @@ for (const step of ['rootfs', 'mount-proc', 'mount-sys', 'mount-dev', 'pivot-roo
   });
 }
 
-k('--init in a rootfs: the init is PID 1, the command its child; stdin kept; the status is the command\'s', () => {
+k("--init in a rootfs: the init is PID 1, the command its child; stdin kept; the status is the command's", () => {
   if (!needBusybox()) return;
   const fs = tempBusyboxRootfs();
   const script = 'echo self=$$; echo parent=$PPID; echo pid1=$(tr "\\0" " " < /proc/1/cmdline); read line; echo line=$line; exit 5';
@@ -385,46 +391,53 @@ for (const init of [false, true]) {
     const pid1Gone = await eventuallyGone(started);
     const commandGone = !init || (await eventuallyGone(grandchild));
     // A survivor is ended here (by pid: it is this test's), then the test fails.
-    for (const [pid, isGone] of [[started, pid1Gone], [grandchild, commandGone]]) if (pid && !isGone) process.kill(pid, 'SIGKILL');
+    for (const [pid, isGone] of [
+      [started, pid1Gone],
+      [grandchild, commandGone],
+    ])
+      if (pid && !isGone) process.kill(pid, 'SIGKILL');
     assert.ok(pid1Gone, `the container's PID 1 (${started}) outlived nsrun`);
     assert.ok(commandGone, `the command (${grandchild}) outlived nsrun`);
   });
 }
 
-s('a slow gate (its first program takes 0.5 s to start): run() resolves only once its parent-death signal is set, so an nsrun killed just after takes the container along', async () => {
-  if (setprivMissing) return skip('setpriv (util-linux) is missing: nsrun cannot set a parent-death signal');
-  const perl = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
-  if (!perl) return skip('perl is missing: the default seccomp filter cannot be installed');
-  // In a mount namespace of the child's own, perl (the gate's first program, before setpriv)
-  // is a wrapper that sleeps first: nsrun's setup is done long before the gate is.
-  const dir = mkdtempSync('/tmp/nsrun-slow-gate-');
-  const code = `import { run } from ${JSON.stringify(RUNNER_URL)};
+s(
+  'a slow gate (its first program takes 0.5 s to start): run() resolves only once its parent-death signal is set, so an nsrun killed just after takes the container along',
+  async () => {
+    if (setprivMissing) return skip('setpriv (util-linux) is missing: nsrun cannot set a parent-death signal');
+    const perl = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
+    if (!perl) return skip('perl is missing: the default seccomp filter cannot be installed');
+    // In a mount namespace of the child's own, perl (the gate's first program, before setpriv)
+    // is a wrapper that sleeps first: nsrun's setup is done long before the gate is.
+    const dir = mkdtempSync('/tmp/nsrun-slow-gate-');
+    const code = `import { run } from ${JSON.stringify(RUNNER_URL)};
 import * as fs from 'node:fs';
 const h = await run({ command: ['sleep', '30'], net: 'none' });
 fs.writeFileSync(${JSON.stringify(`${dir}/pid`)}, String(h.pid));
 // Long enough for the release ("go") to reach the gate, far shorter than the gate's slow start.
 setTimeout(() => process.kill(process.pid, 'SIGKILL'), 100);`;
-  const script = `set -e
+    const script = `set -e
 mount --make-rprivate /
 cp ${perl} ${dir}/perl-real
 printf '#!/bin/sh\\nsleep 0.5\\nexec ${dir}/perl-real "$@"\\n' > ${dir}/perl
 chmod 755 ${dir}/perl
 mount --bind ${dir}/perl ${perl}
 exec ${JSON.stringify(process.execPath)} --input-type=module -e "$1" 2>${dir}/stderr`;
-  try {
-    // No pipes: a container that outlived nsrun would hold them open (and spawnSync waiting).
-    const r = spawnSync('unshare', ['--mount', 'sh', '-c', script, 'slow-gate', code], { timeout: 30_000, stdio: 'ignore' });
-    const read = (f) => (existsSync(`${dir}/${f}`) ? readFileSync(`${dir}/${f}`, 'utf8') : '');
-    const pid = Number(read('pid'));
-    assert.ok(pid > 1, `no pid: status ${r.status} signal ${r.signal}; stderr:\n${read('stderr')}`);
-    assert.is(r.signal, 'SIGKILL');
-    const died = await eventuallyGone(pid);
-    if (!died) process.kill(pid, 'SIGKILL'); // this test's own survivor
-    assert.ok(died, `the container (${pid}) outlived an nsrun killed as run() resolved`);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-});
+    try {
+      // No pipes: a container that outlived nsrun would hold them open (and spawnSync waiting).
+      const r = spawnSync('unshare', ['--mount', 'sh', '-c', script, 'slow-gate', code], { timeout: 30_000, stdio: 'ignore' });
+      const read = (f) => (existsSync(`${dir}/${f}`) ? readFileSync(`${dir}/${f}`, 'utf8') : '');
+      const pid = Number(read('pid'));
+      assert.ok(pid > 1, `no pid: status ${r.status} signal ${r.signal}; stderr:\n${read('stderr')}`);
+      assert.is(r.signal, 'SIGKILL');
+      const died = await eventuallyGone(pid);
+      if (!died) process.kill(pid, 'SIGKILL'); // this test's own survivor
+      assert.ok(died, `the container (${pid}) outlived an nsrun killed as run() resolved`);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  },
+);
 
 k.run();
 s.run();

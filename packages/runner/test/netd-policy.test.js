@@ -8,23 +8,35 @@ import { join } from 'node:path';
 import { NetdError, parsePolicy, readPolicy, ruleFor, checkRuleAllows, parseNetdRequest, NETD_MAX_REQUEST_BYTES, parsePublish } from '@nsrun/runner';
 
 const F = '/etc/nsrun/usernet';
-const names = { users: new Map([['alice', 1000], ['bob', 1001]]), groups: new Map([['netusers', 500]]) };
+const names = {
+  users: new Map([
+    ['alice', 1000],
+    ['bob', 1001],
+  ]),
+  groups: new Map([['netusers', 500]]),
+};
 const refused = (fn, re) => assert.throws(fn, (e) => e instanceof NetdError && re.test(e.message) && !e.message.includes('\n'));
 
 test('policy: rules by user name, uid and @group (name or gid); options; comments and blank lines', () => {
-  const p = parsePolicy(`# who bridge max
+  const p = parsePolicy(
+    `# who bridge max
 alice brg0 4 nat publish=8000-8999   # alice
 1001\tbrg1 1
 @netusers brg0 2 subnet=10.20.0.1/24
 
 @42 brg2 0
-`, F);
-  assert.equal(p.rules.map((r) => [r.who, r.bridge, r.max, r.nat, r.publish, r.subnet, r.where]), [
-    [{ kind: 'user', name: 'alice' }, 'brg0', 4, true, [8000, 8999], undefined, `${F}:2`],
-    [{ kind: 'uid', uid: 1001 }, 'brg1', 1, false, undefined, undefined, `${F}:3`],
-    [{ kind: 'group', name: 'netusers' }, 'brg0', 2, false, undefined, '10.20.0.1/24', `${F}:4`],
-    [{ kind: 'gid', gid: 42 }, 'brg2', 0, false, undefined, undefined, `${F}:6`],
-  ]);
+`,
+    F,
+  );
+  assert.equal(
+    p.rules.map((r) => [r.who, r.bridge, r.max, r.nat, r.publish, r.subnet, r.where]),
+    [
+      [{ kind: 'user', name: 'alice' }, 'brg0', 4, true, [8000, 8999], undefined, `${F}:2`],
+      [{ kind: 'uid', uid: 1001 }, 'brg1', 1, false, undefined, undefined, `${F}:3`],
+      [{ kind: 'group', name: 'netusers' }, 'brg0', 2, false, undefined, '10.20.0.1/24', `${F}:4`],
+      [{ kind: 'gid', gid: 42 }, 'brg2', 0, false, undefined, undefined, `${F}:6`],
+    ],
+  );
   assert.equal(parsePolicy('', F).rules, []);
 });
 
@@ -45,7 +57,13 @@ test('policy: each mistake is refused naming FILE:LINE', () => {
     ['99999999999 brg0 1', /"99999999999" is not a uid/],
   ];
   for (const [text, re] of cases) refused(() => parsePolicy(text, F), re);
-  const e = (() => { try { parsePolicy('x y z', F); } catch (err) { return err; } })();
+  const e = (() => {
+    try {
+      parsePolicy('x y z', F);
+    } catch (err) {
+      return err;
+    }
+  })();
   assert.is(e.step, 'policy');
   assert.is(e.object, `${F}:1`);
 });
@@ -53,7 +71,10 @@ test('policy: each mistake is refused naming FILE:LINE', () => {
 test('policy: a file that cannot be read is refused naming it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'nsrun-netd-policy-'));
   try {
-    refused(() => readPolicy(join(dir, 'missing')), new RegExp(`^netd: policy: cannot read ${dir}/missing: ENOENT \\(no user may use netd until root writes it\\)$`));
+    refused(
+      () => readPolicy(join(dir, 'missing')),
+      new RegExp(`^netd: policy: cannot read ${dir}/missing: ENOENT \\(no user may use netd until root writes it\\)$`),
+    );
     writeFileSync(join(dir, 'ok'), 'alice brg0 1\n');
     assert.is(readPolicy(join(dir, 'ok')).rules.length, 1);
   } finally {
@@ -70,7 +91,10 @@ test('ruleFor: the first rule naming the caller (by name, uid, group) and the br
   assert.is(ruleFor(p, { ...alice, groups: [500] }, 'brg1', names).max, 2);
   assert.is(ruleFor(p, { uid: 1001, gid: 1001, groups: [] }, undefined, names).bridge, 'brg2');
   assert.is(ruleFor(p, { uid: 3000, gid: 7, groups: [] }, undefined, names).bridge, 'brg3'); // primary group
-  refused(() => ruleFor(p, { uid: 3000, gid: 3000, groups: [] }, undefined, names), /^netd: policy: \/etc\/nsrun\/usernet has no rule for uid 3000: ask root to add one/);
+  refused(
+    () => ruleFor(p, { uid: 3000, gid: 3000, groups: [] }, undefined, names),
+    /^netd: policy: \/etc\/nsrun\/usernet has no rule for uid 3000: ask root to add one/,
+  );
   // A user name that is not in /etc/passwd names nobody.
   refused(() => ruleFor(parsePolicy('carol brg0 1', F), { uid: 1002, gid: 1002, groups: [] }, undefined, names), /has no rule for uid 1002/);
 });
@@ -80,7 +104,10 @@ test('checkRuleAllows: --nat only with nat; published host ports only inside pub
   checkRuleAllows(with_, true, [parsePublish('80:8080'), parsePublish('90:1/udp')]);
   refused(() => checkRuleAllows(with_, false, [parsePublish('91:80')]), /host port 91\/tcp is outside 80-90, the range \/etc\/nsrun\/usernet:1 allows/);
   refused(() => checkRuleAllows(without, true, []), /--nat is not allowed by \/etc\/nsrun\/usernet:2/);
-  refused(() => checkRuleAllows(without, false, [parsePublish('8080:80')]), /publishing host port 8080\/tcp is not allowed by \/etc\/nsrun\/usernet:2 \(the rule has no publish=LOW-HIGH\)/);
+  refused(
+    () => checkRuleAllows(without, false, [parsePublish('8080:80')]),
+    /publishing host port 8080\/tcp is not allowed by \/etc\/nsrun\/usernet:2 \(the rule has no publish=LOW-HIGH\)/,
+  );
 });
 
 test('requests: attach, detach, list parsed strictly; who asks is never a field', () => {
@@ -111,9 +138,21 @@ test('requests: attach, detach, list parsed strictly; who asks is never a field'
 });
 
 test('NetdError: step, object, errno and kernel text travel in a reply and come back as one line', () => {
-  const e = new NetdError('owner', 'the network namespace of process 5 belongs to uid 0\nsecond line', { object: 'pid 5', code: 'EPERM', errno: 1, kernel: 'text' });
+  const e = new NetdError('owner', 'the network namespace of process 5 belongs to uid 0\nsecond line', {
+    object: 'pid 5',
+    code: 'EPERM',
+    errno: 1,
+    kernel: 'text',
+  });
   assert.is(e.message, 'netd: owner: the network namespace of process 5 belongs to uid 0');
-  assert.equal(e.toWire(), { step: 'owner', message: 'the network namespace of process 5 belongs to uid 0', object: 'pid 5', code: 'EPERM', errno: 1, kernel: 'text' });
+  assert.equal(e.toWire(), {
+    step: 'owner',
+    message: 'the network namespace of process 5 belongs to uid 0',
+    object: 'pid 5',
+    code: 'EPERM',
+    errno: 1,
+    kernel: 'text',
+  });
 });
 
 test.run();

@@ -36,7 +36,17 @@ test('shadows: the wildcard, HOSTIP, every non-loopback address without one; IPv
 
 test('describeOwners: names and pids, as ss -p would', () => {
   assert.is(describeOwners([{ pid: 12, name: 'node' }], 1), 'node (pid 12)');
-  assert.is(describeOwners([{ pid: 10, name: 'nginx' }, { pid: 11, name: 'nginx' }, { pid: 3, name: 'init' }], 1), 'nginx (pids 10, 11), init (pid 3)');
+  assert.is(
+    describeOwners(
+      [
+        { pid: 10, name: 'nginx' },
+        { pid: 11, name: 'nginx' },
+        { pid: 3, name: 'init' },
+      ],
+      1,
+    ),
+    'nginx (pids 10, 11), init (pid 3)',
+  );
   assert.is(describeOwners([], 4242), 'a socket (inode 4242) of a process nsrun cannot see');
 });
 

@@ -17,7 +17,8 @@ test('unusableRange: names the range a subnet touches, for any overlap', () => {
     ['239.255.255.253/30', '224.0.0.0/4 is multicast'],
     ['240.0.0.1/8', '240.0.0.0/4 is reserved'],
     ['255.255.255.253/30', '240.0.0.0/4 is reserved'],
-  ]) assert.ok(why(cidr)?.startsWith(range), `${cidr}: ${why(cidr)}`);
+  ])
+    assert.ok(why(cidr)?.startsWith(range), `${cidr}: ${why(cidr)}`);
   // A /8 is the widest subnet nsrun takes, so touching a range means lying inside it; the check
   // is an overlap all the same.
   for (const cidr of ['1.0.0.1/8', '126.255.255.1/24', '128.0.0.1/8', '223.255.255.1/24', '10.10.10.1/24', '192.168.0.1/16', '172.16.0.1/12']) {

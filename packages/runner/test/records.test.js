@@ -6,7 +6,20 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, existsSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  readdirSync,
+  readlinkSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -14,8 +27,25 @@ import { startNode } from '../../sys/test/helpers/child.js';
 
 const STATE_URL = new URL('./state/index.js', import.meta.resolve('@nsrun/runner'));
 const {
-  StateDir, StateError, LeaseStore, classifyRecord, formatRecord, parseRecord, boundCommand, commandLength, judgeRecord, pidNamespace,
-  processIdentity, flockHolders, devNumbers, lockHolder, describeHolder, textToIp, newId, MAX_COMMAND_BYTES, RECORD_VERSION,
+  StateDir,
+  StateError,
+  LeaseStore,
+  classifyRecord,
+  formatRecord,
+  parseRecord,
+  boundCommand,
+  commandLength,
+  judgeRecord,
+  pidNamespace,
+  processIdentity,
+  flockHolders,
+  devNumbers,
+  lockHolder,
+  describeHolder,
+  textToIp,
+  newId,
+  MAX_COMMAND_BYTES,
+  RECORD_VERSION,
 } = await import(STATE_URL.href);
 
 const root = mkdtempSync(join(tmpdir(), 'nsrun-records-'));
@@ -35,8 +65,21 @@ const me = () => processIdentity(process.pid);
 function record(over = {}) {
   const id = 'id' in over ? over.id : newId();
   return {
-    version: 2, id, kind: 'run', owner: me(), pidns: PIDNS, stateDir: '64:1234', pid: 4242, net: 'bridge', bridge: 'brg0',
-    gateway: '10.10.10.1/24', ip: '10.10.10.2/24', veth: `nsr${id}`, command: ['sleep', '1'], created: new Date().toISOString(), ...over,
+    version: 2,
+    id,
+    kind: 'run',
+    owner: me(),
+    pidns: PIDNS,
+    stateDir: '64:1234',
+    pid: 4242,
+    net: 'bridge',
+    bridge: 'brg0',
+    gateway: '10.10.10.1/24',
+    ip: '10.10.10.2/24',
+    veth: `nsr${id}`,
+    command: ['sleep', '1'],
+    created: new Date().toISOString(),
+    ...over,
   };
 }
 
@@ -51,9 +94,21 @@ test('classifyRecord: format 2 is read; truncated, garbage, newer, version 1 and
     ['\u0000\u0001garbage', /^not JSON/, {}],
     ['[1,2]', /no format version/, {}],
     [JSON.stringify({ ...good, version: undefined }), /no format version/, { bridge: 'brg0', ip: '10.10.10.2/24' }],
-    [JSON.stringify({ ...good, version: 3, future: [1] }), /format version 3, newer than this nsrun reads \(2\)/, { version: 3, bridge: 'brg0', ip: '10.10.10.2/24' }],
-    [JSON.stringify({ ...good, version: 1, pidns: undefined, stateDir: undefined }), /format version 1, of an older nsrun/, { version: 1, bridge: 'brg0', ip: '10.10.10.2/24' }],
-    [JSON.stringify({ ...good, veth: 'brg0' }), /^veth: must be nsr[0-9a-f]{12} \(the container's own veth\), got "brg0"/, { version: 2, bridge: 'brg0', ip: '10.10.10.2/24' }],
+    [
+      JSON.stringify({ ...good, version: 3, future: [1] }),
+      /format version 3, newer than this nsrun reads \(2\)/,
+      { version: 3, bridge: 'brg0', ip: '10.10.10.2/24' },
+    ],
+    [
+      JSON.stringify({ ...good, version: 1, pidns: undefined, stateDir: undefined }),
+      /format version 1, of an older nsrun/,
+      { version: 1, bridge: 'brg0', ip: '10.10.10.2/24' },
+    ],
+    [
+      JSON.stringify({ ...good, veth: 'brg0' }),
+      /^veth: must be nsr[0-9a-f]{12} \(the container's own veth\), got "brg0"/,
+      { version: 2, bridge: 'brg0', ip: '10.10.10.2/24' },
+    ],
     [JSON.stringify({ ...good, extra: 1 }), /^extra: unknown field/, { version: 2, bridge: 'brg0', ip: '10.10.10.2/24' }],
   ];
   for (const [t, why, contract] of cases) {
@@ -76,7 +131,10 @@ test('StateDir: entries() keeps every record file, the opaque ones with their re
   // A record this big was not written by this nsrun: it is not even parsed.
   writeFileSync(join(dir, 'cccccccccccc.json'), JSON.stringify(record({ id: 'cccccccccccc', hostname: 'x'.repeat(70_000) })));
   const es = d.entries();
-  assert.equal(es.map((e) => e.id), [good.id, 'aaaaaaaaaaaa', 'bbbbbbbbbbbb', 'cccccccccccc']);
+  assert.equal(
+    es.map((e) => e.id),
+    [good.id, 'aaaaaaaaaaaa', 'bbbbbbbbbbbb', 'cccccccccccc'],
+  );
   assert.equal(es[0].record, good);
   assert.match(es[1].opaque, /not JSON/);
   assert.match(es[2].opaque, /format version 9/);
@@ -86,7 +144,10 @@ test('StateDir: entries() keeps every record file, the opaque ones with their re
   assert.equal(warnings, [], 'entries() leaves the warnings to its caller');
   assert.equal(d.list(), [good]);
   assert.is(warnings.length, 3);
-  assert.throws(() => d.read('bbbbbbbbbbbb'), (e) => e instanceof StateError && e.file === join(dir, 'bbbbbbbbbbbb.json') && /version 9/.test(e.message));
+  assert.throws(
+    () => d.read('bbbbbbbbbbbb'),
+    (e) => e instanceof StateError && e.file === join(dir, 'bbbbbbbbbbbb.json') && /version 9/.test(e.message),
+  );
   assert.is(d.entry('dddddddddddd'), undefined);
 });
 
@@ -105,8 +166,14 @@ test('boundCommand: whole arguments up to 4 KiB, the next one cut on a character
   assert.equal(euro.commandTruncated, { args: 1, bytes: 9001 });
   // What it keeps is a valid record; a record keeping more is refused.
   formatRecord(record({ ...b }));
-  assert.throws(() => formatRecord(record({ command: big })), (e) => e instanceof StateError && e.field === 'command');
-  assert.throws(() => parseRecord(JSON.stringify(record({ command: ['x'], commandTruncated: { args: 1, bytes: 1 } })), 'f'), (e) => e.field === 'commandTruncated');
+  assert.throws(
+    () => formatRecord(record({ command: big })),
+    (e) => e instanceof StateError && e.field === 'command',
+  );
+  assert.throws(
+    () => parseRecord(JSON.stringify(record({ command: ['x'], commandTruncated: { args: 1, bytes: 1 } })), 'f'),
+    (e) => e.field === 'commandTruncated',
+  );
 });
 
 // ---------------------------------------------------------------- judging
@@ -118,10 +185,18 @@ test('judgeRecord: live, dead (owner gone, another boot), unknown (another pid n
   assert.is(judgeRecord(rec, here), 'live');
   assert.is(judgeRecord({ ...rec, owner: { ...rec.owner, start: rec.owner.start + 1 } }, here), 'dead', 'pid reused');
   assert.is(judgeRecord(rec, { ...here, pidns: PIDNS + 1 }), 'unknown', 'read from another pid namespace');
-  assert.is(judgeRecord({ ...rec, owner: { pid: 999999, start: 1, boot: BOOT } }, { ...here, pidns: PIDNS + 1 }), 'unknown', 'a pid that means nothing here is never judged dead');
+  assert.is(
+    judgeRecord({ ...rec, owner: { pid: 999999, start: 1, boot: BOOT } }, { ...here, pidns: PIDNS + 1 }),
+    'unknown',
+    'a pid that means nothing here is never judged dead',
+  );
   assert.is(judgeRecord(rec, { ...here, stateDir: '64:9999' }), 'unknown', 'a copy of the state directory');
   assert.is(judgeRecord(rec, { pidns: undefined, stateDir: '64:1234' }), 'unknown', 'no /proc of our own');
-  assert.is(judgeRecord({ ...rec, owner: { ...rec.owner, boot: '00000000-0000-0000-0000-000000000000' } }, { ...here, pidns: 1 }), 'dead', 'another boot: dead whoever asks');
+  assert.is(
+    judgeRecord({ ...rec, owner: { ...rec.owner, boot: '00000000-0000-0000-0000-000000000000' } }, { ...here, pidns: 1 }),
+    'dead',
+    'another boot: dead whoever asks',
+  );
   const child = spawn('sleep', ['1000'], { stdio: 'ignore' });
   await once(child, 'spawn');
   const owner = processIdentity(child.pid);
@@ -144,7 +219,12 @@ test('StateDir: token() is <dev>:<ino>, the same through another path, undefined
   // Judged from here, a record written for this directory is live; one for another is not.
   assert.is(d.verdict(record({ ...o })), 'live');
   assert.is(d.verdict(record({ ...o, stateDir: '1:1' })), 'unknown');
-  for (const bad of ['relative/dir', './x', '']) assert.throws(() => new StateDir(bad), (e) => e instanceof StateError && e.field === 'stateDir', bad);
+  for (const bad of ['relative/dir', './x', ''])
+    assert.throws(
+      () => new StateDir(bad),
+      (e) => e instanceof StateError && e.field === 'stateDir',
+      bad,
+    );
 });
 
 // ---------------------------------------------------------------- the lease store
@@ -169,7 +249,10 @@ test('LeaseStore: one exclusive file per address, holding its holder; released o
   const file = join(s.root, 'brg0', '10.10.10.3');
   assert.ok(lstatSync(file).isSymbolicLink());
   assert.is(readlinkSync(file), 'aaaaaaaaaaaa');
-  assert.equal(s.list('brg0'), [{ ip: ip('10.10.10.2'), holder: 'bbbbbbbbbbbb' }, { ip: ip('10.10.10.3'), holder: 'aaaaaaaaaaaa' }]);
+  assert.equal(s.list('brg0'), [
+    { ip: ip('10.10.10.2'), holder: 'bbbbbbbbbbbb' },
+    { ip: ip('10.10.10.3'), holder: 'aaaaaaaaaaaa' },
+  ]);
   assert.is(s.holder('brg0', ip('10.10.10.3')), 'aaaaaaaaaaaa');
   assert.is(s.holder('brg0', ip('10.10.10.9')), undefined);
   assert.not.ok(s.release('brg0', ip('10.10.10.3'), 'bbbbbbbbbbbb'), 'not its holder');
@@ -179,10 +262,23 @@ test('LeaseStore: one exclusive file per address, holding its holder; released o
   writeFileSync(join(s.root, 'brg0', '10.10.10.7'), 'dddddddddddd\n');
   writeFileSync(join(s.root, 'brg0', 'README'), 'x');
   const skipped = [];
-  assert.equal(s.list('brg0', (f) => skipped.push(f)).map((l) => l.holder), ['bbbbbbbbbbbb', 'dddddddddddd']);
+  assert.equal(
+    s.list('brg0', (f) => skipped.push(f)).map((l) => l.holder),
+    ['bbbbbbbbbbbb', 'dddddddddddd'],
+  );
   assert.equal(skipped, [join(s.root, 'brg0', 'README')]);
-  for (const pool of ['', '.', '..', 'a/b', 7]) assert.throws(() => s.list(pool), (e) => e instanceof StateError && e.field === 'pool', String(pool));
-  for (const holder of ['', 'a b', 'x'.repeat(256), 7]) assert.throws(() => s.claim('brg0', ip('10.10.10.8'), holder), (e) => e instanceof StateError && e.field === 'holder', String(holder));
+  for (const pool of ['', '.', '..', 'a/b', 7])
+    assert.throws(
+      () => s.list(pool),
+      (e) => e instanceof StateError && e.field === 'pool',
+      String(pool),
+    );
+  for (const holder of ['', 'a b', 'x'.repeat(256), 7])
+    assert.throws(
+      () => s.claim('brg0', ip('10.10.10.8'), holder),
+      (e) => e instanceof StateError && e.field === 'holder',
+      String(holder),
+    );
 });
 
 test('StateDir: drop() gives the lease back, then the record; adoptLegacyLeases() leases what records of format 1 hold', () => {
@@ -219,7 +315,7 @@ test('flockHolders / devNumbers: /proc/locks read as the kernel writes it', () =
   assert.equal(flockHolders(locks, 0, 0x2e, 77n), []);
   assert.equal(devNumbers(0x801n), [8, 1]);
   // glibc's makedev(0x103, 0x10001): minor's high bits above bit 20, major's above bit 32.
-  assert.equal(devNumbers((0x103n & 0xfffn) << 8n | (0x10001n & 0xffn) | ((0x10001n & ~0xffn) << 12n) | ((0x103n & ~0xfffn) << 32n)), [0x103, 0x10001]);
+  assert.equal(devNumbers(((0x103n & 0xfffn) << 8n) | (0x10001n & 0xffn) | ((0x10001n & ~0xffn) << 12n) | ((0x103n & ~0xfffn) << 32n)), [0x103, 0x10001]);
   assert.is(describeHolder(undefined), 'held by another process (not visible from this pid namespace)');
   assert.match(describeHolder({ pid: 9, comm: 'nsrun', stopped: true }), /^held by pid 9 \(nsrun\), which is stopped: .*kill -CONT 9/);
 });
@@ -301,14 +397,23 @@ test('state failures are StateErrors naming the file, with the errno name and te
   const file = freshDir();
   writeFileSync(file, 'not a directory');
   const d = new StateDir(join(file, 'sub'));
-  assert.throws(() => d.write(record()), (x) => x instanceof StateError && /^.*: cannot create: (ENOTDIR|EEXIST) /.test(x.message) && x.message.startsWith(file));
+  assert.throws(
+    () => d.write(record()),
+    (x) => x instanceof StateError && /^.*: cannot create: (ENOTDIR|EEXIST) /.test(x.message) && x.message.startsWith(file),
+  );
   if (process.getuid?.() !== 0) {
     const ro = freshDir();
     mkdirSync(ro);
     chmodSync(ro, 0o555);
-    assert.throws(() => new StateDir(ro).write(record()), (x) => x instanceof StateError && x.message === `${join(ro, 'containers')}: cannot create: EACCES (permission denied)`);
+    assert.throws(
+      () => new StateDir(ro).write(record()),
+      (x) => x instanceof StateError && x.message === `${join(ro, 'containers')}: cannot create: EACCES (permission denied)`,
+    );
   }
-  assert.equal(readdirSync(root).filter((f) => f.includes('.tmp-')), []);
+  assert.equal(
+    readdirSync(root).filter((f) => f.includes('.tmp-')),
+    [],
+  );
 });
 
 test.run();

@@ -92,13 +92,16 @@ const spawnAfter = spawnSync('true').status;
 fs.writeSync(1, JSON.stringify({ before, after: state(), status, error, pid, spawnAfter }) + '\\n');`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', cwd: '/tmp', timeout: 30_000 });
   assert.is(r.status, 0, `child failed: ${r.status ?? r.signal}\n${r.stderr}`);
-  const line = r.stdout.split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = r.stdout
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   return JSON.parse(line);
 }
 
 const k = kernelSuite('run() leaves nsrun where it was');
 
-k('success: same namespaces, cwd, no children left; the status is the command\'s', () => {
+k("success: same namespaces, cwd, no children left; the status is the command's", () => {
   const r = runInChild({ command: ['sh', '-c', 'exit 7'], hostname: 'inner' });
   assert.is(r.error, null);
   assert.is(r.status, 7);

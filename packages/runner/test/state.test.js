@@ -15,8 +15,20 @@ import { startNode } from '../../sys/test/helpers/child.js';
 // state/ is not (yet) exported from the package's main index: import the built file itself.
 const STATE_URL = new URL('./state/index.js', import.meta.resolve('@nsrun/runner')).href;
 const {
-  StateDir, StateError, AddressError, parseRecord, processIdentity, isAlive, bootId, parseProcStat,
-  allocateAddress, parseGateway, overlaps, ipToText, textToIp, newId,
+  StateDir,
+  StateError,
+  AddressError,
+  parseRecord,
+  processIdentity,
+  isAlive,
+  bootId,
+  parseProcStat,
+  allocateAddress,
+  parseGateway,
+  overlaps,
+  ipToText,
+  textToIp,
+  newId,
 } = await import(STATE_URL);
 
 const root = mkdtempSync(join(tmpdir(), 'nsrun-state-'));
@@ -148,7 +160,7 @@ test('liveness: a zombie counts as gone', async () => {
     const id = processIdentity(pid);
     assert.ok(id && isAlive(id), 'alive before the kill');
     // Only once sh has become the sleep that never reaps: before its exec, sh could reap it.
-    await until(() => readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim() === 'sleep', 'the parent exec\'d sleep');
+    await until(() => readFileSync(`/proc/${parent.pid}/comm`, 'utf8').trim() === 'sleep', "the parent exec'd sleep");
     process.kill(pid, 'SIGKILL');
     await until(() => procState(pid) === 'Z', `pid ${pid} is a zombie`);
     assert.not.ok(isAlive(id));
@@ -164,18 +176,33 @@ test('liveness: a zombie counts as gone', async () => {
 test('records: write, read and list round trip; remove is idempotent', () => {
   const d = new StateDir(freshDir());
   const a = record({ created: '2024-01-01T00:00:01.000Z', nat: { masquerade: true, publish: [{ hostPort: 8080, containerPort: 80, proto: 'tcp' }] } });
-  const b = record({ net: 'none', bridge: undefined, gateway: undefined, ip: undefined, veth: undefined, hostname: undefined, created: '2024-01-01T00:00:00.000Z' });
+  const b = record({
+    net: 'none',
+    bridge: undefined,
+    gateway: undefined,
+    ip: undefined,
+    veth: undefined,
+    hostname: undefined,
+    created: '2024-01-01T00:00:00.000Z',
+  });
   const c = record({ kind: 'attach', veth: undefined, created: '2024-01-01T00:00:02.000Z' });
   for (const r of [a, b, c]) d.write(r);
   assert.equal(d.read(a.id), a);
   const { bridge, gateway, ip: _ip, veth, hostname, ...bClean } = b;
   assert.equal(d.read(b.id), bClean, 'undefined fields are not written');
-  assert.equal(d.list().map((r) => r.id), [b.id, a.id, c.id], 'sorted by created');
+  assert.equal(
+    d.list().map((r) => r.id),
+    [b.id, a.id, c.id],
+    'sorted by created',
+  );
   assert.is(d.read('0123456789ab'), undefined);
   d.remove(a.id);
   d.remove(a.id);
   assert.is(d.read(a.id), undefined);
-  assert.equal(d.list().map((r) => r.id), [b.id, c.id]);
+  assert.equal(
+    d.list().map((r) => r.id),
+    [b.id, c.id],
+  );
 });
 
 test('records: parseRecord refuses what nsrun would not write, naming the file and field', () => {
@@ -251,21 +278,49 @@ test('records: list skips malformed files with a warning, and files under anothe
   writeFileSync(join(dir, 'README'), 'not a record');
   assert.equal(d.list(), [good]);
   assert.is(warnings.length, 3, warnings.join('\n'));
-  assert.ok(warnings.some((w) => w.includes('aaaaaaaaaaaa.json') && w.includes('not JSON')), warnings.join('\n'));
-  assert.ok(warnings.some((w) => w.includes('bbbbbbbbbbbb.json') && w.includes('cccccccccccc')), warnings.join('\n'));
-  assert.ok(warnings.some((w) => w.includes('notanid.json')), warnings.join('\n'));
-  assert.throws(() => d.read('aaaaaaaaaaaa'), (e) => e instanceof StateError && e.file === join(dir, 'aaaaaaaaaaaa.json'));
+  assert.ok(
+    warnings.some((w) => w.includes('aaaaaaaaaaaa.json') && w.includes('not JSON')),
+    warnings.join('\n'),
+  );
+  assert.ok(
+    warnings.some((w) => w.includes('bbbbbbbbbbbb.json') && w.includes('cccccccccccc')),
+    warnings.join('\n'),
+  );
+  assert.ok(
+    warnings.some((w) => w.includes('notanid.json')),
+    warnings.join('\n'),
+  );
+  assert.throws(
+    () => d.read('aaaaaaaaaaaa'),
+    (e) => e instanceof StateError && e.file === join(dir, 'aaaaaaaaaaaa.json'),
+  );
 });
 
 test('records: ids and bridge names that could leave the directory are refused', () => {
   const d = new StateDir(freshDir());
   for (const id of ['', '..', '../aaaaaaaaaa', 'aaaaaaaaaaa/', 'AAAAAAAAAAAA', 'aaaaaaaaaaaaa', 'aaaaaaaaaaa', 7]) {
-    assert.throws(() => d.read(id), (e) => e instanceof StateError && e.field === 'id', `read ${id}`);
-    assert.throws(() => d.remove(id), (e) => e instanceof StateError && e.field === 'id', `remove ${id}`);
-    assert.throws(() => d.write(record({ id })), (e) => e instanceof StateError && e.field === 'id', `write ${id}`);
+    assert.throws(
+      () => d.read(id),
+      (e) => e instanceof StateError && e.field === 'id',
+      `read ${id}`,
+    );
+    assert.throws(
+      () => d.remove(id),
+      (e) => e instanceof StateError && e.field === 'id',
+      `remove ${id}`,
+    );
+    assert.throws(
+      () => d.write(record({ id })),
+      (e) => e instanceof StateError && e.field === 'id',
+      `write ${id}`,
+    );
   }
   for (const name of ['', '.', '..', 'a/b', '../x', 'a b', 'x'.repeat(16)]) {
-    assert.throws(() => d.bridgeCreated(name, '10.0.0.1/24'), (e) => e instanceof StateError && e.field === 'bridge', name);
+    assert.throws(
+      () => d.bridgeCreated(name, '10.0.0.1/24'),
+      (e) => e instanceof StateError && e.field === 'bridge',
+      name,
+    );
     assert.throws(() => d.cursor(name), isA(StateError), name);
     assert.throws(() => d.setCursor(name, 1), isA(StateError), name);
     assert.throws(() => d.bridgeForget(name), isA(StateError), name);
@@ -284,7 +339,10 @@ test('atomic writes: no temporary files remain; modes 0755 / 0644 whatever the u
     d.setCursor('brg0', ip('10.10.10.9'));
     for (const sub of ['containers', 'bridges', 'cursors']) {
       const names = readdirSync(join(d.path, sub));
-      assert.ok(names.every((f) => !f.includes('.tmp-')), names.join(' '));
+      assert.ok(
+        names.every((f) => !f.includes('.tmp-')),
+        names.join(' '),
+      );
       assert.is(statSync(join(d.path, sub)).mode & 0o777, 0o755, sub);
       for (const f of names) assert.is(statSync(join(d.path, sub, f)).mode & 0o777, 0o644, f);
     }
@@ -318,7 +376,10 @@ test('bridges nsrun created, and cursors', () => {
   d.bridgeCreated('brg0', '10.10.10.1/24'); // again: still one
   assert.throws(() => d.bridgeCreated('brg1', '10.10.10.0/24'), isA(AddressError));
   writeFileSync(join(d.path, 'bridges', 'bad.json'), '{"version":1,"name":"other","gateway":"10.0.0.1/24"}');
-  assert.equal(d.bridgesCreated(), [{ name: 'brg0', gateway: '10.10.10.1/24' }, { name: 'nsb1', gateway: '10.20.0.1/16' }]);
+  assert.equal(d.bridgesCreated(), [
+    { name: 'brg0', gateway: '10.10.10.1/24' },
+    { name: 'nsb1', gateway: '10.20.0.1/16' },
+  ]);
   assert.is(warnings.length, 1);
   assert.ok(warnings[0].includes('bad.json'), warnings[0]);
 
@@ -333,7 +394,10 @@ test('bridges nsrun created, and cursors', () => {
 
   d.bridgeForget('brg0');
   d.bridgeForget('brg0');
-  assert.equal(d.bridgesCreated().map((b) => b.name), ['nsb1']);
+  assert.equal(
+    d.bridgesCreated().map((b) => b.name),
+    ['nsb1'],
+  );
   assert.is(d.cursor('brg0'), undefined, 'its cursor went with it');
 });
 
@@ -370,11 +434,12 @@ test('withLock: two StateDir objects on one directory exclude each other (and do
   const [a, b] = [new StateDir(path), new StateDir(path)];
   let active = 0;
   let maxActive = 0;
-  const job = (d) => d.withLock(async () => {
-    maxActive = Math.max(maxActive, ++active);
-    await sleep(3);
-    active--;
-  });
+  const job = (d) =>
+    d.withLock(async () => {
+      maxActive = Math.max(maxActive, ++active);
+      await sleep(3);
+      active--;
+    });
   await Promise.all([job(a), job(b), job(a), job(b), job(b), job(a)]);
   assert.is(maxActive, 1);
   a.close();
@@ -384,16 +449,20 @@ test('withLock: two StateDir objects on one directory exclude each other (and do
 test('withLock: released after fn throws (sync or async); the error comes out unchanged', async () => {
   const d = new StateDir(freshDir());
   const boom = new Error('boom');
-  let err = await d.withLock(() => {
-    assert.not.ok(lockFree(d.path));
-    throw boom;
-  }).catch((e) => e);
+  let err = await d
+    .withLock(() => {
+      assert.not.ok(lockFree(d.path));
+      throw boom;
+    })
+    .catch((e) => e);
   assert.is(err, boom);
   assert.ok(lockFree(d.path), 'after a synchronous throw');
-  err = await d.withLock(async () => {
-    await sleep(1);
-    throw boom;
-  }).catch((e) => e);
+  err = await d
+    .withLock(async () => {
+      await sleep(1);
+      throw boom;
+    })
+    .catch((e) => e);
   assert.is(err, boom);
   assert.ok(lockFree(d.path), 'after a rejection');
   assert.is(await d.withLock(() => 'next'), 'next', 'the queue goes on');
@@ -487,7 +556,8 @@ test('withLock: 3 processes taking the lock 25 times each never interleave', asy
 
 // ---------------------------------------------------------------- addresses
 
-const isAddrErr = (reason, field) => (e) => e instanceof AddressError && e instanceof RangeError && e.reason === reason && (field === undefined || e.field === field);
+const isAddrErr = (reason, field) => (e) =>
+  e instanceof AddressError && e instanceof RangeError && e.reason === reason && (field === undefined || e.field === field);
 
 test('ipToText / textToIp / overlaps', () => {
   assert.is(textToIp('10.10.10.7'), 0x0a0a0a07);
@@ -563,12 +633,21 @@ test('allocateAddress: a wanted address, or why not', () => {
   assert.is(want('10.10.10.7/24').ip, ip('10.10.10.7'));
   assert.is(want('10.10.10.2').text, '10.10.10.2/24', 'the cursor does not matter');
   assert.throws(() => want('10.10.10.7/25'), isAddrErr('prefix', 'ip'));
-  assert.throws(() => want('10.10.11.7'), (e) => isAddrErr('outside', 'ip')(e) && e.message.includes('10.10.10.0/24'));
+  assert.throws(
+    () => want('10.10.11.7'),
+    (e) => isAddrErr('outside', 'ip')(e) && e.message.includes('10.10.10.0/24'),
+  );
   assert.throws(() => want('10.10.10.1'), isAddrErr('gateway', 'ip'));
   assert.throws(() => want('10.10.10.0'), isAddrErr('network', 'ip'));
   assert.throws(() => want('10.10.10.255'), isAddrErr('broadcast', 'ip'));
-  assert.throws(() => want('10.10.10.9'), (e) => isAddrErr('taken', 'ip')(e) && e.takenBy === 'aaaaaaaaaaaa' && e.message.includes('aaaaaaaaaaaa'));
-  assert.throws(() => want('10.10.10.9', new Set(['10.10.10.9/24'])), (e) => isAddrErr('taken', 'ip')(e) && e.takenBy === undefined);
+  assert.throws(
+    () => want('10.10.10.9'),
+    (e) => isAddrErr('taken', 'ip')(e) && e.takenBy === 'aaaaaaaaaaaa' && e.message.includes('aaaaaaaaaaaa'),
+  );
+  assert.throws(
+    () => want('10.10.10.9', new Set(['10.10.10.9/24'])),
+    (e) => isAddrErr('taken', 'ip')(e) && e.takenBy === undefined,
+  );
   assert.throws(() => want('10.10.10'), isAddrErr('malformed', 'ip'));
   assert.throws(() => want('10.10.10.7/24/1'), isAddrErr('malformed', 'ip'));
   assert.throws(() => allocateAddress({ subnet, used: new Set(['nonsense']) }), isAddrErr('malformed', 'used'));
@@ -597,7 +676,10 @@ test('allocateAddress: every address of a /24 once (253 of them, distinct), then
     cursor = got.cursor;
   }
   assert.is(used.size, 253);
-  assert.throws(() => allocateAddress({ subnet, used, cursor }), (e) => isAddrErr('full')(e) && e.message.includes('full'));
+  assert.throws(
+    () => allocateAddress({ subnet, used, cursor }),
+    (e) => isAddrErr('full')(e) && e.message.includes('full'),
+  );
 });
 
 test.run();

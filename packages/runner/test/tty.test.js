@@ -51,11 +51,18 @@ const ACQUIRE = 'exec 0<>/proc/self/fd/0';
 
 test('a shell on the pty: its own terminal, the window size set, input copied in, VEOF after stdin ends, exit status kept', () => {
   const script = `${ACQUIRE}; tty; test -t 0 && echo TTY; stty size; read line; echo "got=$line"; if read more; then echo "more=$more"; else echo EOF; fi; exit 5`;
-  const r = spawnSync(process.execPath, nodeArgs(driver(script, { size: '{ rows: 33, cols: 77 }' })), { input: 'hello\n', encoding: 'utf8', timeout: HANG_GUARD_MS });
+  const r = spawnSync(process.execPath, nodeArgs(driver(script, { size: '{ rows: 33, cols: 77 }' })), {
+    input: 'hello\n',
+    encoding: 'utf8',
+    timeout: HANG_GUARD_MS,
+  });
   assert.is(r.signal, null, `the driver did not exit by itself; stderr:\n${r.stderr}`);
   assert.is(r.status, 0, r.stderr);
   const lines = r.stdout.split('\r\n');
-  assert.ok(lines.some((l) => /^\/dev\/pts\/\d+$/.test(l)), r.stdout);
+  assert.ok(
+    lines.some((l) => /^\/dev\/pts\/\d+$/.test(l)),
+    r.stdout,
+  );
   assert.ok(lines.includes('TTY'), r.stdout);
   assert.ok(lines.includes('33 77'), r.stdout);
   assert.ok(lines.includes('got=hello'), r.stdout);
@@ -186,7 +193,7 @@ test('in a terminal: raw mode while running and restored after; an interactive s
   assert.is(result.modes.after, result.modes.before, 'the mode restored');
 });
 
-test("in a terminal, the shell PID 1 of a new pid namespace: with the proxy it exits 3; sharing the terminal it cannot (the reason for the pty)", () => {
+test('in a terminal, the shell PID 1 of a new pid namespace: with the proxy it exits 3; sharing the terminal it cannot (the reason for the pty)', () => {
   if (!haveTmux) return skip('tmux is not installed');
   if (!isRoot) return skip('a pid namespace needs root');
   // unshare's child (PID 1) is no process group leader: setsid makes it a session leader

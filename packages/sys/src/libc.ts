@@ -35,7 +35,9 @@ function loadFfi(): Ffi {
         native.load({
           ...p,
           freeResultMemory: p.freeResultMemory ?? false,
-          paramsType: p.paramsType.map((t, i) => (t === U8Array ? { ffiTypeTag: native.FFITypeTag.Array, type: t, length: (p.paramsValue[i] as Uint8Array).length } : t)) as FfiRs.FieldType[],
+          paramsType: p.paramsType.map((t, i) =>
+            t === U8Array ? { ffiTypeTag: native.FFITypeTag.Array, type: t, length: (p.paramsValue[i] as Uint8Array).length } : t,
+          ) as FfiRs.FieldType[],
         })) as Ffi['load'];
       return { open: native.open, load, DataType: native.DataType };
     } catch {
@@ -92,7 +94,10 @@ export interface Binding {
 }
 
 function raw(funcName: string, retType: IntType | typeof T.void, paramsType: ParamType[], args: unknown[]): { value: number; errnoCode: number } {
-  return ensureOpen().load({ library: LIBRARY, funcName, retType, paramsType, paramsValue: args, errno: true as const }) as unknown as { value: number; errnoCode: number };
+  return ensureOpen().load({ library: LIBRARY, funcName, retType, paramsType, paramsValue: args, errno: true as const }) as unknown as {
+    value: number;
+    errnoCode: number;
+  };
 }
 
 /**
@@ -110,7 +115,14 @@ export function call(funcName: string, retType: typeof T.i32 | typeof T.i64, par
  * libc's syscall(3) by number; its failure is named `name`. Numbers must be the same on every
  * architecture nsrun runs on (true of calls added since Linux 5.1: asm-generic/unistd.h).
  */
-export function sysCall(name: string, nr: number, paramsType: ParamType[], args: unknown[], target?: string, detail?: (errno: number) => string | undefined): number {
+export function sysCall(
+  name: string,
+  nr: number,
+  paramsType: ParamType[],
+  args: unknown[],
+  target?: string,
+  detail?: (errno: number) => string | undefined,
+): number {
   const r = raw('syscall', T.i64, [T.i64, ...paramsType], [nr, ...args]);
   if (r.value === -1) throw new SysError(name, r.errnoCode, target, detail?.(r.errnoCode));
   return r.value;

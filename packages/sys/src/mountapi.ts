@@ -47,15 +47,22 @@ function contextLog(fd: number): string {
       break; // ENODATA: nothing (more) to read
     }
     if (n <= 0) break;
-    lines.push(buf.toString('utf8', 0, n).trim().replace(/^[ewi] /, ''));
+    lines.push(
+      buf
+        .toString('utf8', 0, n)
+        .trim()
+        .replace(/^[ewi] /, ''),
+    );
   }
   return lines.join('; ');
 }
 
-const withLog = (fd: number) => (errno: number): string | undefined => {
-  const log = contextLog(fd);
-  return log ? `${strerror(errno)}; kernel: ${log}` : undefined;
-};
+const withLog =
+  (fd: number) =>
+  (errno: number): string | undefined => {
+    const log = contextLog(fd);
+    return log ? `${strerror(errno)}; kernel: ${log}` : undefined;
+  };
 
 export interface FreshMount {
   /** fsconfig string options, e.g. { pidns: '/proc/42/ns/pid' } or { mode: '755' }. */
@@ -81,7 +88,14 @@ export function mountFresh(fstype: string, target: string, opts: FreshMount = {}
   let mnt = -1;
   try {
     for (const [k, v] of Object.entries(opts.options ?? {})) {
-      sysCall('fsconfig', NR_FSCONFIG, [T.i32, T.u64, T.buf, T.buf, T.i32], [fs, FSCONFIG_SET_STRING, cstr(k, 'option'), cstr(v, 'value'), 0], `${what} ${k}=${v}`, withLog(fs));
+      sysCall(
+        'fsconfig',
+        NR_FSCONFIG,
+        [T.i32, T.u64, T.buf, T.buf, T.i32],
+        [fs, FSCONFIG_SET_STRING, cstr(k, 'option'), cstr(v, 'value'), 0],
+        `${what} ${k}=${v}`,
+        withLog(fs),
+      );
     }
     sysCall('fsconfig', NR_FSCONFIG, [T.i32, T.u64, T.u64, T.u64, T.i32], [fs, FSCONFIG_CMD_CREATE, 0, 0, 0], `${what} (create)`, withLog(fs));
     mnt = sysCall('fsmount', NR_FSMOUNT, [T.i32, T.u64, T.u64], [fs, FSMOUNT_CLOEXEC, opts.attrs ?? 0], what, withLog(fs));
@@ -114,5 +128,11 @@ export function mountSetattr(path: string, set: number, opts: { clear?: number; 
   attr.writeBigUInt64LE(BigInt(set), 0);
   attr.writeBigUInt64LE(BigInt(opts.clear ?? 0), 8);
   const flags = opts.recursive ? AT_RECURSIVE : 0;
-  sysCall('mount_setattr', NR_MOUNT_SETATTR, [T.i32, T.buf, T.u64, T.buf, T.u64], [AT_FDCWD, cstr(path, 'path'), flags, attr, MOUNT_ATTR_SIZE], `${path} set 0x${set.toString(16)}${opts.recursive ? ' (recursive)' : ''}`);
+  sysCall(
+    'mount_setattr',
+    NR_MOUNT_SETATTR,
+    [T.i32, T.buf, T.u64, T.buf, T.u64],
+    [AT_FDCWD, cstr(path, 'path'), flags, attr, MOUNT_ATTR_SIZE],
+    `${path} set 0x${set.toString(16)}${opts.recursive ? ' (recursive)' : ''}`,
+  );
 }

@@ -47,7 +47,15 @@ function wrap<T>(op: string, name: string, fn: () => T): T {
 
 /** A namespace name as ip accepts one: 1 to 255 bytes, no '/', not "." or "..". */
 export function checkNetnsName(name: unknown): string {
-  if (typeof name !== 'string' || name === '' || Buffer.byteLength(name) > NAME_MAX || name.includes('/') || name.includes('\0') || name === '.' || name === '..') {
+  if (
+    typeof name !== 'string' ||
+    name === '' ||
+    Buffer.byteLength(name) > NAME_MAX ||
+    name.includes('/') ||
+    name.includes('\0') ||
+    name === '.' ||
+    name === '..'
+  ) {
     throw new RangeError(`invalid netns name ${JSON.stringify(name)}: 1 to ${NAME_MAX} bytes, no '/', not "." or ".."`);
   }
   return name;

@@ -66,7 +66,8 @@ export class NetNs {
 
   /** A named namespace as `ip netns` makes them: `/run/netns/NAME`. */
   static fromName(name: string): NetNs {
-    if (name === '' || name.includes('/') || name.includes('\0') || name === '.' || name === '..') throw new RangeError(`netns: invalid namespace name ${JSON.stringify(name)}`);
+    if (name === '' || name.includes('/') || name.includes('\0') || name === '.' || name === '..')
+      throw new RangeError(`netns: invalid namespace name ${JSON.stringify(name)}`);
     return NetNs.fromPath(`/run/netns/${name}`);
   }
 

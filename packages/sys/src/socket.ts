@@ -22,8 +22,18 @@ const socketCall = bindFn('socket', T.i32, [T.i32, T.i32, T.i32], (a) => `domain
 const bindCall = bindFn('bind', T.i32, [T.i32, T.buf, T.i32], fdOf);
 const connectCall = bindFn('connect', T.i32, [T.i32, T.buf, T.i32], fdOf);
 const getsocknameCall = bindFn('getsockname', T.i32, [T.i32, T.buf, T.buf], fdOf);
-const setsockoptCall = bindFn('setsockopt', T.i32, [T.i32, T.i32, T.i32, T.buf, T.i32], (a) => `fd ${String(a[0])} level ${String(a[1])} option ${String(a[2])}`);
-const getsockoptCall = bindFn('getsockopt', T.i32, [T.i32, T.i32, T.i32, T.buf, T.buf], (a) => `fd ${String(a[0])} level ${String(a[1])} option ${String(a[2])}`);
+const setsockoptCall = bindFn(
+  'setsockopt',
+  T.i32,
+  [T.i32, T.i32, T.i32, T.buf, T.i32],
+  (a) => `fd ${String(a[0])} level ${String(a[1])} option ${String(a[2])}`,
+);
+const getsockoptCall = bindFn(
+  'getsockopt',
+  T.i32,
+  [T.i32, T.i32, T.i32, T.buf, T.buf],
+  (a) => `fd ${String(a[0])} level ${String(a[1])} option ${String(a[2])}`,
+);
 const sendCall = bindFn('send', T.i64, [T.i32, T.buf, T.u64, T.i32], fdOf);
 const sendtoCall = bindFn('sendto', T.i64, [T.i32, T.buf, T.u64, T.i32, T.buf, T.i32], fdOf);
 const recvCall = bindFn('recv', T.i64, [T.i32, T.buf, T.u64, T.i32], fdOf);

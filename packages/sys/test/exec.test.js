@@ -21,7 +21,8 @@ const SNAPSHOT = `const snapshot = () => {
 };`;
 
 test('the new program gets exactly argv and envp (spaces, empty strings), stdout and stderr, the same pid, and its exit code', () => {
-  const script = 'echo "pid=$$"; tr "\\0" "|" < /proc/$$/cmdline; echo; tr "\\0" "|" < /proc/$$/environ; echo; printf "%s|" "$@"; printf "%s\\n" "$FOO"; echo out; echo err >&2; exit 7';
+  const script =
+    'echo "pid=$$"; tr "\\0" "|" < /proc/$$/cmdline; echo; tr "\\0" "|" < /proc/$$/environ; echo; printf "%s|" "$@"; printf "%s\\n" "$FOO"; echo out; echo err >&2; exit 7';
   const r = runNode(`
 process.stdout.write(''); process.stderr.write(''); // let libuv set up its stdio pipes first
 sys.execve('/bin/sh', ['sh', '-c', ${JSON.stringify(script)}, 'x', 'a b', '', 'é'], { FOO: 'bar baz', EMPTY: '', SKIPPED: undefined, 'UTF8_é': 'ü' });
@@ -41,7 +42,9 @@ test('envp as KEY=value strings, or process.env by default; 2000 arguments', () 
   assert.is(list.status, 0, list.why);
   assert.is(list.stdout, 'A=1|B=2=3|NOEQUALS|');
 
-  const inherited = runNode(`sys.execve('/bin/sh', ['sh', '-c', 'printf "%s" "$NSRUN_MARK"']);`, { env: { PATH: process.env.PATH, NSRUN_MARK: 'from parent' } });
+  const inherited = runNode(`sys.execve('/bin/sh', ['sh', '-c', 'printf "%s" "$NSRUN_MARK"']);`, {
+    env: { PATH: process.env.PATH, NSRUN_MARK: 'from parent' },
+  });
   assert.is(inherited.stdout, 'from parent', inherited.why);
 
   const many = runNode(`sys.execve('/bin/sh', ['sh', '-c', 'echo "$# $1 $2000"', 'sh', ...Array.from({ length: 2000 }, (_, i) => 'arg-' + (i + 1))], {});`);
@@ -71,11 +74,16 @@ fs.writeSync(2, JSON.stringify(snapshot()) + '\\n');
 sys.execve('/bin/sh', ['sh', '-c', 'for f in 0 1 2; do grep ^flags /proc/self/fdinfo/$f >&2; done; head -c 1000000 /dev/zero; echo "head=$?" >&2']);
 `;
   // The reader starts late: a non-blocking stdout would fill the 64 KiB pipe and fail with EAGAIN.
-  const r = spawnSync('/bin/sh', ['-c', 'echo | "$0" --input-type=module -e "$1" | (sleep 0.3; wc -c)', process.execPath, childCode(body)], { encoding: 'utf8' });
+  const r = spawnSync('/bin/sh', ['-c', 'echo | "$0" --input-type=module -e "$1" | (sleep 0.3; wc -c)', process.execPath, childCode(body)], {
+    encoding: 'utf8',
+  });
   const [snapLine, ...flagLines] = r.stderr.trim().split('\n');
   const before = JSON.parse(snapLine);
   assert.ok(before.fds[1].fl & 0o4000, `the case being tested: libuv made stdout non-blocking (${r.stderr})`);
-  assert.ok(before.fds.every((f) => f.fd & 1), 'and every stdio fd close-on-exec');
+  assert.ok(
+    before.fds.every((f) => f.fd & 1),
+    'and every stdio fd close-on-exec',
+  );
   const flags = flagLines.slice(0, 3).map((l) => parseInt(/^flags:\s*([0-7]+)/.exec(l)[1], 8));
   assert.is(flags.length, 3, r.stderr);
   for (const f of flags) assert.is(f & 0o4000, 0, `O_NONBLOCK cleared: ${r.stderr}`);

@@ -6,7 +6,7 @@ import { closeSync, openSync } from 'node:fs';
 import { SysError, fdAccess, pipe2, close, O_PATH, O_RDONLY } from '@nsrun/sys';
 import { withOpenFds } from './helpers/fds.js';
 
-test('fdAccess: a pipe\'s read end is readable only, its write end writable only', () => {
+test("fdAccess: a pipe's read end is readable only, its write end writable only", () => {
   withOpenFds(pipe2(), close, ([r, w]) => {
     assert.equal(fdAccess(r), { readable: true, writable: false });
     assert.equal(fdAccess(w), { readable: false, writable: true });
@@ -25,7 +25,10 @@ test('fdAccess: a file opened r, w, r+; an O_PATH descriptor is neither', () => 
 
 test('fdAccess: a descriptor that is not open is SysError EBADF naming the call', () => {
   // Above any open-file limit, so no other thread can have opened it meanwhile.
-  assert.throws(() => fdAccess(1 << 30), (e) => e instanceof SysError && e.code === 'EBADF' && e.syscall === 'fcntl');
+  assert.throws(
+    () => fdAccess(1 << 30),
+    (e) => e instanceof SysError && e.code === 'EBADF' && e.syscall === 'fcntl',
+  );
 });
 
 test.run();

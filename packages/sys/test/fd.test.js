@@ -5,8 +5,21 @@ import * as assert from 'uvu/assert';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import {
-  SysError, pipe2, fcntl, setCloexec, setNonblock, dup2, read, write, close,
-  O_CLOEXEC, O_NONBLOCK, F_GETFD, F_GETFL, F_DUPFD_CLOEXEC, FD_CLOEXEC,
+  SysError,
+  pipe2,
+  fcntl,
+  setCloexec,
+  setNonblock,
+  dup2,
+  read,
+  write,
+  close,
+  O_CLOEXEC,
+  O_NONBLOCK,
+  F_GETFD,
+  F_GETFL,
+  F_DUPFD_CLOEXEC,
+  FD_CLOEXEC,
 } from '@nsrun/sys';
 import { withOpenFds } from './helpers/fds.js';
 
@@ -34,7 +47,10 @@ test('pipe2: two distinct fds, close-on-exec by default; bytes written arrive; E
 test('pipe2(O_NONBLOCK): reading an empty pipe is SysError EAGAIN naming the fd', () => {
   withPipe(O_NONBLOCK | O_CLOEXEC, ([r]) => {
     assert.is(fcntl(r, F_GETFL) & O_NONBLOCK, O_NONBLOCK);
-    assert.throws(() => read(r, Buffer.alloc(4)), (e) => isErr('EAGAIN', 'read')(e) && e.target === `fd ${r}`);
+    assert.throws(
+      () => read(r, Buffer.alloc(4)),
+      (e) => isErr('EAGAIN', 'read')(e) && e.target === `fd ${r}`,
+    );
   });
   withPipe(0, ([r, w]) => {
     assert.is(fcntl(r, F_GETFD) & FD_CLOEXEC, 0, 'flags 0: inheritable');
@@ -98,10 +114,16 @@ test('writing to a pipe without a reader is SysError EPIPE (Node ignores SIGPIPE
 });
 
 test('bad fds are SysError EBADF naming the fd', () => {
-  assert.throws(() => close(987654), (e) => isErr('EBADF', 'close')(e) && e.target === 'fd 987654');
+  assert.throws(
+    () => close(987654),
+    (e) => isErr('EBADF', 'close')(e) && e.target === 'fd 987654',
+  );
   assert.throws(() => read(987654, Buffer.alloc(1)), isErr('EBADF', 'read'));
   assert.throws(() => write(987654, 'x'), isErr('EBADF', 'write'));
-  assert.throws(() => fcntl(987654, F_GETFD), (e) => isErr('EBADF', 'fcntl')(e) && /fd 987654 cmd 1/.test(e.message));
+  assert.throws(
+    () => fcntl(987654, F_GETFD),
+    (e) => isErr('EBADF', 'fcntl')(e) && /fd 987654 cmd 1/.test(e.message),
+  );
   assert.throws(() => dup2(987654, 987655), isErr('EBADF', 'dup2'));
 });
 

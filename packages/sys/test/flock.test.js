@@ -19,7 +19,12 @@ const wouldBlock = (fd) => (e) => e instanceof SysError && e.syscall === 'flock'
 const isA = (C) => (e) => e instanceof C;
 
 /** Opens `file` n times, runs fn with the fds, closes whatever is still open. */
-const withFds = (n, fn) => withOpenFds(Array.from({ length: n }, () => openPath(file, 'r')), close, fn);
+const withFds = (n, fn) =>
+  withOpenFds(
+    Array.from({ length: n }, () => openPath(file, 'r')),
+    close,
+    fn,
+  );
 
 test('constants are the kernel values', () => {
   assert.equal([LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN], [1, 2, 4, 8]);
@@ -86,9 +91,15 @@ test('a lock held by another process makes LOCK_NB fail until that process exits
 test('errors: a closed fd is EBADF, an unknown operation EINVAL, a non-integer a TypeError', () => {
   const fd = openPath(file, 'r');
   close(fd);
-  assert.throws(() => flock(fd, LOCK_EX | LOCK_NB), (e) => e instanceof SysError && e.code === 'EBADF' && e.target === `fd ${fd}`);
+  assert.throws(
+    () => flock(fd, LOCK_EX | LOCK_NB),
+    (e) => e instanceof SysError && e.code === 'EBADF' && e.target === `fd ${fd}`,
+  );
   withFds(1, ([f]) => {
-    assert.throws(() => flock(f, LOCK_NB), (e) => e instanceof SysError && e.code === 'EINVAL');
+    assert.throws(
+      () => flock(f, LOCK_NB),
+      (e) => e instanceof SysError && e.code === 'EINVAL',
+    );
     assert.throws(() => flock(f, 1.5), isA(TypeError));
   });
   assert.throws(() => flock('3', LOCK_EX), isA(TypeError));

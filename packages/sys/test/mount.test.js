@@ -43,7 +43,8 @@ out(res);
 
 test('without CAP_SYS_ADMIN mount, umount2, pivot_root and chroot are EPERM', () => {
   const opts = process.getuid() === 0 ? { uid: 65534, gid: 65534 } : {};
-  const r = runNode(`
+  const r = runNode(
+    `
 const res = {};
 for (const [k, f] of Object.entries({
   mount: () => sys.mount('none', '/tmp', 'tmpfs'),
@@ -52,7 +53,9 @@ for (const [k, f] of Object.entries({
   chroot: () => sys.chroot('/tmp'),
 })) { try { f(); res[k] = 'succeeded'; } catch (e) { res[k] = e.syscall + ' ' + e.code; } }
 out(res);
-`, opts);
+`,
+    opts,
+  );
   assert.is(r.status, 0, r.why);
   assert.equal(r.lines[0], { mount: 'mount EPERM', umount2: 'umount2 EPERM', pivot_root: 'pivot_root EPERM', chroot: 'chroot EPERM' });
 });
@@ -90,7 +93,8 @@ out({ marker: fs.existsSync(dir + '/marker'), mountinfo: fs.readFileSync('/proc/
     } finally {
       c.kill();
     }
-  }));
+  }),
+);
 
 k('mount and umount2 failures name the call, errno and target; MNT_DETACH unmounts a busy mount', () =>
   withDir((dir) => {
@@ -119,7 +123,8 @@ out(res);
     assert.is(res.busy.code, 'EBUSY');
     assert.is(res.detach, 'succeeded');
     assert.is(res.left, false);
-  }));
+  }),
+);
 
 k('bind mount, then a read-only remount of the bind: writes through it are EROFS, the source stays writable', () =>
   withDir((dir) => {
@@ -142,7 +147,8 @@ out(res);
 `);
     assert.is(r.status, 0, r.why);
     assert.equal(r.lines[0], { seen: 'one', write: 'EROFS', seenAfter: 'three', opts: 'ro,relatime' });
-  }));
+  }),
+);
 
 k('pivot_root into a tmpfs tree: `/` shows only the tree, the old root goes with umount2; a program runs there', () =>
   withDir((dir) => {
@@ -186,7 +192,8 @@ if (busybox) sys.execve('/bin/busybox', ['sh', '-c', 'echo "$0 in $(/bin/busybox
     // execve there too: no /proc to read SigIgn from, so it falls back to Node's known list.
     assert.is(r.status, 3, r.why);
     assert.is(r.stdout.split('\n').slice(1).join('\n'), 'sh in /: bin etc\nfrom the new root\n');
-  }));
+  }),
+);
 
 k('chroot: `/` becomes the directory; cwd stays outside until chdir', () =>
   withDir((dir) => {
@@ -208,6 +215,7 @@ out(res);
     const res = r.lines[0];
     assert.is(res.cwdBefore, 'ENOENT', 'a cwd outside the root: the kernel says "(unreachable)/usr", getcwd() refuses it');
     assert.equal([res.cwd, res.root, res.escaped], ['/', ['inside'], false]);
-  }));
+  }),
+);
 
 k.run();

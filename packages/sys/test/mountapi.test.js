@@ -40,7 +40,7 @@ out({ before, after: at(d), sub: at(d + '/sub'), mode: (fs.statSync(d).mode & 0o
   assert.is(res.mode, '711');
 });
 
-k('a bad option: EINVAL with the kernel\'s own message from the fs context; nothing mounted', (ctx) => {
+k("a bad option: EINVAL with the kernel's own message from the fs context; nothing mounted", (ctx) => {
   const r = runNode(`${PRIVATE_MNT}
 const d = ${JSON.stringify(ctx.dir)};
 try { sys.mountFresh('tmpfs', d, { options: { nonsense: '1' }, replace: true }); out({ ok: true }); } catch (e) { out({ err: errInfo(e), mounts: at(d) }); }

@@ -6,14 +6,16 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import {
-  NetNs, NamedNetnsError, checkNetnsName, netnsAdd, netnsDelete, netnsIdentify, netnsNames, netnsPids, NETNS_RUN_DIR,
-} from '@nsrun/sys';
+import { NetNs, NamedNetnsError, checkNetnsName, netnsAdd, netnsDelete, netnsIdentify, netnsNames, netnsPids, NETNS_RUN_DIR } from '@nsrun/sys';
 import { kernelSuite } from '../../../test/helpers/kernel.js';
 
 const k = kernelSuite('named network namespaces');
 const fdCount = () => readdirSync('/proc/self/fd').length;
-const mountsUnder = (dir) => readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' ')[4]).filter((p) => p && p.startsWith(`${dir}/`));
+const mountsUnder = (dir) =>
+  readFileSync('/proc/self/mountinfo', 'utf8')
+    .split('\n')
+    .map((l) => l.split(' ')[4])
+    .filter((p) => p && p.startsWith(`${dir}/`));
 const name = (s) => `nsrun-sys-${process.pid}-${s}`;
 
 k('netnsAdd: a new namespace bound to /run/netns/NAME (a shared mount point), usable as NetNs.fromName; netnsDelete takes it away', async () => {
@@ -22,10 +24,15 @@ k('netnsAdd: a new namespace bound to /run/netns/NAME (a shared mount point), us
   netnsAdd(n);
   try {
     assert.ok(netnsNames().includes(n));
-    const info = readFileSync('/proc/self/mountinfo', 'utf8').split('\n').map((l) => l.split(' '));
+    const info = readFileSync('/proc/self/mountinfo', 'utf8')
+      .split('\n')
+      .map((l) => l.split(' '));
     const dir = info.find((f) => f[4] === NETNS_RUN_DIR);
     assert.ok(dir && dir.slice(6, dir.indexOf('-')).some((x) => x.startsWith('shared:')), '/run/netns is a shared mount point');
-    assert.ok(info.some((f) => f[4] === `${NETNS_RUN_DIR}/${n}` && f[f.indexOf('-') + 1] === 'nsfs'), 'the name is an nsfs bind mount');
+    assert.ok(
+      info.some((f) => f[4] === `${NETNS_RUN_DIR}/${n}` && f[f.indexOf('-') + 1] === 'nsfs'),
+      'the name is an nsfs bind mount',
+    );
     const ns = NetNs.fromName(n);
     const here = NetNs.current();
     try {
@@ -42,7 +49,7 @@ k('netnsAdd: a new namespace bound to /run/netns/NAME (a shared mount point), us
   assert.is(fdCount(), fds, 'no fd left open');
 });
 
-k('identify and pids: the names of a process\'s namespace, the processes in a named one; attach names a process\'s namespace', async () => {
+k("identify and pids: the names of a process's namespace, the processes in a named one; attach names a process's namespace", async () => {
   const n = name('b');
   const m = name('c');
   netnsAdd(n);
@@ -68,18 +75,30 @@ k('failures name the step and the errno; a failed attach leaves no file; bad nam
   const n = name('d');
   netnsAdd(n);
   try {
-    assert.throws(() => netnsAdd(n), (e) => e instanceof NamedNetnsError && e.cause.code === 'EEXIST' && e.message === `netns add ${n}: create ${NETNS_RUN_DIR}/${n}: EEXIST (File exists)`);
+    assert.throws(
+      () => netnsAdd(n),
+      (e) => e instanceof NamedNetnsError && e.cause.code === 'EEXIST' && e.message === `netns add ${n}: create ${NETNS_RUN_DIR}/${n}: EEXIST (File exists)`,
+    );
   } finally {
     netnsDelete(n);
   }
-  assert.throws(() => netnsDelete(n), (e) => e instanceof NamedNetnsError && e.cause.code === 'ENOENT');
-  assert.throws(() => netnsAdd(name('e'), { pid: 0x3ffffff0 }), (e) => e instanceof NamedNetnsError && e.cause.code === 'ENOENT' && e.op === 'attach');
+  assert.throws(
+    () => netnsDelete(n),
+    (e) => e instanceof NamedNetnsError && e.cause.code === 'ENOENT',
+  );
+  assert.throws(
+    () => netnsAdd(name('e'), { pid: 0x3ffffff0 }),
+    (e) => e instanceof NamedNetnsError && e.cause.code === 'ENOENT' && e.op === 'attach',
+  );
   assert.not.ok(existsSync(`${NETNS_RUN_DIR}/${name('e')}`), 'the file made for the failed attach is gone');
   for (const bad of ['', 'a/b', '.', '..', 'x'.repeat(256), 'a\0b']) {
     assert.throws(() => checkNetnsName(bad), RangeError);
     assert.throws(() => netnsAdd(bad), RangeError);
   }
-  assert.not.ok(netnsNames().some((x) => x.startsWith(`nsrun-sys-${process.pid}-`)), 'nothing of this test is left');
+  assert.not.ok(
+    netnsNames().some((x) => x.startsWith(`nsrun-sys-${process.pid}-`)),
+    'nothing of this test is left',
+  );
 });
 
 k.run();

@@ -47,12 +47,13 @@ function linkNamesOn(fd) {
   const names = [];
   for (;;) {
     const n = recv(fd, rx, MSG_DONTWAIT);
-    for (let off = 0; off + 16 <= n; ) {
+    for (let off = 0; off + 16 <= n;) {
       const len = rx.readUInt32LE(off);
       const type = rx.readUInt16LE(off + 4);
       if (type === 3) return names.sort(); // NLMSG_DONE
       if (type === 2) throw new Error(`dump failed: ${rx.readInt32LE(off + 16)}`);
-      for (let p = off + 32; p + 4 <= off + len; ) { // after nlmsghdr + ifinfomsg
+      for (let p = off + 32; p + 4 <= off + len;) {
+        // after nlmsghdr + ifinfomsg
         const alen = rx.readUInt16LE(p);
         if (alen < 4) break;
         if (rx.readUInt16LE(p + 2) === 3) names.push(rx.toString('utf8', p + 4, p + alen).replace(/\0+$/, '')); // IFLA_IFNAME
@@ -87,10 +88,19 @@ test('SysError carries the call, errno and its name', () => {
 });
 
 test('fromPath refuses a file that is not a network namespace', () => {
-  assert.throws(() => NetNs.fromPath('/etc/hostname'), (e) => e instanceof SysError && e.code === 'EINVAL');
-  assert.throws(() => NetNs.fromPath('/nonexistent/ns'), (e) => e instanceof SysError && e.code === 'ENOENT' && e.target === '/nonexistent/ns');
+  assert.throws(
+    () => NetNs.fromPath('/etc/hostname'),
+    (e) => e instanceof SysError && e.code === 'EINVAL',
+  );
+  assert.throws(
+    () => NetNs.fromPath('/nonexistent/ns'),
+    (e) => e instanceof SysError && e.code === 'ENOENT' && e.target === '/nonexistent/ns',
+  );
   // Not a system call failure: Node refuses the path itself.
-  assert.throws(() => NetNs.fromPath('/run/netns/a\0b'), (e) => !(e instanceof SysError) && e.code === 'ERR_INVALID_ARG_VALUE');
+  assert.throws(
+    () => NetNs.fromPath('/run/netns/a\0b'),
+    (e) => !(e instanceof SysError) && e.code === 'ERR_INVALID_ARG_VALUE',
+  );
 });
 
 test('fromPid(process.pid) is the current namespace (same id and inode)', () => {
@@ -110,17 +120,31 @@ test('fromPid(process.pid) is the current namespace (same id and inode)', () => 
 
 test('invalid pids and names throw RangeError before touching the file system', () => {
   for (const pid of [0, -1, 1.5, NaN, Infinity, '1', undefined]) {
-    assert.throws(() => NetNs.fromPid(pid), (e) => e instanceof RangeError, `pid ${String(pid)}`);
+    assert.throws(
+      () => NetNs.fromPid(pid),
+      (e) => e instanceof RangeError,
+      `pid ${String(pid)}`,
+    );
   }
   for (const name of ['', 'a/b', '/x', '../x', '.', '..', 'a\0b']) {
-    assert.throws(() => NetNs.fromName(name), (e) => e instanceof RangeError, `name ${JSON.stringify(name)}`);
+    assert.throws(
+      () => NetNs.fromName(name),
+      (e) => e instanceof RangeError,
+      `name ${JSON.stringify(name)}`,
+    );
   }
 });
 
 test('a pid or name that does not exist is SysError ENOENT naming the path', () => {
   // Above the largest possible pid_max (2^22), so never a live process.
-  assert.throws(() => NetNs.fromPid(4194305), (e) => e instanceof SysError && e.code === 'ENOENT' && e.target === '/proc/4194305/ns/net');
-  assert.throws(() => NetNs.fromName('nsrun-no-such-ns'), (e) => e instanceof SysError && e.code === 'ENOENT' && e.target === '/run/netns/nsrun-no-such-ns');
+  assert.throws(
+    () => NetNs.fromPid(4194305),
+    (e) => e instanceof SysError && e.code === 'ENOENT' && e.target === '/proc/4194305/ns/net',
+  );
+  assert.throws(
+    () => NetNs.fromName('nsrun-no-such-ns'),
+    (e) => e instanceof SysError && e.code === 'ENOENT' && e.target === '/run/netns/nsrun-no-such-ns',
+  );
 });
 
 test('a closed handle refuses further use and close() is idempotent', () => {
@@ -159,7 +183,13 @@ k('run() enters the namespace and always comes back', (ctx) => {
     const inside = ctx.ns.run(() => currentId());
     assert.is(inside, ctx.ns.id);
     assert.is(currentId(), here.id);
-    assert.throws(() => ctx.ns.run(() => { throw new Error('boom'); }), /boom/);
+    assert.throws(
+      () =>
+        ctx.ns.run(() => {
+          throw new Error('boom');
+        }),
+      /boom/,
+    );
     assert.is(currentId(), here.id);
     assert.throws(() => ctx.ns.run(async () => 1), /synchronous/);
     assert.is(currentId(), here.id);
@@ -189,7 +219,13 @@ k('run() restores the namespace when fn throws: same error object, nested runs, 
     assert.is(caught, boom, 'the error passes through unchanged');
     assert.is(currentId(), here.id);
     // A thrown non-Error, too.
-    assert.throws(() => ctx.ns.run(() => { throw 'str'; }), (e) => e === 'str');
+    assert.throws(
+      () =>
+        ctx.ns.run(() => {
+          throw 'str';
+        }),
+      (e) => e === 'str',
+    );
     assert.is(currentId(), here.id);
     // The nested run returned to the outer namespace, not to the original one.
     const seen = ctx.ns.run(() => {
@@ -266,7 +302,10 @@ k('fromName opens the namespace `ip netns add` made under /run/netns', () => {
   } finally {
     execFileSync('ip', ['netns', 'del', name]);
   }
-  assert.throws(() => NetNs.fromName(name), (e) => e instanceof SysError && e.code === 'ENOENT');
+  assert.throws(
+    () => NetNs.fromName(name),
+    (e) => e instanceof SysError && e.code === 'ENOENT',
+  );
 });
 
 k('create(): a new namespace with only lo, distinct from current, main thread unmoved', () => {
@@ -278,7 +317,10 @@ k('create(): a new namespace with only lo, distinct from current, main thread un
     assert.is(currentId(), here.id);
     assert.is.not(ns.id, here.id);
     assert.equal(linkNamesIn(ns), ['lo']);
-    assert.equal(ipIn(ns, '-j', 'link', 'show').map((l) => l.ifname), ['lo']);
+    assert.equal(
+      ipIn(ns, '-j', 'link', 'show').map((l) => l.ifname),
+      ['lo'],
+    );
   } finally {
     ns.close();
     here.close();

@@ -39,7 +39,10 @@ test('nsOpen refuses unknown kinds and bad pids (RangeError); a missing pid is S
   assert.throws(() => nsOpen('1', 'net'), RangeError);
   assert.throws(() => nsEnter(0, 'bogus'), RangeError);
   assert.throws(() => nsUnshare('net', 'bogus'), RangeError);
-  assert.throws(() => nsOpen(4194305, 'uts'), (e) => e instanceof SysError && e.code === 'ENOENT' && e.target === '/proc/4194305/ns/uts');
+  assert.throws(
+    () => nsOpen(4194305, 'uts'),
+    (e) => e instanceof SysError && e.code === 'ENOENT' && e.target === '/proc/4194305/ns/uts',
+  );
 });
 
 test.run();

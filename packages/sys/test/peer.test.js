@@ -11,8 +11,25 @@ import { once } from 'node:events';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  SysError, CLONE_NEWNET, CLONE_NEWUSER, NetNs, decodeGids, decodeUcred, encodeUcred, nsGetUserns, nsOwnerUid, nsType, peerCred, peerGroups,
-  peerPidfd, pidfdAlive, pidfdGetNetns, pidfdNetns, pidfdOpen, pidfdSendSignal, UCRED_SIZE,
+  SysError,
+  CLONE_NEWNET,
+  CLONE_NEWUSER,
+  NetNs,
+  decodeGids,
+  decodeUcred,
+  encodeUcred,
+  nsGetUserns,
+  nsOwnerUid,
+  nsType,
+  peerCred,
+  peerGroups,
+  peerPidfd,
+  pidfdAlive,
+  pidfdGetNetns,
+  pidfdNetns,
+  pidfdOpen,
+  pidfdSendSignal,
+  UCRED_SIZE,
 } from '@nsrun/sys';
 import { kernelSuite, skip } from '../../../test/helpers/kernel.js';
 
@@ -39,7 +56,16 @@ async function connectedPair() {
   const accepted = once(server, 'connection');
   const client = createConnection(path);
   const [conn] = await accepted;
-  return [conn, client, () => { client.destroy(); conn.destroy(); server.close(); rmSync(dir, { recursive: true, force: true }); }];
+  return [
+    conn,
+    client,
+    () => {
+      client.destroy();
+      conn.destroy();
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  ];
 }
 
 test('peerCred / peerGroups / peerPidfd of an accepted connection name this very process', async () => {
@@ -50,7 +76,10 @@ test('peerCred / peerGroups / peerPidfd of an accepted connection name this very
     assert.equal(peerCred(fd), { pid: process.pid, uid: process.getuid(), gid: process.getgid() });
     // The supplementary groups as /proc shows them (Node's getgroups() adds the egid).
     const groups = /^Groups:([^\n]*)$/m.exec(readFileSync('/proc/self/status', 'utf8'))[1].trim().split(/\s+/).filter(Boolean).map(Number);
-    assert.equal(peerGroups(fd).sort((a, b) => a - b), groups.sort((a, b) => a - b));
+    assert.equal(
+      peerGroups(fd).sort((a, b) => a - b),
+      groups.sort((a, b) => a - b),
+    );
     let pidfd;
     try {
       pidfd = peerPidfd(fd);
@@ -72,7 +101,10 @@ test('peerCred / peerGroups / peerPidfd of an accepted connection name this very
 test('getsockopt on a file that is not a socket: SysError ENOTSOCK naming the fd and the option', () => {
   const fd = pidfdOpen(process.pid);
   try {
-    assert.throws(() => peerCred(fd), (e) => e instanceof SysError && e.code === 'ENOTSOCK' && e.message.includes(`fd ${fd} SO_PEERCRED`));
+    assert.throws(
+      () => peerCred(fd),
+      (e) => e instanceof SysError && e.code === 'ENOTSOCK' && e.message.includes(`fd ${fd} SO_PEERCRED`),
+    );
   } finally {
     closeSync(fd);
   }
@@ -86,7 +118,10 @@ test('pidfdOpen: this process; a pid that does not exist is ESRCH; bad pids are 
   } finally {
     closeSync(fd);
   }
-  assert.throws(() => pidfdOpen(4194305), (e) => e instanceof SysError && e.code === 'ESRCH' && e.syscall === 'pidfd_open' && e.target === 'pid 4194305');
+  assert.throws(
+    () => pidfdOpen(4194305),
+    (e) => e instanceof SysError && e.code === 'ESRCH' && e.syscall === 'pidfd_open' && e.target === 'pid 4194305',
+  );
   assert.throws(() => pidfdOpen(0), RangeError);
   assert.throws(() => pidfdOpen(-1), RangeError);
 });
@@ -99,8 +134,14 @@ test('a pidfd of an exited process: not alive (ESRCH), its namespace cannot be h
     child.kill('SIGKILL');
     await once(child, 'exit');
     assert.not.ok(pidfdAlive(fd));
-    assert.throws(() => pidfdSendSignal(fd, 0), (e) => e instanceof SysError && e.code === 'ESRCH');
-    assert.throws(() => pidfdNetns(fd, child.pid), (e) => e instanceof SysError && e.code === 'ESRCH');
+    assert.throws(
+      () => pidfdSendSignal(fd, 0),
+      (e) => e instanceof SysError && e.code === 'ESRCH',
+    );
+    assert.throws(
+      () => pidfdNetns(fd, child.pid),
+      (e) => e instanceof SysError && e.code === 'ESRCH',
+    );
   } finally {
     closeSync(fd);
   }
@@ -119,7 +160,10 @@ test('pidfdNetns of this process is its network namespace; its owner is the init
         assert.is(fstatSync(user).ino, statSync('/proc/self/ns/user').ino);
         assert.is(nsOwnerUid(user), 0);
         // NS_GET_OWNER_UID is for user namespaces only.
-        assert.throws(() => nsOwnerUid(ns), (e) => e instanceof SysError && e.code === 'EINVAL' && e.message.includes('NS_GET_OWNER_UID'));
+        assert.throws(
+          () => nsOwnerUid(ns),
+          (e) => e instanceof SysError && e.code === 'EINVAL' && e.message.includes('NS_GET_OWNER_UID'),
+        );
       } finally {
         closeSync(user);
       }
@@ -148,7 +192,10 @@ test('NetNs.fromFd adopts a namespace fd and refuses (and closes) anything else'
     ns.close();
   }
   const userFd = nsGetUserns(NetNs.current().fd);
-  assert.throws(() => NetNs.fromFd(userFd, 'a user namespace'), (e) => e instanceof SysError && e.code === 'EINVAL' && e.message.includes('a user namespace'));
+  assert.throws(
+    () => NetNs.fromFd(userFd, 'a user namespace'),
+    (e) => e instanceof SysError && e.code === 'EINVAL' && e.message.includes('a user namespace'),
+  );
   assert.throws(() => fstatSync(userFd), /EBADF/);
 });
 
@@ -157,7 +204,9 @@ test.run();
 const k = kernelSuite('namespace owners');
 
 k('a network namespace made by another user in a user namespace of its own: NS_GET_OWNER_UID is that user', async () => {
-  const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'unshare', '--user', '--map-root-user', '--net', 'sleep', '1000'], { stdio: 'ignore' });
+  const child = spawn('setpriv', ['--reuid=65534', '--regid=65534', '--clear-groups', 'unshare', '--user', '--map-root-user', '--net', 'sleep', '1000'], {
+    stdio: 'ignore',
+  });
   try {
     await once(child, 'spawn');
     const pidfd = pidfdOpen(child.pid);

@@ -41,8 +41,14 @@ test('kill(pid, 0) finds a live process; a signal ends it; afterwards, and for a
     child.kill('SIGKILL');
   }
   // Node reaped it when 'exit' fired: the pid is free now.
-  assert.throws(() => kill(child.pid, 0), (e) => e instanceof SysError && e.code === 'ESRCH' && e.syscall === 'kill' && e.target === `pid ${child.pid} signal 0`);
-  assert.throws(() => kill(NO_PID, 'SIGKILL'), (e) => e instanceof SysError && e.code === 'ESRCH' && e.target === `pid ${NO_PID} signal 9`);
+  assert.throws(
+    () => kill(child.pid, 0),
+    (e) => e instanceof SysError && e.code === 'ESRCH' && e.syscall === 'kill' && e.target === `pid ${child.pid} signal 0`,
+  );
+  assert.throws(
+    () => kill(NO_PID, 'SIGKILL'),
+    (e) => e instanceof SysError && e.code === 'ESRCH' && e.target === `pid ${NO_PID} signal 9`,
+  );
   assert.throws(() => kill(child.pid, 'SIGNOPE'), RangeError);
   assert.throws(() => kill(1.5, 0), RangeError);
 });
@@ -50,7 +56,11 @@ test('kill(pid, 0) finds a live process; a signal ends it; afterwards, and for a
 test('kill of a process of another user: EPERM without privileges, allowed for root', () => {
   // pid 1 belongs to root (the machine's init, or the test sandbox's first process).
   if (process.getuid() === 0) kill(1, 0);
-  else assert.throws(() => kill(1, 0), (e) => e instanceof SysError && e.code === 'EPERM');
+  else
+    assert.throws(
+      () => kill(1, 0),
+      (e) => e instanceof SysError && e.code === 'EPERM',
+    );
 });
 
 test('prctl round trips in a child: parent-death signal, child subreaper, thread name', () => {

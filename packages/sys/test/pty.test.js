@@ -5,9 +5,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import {
-  SysError, openPty, getWinsize, setWinsize, pipe2, read, write, close, fcntl, F_GETFD, FD_CLOEXEC,
-} from '@nsrun/sys';
+import { SysError, openPty, getWinsize, setWinsize, pipe2, read, write, close, fcntl, F_GETFD, FD_CLOEXEC } from '@nsrun/sys';
 import { nodeArgs } from './helpers/child.js';
 
 const fdCount = () => readdirSync('/proc/self/fd').length;
@@ -61,13 +59,22 @@ test('winsize: set on the master, read on either side; values outside 0-65535 ar
 test('winsize on something that is not a terminal: SysError ENOTTY from ioctl naming the fd; a closed fd: EBADF', () => {
   const [r, w] = pipe2();
   try {
-    assert.throws(() => getWinsize(r), (e) => e instanceof SysError && e.syscall === 'ioctl' && e.code === 'ENOTTY' && e.target.startsWith(`fd ${r} `));
-    assert.throws(() => setWinsize(w, { rows: 1, cols: 1 }), (e) => e instanceof SysError && e.code === 'ENOTTY');
+    assert.throws(
+      () => getWinsize(r),
+      (e) => e instanceof SysError && e.syscall === 'ioctl' && e.code === 'ENOTTY' && e.target.startsWith(`fd ${r} `),
+    );
+    assert.throws(
+      () => setWinsize(w, { rows: 1, cols: 1 }),
+      (e) => e instanceof SysError && e.code === 'ENOTTY',
+    );
   } finally {
     close(r);
     close(w);
   }
-  assert.throws(() => getWinsize(r), (e) => e instanceof SysError && e.code === 'EBADF');
+  assert.throws(
+    () => getWinsize(r),
+    (e) => e instanceof SysError && e.code === 'EBADF',
+  );
 });
 
 test('200 pairs opened and closed leave the number of open fds unchanged', () => {

@@ -5,8 +5,26 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  SysError, socket, bind, getsockname, setsockopt, setsockoptInt, getsockoptInt, send, sendto, recv, recvfrom, close,
-  SOCK_RAW, SOCK_CLOEXEC, SOL_SOCKET, SO_RCVBUF, SO_SNDBUF, MSG_DONTWAIT, MSG_PEEK, MSG_TRUNC,
+  SysError,
+  socket,
+  bind,
+  getsockname,
+  setsockopt,
+  setsockoptInt,
+  getsockoptInt,
+  send,
+  sendto,
+  recv,
+  recvfrom,
+  close,
+  SOCK_RAW,
+  SOCK_CLOEXEC,
+  SOL_SOCKET,
+  SO_RCVBUF,
+  SO_SNDBUF,
+  MSG_DONTWAIT,
+  MSG_PEEK,
+  MSG_TRUNC,
 } from '@nsrun/sys';
 import { kernelSuite } from '../../../test/helpers/kernel.js';
 
@@ -59,10 +77,16 @@ function linkDumpRequest(seq) {
 /** Splits a datagram into {type, flags, seq, pid, body}. */
 function messages(buf) {
   const out = [];
-  for (let off = 0; off + 16 <= buf.length; ) {
+  for (let off = 0; off + 16 <= buf.length;) {
     const len = buf.readUInt32LE(off);
     assert.ok(len >= 16 && off + len <= buf.length, `bad nlmsghdr length ${len} at ${off}`);
-    out.push({ type: buf.readUInt16LE(off + 4), flags: buf.readUInt16LE(off + 6), seq: buf.readUInt32LE(off + 8), pid: buf.readUInt32LE(off + 12), body: buf.subarray(off + 16, off + len) });
+    out.push({
+      type: buf.readUInt16LE(off + 4),
+      flags: buf.readUInt16LE(off + 6),
+      seq: buf.readUInt32LE(off + 8),
+      pid: buf.readUInt32LE(off + 12),
+      body: buf.subarray(off + 16, off + len),
+    });
     off += (len + 3) & ~3;
   }
   return out;
@@ -70,7 +94,7 @@ function messages(buf) {
 
 /** IFLA_IFNAME of an RTM_NEWLINK body (ifinfomsg is 16 bytes, then attributes). */
 function ifname(body) {
-  for (let p = 16; p + 4 <= body.length; ) {
+  for (let p = 16; p + 4 <= body.length;) {
     const len = body.readUInt16LE(p);
     if (len < 4) break;
     if ((body.readUInt16LE(p + 2) & 0x3fff) === IFLA_IFNAME) return body.toString('utf8', p + 4, p + len).replace(/\0+$/, '');
@@ -118,7 +142,10 @@ test('bind to a port already taken fails with EADDRINUSE', () => {
   const [a, port] = boundSocket();
   const b = netlinkSocket();
   try {
-    assert.throws(() => bind(b, sockaddrNl(port)), (e) => e instanceof SysError && e.syscall === 'bind' && e.code === 'EADDRINUSE' && e.target === `fd ${b}`);
+    assert.throws(
+      () => bind(b, sockaddrNl(port)),
+      (e) => e instanceof SysError && e.syscall === 'bind' && e.code === 'EADDRINUSE' && e.target === `fd ${b}`,
+    );
   } finally {
     close(a);
     close(b);
@@ -138,7 +165,10 @@ test('setsockopt/getsockopt int: SO_RCVBUF and SO_SNDBUF read back doubled', () 
     setsockoptInt(fd, SOL_SOCKET, SO_SNDBUF, 40000);
     assert.is(getsockoptInt(fd, SOL_SOCKET, SO_SNDBUF), 80000);
     // An option that does not exist at this level.
-    assert.throws(() => getsockoptInt(fd, SOL_SOCKET, 9999), (e) => e instanceof SysError && e.syscall === 'getsockopt' && e.code === 'ENOPROTOOPT' && /option 9999/.test(e.message));
+    assert.throws(
+      () => getsockoptInt(fd, SOL_SOCKET, 9999),
+      (e) => e instanceof SysError && e.syscall === 'getsockopt' && e.code === 'ENOPROTOOPT' && /option 9999/.test(e.message),
+    );
   } finally {
     close(fd);
   }
@@ -148,7 +178,10 @@ test('recv with MSG_DONTWAIT on an empty socket is SysError EAGAIN, not a hang',
   const [fd] = boundSocket();
   try {
     assert.throws(() => recv(fd, Buffer.alloc(256), MSG_DONTWAIT), eagain);
-    assert.throws(() => recvfrom(fd, Buffer.alloc(256), MSG_DONTWAIT, Buffer.alloc(SOCKADDR_NL_LEN)), (e) => e instanceof SysError && e.code === 'EAGAIN' && e.syscall === 'recvfrom');
+    assert.throws(
+      () => recvfrom(fd, Buffer.alloc(256), MSG_DONTWAIT, Buffer.alloc(SOCKADDR_NL_LEN)),
+      (e) => e instanceof SysError && e.code === 'EAGAIN' && e.syscall === 'recvfrom',
+    );
   } finally {
     close(fd);
   }
@@ -167,7 +200,10 @@ test('a closed fd is EBADF for every call', () => {
 });
 
 test('socket() with an unknown netlink protocol fails with EPROTONOSUPPORT', () => {
-  assert.throws(() => socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 9999), (e) => e instanceof SysError && e.syscall === 'socket' && e.code === 'EPROTONOSUPPORT');
+  assert.throws(
+    () => socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, 9999),
+    (e) => e instanceof SysError && e.syscall === 'socket' && e.code === 'EPROTONOSUPPORT',
+  );
 });
 
 test.run();

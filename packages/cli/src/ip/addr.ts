@@ -1,4 +1,17 @@
-import { addrAddRequest, addrDelRequest, addrList, addrReplaceRequest, checkIfname, checkPrefix, linkGet, linkIndex, linkList, type AddrOptions, type Link, type Request } from '@nsrun/netlink';
+import {
+  addrAddRequest,
+  addrDelRequest,
+  addrList,
+  addrReplaceRequest,
+  checkIfname,
+  checkPrefix,
+  linkGet,
+  linkIndex,
+  linkList,
+  type AddrOptions,
+  type Link,
+  type Request,
+} from '@nsrun/netlink';
 import { Args, parseUint, pick } from '../args.js';
 import { referredLinks, type IpContext, type Resolver } from './context.js';
 import { scopes } from './names.js';
@@ -21,7 +34,13 @@ export type AddrCommand =
   | { op: 'del'; cidr: string; dev: string };
 
 const SUBCOMMANDS = [
-  ['add', 'add'], ['change', 'replace'], ['replace', 'replace'], ['delete', 'del'], ['list', 'show'], ['show', 'show'], ['lst', 'show'],
+  ['add', 'add'],
+  ['change', 'replace'],
+  ['replace', 'replace'],
+  ['delete', 'del'],
+  ['list', 'show'],
+  ['show', 'show'],
+  ['lst', 'show'],
 ] as const;
 
 export function parseAddr(argv: readonly string[]): AddrCommand {
@@ -117,7 +136,12 @@ export async function runAddr(ctx: IpContext, cmd: AddrCommand): Promise<void> {
       const views: Out[] = [];
       const nsidName = list.some((l) => l.linkNetnsid !== undefined) ? await ctx.nsidName() : undefined;
       const view = {
-        doLink: false, family, details: o.details, qlen: true, inet6: family === 6, ...(nsidName ? { nsidName } : {}),
+        doLink: false,
+        family,
+        details: o.details,
+        qlen: true,
+        inet6: family === 6,
+        ...(nsidName ? { nsidName } : {}),
       };
       for (const l of list) {
         if (cmd.up && !l.up) continue;
@@ -127,13 +151,24 @@ export async function runAddr(ctx: IpContext, cmd: AddrCommand): Promise<void> {
         if (o.oneline && !o.brief) {
           // -o: each address a line of its own; JSON keeps one object per link.
           const each = mine.map((a) => addrView(a, { oneline: { dev: l.name } }));
-          if (o.json) views.push(new Out().j('addr_info', each.map((x) => x.json)));
+          if (o.json)
+            views.push(
+              new Out().j(
+                'addr_info',
+                each.map((x) => x.json),
+              ),
+            );
           else views.push(...each);
           continue;
         }
         const out = o.brief ? briefLinkView(l, names, view) : linkView(l, names, view);
         const info = mine.map((a) => addrView(a, { brief: o.brief }));
-        out.j('addr_info', info.map((x) => x.json)).t(info.map((x) => x.text).join(''));
+        out
+          .j(
+            'addr_info',
+            info.map((x) => x.json),
+          )
+          .t(info.map((x) => x.text).join(''));
         if (o.brief) out.t('\n');
         else if (o.stats) {
           linkStats(out, l, o.stats ?? 1);
@@ -157,8 +192,11 @@ export async function addrChangeRequest(cmd: Exclude<AddrCommand, { op: 'show' }
     index = await r.index(cmd.dev);
   }
   switch (cmd.op) {
-    case 'add': return addrAddRequest(index, cmd.cidr, cmd.opts, cmd.dev);
-    case 'replace': return addrReplaceRequest(index, cmd.cidr, cmd.opts, cmd.dev);
-    case 'del': return addrDelRequest(index, cmd.cidr, cmd.dev);
+    case 'add':
+      return addrAddRequest(index, cmd.cidr, cmd.opts, cmd.dev);
+    case 'replace':
+      return addrReplaceRequest(index, cmd.cidr, cmd.opts, cmd.dev);
+    case 'del':
+      return addrDelRequest(index, cmd.cidr, cmd.dev);
   }
 }

@@ -89,11 +89,16 @@ type Parsed = { line: BatchLine; cmd: IpCommand; error?: undefined } | { line: B
 /** A change command's request, or undefined for commands that run as on the command line. */
 async function changeRequest(cmd: IpCommand, r: Resolver): Promise<Request | undefined> {
   switch (cmd.object) {
-    case 'link': return cmd.command.op === 'show' ? undefined : linkChangeRequest(cmd.command, r);
-    case 'address': return cmd.command.op === 'show' ? undefined : addrChangeRequest(cmd.command, r);
-    case 'route': return cmd.command.op === 'show' || cmd.command.op === 'get' ? undefined : routeChangeRequest(cmd.command, r);
-    case 'neigh': return cmd.command.op === 'show' || cmd.command.op === 'get' ? undefined : neighChangeRequest(cmd.command, r);
-    default: return undefined;
+    case 'link':
+      return cmd.command.op === 'show' ? undefined : linkChangeRequest(cmd.command, r);
+    case 'address':
+      return cmd.command.op === 'show' ? undefined : addrChangeRequest(cmd.command, r);
+    case 'route':
+      return cmd.command.op === 'show' || cmd.command.op === 'get' ? undefined : routeChangeRequest(cmd.command, r);
+    case 'neigh':
+      return cmd.command.op === 'show' || cmd.command.op === 'get' ? undefined : neighChangeRequest(cmd.command, r);
+    default:
+      return undefined;
   }
 }
 
@@ -150,13 +155,16 @@ class Pipeline implements Resolver {
     if (this.#queue.length === 0) return true;
     const queue = this.#queue;
     this.#queue = [];
-    const results = this.#ctx.c.bulkSync(queue.map((q) => q.req), {
-      onReply: (_i, m) => {
-        if (m.type !== C.RTM_NEWLINK) return;
-        const l = linkFromBytes(m.buf, m.start, m.end);
-        this.#index.set(l.name, l.index);
+    const results = this.#ctx.c.bulkSync(
+      queue.map((q) => q.req),
+      {
+        onReply: (_i, m) => {
+          if (m.type !== C.RTM_NEWLINK) return;
+          const l = linkFromBytes(m.buf, m.start, m.end);
+          this.#index.set(l.name, l.index);
+        },
       },
-    });
+    );
     let ok = true;
     results.forEach((e, i) => {
       if (e === undefined) return;
@@ -175,7 +183,9 @@ export async function runBatch(ctx: IpContext, file: string): Promise<number> {
   try {
     text = readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
-    io.stderr(`nsrun: ip -batch: cannot read ${file === '-' ? 'standard input' : file}: ${(e as NodeJS.ErrnoException).code ?? ''} (${(e as Error).message})\n`);
+    io.stderr(
+      `nsrun: ip -batch: cannot read ${file === '-' ? 'standard input' : file}: ${(e as NodeJS.ErrnoException).code ?? ''} (${(e as Error).message})\n`,
+    );
     return 1;
   }
   let status = 0;

@@ -193,7 +193,13 @@ export class IpContext {
 
   /** Prints what each object shows: a JSON array with -j, else their text (one line each with -o). */
   print(views: readonly Out[]): void {
-    if (this.opts.json) this.io.stdout(`${toJson(views.map((v) => v.json), this.opts.pretty)}\n`);
+    if (this.opts.json)
+      this.io.stdout(
+        `${toJson(
+          views.map((v) => v.json),
+          this.opts.pretty,
+        )}\n`,
+      );
     else this.io.stdout(views.map((v) => finishText(v.text, !!this.opts.oneline)).join(''));
   }
 

@@ -39,26 +39,56 @@ export type IpCommand =
   | { object: 'netns'; command: NetnsCommand }
   | { object: 'monitor'; command: MonitorCommand };
 
-export type IpInvocation =
-  | (IpCommand & { opts: IpOptions })
-  | { object: 'batch'; opts: IpOptions; file: string };
+export type IpInvocation = (IpCommand & { opts: IpOptions }) | { object: 'batch'; opts: IpOptions; file: string };
 
 type ObjectName = IpCommand['object'];
 
 // ip's object table in ip's order, so an abbreviation resolves as it does in ip ("ip m" is
 // maddress there, so it is refused here rather than meaning monitor).
 const OBJECTS: readonly (readonly [string, ObjectName | undefined])[] = [
-  ['address', 'address'], ['addrlabel', undefined], ['maddress', undefined], ['route', 'route'], ['rule', undefined],
-  ['neighbor', 'neigh'], ['neighbour', 'neigh'], ['ntable', undefined], ['ntbl', undefined], ['link', 'link'],
-  ['l2tp', undefined], ['fou', undefined], ['ila', undefined], ['macsec', undefined], ['tunnel', undefined], ['tunl', undefined],
-  ['tuntap', undefined], ['tap', undefined], ['token', undefined], ['tcpmetrics', undefined], ['tcp_metrics', undefined],
-  ['monitor', 'monitor'], ['xfrm', undefined], ['mroute', undefined], ['mrule', undefined], ['netns', 'netns'],
-  ['netconf', undefined], ['vrf', undefined], ['sr', undefined], ['nexthop', undefined], ['mptcp', undefined],
-  ['ioam', undefined], ['help', undefined], ['stats', undefined],
+  ['address', 'address'],
+  ['addrlabel', undefined],
+  ['maddress', undefined],
+  ['route', 'route'],
+  ['rule', undefined],
+  ['neighbor', 'neigh'],
+  ['neighbour', 'neigh'],
+  ['ntable', undefined],
+  ['ntbl', undefined],
+  ['link', 'link'],
+  ['l2tp', undefined],
+  ['fou', undefined],
+  ['ila', undefined],
+  ['macsec', undefined],
+  ['tunnel', undefined],
+  ['tunl', undefined],
+  ['tuntap', undefined],
+  ['tap', undefined],
+  ['token', undefined],
+  ['tcpmetrics', undefined],
+  ['tcp_metrics', undefined],
+  ['monitor', 'monitor'],
+  ['xfrm', undefined],
+  ['mroute', undefined],
+  ['mrule', undefined],
+  ['netns', 'netns'],
+  ['netconf', undefined],
+  ['vrf', undefined],
+  ['sr', undefined],
+  ['nexthop', undefined],
+  ['mptcp', undefined],
+  ['ioam', undefined],
+  ['help', undefined],
+  ['stats', undefined],
 ];
 
 const USAGES: Record<ObjectName, string> = {
-  link: LINK_USAGE, address: ADDR_USAGE, route: ROUTE_USAGE, neigh: NEIGH_USAGE, netns: NETNS_USAGE, monitor: MONITOR_USAGE,
+  link: LINK_USAGE,
+  address: ADDR_USAGE,
+  route: ROUTE_USAGE,
+  neigh: NEIGH_USAGE,
+  netns: NETNS_USAGE,
+  monitor: MONITOR_USAGE,
 };
 const IMPLEMENTED = 'link, address, route, neigh, netns, monitor';
 
@@ -67,12 +97,15 @@ const IMPLEMENTED = 'link, address, route, neigh, netns, monitor';
  * in ip: "-b" is -batch, "-br" -brief, "-f" -family, "-fo" -force. `take` consumes the value.
  */
 const OPTIONS: readonly (readonly [string, (o: IpOptions, take: (what: string) => string, a: Args) => void])[] = [
-  ['-family', (o, take, a) => {
-    const f = take('family');
-    if (f === 'inet') o.family = 4;
-    else if (f === 'inet6') o.family = 6;
-    else throw a.error(`unsupported family ${JSON.stringify(f)} (inet or inet6)`);
-  }],
+  [
+    '-family',
+    (o, take, a) => {
+      const f = take('family');
+      if (f === 'inet') o.family = 4;
+      else if (f === 'inet6') o.family = 6;
+      else throw a.error(`unsupported family ${JSON.stringify(f)} (inet or inet6)`);
+    },
+  ],
   ['-stats', (o) => void (o.stats = (o.stats ?? 0) + 1)],
   ['-statistics', (o) => void (o.stats = (o.stats ?? 0) + 1)],
   ['-details', (o) => void (o.details = true)],
@@ -87,7 +120,23 @@ const OPTIONS: readonly (readonly [string, (o: IpOptions, take: (what: string) =
 ];
 
 // Options of ip that nsrun ip does not have: named, so that the refusal says so.
-const UNSUPPORTED = ['-loops', '-0', '-M', '-B', '-human', '-human-readable', '-iec', '-resolve', '-timestamp', '-tshort', '-Version', '-rcvbuf', '-color', '-Numeric', '-echo'];
+const UNSUPPORTED = [
+  '-loops',
+  '-0',
+  '-M',
+  '-B',
+  '-human',
+  '-human-readable',
+  '-iec',
+  '-resolve',
+  '-timestamp',
+  '-tshort',
+  '-Version',
+  '-rcvbuf',
+  '-color',
+  '-Numeric',
+  '-echo',
+];
 
 /** Parses `nsrun ip ...` (the words after "ip"). Throws UsageError, ValidationError or HelpRequest. */
 export function parseIp(argv: readonly string[]): IpInvocation {
@@ -124,9 +173,34 @@ export function parseIp(argv: readonly string[]): IpInvocation {
 
 // ip.c's order of all of them, for abbreviations shared by a supported and an unsupported one.
 const OPTION_ORDER = [
-  '-loops', '-family', '-0', '-M', '-B', '-human', '-human-readable', '-iec', '-stats', '-statistics', '-details', '-resolve',
-  '-oneline', '-timestamp', '-tshort', '-Version', '-force', '-batch', '-brief', '-json', '-pretty', '-rcvbuf', '-color',
-  '-help', '-netns', '-Numeric', '-all', '-echo',
+  '-loops',
+  '-family',
+  '-0',
+  '-M',
+  '-B',
+  '-human',
+  '-human-readable',
+  '-iec',
+  '-stats',
+  '-statistics',
+  '-details',
+  '-resolve',
+  '-oneline',
+  '-timestamp',
+  '-tshort',
+  '-Version',
+  '-force',
+  '-batch',
+  '-brief',
+  '-json',
+  '-pretty',
+  '-rcvbuf',
+  '-color',
+  '-help',
+  '-netns',
+  '-Numeric',
+  '-all',
+  '-echo',
 ];
 
 /** Parses `OBJECT COMMAND...`; `opts` gives the family and -all the parsers need. */
@@ -144,24 +218,41 @@ export function parseCommand(words: readonly string[], opts: IpOptions): IpComma
   const rest = a.rest();
   if (isHelp(rest[0]) || rest[0] === 'help') throw new HelpRequest(USAGES[object]);
   switch (object) {
-    case 'link': return { object, command: parseLink(rest) };
-    case 'address': return { object, command: parseAddr(rest) };
-    case 'route': return { object, command: parseRoute(rest, opts.family) };
-    case 'neigh': return { object, command: parseNeigh(rest) };
-    case 'netns': return { object, command: parseNetns(rest, !!opts.all) };
-    case 'monitor': return { object, command: parseMonitor(rest) };
+    case 'link':
+      return { object, command: parseLink(rest) };
+    case 'address':
+      return { object, command: parseAddr(rest) };
+    case 'route':
+      return { object, command: parseRoute(rest, opts.family) };
+    case 'neigh':
+      return { object, command: parseNeigh(rest) };
+    case 'netns':
+      return { object, command: parseNetns(rest, !!opts.all) };
+    case 'monitor':
+      return { object, command: parseMonitor(rest) };
   }
 }
 
 /** Runs one command with an open context; resolves to the exit status. */
 export async function runCommand(ctx: IpContext, cmd: IpCommand, inBatch = false): Promise<number> {
   switch (cmd.object) {
-    case 'link': await runLink(ctx, cmd.command); return 0;
-    case 'address': await runAddr(ctx, cmd.command); return 0;
-    case 'route': await runRoute(ctx, cmd.command); return 0;
-    case 'neigh': await runNeigh(ctx, cmd.command); return 0;
-    case 'netns': return runNetns(ctx, cmd.command, inBatch);
-    case 'monitor': await runMonitor(ctx, cmd.command); return 0;
+    case 'link':
+      await runLink(ctx, cmd.command);
+      return 0;
+    case 'address':
+      await runAddr(ctx, cmd.command);
+      return 0;
+    case 'route':
+      await runRoute(ctx, cmd.command);
+      return 0;
+    case 'neigh':
+      await runNeigh(ctx, cmd.command);
+      return 0;
+    case 'netns':
+      return runNetns(ctx, cmd.command, inBatch);
+    case 'monitor':
+      await runMonitor(ctx, cmd.command);
+      return 0;
   }
 }
 

@@ -1,6 +1,18 @@
 import {
-  checkIfname, checkMac, linkAddRequest, linkDelGroupRequest, linkDelRequest, linkGet, linkIndex, linkList, linkSetRequest,
-  type Link, type LinkAddSpec, type LinkChanges, type MacvlanMode, type Request,
+  checkIfname,
+  checkMac,
+  linkAddRequest,
+  linkDelGroupRequest,
+  linkDelRequest,
+  linkGet,
+  linkIndex,
+  linkList,
+  linkSetRequest,
+  type Link,
+  type LinkAddSpec,
+  type LinkChanges,
+  type MacvlanMode,
+  type Request,
 } from '@nsrun/netlink';
 import { Args, pick } from '../args.js';
 import { parseNetnsArg, referredLinks, type IpContext, type NetnsArg, type Resolver } from './context.js';
@@ -43,7 +55,15 @@ export type LinkCommand =
   | { op: 'del'; dev: string }
   | { op: 'delGroup'; group: number };
 
-const SUBCOMMANDS = [['add', 'add'], ['set', 'set'], ['change', 'set'], ['delete', 'del'], ['show', 'show'], ['lst', 'show'], ['list', 'show']] as const;
+const SUBCOMMANDS = [
+  ['add', 'add'],
+  ['set', 'set'],
+  ['change', 'set'],
+  ['delete', 'del'],
+  ['show', 'show'],
+  ['lst', 'show'],
+  ['list', 'show'],
+] as const;
 
 export function parseLink(argv: readonly string[]): LinkCommand {
   const top = new Args(argv, 'ip link', LINK_USAGE);
@@ -55,10 +75,14 @@ export function parseLink(argv: readonly string[]): LinkCommand {
   const a = new Args(top.rest(), `ip link ${sub}`, LINK_USAGE);
   a.helpCheck();
   switch (sub) {
-    case 'show': return parseShow(a);
-    case 'add': return parseAdd(a);
-    case 'set': return parseSet(a);
-    case 'del': return parseDel(a);
+    case 'show':
+      return parseShow(a);
+    case 'add':
+      return parseAdd(a);
+    case 'set':
+      return parseSet(a);
+    case 'del':
+      return parseDel(a);
   }
 }
 
@@ -88,15 +112,36 @@ function parseShow(a: Args): LinkCommand {
 /** One common link option (shared by add, its veth peer, and set); false when `w` is none. */
 function commonOption(a: Args, w: string, o: LinkOpts): boolean {
   switch (w) {
-    case 'address': case 'addr': case 'lladdr': o.address = checkMac('address', a.need('MAC address')); return true;
-    case 'mtu': o.mtu = a.uint('mtu', 68, 65536); return true;
-    case 'txqueuelen': case 'txqlen': case 'qlen': o.txqlen = a.uint('txqueuelen'); return true;
-    case 'group': o.group = a.uint('group'); return true;
-    case 'master': o.master = checkIfname('master', a.need('master device')); return true;
-    case 'netns': o.netns = parseNetnsArg(a.need('netns name or pid')); return true;
-    case 'up': o.up = true; return true;
-    case 'down': o.up = false; return true;
-    default: return false;
+    case 'address':
+    case 'addr':
+    case 'lladdr':
+      o.address = checkMac('address', a.need('MAC address'));
+      return true;
+    case 'mtu':
+      o.mtu = a.uint('mtu', 68, 65536);
+      return true;
+    case 'txqueuelen':
+    case 'txqlen':
+    case 'qlen':
+      o.txqlen = a.uint('txqueuelen');
+      return true;
+    case 'group':
+      o.group = a.uint('group');
+      return true;
+    case 'master':
+      o.master = checkIfname('master', a.need('master device'));
+      return true;
+    case 'netns':
+      o.netns = parseNetnsArg(a.need('netns name or pid'));
+      return true;
+    case 'up':
+      o.up = true;
+      return true;
+    case 'down':
+      o.up = false;
+      return true;
+    default:
+      return false;
   }
 }
 
@@ -224,7 +269,8 @@ function parseDel(a: Args): LinkCommand {
   while (!a.done) {
     const w = a.next() as string;
     if (w === 'group') group = a.uint('group', 1);
-    else if (w === 'type') a.need('link type'); // accepted and ignored, as ip does
+    else if (w === 'type')
+      a.need('link type'); // accepted and ignored, as ip does
     else {
       const name = w === 'dev' ? a.need('device name') : w;
       if (dev !== undefined) throw a.garbage(name);
@@ -249,7 +295,8 @@ export async function runLink(ctx: IpContext, cmd: LinkCommand): Promise<void> {
       // of every link dumps every link.
       let list: Link[];
       let names: ReadonlyMap<number, Link> | undefined;
-      if (cmd.dev !== undefined) list = [await linkGet(c, cmd.dev)]; // ENODEV for an unknown device
+      if (cmd.dev !== undefined)
+        list = [await linkGet(c, cmd.dev)]; // ENODEV for an unknown device
       else if (cmd.kind || cmd.master || cmd.noMaster) {
         const filter = {
           ...(cmd.kind ? { kind: cmd.kind } : {}),
@@ -262,7 +309,9 @@ export async function runLink(ctx: IpContext, cmd: LinkCommand): Promise<void> {
         list = [...names.values()];
       }
       if (cmd.dev === undefined) {
-        list = list.filter((l) => (!cmd.up || l.up) && (cmd.group === undefined || l.group === cmd.group) && (cmd.slaveKind === undefined || l.slaveKind === cmd.slaveKind));
+        list = list.filter(
+          (l) => (!cmd.up || l.up) && (cmd.group === undefined || l.group === cmd.group) && (cmd.slaveKind === undefined || l.slaveKind === cmd.slaveKind),
+        );
       }
       names ??= await ctx.linksByIndex(list.flatMap((l) => referredLinks(l, o.details)));
       const nsidName = list.some((l) => l.linkNetnsid !== undefined) ? await ctx.nsidName() : undefined;

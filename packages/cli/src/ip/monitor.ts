@@ -24,7 +24,15 @@ export interface MonitorCommand {
   label: boolean;
 }
 
-const OBJECTS = [['link', 'link'], ['address', 'addr'], ['route', 'route'], ['neigh', 'neigh'], ['neighbour', 'neigh'], ['neighbor', 'neigh'], ['all', 'all']] as const;
+const OBJECTS = [
+  ['link', 'link'],
+  ['address', 'addr'],
+  ['route', 'route'],
+  ['neigh', 'neigh'],
+  ['neighbour', 'neigh'],
+  ['neighbor', 'neigh'],
+  ['all', 'all'],
+] as const;
 const LABELS: Record<RtnlGroup, string> = { link: '[LINK]', addr: '[ADDR]', route: '[ROUTE]', neigh: '[NEIGH]' };
 
 export function parseMonitor(argv: readonly string[]): MonitorCommand {
@@ -111,13 +119,15 @@ export async function runMonitor(ctx: IpContext, cmd: MonitorCommand): Promise<v
     const onAbort = (): void => finish();
     signal?.addEventListener('abort', onAbort, { once: true });
     sub.on('event', (e) => {
-      chain = chain.then(async () => {
-        const out = await render(ctx, e);
-        if (!out) return;
-        const label = cmd.label ? `${LABELS[e.kind]} ` : '';
-        if (ctx.opts.json) ctx.io.stdout(`${toJson(e.action === 'del' ? { deleted: true, ...out.json } : out.json)}\n`);
-        else ctx.io.stdout(finishText(`${label}${e.action === 'del' ? 'Deleted ' : ''}${out.text}`, !!ctx.opts.oneline));
-      }).catch((err: unknown) => finish(err));
+      chain = chain
+        .then(async () => {
+          const out = await render(ctx, e);
+          if (!out) return;
+          const label = cmd.label ? `${LABELS[e.kind]} ` : '';
+          if (ctx.opts.json) ctx.io.stdout(`${toJson(e.action === 'del' ? { deleted: true, ...out.json } : out.json)}\n`);
+          else ctx.io.stdout(finishText(`${label}${e.action === 'del' ? 'Deleted ' : ''}${out.text}`, !!ctx.opts.oneline));
+        })
+        .catch((err: unknown) => finish(err));
     });
     sub.on('overrun', () => ctx.io.stderr('nsrun: ip monitor: the kernel dropped events (receive buffer overrun); some changes were not shown\n'));
     sub.on('error', (err) => finish(err));

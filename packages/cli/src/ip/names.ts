@@ -5,11 +5,24 @@ import * as C from '@nsrun/netlink';
 
 /** IFF_* names in the order ip prints them (print_link_flags). */
 const LINK_FLAGS: readonly (readonly [number, string])[] = [
-  [C.IFF_LOOPBACK, 'LOOPBACK'], [C.IFF_BROADCAST, 'BROADCAST'], [C.IFF_POINTOPOINT, 'POINTOPOINT'],
-  [C.IFF_MULTICAST, 'MULTICAST'], [C.IFF_NOARP, 'NOARP'], [C.IFF_ALLMULTI, 'ALLMULTI'], [C.IFF_PROMISC, 'PROMISC'],
-  [C.IFF_MASTER, 'MASTER'], [C.IFF_SLAVE, 'SLAVE'], [C.IFF_DEBUG, 'DEBUG'], [C.IFF_DYNAMIC, 'DYNAMIC'],
-  [C.IFF_AUTOMEDIA, 'AUTOMEDIA'], [C.IFF_PORTSEL, 'PORTSEL'], [C.IFF_NOTRAILERS, 'NOTRAILERS'], [C.IFF_UP, 'UP'],
-  [C.IFF_LOWER_UP, 'LOWER_UP'], [C.IFF_DORMANT, 'DORMANT'], [C.IFF_ECHO, 'ECHO'],
+  [C.IFF_LOOPBACK, 'LOOPBACK'],
+  [C.IFF_BROADCAST, 'BROADCAST'],
+  [C.IFF_POINTOPOINT, 'POINTOPOINT'],
+  [C.IFF_MULTICAST, 'MULTICAST'],
+  [C.IFF_NOARP, 'NOARP'],
+  [C.IFF_ALLMULTI, 'ALLMULTI'],
+  [C.IFF_PROMISC, 'PROMISC'],
+  [C.IFF_MASTER, 'MASTER'],
+  [C.IFF_SLAVE, 'SLAVE'],
+  [C.IFF_DEBUG, 'DEBUG'],
+  [C.IFF_DYNAMIC, 'DYNAMIC'],
+  [C.IFF_AUTOMEDIA, 'AUTOMEDIA'],
+  [C.IFF_PORTSEL, 'PORTSEL'],
+  [C.IFF_NOTRAILERS, 'NOTRAILERS'],
+  [C.IFF_UP, 'UP'],
+  [C.IFF_LOWER_UP, 'LOWER_UP'],
+  [C.IFF_DORMANT, 'DORMANT'],
+  [C.IFF_ECHO, 'ECHO'],
 ];
 
 /**
@@ -32,16 +45,42 @@ export function linkFlagNames(flags: number, lowerDown: boolean): string[] {
 }
 
 const LINK_TYPES: Readonly<Record<number, string>> = {
-  [C.ARPHRD_NETROM]: 'netrom', [C.ARPHRD_ETHER]: 'ether', [C.ARPHRD_EETHER]: 'eether', [C.ARPHRD_AX25]: 'ax25',
-  [C.ARPHRD_IEEE802]: 'ieee802', [C.ARPHRD_ARCNET]: 'arcnet', [C.ARPHRD_APPLETLK]: 'atalk', [C.ARPHRD_DLCI]: 'dlci',
-  [C.ARPHRD_ATM]: 'atm', [C.ARPHRD_IEEE1394]: 'ieee1394', [C.ARPHRD_INFINIBAND]: 'infiniband', [C.ARPHRD_SLIP]: 'slip',
-  [C.ARPHRD_CSLIP]: 'cslip', [C.ARPHRD_SLIP6]: 'slip6', [C.ARPHRD_CSLIP6]: 'cslip6', [C.ARPHRD_CAN]: 'can',
-  [C.ARPHRD_PPP]: 'ppp', [C.ARPHRD_HDLC]: 'hdlc', [C.ARPHRD_LAPB]: 'lapb', [C.ARPHRD_RAWHDLC]: 'rawhdlc',
-  [C.ARPHRD_RAWIP]: 'rawip', [C.ARPHRD_TUNNEL]: 'ipip', [C.ARPHRD_TUNNEL6]: 'tunnel6', [C.ARPHRD_FRAD]: 'frad',
-  [C.ARPHRD_LOOPBACK]: 'loopback', [C.ARPHRD_FDDI]: 'fddi', [C.ARPHRD_SIT]: 'sit', [C.ARPHRD_IPGRE]: 'gre',
-  [C.ARPHRD_IEEE80211]: 'ieee802.11', [C.ARPHRD_IEEE80211_RADIOTAP]: 'ieee802.11/radiotap',
-  [C.ARPHRD_IEEE802154]: 'ieee802.15.4', [C.ARPHRD_IP6GRE]: 'gre6', [C.ARPHRD_NETLINK]: 'netlink',
-  [C.ARPHRD_6LOWPAN]: '6lowpan', [C.ARPHRD_NONE]: 'none', [C.ARPHRD_VOID]: 'void',
+  [C.ARPHRD_NETROM]: 'netrom',
+  [C.ARPHRD_ETHER]: 'ether',
+  [C.ARPHRD_EETHER]: 'eether',
+  [C.ARPHRD_AX25]: 'ax25',
+  [C.ARPHRD_IEEE802]: 'ieee802',
+  [C.ARPHRD_ARCNET]: 'arcnet',
+  [C.ARPHRD_APPLETLK]: 'atalk',
+  [C.ARPHRD_DLCI]: 'dlci',
+  [C.ARPHRD_ATM]: 'atm',
+  [C.ARPHRD_IEEE1394]: 'ieee1394',
+  [C.ARPHRD_INFINIBAND]: 'infiniband',
+  [C.ARPHRD_SLIP]: 'slip',
+  [C.ARPHRD_CSLIP]: 'cslip',
+  [C.ARPHRD_SLIP6]: 'slip6',
+  [C.ARPHRD_CSLIP6]: 'cslip6',
+  [C.ARPHRD_CAN]: 'can',
+  [C.ARPHRD_PPP]: 'ppp',
+  [C.ARPHRD_HDLC]: 'hdlc',
+  [C.ARPHRD_LAPB]: 'lapb',
+  [C.ARPHRD_RAWHDLC]: 'rawhdlc',
+  [C.ARPHRD_RAWIP]: 'rawip',
+  [C.ARPHRD_TUNNEL]: 'ipip',
+  [C.ARPHRD_TUNNEL6]: 'tunnel6',
+  [C.ARPHRD_FRAD]: 'frad',
+  [C.ARPHRD_LOOPBACK]: 'loopback',
+  [C.ARPHRD_FDDI]: 'fddi',
+  [C.ARPHRD_SIT]: 'sit',
+  [C.ARPHRD_IPGRE]: 'gre',
+  [C.ARPHRD_IEEE80211]: 'ieee802.11',
+  [C.ARPHRD_IEEE80211_RADIOTAP]: 'ieee802.11/radiotap',
+  [C.ARPHRD_IEEE802154]: 'ieee802.15.4',
+  [C.ARPHRD_IP6GRE]: 'gre6',
+  [C.ARPHRD_NETLINK]: 'netlink',
+  [C.ARPHRD_6LOWPAN]: '6lowpan',
+  [C.ARPHRD_NONE]: 'none',
+  [C.ARPHRD_VOID]: 'void',
 };
 
 /** ARPHRD_* as ip names it ("ether", "loopback"...); unknown types as "[N]" like ip. */
@@ -68,23 +107,45 @@ function twoWay(entries: readonly (readonly [number, string])[]): { name: (n: nu
 
 /** rt_scopes: 0 is "global" for addresses and routes alike. */
 export const scopes = twoWay([
-  [C.RT_SCOPE_UNIVERSE, 'global'], [C.RT_SCOPE_SITE, 'site'], [C.RT_SCOPE_LINK, 'link'],
-  [C.RT_SCOPE_HOST, 'host'], [C.RT_SCOPE_NOWHERE, 'nowhere'],
+  [C.RT_SCOPE_UNIVERSE, 'global'],
+  [C.RT_SCOPE_SITE, 'site'],
+  [C.RT_SCOPE_LINK, 'link'],
+  [C.RT_SCOPE_HOST, 'host'],
+  [C.RT_SCOPE_NOWHERE, 'nowhere'],
 ]);
 
 /** rt_protos as iproute2 ships it. */
 export const protocols = twoWay([
-  [C.RTPROT_UNSPEC, 'unspec'], [C.RTPROT_REDIRECT, 'redirect'], [C.RTPROT_KERNEL, 'kernel'], [C.RTPROT_BOOT, 'boot'],
-  [C.RTPROT_STATIC, 'static'], [C.RTPROT_GATED, 'gated'], [C.RTPROT_RA, 'ra'], [C.RTPROT_MRT, 'mrt'],
-  [C.RTPROT_ZEBRA, 'zebra'], [C.RTPROT_BIRD, 'bird'], [C.RTPROT_DNROUTED, 'dnrouted'], [C.RTPROT_XORP, 'xorp'],
-  [C.RTPROT_NTK, 'ntk'], [C.RTPROT_DHCP, 'dhcp'], [C.RTPROT_KEEPALIVED, 'keepalived'], [C.RTPROT_BABEL, 'babel'],
-  [C.RTPROT_OPENR, 'openr'], [C.RTPROT_BGP, 'bgp'], [C.RTPROT_ISIS, 'isis'], [C.RTPROT_OSPF, 'ospf'],
-  [C.RTPROT_RIP, 'rip'], [C.RTPROT_EIGRP, 'eigrp'],
+  [C.RTPROT_UNSPEC, 'unspec'],
+  [C.RTPROT_REDIRECT, 'redirect'],
+  [C.RTPROT_KERNEL, 'kernel'],
+  [C.RTPROT_BOOT, 'boot'],
+  [C.RTPROT_STATIC, 'static'],
+  [C.RTPROT_GATED, 'gated'],
+  [C.RTPROT_RA, 'ra'],
+  [C.RTPROT_MRT, 'mrt'],
+  [C.RTPROT_ZEBRA, 'zebra'],
+  [C.RTPROT_BIRD, 'bird'],
+  [C.RTPROT_DNROUTED, 'dnrouted'],
+  [C.RTPROT_XORP, 'xorp'],
+  [C.RTPROT_NTK, 'ntk'],
+  [C.RTPROT_DHCP, 'dhcp'],
+  [C.RTPROT_KEEPALIVED, 'keepalived'],
+  [C.RTPROT_BABEL, 'babel'],
+  [C.RTPROT_OPENR, 'openr'],
+  [C.RTPROT_BGP, 'bgp'],
+  [C.RTPROT_ISIS, 'isis'],
+  [C.RTPROT_OSPF, 'ospf'],
+  [C.RTPROT_RIP, 'rip'],
+  [C.RTPROT_EIGRP, 'eigrp'],
 ]);
 
 /** rt_tables. */
 export const tables = twoWay([
-  [C.RT_TABLE_UNSPEC, 'unspec'], [C.RT_TABLE_DEFAULT, 'default'], [C.RT_TABLE_MAIN, 'main'], [C.RT_TABLE_LOCAL, 'local'],
+  [C.RT_TABLE_UNSPEC, 'unspec'],
+  [C.RT_TABLE_DEFAULT, 'default'],
+  [C.RT_TABLE_MAIN, 'main'],
+  [C.RT_TABLE_LOCAL, 'local'],
 ]);
 
 /** RTN_* by name; index 0 ("unspec") is never a valid route type to add. */
@@ -96,8 +157,14 @@ export const routePref = (p: number): string => (p === 0 ? 'medium' : p === 1 ? 
 // ---- neighbour states --------------------------------------------------------------------------
 
 const NUD: readonly (readonly [number, string])[] = [
-  [C.NUD_INCOMPLETE, 'INCOMPLETE'], [C.NUD_REACHABLE, 'REACHABLE'], [C.NUD_STALE, 'STALE'], [C.NUD_DELAY, 'DELAY'],
-  [C.NUD_PROBE, 'PROBE'], [C.NUD_FAILED, 'FAILED'], [C.NUD_NOARP, 'NOARP'], [C.NUD_PERMANENT, 'PERMANENT'],
+  [C.NUD_INCOMPLETE, 'INCOMPLETE'],
+  [C.NUD_REACHABLE, 'REACHABLE'],
+  [C.NUD_STALE, 'STALE'],
+  [C.NUD_DELAY, 'DELAY'],
+  [C.NUD_PROBE, 'PROBE'],
+  [C.NUD_FAILED, 'FAILED'],
+  [C.NUD_NOARP, 'NOARP'],
+  [C.NUD_PERMANENT, 'PERMANENT'],
 ];
 
 /** NUD_* bits as ip prints them; "NONE" for 0. */
@@ -117,10 +184,18 @@ export function nudNumber(word: string): number | 'all' | undefined {
 
 /** IFA_F_* in ip's order (print_ifa_flags); PERMANENT shows inverted as "dynamic". */
 const ADDR_FLAGS: readonly (readonly [number, string])[] = [
-  [C.IFA_F_SECONDARY, 'secondary'], [C.IFA_F_NODAD, 'nodad'], [C.IFA_F_OPTIMISTIC, 'optimistic'],
-  [C.IFA_F_DADFAILED, 'dadfailed'], [C.IFA_F_HOMEADDRESS, 'home'], [C.IFA_F_DEPRECATED, 'deprecated'],
-  [C.IFA_F_TENTATIVE, 'tentative'], [C.IFA_F_PERMANENT, 'permanent'], [C.IFA_F_MANAGETEMPADDR, 'mngtmpaddr'],
-  [C.IFA_F_NOPREFIXROUTE, 'noprefixroute'], [C.IFA_F_MCAUTOJOIN, 'autojoin'], [C.IFA_F_STABLE_PRIVACY, 'stable-privacy'],
+  [C.IFA_F_SECONDARY, 'secondary'],
+  [C.IFA_F_NODAD, 'nodad'],
+  [C.IFA_F_OPTIMISTIC, 'optimistic'],
+  [C.IFA_F_DADFAILED, 'dadfailed'],
+  [C.IFA_F_HOMEADDRESS, 'home'],
+  [C.IFA_F_DEPRECATED, 'deprecated'],
+  [C.IFA_F_TENTATIVE, 'tentative'],
+  [C.IFA_F_PERMANENT, 'permanent'],
+  [C.IFA_F_MANAGETEMPADDR, 'mngtmpaddr'],
+  [C.IFA_F_NOPREFIXROUTE, 'noprefixroute'],
+  [C.IFA_F_MCAUTOJOIN, 'autojoin'],
+  [C.IFA_F_STABLE_PRIVACY, 'stable-privacy'],
 ];
 
 /** The flag words of an address in ip's order, and the bits ip has no word for ("flags %02x"). */
@@ -159,10 +234,20 @@ export function routeFlagNames(flags: number): string[] {
 
 /** The route cache flags of a looked-up IPv4 route (print_cache_flags), in ip's order. */
 const CACHE_FLAGS: readonly (readonly [number, string])[] = [
-  [C.RTCF_LOCAL, 'local'], [C.RTCF_REJECT, 'reject'], [C.RTCF_MULTICAST, 'mc'], [C.RTCF_BROADCAST, 'brd'],
-  [C.RTCF_DNAT, 'dst-nat'], [C.RTCF_SNAT, 'src-nat'], [C.RTCF_MASQ, 'masq'], [C.RTCF_DIRECTDST, 'dst-direct'],
-  [C.RTCF_DIRECTSRC, 'src-direct'], [C.RTCF_REDIRECTED, 'redirected'], [C.RTCF_DOREDIRECT, 'redirect'],
-  [C.RTCF_FAST, 'fastroute'], [C.RTCF_NOTIFY, 'notify'], [C.RTCF_TPROXY, 'proxy'],
+  [C.RTCF_LOCAL, 'local'],
+  [C.RTCF_REJECT, 'reject'],
+  [C.RTCF_MULTICAST, 'mc'],
+  [C.RTCF_BROADCAST, 'brd'],
+  [C.RTCF_DNAT, 'dst-nat'],
+  [C.RTCF_SNAT, 'src-nat'],
+  [C.RTCF_MASQ, 'masq'],
+  [C.RTCF_DIRECTDST, 'dst-direct'],
+  [C.RTCF_DIRECTSRC, 'src-direct'],
+  [C.RTCF_REDIRECTED, 'redirected'],
+  [C.RTCF_DOREDIRECT, 'redirect'],
+  [C.RTCF_FAST, 'fastroute'],
+  [C.RTCF_NOTIFY, 'notify'],
+  [C.RTCF_TPROXY, 'proxy'],
 ];
 
 export function cacheFlagNames(flags: number): { names: string[]; rest: number } {

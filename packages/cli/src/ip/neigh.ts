@@ -1,5 +1,16 @@
 import * as C from '@nsrun/netlink';
-import { checkAddress, checkIfname, checkMac, neighAddRequest, neighDelRequest, neighGet, neighList, linkGet, type NeighSpec, type Request } from '@nsrun/netlink';
+import {
+  checkAddress,
+  checkIfname,
+  checkMac,
+  neighAddRequest,
+  neighDelRequest,
+  neighGet,
+  neighList,
+  linkGet,
+  type NeighSpec,
+  type Request,
+} from '@nsrun/netlink';
 import { Args, pick } from '../args.js';
 import type { IpContext, Resolver } from './context.js';
 import { nudNumber } from './names.js';
@@ -18,13 +29,18 @@ STATE := permanent | noarp | reachable | stale | delay | probe | failed | incomp
 const NONE_BIT = 0x100;
 
 export type NeighCommand =
-  | { op: 'show'; dev?: string; states: number }
-  | { op: 'add' | 'del'; spec: NeighSpec }
-  | { op: 'get'; dst: string; dev: string; proxy: boolean };
+  { op: 'show'; dev?: string; states: number } | { op: 'add' | 'del'; spec: NeighSpec } | { op: 'get'; dst: string; dev: string; proxy: boolean };
 
 const SUBCOMMANDS = [
-  ['add', 'add'], ['change', 'replace'], ['chg', 'replace'], ['replace', 'replace'], ['delete', 'del'], ['get', 'get'],
-  ['show', 'show'], ['lst', 'show'], ['list', 'show'],
+  ['add', 'add'],
+  ['change', 'replace'],
+  ['chg', 'replace'],
+  ['replace', 'replace'],
+  ['delete', 'del'],
+  ['get', 'get'],
+  ['show', 'show'],
+  ['lst', 'show'],
+  ['list', 'show'],
 ] as const;
 
 export function parseNeigh(argv: readonly string[]): NeighCommand {

@@ -4,7 +4,17 @@ import { constants as osConstants } from 'node:os';
 import { delimiter } from 'node:path';
 import { nsidGet, nsidList, nsidSetRequest } from '@nsrun/netlink';
 import {
-  NetNs, SysError, checkNetnsName, errnoNumber, execve, netnsAdd, netnsDelete, netnsEnterForExec, netnsIdentify, netnsNames, netnsPids,
+  NetNs,
+  SysError,
+  checkNetnsName,
+  errnoNumber,
+  execve,
+  netnsAdd,
+  netnsDelete,
+  netnsEnterForExec,
+  netnsIdentify,
+  netnsNames,
+  netnsPids,
 } from '@nsrun/sys';
 import { Args, parseUint, pick } from '../args.js';
 import type { IpContext } from './context.js';
@@ -40,8 +50,17 @@ export type NetnsCommand =
   | { op: 'exec'; name?: string; argv: string[] };
 
 const SUBCOMMANDS = [
-  ['list', 'list'], ['show', 'list'], ['lst', 'list'], ['list-id', 'listId'], ['add', 'add'], ['set', 'set'],
-  ['delete', 'delete'], ['identify', 'identify'], ['pids', 'pids'], ['exec', 'exec'], ['attach', 'attach'],
+  ['list', 'list'],
+  ['show', 'list'],
+  ['lst', 'list'],
+  ['list-id', 'listId'],
+  ['add', 'add'],
+  ['set', 'set'],
+  ['delete', 'delete'],
+  ['identify', 'identify'],
+  ['pids', 'pids'],
+  ['exec', 'exec'],
+  ['attach', 'attach'],
 ] as const;
 
 function name(a: Args): string {
@@ -168,20 +187,23 @@ export async function runNetns(ctx: IpContext, cmd: NetnsCommand, inBatch: boole
     }
     case 'listId': {
       const names = await namesById(ctx);
-      const list = (await nsidList(ctx.c, cmd.targetNsid === undefined ? {} : { targetNsid: cmd.targetNsid }))
-        .filter((e) => cmd.nsid === undefined || e.nsid === cmd.nsid);
-      ctx.print(list.map((e) => {
-        const o = new Out();
-        if (e.nsid < 0) o.t('nsid unassigned ');
-        else o.any('nsid', e.nsid, `nsid ${e.nsid} `);
-        if (e.currentNsid !== undefined) {
-          if (e.currentNsid < 0) o.t('current-nsid unassigned ');
-          else o.any('current-nsid', e.currentNsid, `current-nsid ${e.currentNsid} `);
-        }
-        const n = names.get(e.currentNsid ?? e.nsid);
-        if (n !== undefined) o.any('name', n, `(iproute2 netns name: ${n})`);
-        return o.t('\n');
-      }));
+      const list = (await nsidList(ctx.c, cmd.targetNsid === undefined ? {} : { targetNsid: cmd.targetNsid })).filter(
+        (e) => cmd.nsid === undefined || e.nsid === cmd.nsid,
+      );
+      ctx.print(
+        list.map((e) => {
+          const o = new Out();
+          if (e.nsid < 0) o.t('nsid unassigned ');
+          else o.any('nsid', e.nsid, `nsid ${e.nsid} `);
+          if (e.currentNsid !== undefined) {
+            if (e.currentNsid < 0) o.t('current-nsid unassigned ');
+            else o.any('current-nsid', e.currentNsid, `current-nsid ${e.currentNsid} `);
+          }
+          const n = names.get(e.currentNsid ?? e.nsid);
+          if (n !== undefined) o.any('name', n, `(iproute2 netns name: ${n})`);
+          return o.t('\n');
+        }),
+      );
       return 0;
     }
     case 'add':
@@ -211,7 +233,11 @@ export async function runNetns(ctx: IpContext, cmd: NetnsCommand, inBatch: boole
       return 0;
     }
     case 'pids':
-      ctx.io.stdout(netnsPids(cmd.name).map((p) => `${p}\n`).join(''));
+      ctx.io.stdout(
+        netnsPids(cmd.name)
+          .map((p) => `${p}\n`)
+          .join(''),
+      );
       return 0;
     case 'exec':
       if (cmd.name === undefined) {

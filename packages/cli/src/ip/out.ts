@@ -56,7 +56,10 @@ export class Out {
 export function finishText(text: string, oneline: boolean): string {
   const body = text.endsWith('\n') ? text.slice(0, -1) : text;
   if (oneline) return `${body.replace(/\n/g, '\\').trimEnd()}\n`;
-  return `${body.split('\n').map((l) => l.trimEnd()).join('\n')}\n`;
+  return `${body
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n')}\n`;
 }
 
 /**

@@ -1,7 +1,18 @@
 import * as C from '@nsrun/netlink';
 import {
-  checkIfname, checkPrefix, linkGet, routeGet, routeList, routeRequest,
-  type LinkRef, type NextHopSpec, type Request, type Route, type RouteQuery, type RouteSpec, type RouteType,
+  checkIfname,
+  checkPrefix,
+  linkGet,
+  routeGet,
+  routeList,
+  routeRequest,
+  type LinkRef,
+  type NextHopSpec,
+  type Request,
+  type Route,
+  type RouteQuery,
+  type RouteSpec,
+  type RouteType,
 } from '@nsrun/netlink';
 import { Args, parseUint, pick } from '../args.js';
 import type { IpContext, Resolver } from './context.js';
@@ -35,13 +46,18 @@ export interface RouteShowFilter {
 }
 
 export type RouteCommand =
-  | { op: 'show'; filter: RouteShowFilter }
-  | { op: 'get'; query: RouteQuery }
-  | { op: 'add' | 'replace' | 'append' | 'del'; spec: RouteSpec };
+  { op: 'show'; filter: RouteShowFilter } | { op: 'get'; query: RouteQuery } | { op: 'add' | 'replace' | 'append' | 'del'; spec: RouteSpec };
 
 const SUBCOMMANDS = [
-  ['add', 'add'], ['change', 'replace'], ['replace', 'replace'], ['append', 'append'], ['delete', 'del'],
-  ['list', 'show'], ['show', 'show'], ['lst', 'show'], ['get', 'get'],
+  ['add', 'add'],
+  ['change', 'replace'],
+  ['replace', 'replace'],
+  ['append', 'append'],
+  ['delete', 'del'],
+  ['list', 'show'],
+  ['show', 'show'],
+  ['lst', 'show'],
+  ['get', 'get'],
 ] as const;
 
 export function parseRoute(argv: readonly string[], family?: 4 | 6): RouteCommand {
@@ -70,16 +86,28 @@ function parseGet(a: Args, family: 4 | 6 | undefined): RouteQuery {
         q.from = v;
         break;
       }
-      case 'iif': q.iif = checkIfname('iif', a.need('input device')); break;
-      case 'oif': case 'dev': q.oif = checkIfname('oif', a.need('output device')); break;
-      case 'mark': q.mark = a.uint('mark'); break;
-      case 'uid': q.uid = a.uint('uid'); break;
-      case 'fibmatch': q.fibMatch = true; break;
+      case 'iif':
+        q.iif = checkIfname('iif', a.need('input device'));
+        break;
+      case 'oif':
+      case 'dev':
+        q.oif = checkIfname('oif', a.need('output device'));
+        break;
+      case 'mark':
+        q.mark = a.uint('mark');
+        break;
+      case 'uid':
+        q.uid = a.uint('uid');
+        break;
+      case 'fibmatch':
+        q.fibMatch = true;
+        break;
       default: {
         const to = w === 'to' ? a.need('address') : w;
         if (q.to !== undefined) throw a.garbage(to);
         const p = checkPrefix('address', to, fam);
-        if (p.prefixlen !== (p.family === 4 ? 32 : 128)) throw a.error(`${JSON.stringify(to)}: a route is looked up for one address (/${p.family === 4 ? 32 : 128} or none)`);
+        if (p.prefixlen !== (p.family === 4 ? 32 : 128))
+          throw a.error(`${JSON.stringify(to)}: a route is looked up for one address (/${p.family === 4 ? 32 : 128} or none)`);
         q.to = to;
       }
     }
@@ -115,14 +143,33 @@ function parseShow(a: Args, family: 4 | 6 | undefined): RouteShowFilter {
   while (!a.done) {
     const w = a.next() as string;
     switch (w) {
-      case 'table': f.table = table(a, true); break;
-      case 'dev': case 'oif': f.dev = checkIfname('dev', a.need('device name')); break;
-      case 'proto': case 'protocol': f.protocol = named(a, 'protocol', protocols.number, 255); break;
-      case 'type': f.type = routeType(a); break;
-      case 'scope': f.scope = named(a, 'scope', scopes.number, 255); break;
-      case 'root': f.root = parseCidr('root', a.need('prefix'), family); break;
-      case 'match': f.match = parseCidr('match', a.need('prefix'), family); break;
-      case 'exact': case 'to': f.exact = parseCidr('prefix', a.need('prefix'), family); break;
+      case 'table':
+        f.table = table(a, true);
+        break;
+      case 'dev':
+      case 'oif':
+        f.dev = checkIfname('dev', a.need('device name'));
+        break;
+      case 'proto':
+      case 'protocol':
+        f.protocol = named(a, 'protocol', protocols.number, 255);
+        break;
+      case 'type':
+        f.type = routeType(a);
+        break;
+      case 'scope':
+        f.scope = named(a, 'scope', scopes.number, 255);
+        break;
+      case 'root':
+        f.root = parseCidr('root', a.need('prefix'), family);
+        break;
+      case 'match':
+        f.match = parseCidr('match', a.need('prefix'), family);
+        break;
+      case 'exact':
+      case 'to':
+        f.exact = parseCidr('prefix', a.need('prefix'), family);
+        break;
       default:
         if (f.exact) throw a.garbage(w);
         f.exact = parseCidr('prefix', w, family);
@@ -143,10 +190,22 @@ function parseSpec(a: Args, family: 4 | 6 | undefined): RouteSpec {
     const w = a.next() as string;
     if (hop) {
       // Inside "nexthop ...": its own via/dev/weight/onlink until the next "nexthop".
-      if (w === 'via') { hop.gateway = via(); continue; }
-      if (w === 'dev') { hop.dev = checkIfname('dev', a.need('device name')); continue; }
-      if (w === 'weight') { hop.weight = a.uint('weight', 1, 256); continue; }
-      if (w === 'onlink') { hop.onlink = true; continue; }
+      if (w === 'via') {
+        hop.gateway = via();
+        continue;
+      }
+      if (w === 'dev') {
+        hop.dev = checkIfname('dev', a.need('device name'));
+        continue;
+      }
+      if (w === 'weight') {
+        hop.weight = a.uint('weight', 1, 256);
+        continue;
+      }
+      if (w === 'onlink') {
+        hop.onlink = true;
+        continue;
+      }
       if (w !== 'nexthop') throw a.garbage(w);
     }
     switch (w) {
@@ -154,22 +213,46 @@ function parseSpec(a: Args, family: 4 | 6 | undefined): RouteSpec {
         hop = {};
         hops.push(hop);
         break;
-      case 'via': spec.gateway = via(); break;
-      case 'dev': case 'oif': spec.dev = checkIfname('dev', a.need('device name')); break;
-      case 'src': spec.src = a.need('source address'); break;
-      case 'metric': case 'priority': case 'preference': spec.metric = a.uint('metric'); break;
-      case 'table': spec.table = table(a, false) as number; break;
-      case 'scope': spec.scope = named(a, 'scope', scopes.number, 255); break;
-      case 'proto': case 'protocol': spec.protocol = named(a, 'protocol', protocols.number, 255); break;
+      case 'via':
+        spec.gateway = via();
+        break;
+      case 'dev':
+      case 'oif':
+        spec.dev = checkIfname('dev', a.need('device name'));
+        break;
+      case 'src':
+        spec.src = a.need('source address');
+        break;
+      case 'metric':
+      case 'priority':
+      case 'preference':
+        spec.metric = a.uint('metric');
+        break;
+      case 'table':
+        spec.table = table(a, false) as number;
+        break;
+      case 'scope':
+        spec.scope = named(a, 'scope', scopes.number, 255);
+        break;
+      case 'proto':
+      case 'protocol':
+        spec.protocol = named(a, 'protocol', protocols.number, 255);
+        break;
       case 'mtu': {
         let v = a.need('mtu value');
         if (v === 'lock') v = a.need('mtu value'); // lock is accepted, not applied
         spec.mtu = parseUint(v, 'mtu', 68, 65536, a);
         break;
       }
-      case 'onlink': spec.onlink = true; break;
-      case 'type': spec.type = routeType(a); break;
-      case 'to': spec.dst = a.need('prefix'); break;
+      case 'onlink':
+        spec.onlink = true;
+        break;
+      case 'type':
+        spec.type = routeType(a);
+        break;
+      case 'to':
+        spec.dst = a.need('prefix');
+        break;
       default: {
         // [TYPE] PREFIX, as ip: a type word may come before the destination.
         const t = routeTypes.number(w);
@@ -205,7 +288,11 @@ export async function runRoute(ctx: IpContext, cmd: RouteCommand): Promise<void>
   const o = ctx.opts;
   if (cmd.op === 'get') {
     const r = await routeGet(c, cmd.query);
-    const links = await ctx.linksByIndex([r.oif, ...(r.nexthops ?? []).map((h) => h.oif), ...r.message.attrs.map((x) => (x.type === 'iif' ? x.value : undefined))]);
+    const links = await ctx.linksByIndex([
+      r.oif,
+      ...(r.nexthops ?? []).map((h) => h.oif),
+      ...r.message.attrs.map((x) => (x.type === 'iif' ? x.value : undefined)),
+    ]);
     ctx.print([routeView(r, links, { showTable: true, details: o.details, stats: o.stats })]);
     return;
   }
@@ -217,13 +304,15 @@ export async function runRoute(ctx: IpContext, cmd: RouteCommand): Promise<void>
   // As ip: IPv4 unless -6 (or an IPv6 prefix) says otherwise; both families for "table all".
   const family = o.family ?? f.exact?.family ?? f.root?.family ?? f.match?.family ?? (f.table === 'all' ? undefined : 4);
   const oif = f.dev === undefined ? undefined : (await linkGet(c, f.dev)).index; // ENODEV for an unknown device
-  const routes = await ctx.dump(routeList(c, {
-    table: f.table,
-    ...(family ? { family } : {}),
-    ...(oif !== undefined ? { dev: oif } : {}),
-    ...(f.protocol !== undefined ? { protocol: f.protocol } : {}),
-    ...(f.type !== undefined ? { type: f.type } : {}),
-  }));
+  const routes = await ctx.dump(
+    routeList(c, {
+      table: f.table,
+      ...(family ? { family } : {}),
+      ...(oif !== undefined ? { dev: oif } : {}),
+      ...(f.protocol !== undefined ? { protocol: f.protocol } : {}),
+      ...(f.type !== undefined ? { type: f.type } : {}),
+    }),
+  );
   const kept = routes
     // Other families a dump may carry (IPMR...) and cached clones are not ip's routes.
     .filter((r) => (r.message.family === C.AF_INET || r.message.family === C.AF_INET6) && !(r.flags & C.RTM_F_CLONED))
@@ -252,7 +341,11 @@ export async function routeChangeRequest(cmd: RouteCommand & { op: 'add' | 'repl
     return routeRequest(op, { ...spec, ...(spec.dev !== undefined ? { dev: index(spec.dev) as number } : {}), ...(nexthops ? { nexthops } : {}) }, devName);
   }
   // Index 1 stands in for each named device: bad input is refused before any lookup.
-  routeRequest(op, { ...spec, ...(spec.dev !== undefined ? { dev: 1 } : {}), ...(spec.nexthops ? { nexthops: spec.nexthops.map((h) => ({ ...h, ...(h.dev !== undefined ? { dev: 1 } : {}) })) } : {}) });
+  routeRequest(op, {
+    ...spec,
+    ...(spec.dev !== undefined ? { dev: 1 } : {}),
+    ...(spec.nexthops ? { nexthops: spec.nexthops.map((h) => ({ ...h, ...(h.dev !== undefined ? { dev: 1 } : {}) })) } : {}),
+  });
   const dev = typeof spec.dev === 'string' ? await r.index(spec.dev) : spec.dev;
   let nexthops: NextHopSpec[] | undefined;
   for (const h of spec.nexthops ?? []) (nexthops ??= []).push(typeof h.dev === 'string' ? { ...h, dev: await r.index(h.dev) } : h);

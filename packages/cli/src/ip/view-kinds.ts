@@ -17,7 +17,6 @@ export type KindPrinter = (o: Out, data: readonly Attr[] | undefined, links: Lin
 const get = <T>(attrs: readonly Attr[], type: string): T | undefined => attrs.find((a) => a.type === type)?.value as T | undefined;
 const linkName = (links: Links, index: number): string => links.get(index)?.name ?? `if${index}`;
 
-
 /** A bridge timer (centiseconds) as ip prints it: "%4i.%.2i" in text, a number with two decimals in JSON. */
 function timer(o: Out, key: string, v: bigint | undefined): void {
   if (v === undefined) return;
@@ -79,7 +78,10 @@ function bridge(o: Out, d: readonly Attr[] | undefined): void {
   if (bool && bool.length >= 8) {
     const val = bool.readUInt32LE(0);
     const mask = bool.readUInt32LE(4);
-    for (const [bit, key] of [[C.BR_BOOLOPT_NO_LL_LEARN, 'no_linklocal_learn'], [C.BR_BOOLOPT_MCAST_VLAN_SNOOPING, 'mcast_vlan_snooping']] as const) {
+    for (const [bit, key] of [
+      [C.BR_BOOLOPT_NO_LL_LEARN, 'no_linklocal_learn'],
+      [C.BR_BOOLOPT_MCAST_VLAN_SNOOPING, 'mcast_vlan_snooping'],
+    ] as const) {
       if (mask & (1 << bit)) o.any(key, val & (1 << bit) ? 1 : 0, `${key} ${val & (1 << bit) ? 1 : 0} `);
     }
   }
@@ -212,7 +214,12 @@ function vxlan(o: Out, d: readonly Attr[] | undefined, links: Links): void {
     o.j('learning', learning !== 0);
     if (!learning) o.t('nolearning ');
   }
-  for (const [name, key, word] of [['proxy', 'proxy', 'proxy'], ['rsc', 'rsc', 'rsc'], ['l2miss', 'l2miss', 'l2miss'], ['l3miss', 'l3miss', 'l3miss']] as const) {
+  for (const [name, key, word] of [
+    ['proxy', 'proxy', 'proxy'],
+    ['rsc', 'rsc', 'rsc'],
+    ['l2miss', 'l2miss', 'l2miss'],
+    ['l3miss', 'l3miss', 'l3miss'],
+  ] as const) {
     if (get<number>(d, name)) o.any(key, true, `${word} `);
   }
   const tos = get<number>(d, 'tos') ?? 0;
@@ -236,7 +243,11 @@ function vxlan(o: Out, d: readonly Attr[] | undefined, links: Links): void {
   if (ageing !== undefined) o.any('ageing', ageing, ageing === 0 ? 'ageing none ' : `ageing ${ageing} `);
   const limit = get<number>(d, 'limit');
   if (limit) o.any('limit', limit, `maxaddr ${limit} `);
-  for (const [name, key, word] of [['udpCsum', 'udp_csum', 'udpcsum'], ['udpZeroCsum6Tx', 'udp_zero_csum6_tx', 'udp6zerocsumtx'], ['udpZeroCsum6Rx', 'udp_zero_csum6_rx', 'udp6zerocsumrx']] as const) {
+  for (const [name, key, word] of [
+    ['udpCsum', 'udp_csum', 'udpcsum'],
+    ['udpZeroCsum6Tx', 'udp_zero_csum6_tx', 'udp6zerocsumtx'],
+    ['udpZeroCsum6Rx', 'udp_zero_csum6_rx', 'udp6zerocsumrx'],
+  ] as const) {
     const v = get<number>(d, name);
     if (v !== undefined) o.j(key, v !== 0).t(`${v ? '' : 'no'}${word} `);
   }
@@ -247,8 +258,11 @@ function vxlan(o: Out, d: readonly Attr[] | undefined, links: Links): void {
 }
 
 const MACVLAN_MODES: Readonly<Record<number, string>> = {
-  [C.MACVLAN_MODE_PRIVATE]: 'private', [C.MACVLAN_MODE_VEPA]: 'vepa', [C.MACVLAN_MODE_BRIDGE]: 'bridge',
-  [C.MACVLAN_MODE_PASSTHRU]: 'passthru', [C.MACVLAN_MODE_SOURCE]: 'source',
+  [C.MACVLAN_MODE_PRIVATE]: 'private',
+  [C.MACVLAN_MODE_VEPA]: 'vepa',
+  [C.MACVLAN_MODE_BRIDGE]: 'bridge',
+  [C.MACVLAN_MODE_PASSTHRU]: 'passthru',
+  [C.MACVLAN_MODE_SOURCE]: 'source',
 };
 
 function macvlan(o: Out, d: readonly Attr[] | undefined): void {
@@ -270,7 +284,7 @@ function macvlan(o: Out, d: readonly Attr[] | undefined): void {
   const data = get<Buffer>(d, 'macaddrData');
   if (!data) return;
   const macs: string[] = [];
-  for (let p = 0; p + 4 <= data.length; ) {
+  for (let p = 0; p + 4 <= data.length;) {
     const len = data.readUInt16LE(p);
     if (len < 4) break;
     if ((data.readUInt16LE(p + 2) & 0x3fff) === C.IFLA_MACVLAN_MACADDR && len >= 10) {
@@ -282,19 +296,24 @@ function macvlan(o: Out, d: readonly Attr[] | undefined): void {
 }
 
 const VLAN_FLAGS: readonly (readonly [number, string])[] = [
-  [C.VLAN_FLAG_REORDER_HDR, 'REORDER_HDR'], [C.VLAN_FLAG_GVRP, 'GVRP'], [C.VLAN_FLAG_MVRP, 'MVRP'],
-  [C.VLAN_FLAG_LOOSE_BINDING, 'LOOSE_BINDING'], [C.VLAN_FLAG_BRIDGE_BINDING, 'BRIDGE_BINDING'],
+  [C.VLAN_FLAG_REORDER_HDR, 'REORDER_HDR'],
+  [C.VLAN_FLAG_GVRP, 'GVRP'],
+  [C.VLAN_FLAG_MVRP, 'MVRP'],
+  [C.VLAN_FLAG_LOOSE_BINDING, 'LOOSE_BINDING'],
+  [C.VLAN_FLAG_BRIDGE_BINDING, 'BRIDGE_BINDING'],
 ];
 
 function vlanQosMap(o: Out, key: string, word: string, data: Buffer): void {
   const pairs: { from: number; to: number }[] = [];
-  for (let p = 0; p + 4 <= data.length; ) {
+  for (let p = 0; p + 4 <= data.length;) {
     const len = data.readUInt16LE(p);
     if (len < 4) break;
     if (len >= 12) pairs.push({ from: data.readUInt32LE(p + 4), to: data.readUInt32LE(p + 8) });
     p += (len + 3) & ~3;
   }
-  o.j(key, pairs).nl().t(`      ${word} { ${pairs.map((m) => `${m.from}:${m.to} `).join('')}} `);
+  o.j(key, pairs)
+    .nl()
+    .t(`      ${word} { ${pairs.map((m) => `${m.from}:${m.to} `).join('')}} `);
 }
 
 function vlan(o: Out, d: readonly Attr[] | undefined): void {

@@ -138,7 +138,12 @@ export function linkView(l: Link, links: Links, o: LinkViewOptions): Out {
 }
 
 const LINK_EVENTS: Readonly<Record<number, string>> = {
-  1: 'REBOOT', 2: 'FEATURE CHANGE', 3: 'BONDING FAILOVER', 4: 'NOTIFY PEERS', 5: 'RESEND IGMP', 6: 'BONDING OPTION',
+  1: 'REBOOT',
+  2: 'FEATURE CHANGE',
+  3: 'BONDING FAILOVER',
+  4: 'NOTIFY PEERS',
+  5: 'RESEND IGMP',
+  6: 'BONDING OPTION',
 };
 
 const cstring = (b: Buffer): string => b.toString('utf8', 0, b.indexOf(0) < 0 ? b.length : b.indexOf(0));
@@ -159,7 +164,7 @@ function linkLayer(out: Out, l: Link): void {
 /** The attributes of a nested set, raw: [type, payload]. */
 function nestedAttrs(b: Buffer): [number, Buffer][] {
   const out: [number, Buffer][] = [];
-  for (let p = 0; p + 4 <= b.length; ) {
+  for (let p = 0; p + 4 <= b.length;) {
     const len = b.readUInt16LE(p);
     if (len < 4 || p + len > b.length) break;
     out.push([b.readUInt16LE(p + 2) & 0x3fff, b.subarray(p + 4, p + len)]);
@@ -169,8 +174,10 @@ function nestedAttrs(b: Buffer): [number, Buffer][] {
 }
 
 const ADDR_GEN_MODES: Readonly<Record<number, string>> = {
-  [C.IN6_ADDR_GEN_MODE_EUI64]: 'eui64', [C.IN6_ADDR_GEN_MODE_NONE]: 'none',
-  [C.IN6_ADDR_GEN_MODE_STABLE_PRIVACY]: 'stable_secret', [C.IN6_ADDR_GEN_MODE_RANDOM]: 'random',
+  [C.IN6_ADDR_GEN_MODE_EUI64]: 'eui64',
+  [C.IN6_ADDR_GEN_MODE_NONE]: 'none',
+  [C.IN6_ADDR_GEN_MODE_STABLE_PRIVACY]: 'stable_secret',
+  [C.IN6_ADDR_GEN_MODE_RANDOM]: 'random',
 };
 
 function details(out: Out, l: Link, links: Links, o: LinkViewOptions): void {
@@ -201,7 +208,10 @@ function details(out: Out, l: Link, links: Links, o: LinkViewOptions): void {
   u('gro_max_size', 'groMaxSize', (v) => `gro_max_size ${v} `);
   const portName = attr<string>(l, 'physPortName');
   if (portName !== undefined) out.any('phys_port_name', portName, `portname ${portName} `);
-  for (const [key, name, word] of [['phys_port_id', 'physPortId', 'portid'], ['phys_switch_id', 'physSwitchId', 'switchid']] as const) {
+  for (const [key, name, word] of [
+    ['phys_port_id', 'physPortId', 'portid'],
+    ['phys_switch_id', 'physSwitchId', 'switchid'],
+  ] as const) {
     const b = attr<Buffer>(l, name);
     if (b) out.any(key, b.toString('hex'), `${word} ${b.toString('hex')} `);
   }
@@ -247,26 +257,52 @@ export function linkStats(out: Out, l: Link, level: number): void {
   const s = c.stats;
   const carrierChanges = attr<number>(l, 'carrierChanges');
   const more = level > 1;
-  const rx: Record<string, bigint> = { bytes: s.rxBytes, packets: s.rxPackets, errors: s.rxErrors, dropped: s.rxDropped, over_errors: s.rxOverErrors, multicast: s.multicast };
+  const rx: Record<string, bigint> = {
+    bytes: s.rxBytes,
+    packets: s.rxPackets,
+    errors: s.rxErrors,
+    dropped: s.rxDropped,
+    over_errors: s.rxOverErrors,
+    multicast: s.multicast,
+  };
   if (s.rxCompressed) rx.compressed = s.rxCompressed;
   if (more) {
-    Object.assign(rx, { length_errors: s.rxLengthErrors, crc_errors: s.rxCrcErrors, frame_errors: s.rxFrameErrors, fifo_errors: s.rxFifoErrors, missed_errors: s.rxMissedErrors });
+    Object.assign(rx, {
+      length_errors: s.rxLengthErrors,
+      crc_errors: s.rxCrcErrors,
+      frame_errors: s.rxFrameErrors,
+      fifo_errors: s.rxFifoErrors,
+      missed_errors: s.rxMissedErrors,
+    });
     if (s.rxNohandler) rx.nohandler = s.rxNohandler;
     if (s.rxOtherhostDropped) rx.otherhost = s.rxOtherhostDropped;
   }
-  const tx: Record<string, bigint> = { bytes: s.txBytes, packets: s.txPackets, errors: s.txErrors, dropped: s.txDropped, carrier_errors: s.txCarrierErrors, collisions: s.collisions };
+  const tx: Record<string, bigint> = {
+    bytes: s.txBytes,
+    packets: s.txPackets,
+    errors: s.txErrors,
+    dropped: s.txDropped,
+    carrier_errors: s.txCarrierErrors,
+    collisions: s.collisions,
+  };
   if (s.txCompressed) tx.compressed = s.txCompressed;
   if (more) {
-    Object.assign(tx, { aborted_errors: s.txAbortedErrors, fifo_errors: s.txFifoErrors, window_errors: s.txWindowErrors, heartbeat_errors: s.txHeartbeatErrors });
+    Object.assign(tx, {
+      aborted_errors: s.txAbortedErrors,
+      fifo_errors: s.txFifoErrors,
+      window_errors: s.txWindowErrors,
+      heartbeat_errors: s.txHeartbeatErrors,
+    });
     if (carrierChanges !== undefined) tx.carrier_changes = BigInt(carrierChanges);
   }
   out.j(c.key, { rx, tx });
 
   // Column widths: the header words' lengths, widened to the longest number in the column.
   const cols = [10, 7, 6, 7, 7, 7, 10, 9];
-  const size = (...vals: bigint[]): void => vals.forEach((v, i) => {
-    cols[i] = Math.max(cols[i] as number, v.toString().length);
-  });
+  const size = (...vals: bigint[]): void =>
+    vals.forEach((v, i) => {
+      cols[i] = Math.max(cols[i] as number, v.toString().length);
+    });
   size(s.rxBytes, s.rxPackets, s.rxErrors, s.rxDropped, s.rxMissedErrors, s.multicast, s.rxCompressed, 0n);
   if (more) size(0n, s.rxLengthErrors, s.rxCrcErrors, s.rxFrameErrors, s.rxFifoErrors, s.rxOverErrors, s.rxNohandler, s.rxOtherhostDropped);
   size(s.txBytes, s.txPackets, s.txErrors, s.txDropped, s.txCarrierErrors, s.collisions, s.txCompressed, 0n);
@@ -275,7 +311,10 @@ export function linkStats(out: Out, l: Link, level: number): void {
   const pad = (text: string, width: number): string => text.padStart(Math.max(width, 0));
   const num = (i: number, v: bigint): string => `${pad(String(v), w(i))} `;
   const head = (words: readonly string[], last: string): string =>
-    `${pad(words[0] as string, w(0) - 4)} ${words.slice(1).map((x, i) => pad(x, w(i + 1))).join(' ')} ${pad(last, w(6))}`;
+    `${pad(words[0] as string, w(0) - 4)} ${words
+      .slice(1)
+      .map((x, i) => pad(x, w(i + 1)))
+      .join(' ')} ${pad(last, w(6))}`;
 
   let t = `    RX: ${head(['bytes', 'packets', 'errors', 'dropped', 'missed', 'mcast'], s.rxCompressed ? 'compressed' : '')}\n`;
   t += `    ${num(0, s.rxBytes)}${num(1, s.rxPackets)}${num(2, s.rxErrors)}${num(3, s.rxDropped)}${num(4, s.rxMissedErrors)}${num(5, s.multicast)}`;

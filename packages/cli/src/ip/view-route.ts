@@ -36,11 +36,22 @@ function dstText(r: Route): string {
 
 /** RTA_METRICS entries ip prints: its word (mx_names) and the RTAX_* number (for the lock bits). */
 const METRICS: Readonly<Record<string, readonly [string, number]>> = {
-  mtu: ['mtu', C.RTAX_MTU], window: ['window', C.RTAX_WINDOW], rtt: ['rtt', C.RTAX_RTT], rttvar: ['rttvar', C.RTAX_RTTVAR],
-  ssthresh: ['ssthresh', C.RTAX_SSTHRESH], cwnd: ['cwnd', C.RTAX_CWND], advmss: ['advmss', C.RTAX_ADVMSS],
-  reordering: ['reordering', C.RTAX_REORDERING], hoplimit: ['hoplimit', C.RTAX_HOPLIMIT], initcwnd: ['initcwnd', C.RTAX_INITCWND],
-  features: ['features', C.RTAX_FEATURES], rtoMin: ['rto_min', C.RTAX_RTO_MIN], initrwnd: ['initrwnd', C.RTAX_INITRWND],
-  quickack: ['quickack', C.RTAX_QUICKACK], ccAlgo: ['congctl', C.RTAX_CC_ALGO], fastopenNoCookie: ['fastopen_no_cookie', C.RTAX_FASTOPEN_NO_COOKIE],
+  mtu: ['mtu', C.RTAX_MTU],
+  window: ['window', C.RTAX_WINDOW],
+  rtt: ['rtt', C.RTAX_RTT],
+  rttvar: ['rttvar', C.RTAX_RTTVAR],
+  ssthresh: ['ssthresh', C.RTAX_SSTHRESH],
+  cwnd: ['cwnd', C.RTAX_CWND],
+  advmss: ['advmss', C.RTAX_ADVMSS],
+  reordering: ['reordering', C.RTAX_REORDERING],
+  hoplimit: ['hoplimit', C.RTAX_HOPLIMIT],
+  initcwnd: ['initcwnd', C.RTAX_INITCWND],
+  features: ['features', C.RTAX_FEATURES],
+  rtoMin: ['rto_min', C.RTAX_RTO_MIN],
+  initrwnd: ['initrwnd', C.RTAX_INITRWND],
+  quickack: ['quickack', C.RTAX_QUICKACK],
+  ccAlgo: ['congctl', C.RTAX_CC_ALGO],
+  fastopenNoCookie: ['fastopen_no_cookie', C.RTAX_FASTOPEN_NO_COOKIE],
 };
 
 /** print_rta_metrics: one JSON object in an array; words, "lock", and the units ip adds. */
@@ -134,7 +145,12 @@ export function routeView(r: Route, links: Links, o: RouteViewOptions): Out {
       n.any('flags', f, f.map((x) => `${x} `).join(''));
       return n;
     });
-    out.j('nexthops', hops.map((n) => n.json)).t(hops.map((n) => n.text).join(''));
+    out
+      .j(
+        'nexthops',
+        hops.map((n) => n.json),
+      )
+      .t(hops.map((n) => n.text).join(''));
   }
   out.t('\n');
   return out;

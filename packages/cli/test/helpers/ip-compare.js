@@ -11,7 +11,11 @@ export const MAIN = fileURLToPath(new URL('../../dist/main.js', import.meta.url)
 
 /** Runs `nsrun ARGS` inside the test's namespace: { status, stdout, stderr }. */
 export function nsrun(ctx, args, opts = {}) {
-  const r = spawnSync('nsenter', [`--net=${ctx.ns.procPath}`, process.execPath, MAIN, ...args], { encoding: 'utf8', input: opts.input ?? '', timeout: opts.timeout ?? 60_000 });
+  const r = spawnSync('nsenter', [`--net=${ctx.ns.procPath}`, process.execPath, MAIN, ...args], {
+    encoding: 'utf8',
+    input: opts.input ?? '',
+    timeout: opts.timeout ?? 60_000,
+  });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
 }
@@ -37,7 +41,11 @@ function ipOut(ctx, args) {
   return r.stdout;
 }
 
-const trimLines = (s) => s.split('\n').map((l) => l.trimEnd()).join('\n');
+const trimLines = (s) =>
+  s
+    .split('\n')
+    .map((l) => l.trimEnd())
+    .join('\n');
 
 /** Keys whose values move by themselves (bridge timers, neighbour ages), replaced by "*". */
 export function maskMoving(v) {

@@ -4,8 +4,21 @@ import * as D from './constants.js';
 import { DecodeError } from '../wire/errors.js';
 import type { Writer } from '../wire/writer.js';
 import {
-  schema, decodeAttrs, encodeAttrs, string, binary, u8, u32, u64, structU32, nested, formatIPv4, formatIPv6, parseIP,
-  type AttrOf, type Codec,
+  schema,
+  decodeAttrs,
+  encodeAttrs,
+  string,
+  binary,
+  u8,
+  u32,
+  u64,
+  structU32,
+  nested,
+  formatIPv4,
+  formatIPv6,
+  parseIP,
+  type AttrOf,
+  type Codec,
 } from '../wire/attrs.js';
 
 // SOCK_DIAG_BY_FAMILY for AF_INET / AF_INET6 (linux/inet_diag.h): the request, struct
@@ -64,7 +77,9 @@ export function encodeSockId(w: Writer, id: InetDiagSockId): void {
   w.u16be(id.sport).u16be(id.dport);
   writeAddr(w, id.src);
   writeAddr(w, id.dst);
-  w.u32(id.ifindex).u32(Number(id.cookie & 0xffffffffn)).u32(Number((id.cookie >> 32n) & 0xffffffffn));
+  w.u32(id.ifindex)
+    .u32(Number(id.cookie & 0xffffffffn))
+    .u32(Number((id.cookie >> 32n) & 0xffffffffn));
 }
 
 // ---- the request ---------------------------------------------------------------------------
@@ -154,7 +169,19 @@ export interface InetDiagSockopt {
   unused: number;
 }
 
-const SOCKOPT_BITS = ['recverr', 'isIcsk', 'freebind', 'hdrincl', 'mcLoop', 'transparent', 'mcAll', 'nodefrag', 'bindAddressNoPort', 'recverrRfc4884', 'deferConnect'] as const;
+const SOCKOPT_BITS = [
+  'recverr',
+  'isIcsk',
+  'freebind',
+  'hdrincl',
+  'mcLoop',
+  'transparent',
+  'mcAll',
+  'nodefrag',
+  'bindAddressNoPort',
+  'recverrRfc4884',
+  'deferConnect',
+] as const;
 
 export const sockopt: Codec<InetDiagSockopt> = {
   decode: (b, off, len) => {

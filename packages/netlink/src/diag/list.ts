@@ -53,7 +53,8 @@ const STATE_NAMES: Readonly<Record<number, TcpStateName>> = Object.fromEntries(O
 
 function statesMask(states: readonly TcpStateName[] | undefined): number {
   if (states === undefined) return 0xffffffff;
-  if (!Array.isArray(states) || states.length === 0) throw new ValidationError('states', states, `must be a non-empty list of ${Object.keys(TCP_STATES).join(', ')}`);
+  if (!Array.isArray(states) || states.length === 0)
+    throw new ValidationError('states', states, `must be a non-empty list of ${Object.keys(TCP_STATES).join(', ')}`);
   let mask = 0;
   for (const s of states) {
     const v = (TCP_STATES as Record<string, number>)[s];

@@ -3,8 +3,25 @@ import { DecodeError } from '../wire/errors.js';
 import type { Writer } from '../wire/writer.js';
 import { AttrReader } from '../wire/reader.js';
 import {
-  schema, decodeAttrs, encodeAttrs, nested, binary, flag, ip, mac, string, u8, u16, u16be, u32, u32be, s32, u64,
-  type AttrOf, type Codec, type UnknownAttr,
+  schema,
+  decodeAttrs,
+  encodeAttrs,
+  nested,
+  binary,
+  flag,
+  ip,
+  mac,
+  string,
+  u8,
+  u16,
+  u16be,
+  u32,
+  u32be,
+  s32,
+  u64,
+  type AttrOf,
+  type Codec,
+  type UnknownAttr,
 } from '../wire/attrs.js';
 
 // RTM_NEWLINK / DELLINK / GETLINK / SETLINK: struct ifinfomsg (linux/rtnetlink.h) + IFLA_*
@@ -235,7 +252,7 @@ const linkInfo: Codec<LinkInfoAttr[]> = {
     // Where each attribute's payload lies in `b` (decodeAttrs has checked the headers), so that
     // IFLA_INFO_DATA is decoded in place and a DecodeError inside it reports a datagram offset.
     const at: number[] = [];
-    for (const r = new AttrReader(b, off, off + len); r.next(); ) at.push(r.at);
+    for (const r = new AttrReader(b, off, off + len); r.next();) at.push(r.at);
     let kind: string | undefined;
     let slaveKind: string | undefined;
     for (let i = 0; i < attrs.length; i++) {

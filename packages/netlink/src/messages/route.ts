@@ -2,8 +2,21 @@ import * as C from '../constants/index.js';
 import { DecodeError } from '../wire/errors.js';
 import type { Writer } from '../wire/writer.js';
 import {
-  schema, decodeAttrs, encodeAttrs, nested, binary, ip, u8, u16, u16be, u32, parseIP, formatIPv4, formatIPv6,
-  type AttrOf, type Codec,
+  schema,
+  decodeAttrs,
+  encodeAttrs,
+  nested,
+  binary,
+  ip,
+  u8,
+  u16,
+  u16be,
+  u32,
+  parseIP,
+  formatIPv4,
+  formatIPv6,
+  type AttrOf,
+  type Codec,
 } from '../wire/attrs.js';
 
 // RTM_NEWROUTE / DELROUTE / GETROUTE: struct rtmsg (linux/rtnetlink.h) + RTA_* attributes.

@@ -6,8 +6,17 @@ import { checkInt } from '../validate.js';
 import * as L from '../constants/netlink.js';
 import * as K from './constants.js';
 import {
-  u64be, s32be, decodeNfMessage, encodeNfMessage, nftFamily, nftFamilyName, checkNftName, checkHandle, nftType,
-  type NfMessage, type NftFamily,
+  u64be,
+  s32be,
+  decodeNfMessage,
+  encodeNfMessage,
+  nftFamily,
+  nftFamilyName,
+  checkNftName,
+  checkHandle,
+  nftType,
+  type NfMessage,
+  type NftFamily,
 } from './header.js';
 import { commentUdata, checkUserdata, udataComment } from './udata.js';
 import { be64 } from './table.js';
@@ -66,8 +75,12 @@ export type NftHook = 'prerouting' | 'input' | 'forward' | 'output' | 'postrouti
 // linux/netfilter.h: enum nf_inet_hooks (ip, ip6, inet, bridge), enum nf_dev_hooks (netdev);
 // linux/netfilter_arp.h: NF_ARP_IN 0, NF_ARP_OUT 1.
 const INET_HOOKS: Partial<Record<NftHook, number>> = {
-  prerouting: K.NF_INET_PRE_ROUTING, input: K.NF_INET_LOCAL_IN, forward: K.NF_INET_FORWARD,
-  output: K.NF_INET_LOCAL_OUT, postrouting: K.NF_INET_POST_ROUTING, ingress: K.NF_INET_INGRESS,
+  prerouting: K.NF_INET_PRE_ROUTING,
+  input: K.NF_INET_LOCAL_IN,
+  forward: K.NF_INET_FORWARD,
+  output: K.NF_INET_LOCAL_OUT,
+  postrouting: K.NF_INET_POST_ROUTING,
+  ingress: K.NF_INET_INGRESS,
 };
 const NETDEV_HOOKS: Partial<Record<NftHook, number>> = { ingress: K.NF_NETDEV_INGRESS, egress: K.NF_NETDEV_EGRESS };
 const ARP_HOOKS: Partial<Record<NftHook, number>> = { input: 0, output: 1 };
@@ -177,14 +190,20 @@ export function nftChainAddMsg(spec: NftChainSpec): NftMessage {
     if (hooknum === undefined) {
       throw new ValidationError('chain.hook', spec.hook, `must be one of ${Object.keys(hooksOf(family)).join(', ')} for family ${spec.family}`);
     }
-    if (spec.type === undefined || !['filter', 'nat', 'route'].includes(spec.type)) throw new ValidationError('chain.type', spec.type, 'must be filter, nat or route');
+    if (spec.type === undefined || !['filter', 'nat', 'route'].includes(spec.type))
+      throw new ValidationError('chain.type', spec.type, 'must be filter, nat or route');
     priority = checkInt('chain.priority', spec.priority, -0x80000000, 0x7fffffff);
   }
   if (spec.policy !== undefined && POLICIES[spec.policy] === undefined) throw new ValidationError('chain.policy', spec.policy, 'must be accept or drop');
   if (spec.device !== undefined) checkNftName('chain.device', spec.device);
-  if (spec.comment !== undefined && spec.userdata !== undefined) throw new ValidationError('chain.userdata', '(bytes)', 'give either comment or userdata, not both');
-  const udata = spec.comment !== undefined ? commentUdata('chain.comment', spec.comment)
-    : spec.userdata !== undefined ? checkUserdata('chain.userdata', spec.userdata) : undefined;
+  if (spec.comment !== undefined && spec.userdata !== undefined)
+    throw new ValidationError('chain.userdata', '(bytes)', 'give either comment or userdata, not both');
+  const udata =
+    spec.comment !== undefined
+      ? commentUdata('chain.comment', spec.comment)
+      : spec.userdata !== undefined
+        ? checkUserdata('chain.userdata', spec.userdata)
+        : undefined;
   const hookText = based ? ` (${spec.type} hook ${spec.hook} priority ${priority}${spec.policy ? ` policy ${spec.policy}` : ''})` : '';
   return {
     type: K.NFT_MSG_NEWCHAIN,
@@ -215,7 +234,9 @@ export function nftChainDelMsg(ref: NftChainRef): NftMessage {
   if ('handle' in ref) {
     const handle = checkHandle('chain.handle', ref.handle);
     return {
-      type: K.NFT_MSG_DELCHAIN, family, what: `nftChainDel ${ref.family} ${table} handle ${handle}`,
+      type: K.NFT_MSG_DELCHAIN,
+      family,
+      what: `nftChainDel ${ref.family} ${table} handle ${handle}`,
       body: (w) => {
         w.attrString(K.NFTA_CHAIN_TABLE, table);
         w.attrBytes(K.NFTA_CHAIN_HANDLE, be64(handle));
@@ -224,7 +245,9 @@ export function nftChainDelMsg(ref: NftChainRef): NftMessage {
   }
   const name = checkNftName('chain.name', ref.name);
   return {
-    type: K.NFT_MSG_DELCHAIN, family, what: `nftChainDel ${ref.family} ${table} ${name}`,
+    type: K.NFT_MSG_DELCHAIN,
+    family,
+    what: `nftChainDel ${ref.family} ${table} ${name}`,
     body: (w) => {
       w.attrString(K.NFTA_CHAIN_TABLE, table);
       w.attrString(K.NFTA_CHAIN_NAME, name);
@@ -249,7 +272,11 @@ export interface NftChainFilter {
 /** Lists chains; the kernel filters by family, we by table and name. */
 export async function nftChainList(c: NftClient, filter: NftChainFilter = {}): Promise<NftChain[]> {
   const family = filter.family === undefined ? K.NFPROTO_UNSPEC : nftFamily('filter.family', filter.family);
-  const msgs = await c.dump({ type: K.NFT_MSG_GETCHAIN, family, what: `nftChainList${filter.family ? ` ${filter.family}` : ''}${filter.table ? ` ${filter.table}` : ''}` });
+  const msgs = await c.dump({
+    type: K.NFT_MSG_GETCHAIN,
+    family,
+    what: `nftChainList${filter.family ? ` ${filter.family}` : ''}${filter.table ? ` ${filter.table}` : ''}`,
+  });
   const out: NftChain[] = [];
   for (const m of msgs) {
     if (m.type !== nftType(K.NFT_MSG_NEWCHAIN)) continue;

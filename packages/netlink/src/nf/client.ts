@@ -7,9 +7,7 @@ import { NetlinkSocket, type SocketOptions } from '../transport/socket.js';
 import { Exchange, retryDump, locateAttr as locateIn, type Protocol } from '../transport/exchange.js';
 import { ValidationError, type NetlinkError, type RequestInfo, type BadAttribute } from '../errors.js';
 import { NFGENMSG_LEN, writeNfGenMsg, nftType, nfMsg } from './header.js';
-import {
-  NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, NFNL_SUBSYS_NFTABLES, NFPROTO_UNSPEC, NFT_MSG_NAMES, NFT_MSG_ATTR_NAMES,
-} from './constants.js';
+import { NFNL_MSG_BATCH_BEGIN, NFNL_MSG_BATCH_END, NFNL_SUBSYS_NFTABLES, NFPROTO_UNSPEC, NFT_MSG_NAMES, NFT_MSG_ATTR_NAMES } from './constants.js';
 
 /** asm-generic/errno-base.h */
 const ENOMEM = 12;
@@ -174,42 +172,49 @@ export class NftClient {
       what: `nft transaction of ${msgs.length} message${msgs.length === 1 ? '' : 's'}`,
     };
     if (sent.length > this.socket.maxSend) {
-      throw new ValidationError('transaction', `${msgs.length} messages, ${sent.length} bytes`,
-        `exceeds the socket's send limit of ${this.socket.maxSend} bytes (one batch is one datagram: split it, or open the client with a bigger sndbuf)`);
+      throw new ValidationError(
+        'transaction',
+        `${msgs.length} messages, ${sent.length} bytes`,
+        `exceeds the socket's send limit of ${this.socket.maxSend} bytes (one batch is one datagram: split it, or open the client with a bigger sndbuf)`,
+      );
     }
     this.socket.send(sent);
     const errors: (NetlinkError | undefined)[] = new Array(msgs.length).fill(undefined);
     let batchError: NetlinkError | undefined;
     const index = (seq: number): number => seq - beginSeq - 1;
-    ex.collect(batchInfo, (m) => {
-      if (m.type === L.NLMSG_ERROR) {
-        const e = decodeError(m);
-        const seq = e.request.seq;
-        if (seq === beginSeq || seq === endSeq) {
-          // The batch itself: refused as a whole (EPERM, ENOMEM, a failed commit), or on newer
-          // kernels an ACK of BEGIN/END. An ACK is not the end: the messages' answers follow.
-          if (e.error === 0) return false;
-          batchError = ex.error(batchInfo, e.error, e.attrs, sent, 0, undefined);
-          return true;
+    ex.collect(
+      batchInfo,
+      (m) => {
+        if (m.type === L.NLMSG_ERROR) {
+          const e = decodeError(m);
+          const seq = e.request.seq;
+          if (seq === beginSeq || seq === endSeq) {
+            // The batch itself: refused as a whole (EPERM, ENOMEM, a failed commit), or on newer
+            // kernels an ACK of BEGIN/END. An ACK is not the end: the messages' answers follow.
+            if (e.error === 0) return false;
+            batchError = ex.error(batchInfo, e.error, e.attrs, sent, 0, undefined);
+            return true;
+          }
+          const i = index(seq);
+          if (i < 0 || i >= msgs.length) return false;
+          if (e.error !== 0) {
+            const msg = msgs[i] as NftMessage;
+            const info = ex.info(nftType(msg.type), seq, msg.what);
+            // ENOMEM on message 0 is how a failed commit is reported (see the top of this file).
+            const what = i === 0 && msgs.length > 1 && e.error === -ENOMEM ? { ...info, what: `${info.what} (or the commit of the whole batch)` } : info;
+            errors[i] = ex.error(what, e.error, e.attrs, sent, offsets[i] as number);
+          }
+          // Answers come in message order: the last message's is the last.
+          return seq === lastSeq;
         }
-        const i = index(seq);
-        if (i < 0 || i >= msgs.length) return false;
-        if (e.error !== 0) {
-          const msg = msgs[i] as NftMessage;
-          const info = ex.info(nftType(msg.type), seq, msg.what);
-          // ENOMEM on message 0 is how a failed commit is reported (see the top of this file).
-          const what = i === 0 && msgs.length > 1 && e.error === -ENOMEM ? { ...info, what: `${info.what} (or the commit of the whole batch)` } : info;
-          errors[i] = ex.error(what, e.error, e.attrs, sent, offsets[i] as number);
-        }
-        // Answers come in message order: the last message's is the last.
-        return seq === lastSeq;
-      }
-      const i = index(m.seq);
-      if (i >= 0 && i < msgs.length && m.type !== L.NLMSG_NOOP && m.type !== L.NLMSG_DONE) replies[i]!.push(m);
-      return false;
-    }, (seq) => seq - beginSeq >= 0 && seq - beginSeq <= msgs.length + 1,
-    // Defensive: when the queue runs dry after a failure, the kernel has said all it will.
-    () => errors.some((e) => e !== undefined));
+        const i = index(m.seq);
+        if (i >= 0 && i < msgs.length && m.type !== L.NLMSG_NOOP && m.type !== L.NLMSG_DONE) replies[i]!.push(m);
+        return false;
+      },
+      (seq) => seq - beginSeq >= 0 && seq - beginSeq <= msgs.length + 1,
+      // Defensive: when the queue runs dry after a failure, the kernel has said all it will.
+      () => errors.some((e) => e !== undefined),
+    );
     if (batchError) throw batchError;
     const first = errors.find((e) => e !== undefined);
     if (first) throw first;

@@ -4,8 +4,15 @@ import type { Writer } from '../wire/writer.js';
 import { decodeAttrs, encodeAttrs, type AttrOf, type Codec, type Schema, type SpecList } from '../wire/attrs.js';
 import { ValidationError } from '../errors.js';
 import {
-  NFNETLINK_V0, NFNL_SUBSYS_NFTABLES, NFT_NAME_MAXLEN,
-  NFPROTO_ARP, NFPROTO_BRIDGE, NFPROTO_INET, NFPROTO_IPV4, NFPROTO_IPV6, NFPROTO_NETDEV,
+  NFNETLINK_V0,
+  NFNL_SUBSYS_NFTABLES,
+  NFT_NAME_MAXLEN,
+  NFPROTO_ARP,
+  NFPROTO_BRIDGE,
+  NFPROTO_INET,
+  NFPROTO_IPV4,
+  NFPROTO_IPV6,
+  NFPROTO_NETDEV,
 } from './constants.js';
 
 // struct nfgenmsg (linux/netfilter/nfnetlink.h): the fixed header after the nlmsghdr of every
@@ -52,7 +59,12 @@ export function nfMsg(type: number): number {
 export type NftFamily = 'ip' | 'ip6' | 'inet' | 'arp' | 'bridge' | 'netdev';
 
 export const NFT_FAMILIES: Readonly<Record<NftFamily, number>> = Object.freeze({
-  ip: NFPROTO_IPV4, ip6: NFPROTO_IPV6, inet: NFPROTO_INET, arp: NFPROTO_ARP, bridge: NFPROTO_BRIDGE, netdev: NFPROTO_NETDEV,
+  ip: NFPROTO_IPV4,
+  ip6: NFPROTO_IPV6,
+  inet: NFPROTO_INET,
+  arp: NFPROTO_ARP,
+  bridge: NFPROTO_BRIDGE,
+  netdev: NFPROTO_NETDEV,
 });
 
 /** The nft name of an NFPROTO_* value; the number itself when it has none. */

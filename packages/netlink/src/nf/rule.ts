@@ -6,8 +6,16 @@ import { ValidationError } from '../errors.js';
 import * as L from '../constants/netlink.js';
 import * as K from './constants.js';
 import {
-  u64be, decodeNfMessage, encodeNfMessage, nftFamily, nftFamilyName, checkNftName, checkHandle, nftType,
-  type NfMessage, type NftFamily,
+  u64be,
+  decodeNfMessage,
+  encodeNfMessage,
+  nftFamily,
+  nftFamilyName,
+  checkNftName,
+  checkHandle,
+  nftType,
+  type NfMessage,
+  type NftFamily,
 } from './header.js';
 import { commentUdata, checkUserdata, udataComment } from './udata.js';
 import type { NftClient, NftMessage, DumpRequest } from './client.js';
@@ -142,15 +150,22 @@ export function nftRuleAddMsg(spec: NftRuleSpec): NftMessage {
   if (spec.comment !== undefined && spec.userdata !== undefined) {
     throw new ValidationError('rule.userdata', '(bytes)', 'give either comment or userdata, not both');
   }
-  const udata = spec.comment !== undefined ? commentUdata('rule.comment', spec.comment)
-    : spec.userdata !== undefined ? checkUserdata('rule.userdata', spec.userdata) : undefined;
+  const udata =
+    spec.comment !== undefined
+      ? commentUdata('rule.comment', spec.comment)
+      : spec.userdata !== undefined
+        ? checkUserdata('rule.userdata', spec.userdata)
+        : undefined;
   const position = spec.position === undefined ? undefined : checkHandle('rule.position', spec.position);
   const replace = spec.replace === undefined ? undefined : checkHandle('rule.replace', spec.replace);
   if (replace !== undefined && spec.insert) throw new ValidationError('rule.insert', true, 'cannot be combined with replace');
   if (spec.id !== undefined && !(Number.isInteger(spec.id) && spec.id >= 0 && spec.id <= 0xffffffff)) {
     throw new ValidationError('rule.id', spec.id, 'must be a u32');
   }
-  const attrs: RuleAttr[] = [{ type: 'table', value: table }, { type: 'chain', value: chain }];
+  const attrs: RuleAttr[] = [
+    { type: 'table', value: table },
+    { type: 'chain', value: chain },
+  ];
   if (replace !== undefined) attrs.push({ type: 'handle', value: u64(replace) });
   if (exprs.length) attrs.push({ type: 'expressions', value: exprs, flags: L.NLA_F_NESTED });
   if (position !== undefined) attrs.push({ type: 'position', value: u64(position) });

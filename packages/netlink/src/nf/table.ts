@@ -5,8 +5,16 @@ import { ValidationError } from '../errors.js';
 import * as L from '../constants/netlink.js';
 import * as K from './constants.js';
 import {
-  u64be, decodeNfMessage, encodeNfMessage, nftFamily, nftFamilyName, checkNftName, checkHandle, nftType,
-  type NfMessage, type NftFamily,
+  u64be,
+  decodeNfMessage,
+  encodeNfMessage,
+  nftFamily,
+  nftFamilyName,
+  checkNftName,
+  checkHandle,
+  nftType,
+  type NfMessage,
+  type NftFamily,
 } from './header.js';
 import { commentUdata, checkUserdata, udataComment } from './udata.js';
 import type { NftClient, NftMessage } from './client.js';
@@ -71,7 +79,9 @@ export function tableFromMessage(m: TableMessage): NftTable {
     name: findAttr(m.attrs, 'name')?.value ?? '',
     handle: handle === undefined ? undefined : Number(handle),
     flags,
-    flagNames: Object.entries(NFT_TABLE_FLAG_NAMES).filter(([, v]) => flags & v).map(([k]) => k),
+    flagNames: Object.entries(NFT_TABLE_FLAG_NAMES)
+      .filter(([, v]) => flags & v)
+      .map(([k]) => k),
     use: findAttr(m.attrs, 'use')?.value,
     owner: findAttr(m.attrs, 'owner')?.value,
     comment: udataComment(userdata),
@@ -111,8 +121,12 @@ export function nftTableAddMsg(spec: NftTableSpec): NftMessage {
   if (spec.comment !== undefined && spec.userdata !== undefined) {
     throw new ValidationError('table.userdata', '(bytes)', 'give either comment or userdata, not both');
   }
-  const udata = spec.comment !== undefined ? commentUdata('table.comment', spec.comment)
-    : spec.userdata !== undefined ? checkUserdata('table.userdata', spec.userdata) : undefined;
+  const udata =
+    spec.comment !== undefined
+      ? commentUdata('table.comment', spec.comment)
+      : spec.userdata !== undefined
+        ? checkUserdata('table.userdata', spec.userdata)
+        : undefined;
   const flags = (spec.dormant ? K.NFT_TABLE_F_DORMANT : 0) | (spec.owner ? K.NFT_TABLE_F_OWNER : 0);
   return {
     type: K.NFT_MSG_NEWTABLE,
@@ -133,7 +147,9 @@ export function nftTableDelMsg(ref: NftTableRef): NftMessage {
   if ('handle' in ref) {
     const handle = checkHandle('table.handle', ref.handle);
     return {
-      type: K.NFT_MSG_DELTABLE, family, what: `nftTableDel ${ref.family} handle ${handle}`,
+      type: K.NFT_MSG_DELTABLE,
+      family,
+      what: `nftTableDel ${ref.family} handle ${handle}`,
       body: (w) => void w.attrBytes(K.NFTA_TABLE_HANDLE, be64(handle)),
     };
   }

@@ -41,7 +41,8 @@ export function udataComment(b: Uint8Array | undefined): string | undefined {
 export function commentUdata(field: string, comment: unknown): Buffer {
   if (typeof comment !== 'string') throw new ValidationError(field, comment, 'must be a string');
   const s = Buffer.from(`${comment}\0`, 'utf8');
-  if (s.length > 255 || s.length + 2 > NFT_USERDATA_MAXLEN) throw new ValidationError(field, comment, `must be at most ${Math.min(254, NFT_USERDATA_MAXLEN - 3)} bytes`);
+  if (s.length > 255 || s.length + 2 > NFT_USERDATA_MAXLEN)
+    throw new ValidationError(field, comment, `must be at most ${Math.min(254, NFT_USERDATA_MAXLEN - 3)} bytes`);
   if (s.indexOf(0) !== s.length - 1) throw new ValidationError(field, comment, 'must not contain NUL');
   return Buffer.concat([Buffer.from([NFTNL_UDATA_COMMENT, s.length]), s]);
 }

@@ -42,17 +42,40 @@ export function addressFromMessage(m: AddrMessage): Address {
   let preferredLft: number | undefined;
   for (const a of m.attrs) {
     switch (a.type) {
-      case 'local': local = a.value; break;
-      case 'address': addr = a.value; break;
-      case 'broadcast': broadcast = a.value; break;
-      case 'label': label = a.value; break;
-      case 'flags': flags = a.value; break;
-      case 'cacheinfo': validLft = a.value.valid; preferredLft = a.value.preferred; break;
+      case 'local':
+        local = a.value;
+        break;
+      case 'address':
+        addr = a.value;
+        break;
+      case 'broadcast':
+        broadcast = a.value;
+        break;
+      case 'label':
+        label = a.value;
+        break;
+      case 'flags':
+        flags = a.value;
+        break;
+      case 'cacheinfo':
+        validLft = a.value.valid;
+        preferredLft = a.value.preferred;
+        break;
     }
   }
   return {
-    family: m.family === C.AF_INET6 ? 6 : 4, index: m.index, address: local ?? addr ?? '', prefixlen: m.prefixlen,
-    peer: addr, broadcast, label, scope: m.scope, flags, validLft, preferredLft, message: m,
+    family: m.family === C.AF_INET6 ? 6 : 4,
+    index: m.index,
+    address: local ?? addr ?? '',
+    prefixlen: m.prefixlen,
+    peer: addr,
+    broadcast,
+    label,
+    scope: m.scope,
+    flags,
+    validLft,
+    preferredLft,
+    message: m,
   };
 }
 
@@ -78,7 +101,7 @@ export interface AddrOptions {
 
 function broadcastOf(address: string, prefixlen: number): string {
   const b = parseIP(address);
-  const v = b.readUInt32BE(0) | (prefixlen === 0 ? 0xffffffff : (0xffffffff >>> prefixlen));
+  const v = b.readUInt32BE(0) | (prefixlen === 0 ? 0xffffffff : 0xffffffff >>> prefixlen);
   b.writeUInt32BE(v >>> 0, 0);
   return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
 }
@@ -95,7 +118,8 @@ function addrRequest(op: 'addrAdd' | 'addrReplace' | 'addrDel', index: number, c
   if (o.scope !== undefined) checkInt('scope', o.scope, 0, 255);
   if (o.validLft !== undefined) checkInt('validLft', o.validLft, 0, 0xffffffff);
   if (o.preferredLft !== undefined) checkInt('preferredLft', o.preferredLft, 0, 0xffffffff);
-  if (o.label !== undefined && (typeof o.label !== 'string' || Buffer.byteLength(o.label) > 15)) throw new ValidationError('label', o.label, 'must be a string of at most 15 bytes');
+  if (o.label !== undefined && (typeof o.label !== 'string' || Buffer.byteLength(o.label) > 15))
+    throw new ValidationError('label', o.label, 'must be a string of at most 15 bytes');
   let flags = 0;
   if (o.noPrefixRoute) flags |= C.IFA_F_NOPREFIXROUTE;
   if (o.noDad) flags |= C.IFA_F_NODAD;
@@ -106,7 +130,11 @@ function addrRequest(op: 'addrAdd' | 'addrReplace' | 'addrDel', index: number, c
     flags: flagsByOp[op],
     what: `${op} ${p.address}/${p.prefixlen} dev ${dev}`,
     body: (w: Writer) => {
-      w.u8(p.family === 4 ? C.AF_INET : C.AF_INET6).u8(p.prefixlen).u8(flags & 0xff).u8(scope).u32(index);
+      w.u8(p.family === 4 ? C.AF_INET : C.AF_INET6)
+        .u8(p.prefixlen)
+        .u8(flags & 0xff)
+        .u8(scope)
+        .u32(index);
       writeAddrAttr(w, C.IFA_LOCAL, p);
       writeAddrAttr(w, C.IFA_ADDRESS, peer ?? p);
       if (brd !== undefined) w.attrBytes(C.IFA_BROADCAST, parseIP(brd));
@@ -114,7 +142,10 @@ function addrRequest(op: 'addrAdd' | 'addrReplace' | 'addrDel', index: number, c
       if (flags > 0xff) w.attrU32(C.IFA_FLAGS, flags);
       if (o.validLft !== undefined || o.preferredLft !== undefined) {
         const at = w.beginAttr(C.IFA_CACHEINFO);
-        w.u32(o.preferredLft ?? o.validLft ?? 0xffffffff).u32(o.validLft ?? 0xffffffff).u32(0).u32(0);
+        w.u32(o.preferredLft ?? o.validLft ?? 0xffffffff)
+          .u32(o.validLft ?? 0xffffffff)
+          .u32(0)
+          .u32(0);
         w.endAttr(at);
       }
     },

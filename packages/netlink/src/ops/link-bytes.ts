@@ -72,20 +72,44 @@ export class RawLink implements Link {
     const r = new AttrReader(b, start + C.IFINFOMSG_LEN, end);
     while (r.next()) {
       switch (r.type) {
-        case C.IFLA_IFNAME: name = r.text(); break;
-        case C.IFLA_MTU: mtu = r.u32(); break;
-        case C.IFLA_OPERSTATE: operstate = r.u8(); break;
-        case C.IFLA_MASTER: master = r.u32(); break;
-        case C.IFLA_GROUP: group = r.u32(); break;
-        case C.IFLA_LINK: link = r.u32(); break;
-        case C.IFLA_LINK_NETNSID: linkNetnsid = r.s32(); break;
-        case C.IFLA_TXQLEN: txqlen = r.u32(); break;
-        case C.IFLA_IFALIAS: alias = r.text(); break;
-        case C.IFLA_ADDRESS: addrAt = r.at; addrLen = r.len; break;
-        case C.IFLA_BROADCAST: brdAt = r.at; brdLen = r.len; break;
+        case C.IFLA_IFNAME:
+          name = r.text();
+          break;
+        case C.IFLA_MTU:
+          mtu = r.u32();
+          break;
+        case C.IFLA_OPERSTATE:
+          operstate = r.u8();
+          break;
+        case C.IFLA_MASTER:
+          master = r.u32();
+          break;
+        case C.IFLA_GROUP:
+          group = r.u32();
+          break;
+        case C.IFLA_LINK:
+          link = r.u32();
+          break;
+        case C.IFLA_LINK_NETNSID:
+          linkNetnsid = r.s32();
+          break;
+        case C.IFLA_TXQLEN:
+          txqlen = r.u32();
+          break;
+        case C.IFLA_IFALIAS:
+          alias = r.text();
+          break;
+        case C.IFLA_ADDRESS:
+          addrAt = r.at;
+          addrLen = r.len;
+          break;
+        case C.IFLA_BROADCAST:
+          brdAt = r.at;
+          brdLen = r.len;
+          break;
         case C.IFLA_LINKINFO: {
           // Only the kinds: the kind-specific data stays for `message`.
-          for (const q = r.nested(); q.next(); ) {
+          for (const q = r.nested(); q.next();) {
             if (q.type === C.IFLA_INFO_KIND) kind = q.text();
             else if (q.type === C.IFLA_INFO_SLAVE_KIND) slaveKind = q.text();
           }
@@ -128,7 +152,8 @@ export class RawLink implements Link {
   }
 
   toJSON(): Link {
-    const { index, name, type, flags, up, mtu, operstate, master, kind, slaveKind, address, broadcast, group, link, linkNetnsid, txqlen, alias, message } = this;
+    const { index, name, type, flags, up, mtu, operstate, master, kind, slaveKind, address, broadcast, group, link, linkNetnsid, txqlen, alias, message } =
+      this;
     return { index, name, type, flags, up, mtu, operstate, master, kind, slaveKind, address, broadcast, group, link, linkNetnsid, txqlen, alias, message };
   }
 }

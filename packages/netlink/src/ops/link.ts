@@ -49,7 +49,6 @@ export interface Link {
 
 export { OPERSTATES } from './link-bytes.js';
 
-
 const decodeLinkMsg = (m: RawMessage): Link => new RawLink(m.buf, m.start, m.end);
 
 /** Decodes a link message's payload into a Link. */
@@ -105,10 +104,23 @@ export type LinkAddSpec =
   | (LinkCommon & { kind: 'veth'; peer?: VethPeer })
   | (LinkCommon & { kind: 'vlan'; link: number; id: number; protocol?: '802.1Q' | '802.1ad' })
   | (LinkCommon & { kind: 'macvlan' | 'macvtap'; link: number; mode?: MacvlanMode })
-  | (LinkCommon & { kind: 'vxlan'; id: number; port?: number; /** Remote VTEP or multicast group (IFLA_VXLAN_GROUP[6]). */ remote?: string; local?: string; link?: number; ttl?: number; learning?: boolean });
+  | (LinkCommon & {
+      kind: 'vxlan';
+      id: number;
+      port?: number;
+      /** Remote VTEP or multicast group (IFLA_VXLAN_GROUP[6]). */ remote?: string;
+      local?: string;
+      link?: number;
+      ttl?: number;
+      learning?: boolean;
+    });
 
 const MACVLAN_MODES: Record<MacvlanMode, number> = {
-  private: C.MACVLAN_MODE_PRIVATE, vepa: C.MACVLAN_MODE_VEPA, bridge: C.MACVLAN_MODE_BRIDGE, passthru: C.MACVLAN_MODE_PASSTHRU, source: C.MACVLAN_MODE_SOURCE,
+  private: C.MACVLAN_MODE_PRIVATE,
+  vepa: C.MACVLAN_MODE_VEPA,
+  bridge: C.MACVLAN_MODE_BRIDGE,
+  passthru: C.MACVLAN_MODE_PASSTHRU,
+  source: C.MACVLAN_MODE_SOURCE,
 };
 
 function writeCommon(w: Writer, s: LinkCommon | VethPeer, field: string): void {
@@ -158,7 +170,8 @@ export function linkAddRequest(spec: LinkAddSpec, opts: { echo?: boolean } = {})
     case 'macvlan':
     case 'macvtap':
       checkInt('link.link', spec.link, 1, 0x7fffffff);
-      if (spec.mode !== undefined && !(spec.mode in MACVLAN_MODES)) throw new ValidationError('link.mode', spec.mode, `must be one of ${Object.keys(MACVLAN_MODES).join(', ')}`);
+      if (spec.mode !== undefined && !(spec.mode in MACVLAN_MODES))
+        throw new ValidationError('link.mode', spec.mode, `must be one of ${Object.keys(MACVLAN_MODES).join(', ')}`);
       break;
     case 'vxlan':
       checkInt('link.id', spec.id, 0, 0xffffff);
@@ -232,7 +245,6 @@ export function linkAddRequest(spec: LinkAddSpec, opts: { echo?: boolean } = {})
     },
   };
 }
-
 
 /** Creates a link. */
 /**
@@ -327,17 +339,22 @@ function listRequest(filter: LinkListFilter): Request {
  */
 export async function linkIndexMap(c: RtnlClient, filter: LinkListFilter = {}): Promise<Map<string, number>> {
   const out = new Map<string, number>();
-  await c.dump(listRequest(filter), (m) => {
-    if (m.end - m.start < C.IFINFOMSG_LEN) throw new DecodeError(m.start, `link message payload of ${m.end - m.start} bytes is shorter than struct ifinfomsg`);
-    const index = u32le(m.buf, m.start + 4) | 0;
-    for (const r = new AttrReader(m.buf, m.start + C.IFINFOMSG_LEN, m.end); r.next(); ) {
-      if (r.type === C.IFLA_IFNAME) {
-        out.set(r.text(), index);
-        break;
+  await c.dump(
+    listRequest(filter),
+    (m) => {
+      if (m.end - m.start < C.IFINFOMSG_LEN)
+        throw new DecodeError(m.start, `link message payload of ${m.end - m.start} bytes is shorter than struct ifinfomsg`);
+      const index = u32le(m.buf, m.start + 4) | 0;
+      for (const r = new AttrReader(m.buf, m.start + C.IFINFOMSG_LEN, m.end); r.next();) {
+        if (r.type === C.IFLA_IFNAME) {
+          out.set(r.text(), index);
+          break;
+        }
       }
-    }
-    return undefined;
-  }, { retries: 2, borrow: true }); // the names are copied out: no view is kept
+      return undefined;
+    },
+    { retries: 2, borrow: true },
+  ); // the names are copied out: no view is kept
   return out;
 }
 
@@ -447,10 +464,14 @@ export async function linkDel(c: RtnlClient, ref: LinkRef): Promise<void> {
 /** RTM_DELLINK of every link in a group (IFLA_GROUP, index 0). */
 export function linkDelGroupRequest(group: number): Request {
   checkInt('group', group, 1, 0xffffffff);
-  return { type: C.RTM_DELLINK, what: `linkDelGroup ${group}`, body: (w) => {
-    ifinfomsg(w, 0);
-    w.attrU32(C.IFLA_GROUP, group);
-  } };
+  return {
+    type: C.RTM_DELLINK,
+    what: `linkDelGroup ${group}`,
+    body: (w) => {
+      ifinfomsg(w, 0);
+      w.attrU32(C.IFLA_GROUP, group);
+    },
+  };
 }
 
 /**

@@ -11,8 +11,14 @@ import type { LinkRef } from './common.js';
 // Neighbours (ARP / NDP entries): add / delete / list.
 
 export const NUD_STATES: Readonly<Record<string, number>> = {
-  incomplete: C.NUD_INCOMPLETE, reachable: C.NUD_REACHABLE, stale: C.NUD_STALE, delay: C.NUD_DELAY,
-  probe: C.NUD_PROBE, failed: C.NUD_FAILED, noarp: C.NUD_NOARP, permanent: C.NUD_PERMANENT,
+  incomplete: C.NUD_INCOMPLETE,
+  reachable: C.NUD_REACHABLE,
+  stale: C.NUD_STALE,
+  delay: C.NUD_DELAY,
+  probe: C.NUD_PROBE,
+  failed: C.NUD_FAILED,
+  noarp: C.NUD_NOARP,
+  permanent: C.NUD_PERMANENT,
 };
 
 export interface Neighbour {
@@ -36,7 +42,9 @@ export function neighbourFromMessage(m: NeighMessage): Neighbour {
     if (a.type === 'dst') dst = a.value;
     else if (a.type === 'lladdr') lladdr = a.value;
   }
-  const states = Object.entries(NUD_STATES).filter(([, v]) => m.state & v).map(([k]) => k);
+  const states = Object.entries(NUD_STATES)
+    .filter(([, v]) => m.state & v)
+    .map(([k]) => k);
   return { family: m.family === C.AF_INET6 ? 6 : 4, index: m.index, dst, lladdr, state: m.state, states, flags: m.flags, message: m };
 }
 
@@ -68,7 +76,13 @@ function neighRequest(op: 'neighAdd' | 'neighDel', index: number, spec: NeighSpe
     flags: add ? C.NLM_F_CREATE | (spec.replace ? C.NLM_F_REPLACE : C.NLM_F_EXCL) : 0,
     what: `${op} ${dst.address}${lladdr ? ` lladdr ${lladdr}` : ''} dev ${dev}`,
     body: (w) => {
-      w.u8(dst.family === 4 ? C.AF_INET : C.AF_INET6).u8(0).u16(0).i32(index).u16(add ? state : 0).u8(0).u8(0);
+      w.u8(dst.family === 4 ? C.AF_INET : C.AF_INET6)
+        .u8(0)
+        .u16(0)
+        .i32(index)
+        .u16(add ? state : 0)
+        .u8(0)
+        .u8(0);
       writeAddrAttr(w, C.NDA_DST, dst);
       if (lladdr !== undefined && add) w.attrBytes(C.NDA_LLADDR, parseMac(lladdr));
     },
@@ -97,11 +111,19 @@ export interface NeighListFilter {
 export async function neighList(c: RtnlClient, filter: NeighListFilter = {}): Promise<Neighbour[]> {
   const index = filter.dev === undefined ? 0 : await linkIndex(c, filter.dev);
   const family = filter.family === 4 ? C.AF_INET : filter.family === 6 ? C.AF_INET6 : C.AF_UNSPEC;
-  return c.dump({ type: C.RTM_GETNEIGH, what: 'neighList', body: (w) => {
-    // Strict dump checking refuses ndm_ifindex in the header; the link filter is NDA_IFINDEX.
-    w.u8(family).u8(0).u16(0).i32(0).u16(0).u8(0).u8(0);
-    if (index !== 0) w.attrU32(C.NDA_IFINDEX, index);
-  } }, decodeNeighMsg, { retries: 2 });
+  return c.dump(
+    {
+      type: C.RTM_GETNEIGH,
+      what: 'neighList',
+      body: (w) => {
+        // Strict dump checking refuses ndm_ifindex in the header; the link filter is NDA_IFINDEX.
+        w.u8(family).u8(0).u16(0).i32(0).u16(0).u8(0).u8(0);
+        if (index !== 0) w.attrU32(C.NDA_IFINDEX, index);
+      },
+    },
+    decodeNeighMsg,
+    { retries: 2 },
+  );
 }
 
 /** RTM_GETNEIGH for one entry (no dump), by link index and address; `proxy` for a proxy entry. */
@@ -112,7 +134,13 @@ export function neighGetRequest(index: number, dst: string, opts: { proxy?: bool
     type: C.RTM_GETNEIGH,
     what: `neighGet ${a.address} dev #${index}`,
     body: (w) => {
-      w.u8(a.family === 4 ? C.AF_INET : C.AF_INET6).u8(0).u16(0).i32(index).u16(0).u8(opts.proxy ? C.NTF_PROXY : 0).u8(0);
+      w.u8(a.family === 4 ? C.AF_INET : C.AF_INET6)
+        .u8(0)
+        .u16(0)
+        .i32(index)
+        .u16(0)
+        .u8(opts.proxy ? C.NTF_PROXY : 0)
+        .u8(0);
       writeAddrAttr(w, C.NDA_DST, a);
     },
   };

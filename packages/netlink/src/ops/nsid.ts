@@ -99,13 +99,16 @@ export async function nsidSet(c: RtnlClient, target: { fd: number } | { pid: num
 /** Every id the client's namespace has given to other namespaces (RTM_GETNSID dump). */
 export async function nsidList(c: RtnlClient, opts: { targetNsid?: number } = {}): Promise<NsidEntry[]> {
   const target = opts.targetNsid === undefined ? undefined : checkInt('targetNsid', opts.targetNsid, 0, 0x7fffffff);
-  const out = await c.dump({
-    type: C.RTM_GETNSID,
-    what: 'nsidList',
-    body: (w) => {
-      w.u8(C.AF_UNSPEC).u8(0).u16(0);
-      if (target !== undefined) w.attrU32(C.NETNSA_TARGET_NSID, target);
+  const out = await c.dump(
+    {
+      type: C.RTM_GETNSID,
+      what: 'nsidList',
+      body: (w) => {
+        w.u8(C.AF_UNSPEC).u8(0).u16(0);
+        if (target !== undefined) w.attrU32(C.NETNSA_TARGET_NSID, target);
+      },
     },
-  }, decodeNsid);
+    decodeNsid,
+  );
   return out;
 }

@@ -16,8 +16,27 @@ import type { LinkRef } from './common.js';
 // Routes: add / replace / append / delete / list, IPv4 and IPv6, multipath, special types.
 
 export type RouteType = 'unicast' | 'local' | 'broadcast' | 'anycast' | 'multicast' | 'blackhole' | 'unreachable' | 'prohibit' | 'throw' | 'nat';
-export const ROUTE_TYPES: readonly string[] = ['unspec', 'unicast', 'local', 'broadcast', 'anycast', 'multicast', 'blackhole', 'unreachable', 'prohibit', 'throw', 'nat', 'xresolve'];
-export const ROUTE_SCOPES: Readonly<Record<string, number>> = { universe: C.RT_SCOPE_UNIVERSE, site: C.RT_SCOPE_SITE, link: C.RT_SCOPE_LINK, host: C.RT_SCOPE_HOST, nowhere: C.RT_SCOPE_NOWHERE };
+export const ROUTE_TYPES: readonly string[] = [
+  'unspec',
+  'unicast',
+  'local',
+  'broadcast',
+  'anycast',
+  'multicast',
+  'blackhole',
+  'unreachable',
+  'prohibit',
+  'throw',
+  'nat',
+  'xresolve',
+];
+export const ROUTE_SCOPES: Readonly<Record<string, number>> = {
+  universe: C.RT_SCOPE_UNIVERSE,
+  site: C.RT_SCOPE_SITE,
+  link: C.RT_SCOPE_LINK,
+  host: C.RT_SCOPE_HOST,
+  nowhere: C.RT_SCOPE_NOWHERE,
+};
 export const ROUTE_PROTOCOLS: Readonly<Record<string, number>> = { unspec: 0, redirect: 1, kernel: 2, boot: 3, static: 4, ra: 9, dhcp: 16 };
 
 export interface NextHopSpec {
@@ -70,15 +89,15 @@ export interface Route {
   message: RouteMessage;
 }
 
-
 function hopsOf(hops: NextHop[]): NonNullable<Route['nexthops']> {
   return hops.map((h) => {
     let gw: string | undefined;
-    for (const x of h.attrs) if (x.type === 'gateway') gw = x.value; else if (x.type === 'via') gw = x.value.address;
+    for (const x of h.attrs)
+      if (x.type === 'gateway') gw = x.value;
+      else if (x.type === 'via') gw = x.value.address;
     return { gateway: gw, oif: h.ifindex, weight: h.hops + 1, flags: h.flags };
   });
 }
-
 
 /**
  * A route read straight from its bytes. The constructor walks the attributes once, checking
@@ -130,14 +149,28 @@ class RawRoute implements Route {
     const r = new AttrReader(b, start + RTMSG_LEN, end);
     while (r.next()) {
       switch (r.type) {
-        case C.RTA_DST: dstAt = addrAt(r, alen); break;
-        case C.RTA_GATEWAY: gwAt = addrAt(r, alen); break;
-        case C.RTA_PREFSRC: srcAt = addrAt(r, alen); break;
-        case C.RTA_OIF: oif = r.u32(); break;
-        case C.RTA_PRIORITY: metric = r.u32(); break;
-        case C.RTA_TABLE: table = r.u32(); break;
+        case C.RTA_DST:
+          dstAt = addrAt(r, alen);
+          break;
+        case C.RTA_GATEWAY:
+          gwAt = addrAt(r, alen);
+          break;
+        case C.RTA_PREFSRC:
+          srcAt = addrAt(r, alen);
+          break;
+        case C.RTA_OIF:
+          oif = r.u32();
+          break;
+        case C.RTA_PRIORITY:
+          metric = r.u32();
+          break;
+        case C.RTA_TABLE:
+          table = r.u32();
+          break;
         case C.RTA_VIA:
-        case C.RTA_MULTIPATH: complex = true; break;
+        case C.RTA_MULTIPATH:
+          complex = true;
+          break;
       }
     }
     // In declaration order: every route gets the same hidden class.
@@ -262,7 +295,8 @@ function resolve(spec: RouteSpec, forDelete: boolean): Resolved {
       onlink: h.onlink ?? false,
     };
   });
-  if (nexthops && (spec.gateway !== undefined || spec.dev !== undefined)) throw new ValidationError('route.nexthops', spec.nexthops, 'cannot be combined with gateway or dev');
+  if (nexthops && (spec.gateway !== undefined || spec.dev !== undefined))
+    throw new ValidationError('route.nexthops', spec.nexthops, 'cannot be combined with gateway or dev');
   if (nexthops && nexthops.length === 0) throw new ValidationError('route.nexthops', spec.nexthops, 'must list at least one next hop');
   family ??= 4;
   const src = spec.src === undefined ? undefined : checkAddress('route.src', spec.src, family);
@@ -270,8 +304,14 @@ function resolve(spec: RouteSpec, forDelete: boolean): Resolved {
   const type = ROUTE_TYPES.indexOf(typeName);
   if (type <= 0) throw new ValidationError('route.type', spec.type, `must be one of ${ROUTE_TYPES.slice(1, 11).join(', ')}`);
   const table = spec.table === undefined ? C.RT_TABLE_MAIN : checkInt('route.table', spec.table, 1, 0xffffffff);
-  const protocol = typeof spec.protocol === 'number' ? checkInt('route.protocol', spec.protocol, 0, 255)
-    : spec.protocol === undefined ? (forDelete ? 0 : C.RTPROT_BOOT) : ROUTE_PROTOCOLS[spec.protocol] ?? -1;
+  const protocol =
+    typeof spec.protocol === 'number'
+      ? checkInt('route.protocol', spec.protocol, 0, 255)
+      : spec.protocol === undefined
+        ? forDelete
+          ? 0
+          : C.RTPROT_BOOT
+        : (ROUTE_PROTOCOLS[spec.protocol] ?? -1);
   if (protocol < 0) throw new ValidationError('route.protocol', spec.protocol, `must be a number or one of ${Object.keys(ROUTE_PROTOCOLS).join(', ')}`);
   const oif = indexOnly('route.dev', spec.dev);
   const special = type !== C.RTN_UNICAST;
@@ -296,8 +336,14 @@ function resolve(spec: RouteSpec, forDelete: boolean): Resolved {
 
 function writeRoute(w: Writer, r: Resolved, forDelete: boolean): void {
   const af = r.family === 4 ? C.AF_INET : C.AF_INET6;
-  w.u8(af).u8(r.dst?.prefixlen ?? 0).u8(0).u8(0)
-    .u8(r.table < 256 ? r.table : C.RT_TABLE_UNSPEC).u8(r.protocol).u8(r.scope).u8(forDelete && r.type === C.RTN_UNICAST ? C.RTN_UNICAST : r.type)
+  w.u8(af)
+    .u8(r.dst?.prefixlen ?? 0)
+    .u8(0)
+    .u8(0)
+    .u8(r.table < 256 ? r.table : C.RT_TABLE_UNSPEC)
+    .u8(r.protocol)
+    .u8(r.scope)
+    .u8(forDelete && r.type === C.RTN_UNICAST ? C.RTN_UNICAST : r.type)
     .u32(r.onlink ? C.RTNH_F_ONLINK : 0);
   if (r.table >= 256) w.attrU32(C.RTA_TABLE, r.table);
   if (r.dst) writeAddrAttr(w, C.RTA_DST, r.dst);
@@ -314,7 +360,10 @@ function writeRoute(w: Writer, r: Resolved, forDelete: boolean): void {
     const mp = w.beginAttr(C.RTA_MULTIPATH);
     for (const h of r.nexthops) {
       const at = w.length;
-      w.u16(0).u8(h.onlink ? C.RTNH_F_ONLINK : 0).u8(h.weight - 1).i32(h.oif ?? 0);
+      w.u16(0)
+        .u8(h.onlink ? C.RTNH_F_ONLINK : 0)
+        .u8(h.weight - 1)
+        .i32(h.oif ?? 0);
       if (h.gateway !== undefined) writeAddrAttr(w, C.RTA_GATEWAY, h.gateway);
       w.setU16(at, w.length - at);
     }
@@ -376,7 +425,10 @@ async function withIndexes(c: RtnlClient, spec: RouteSpec): Promise<RouteSpec> {
 }
 
 async function run(c: RtnlClient, op: RouteOp, spec: RouteSpec): Promise<void> {
-  resolve({ ...spec, dev: spec.dev === undefined ? undefined : 1, nexthops: spec.nexthops?.map((h) => ({ ...h, dev: h.dev === undefined ? undefined : 1 })) }, op === 'routeDel'); // validate before any lookup (index 1 stands in for a named dev)
+  resolve(
+    { ...spec, dev: spec.dev === undefined ? undefined : 1, nexthops: spec.nexthops?.map((h) => ({ ...h, dev: h.dev === undefined ? undefined : 1 })) },
+    op === 'routeDel',
+  ); // validate before any lookup (index 1 stands in for a named dev)
   await c.request(routeRequest(op, await withIndexes(c, spec), typeof spec.dev === 'string' ? spec.dev : undefined), () => undefined);
 }
 
@@ -416,7 +468,15 @@ export async function routeList(c: RtnlClient, filter: RouteListFilter = {}): Pr
       type: C.RTM_GETROUTE,
       what: 'routeList',
       body: (w) => {
-        w.u8(family).u8(0).u8(0).u8(0).u8(table < 256 ? table : C.RT_TABLE_UNSPEC).u8(protocol).u8(0).u8(type).u32(0);
+        w.u8(family)
+          .u8(0)
+          .u8(0)
+          .u8(0)
+          .u8(table < 256 ? table : C.RT_TABLE_UNSPEC)
+          .u8(protocol)
+          .u8(0)
+          .u8(type)
+          .u32(0);
         if (table >= 256 || table !== 0) w.attrU32(C.RTA_TABLE, table);
         if (oif !== undefined) w.attrU32(C.RTA_OIF, oif);
       },
@@ -426,10 +486,12 @@ export async function routeList(c: RtnlClient, filter: RouteListFilter = {}): Pr
   );
   // A table that was never used does not exist yet: the kernel answers ENOENT where the
   // honest answer is "no routes".
-  return table === 0 ? dump : dump.catch((e: unknown) => {
-    if (e instanceof NetlinkError && e.code === 'ENOENT') return [];
-    throw e;
-  });
+  return table === 0
+    ? dump
+    : dump.catch((e: unknown) => {
+        if (e instanceof NetlinkError && e.code === 'ENOENT') return [];
+        throw e;
+      });
 }
 
 export type { RouteAttr };
@@ -454,8 +516,17 @@ export interface RouteQuery {
   fibMatch?: boolean;
 }
 
-function checkQuery(q: RouteQuery, iifIndex: number | undefined, oifIndex: number | undefined): {
-  to: Prefix; from: Prefix | undefined; iif: number | undefined; oif: number | undefined; mark: number | undefined; uid: number | undefined;
+function checkQuery(
+  q: RouteQuery,
+  iifIndex: number | undefined,
+  oifIndex: number | undefined,
+): {
+  to: Prefix;
+  from: Prefix | undefined;
+  iif: number | undefined;
+  oif: number | undefined;
+  mark: number | undefined;
+  uid: number | undefined;
 } {
   if (typeof q !== 'object' || q === null) throw new ValidationError('query', q, 'must be an object');
   const to = checkPrefix('query.to', q.to);
@@ -480,8 +551,15 @@ export function routeGetRequest(q: RouteQuery): Request {
     body: (w) => {
       // As ip: IPv4 asks for the table of the route too (RTM_F_LOOKUP_TABLE, IPv4 only).
       const flags = (r.to.family === 4 ? C.RTM_F_LOOKUP_TABLE : 0) | (q.fibMatch ? C.RTM_F_FIB_MATCH : 0);
-      w.u8(r.to.family === 4 ? C.AF_INET : C.AF_INET6).u8(r.to.prefixlen).u8(r.from?.prefixlen ?? 0).u8(0)
-        .u8(0).u8(0).u8(0).u8(0).u32(flags);
+      w.u8(r.to.family === 4 ? C.AF_INET : C.AF_INET6)
+        .u8(r.to.prefixlen)
+        .u8(r.from?.prefixlen ?? 0)
+        .u8(0)
+        .u8(0)
+        .u8(0)
+        .u8(0)
+        .u8(0)
+        .u32(flags);
       // In iproute2's order (for `ip route get DST from SRC uid U iif I oif O mark M`).
       writeAddrAttr(w, C.RTA_DST, r.to);
       if (r.from) writeAddrAttr(w, C.RTA_SRC, r.from);

@@ -93,26 +93,32 @@ export class Exchange {
     this.socket.send(sent);
     const out: T[] = [];
     let interrupted = false;
-    this.collect(info, (m) => {
-      if (m.flags & L.NLM_F_DUMP_INTR) interrupted = true;
-      if (m.type === L.NLMSG_ERROR) {
-        const e = decodeError(m);
-        if (e.error === 0) return true;
-        throw this.error(info, e.error, e.attrs, sent, 0);
-      }
-      if (m.type === L.NLMSG_DONE) {
-        const status = m.end - m.start >= 4 ? m.buf.readInt32LE(m.start) : 0;
-        if (status < 0) {
-          // A refused dump reports its errno (and extended ACK) in NLMSG_DONE.
-          const attrs = m.flags & L.NLM_F_ACK_TLVS ? decodeAttrs(extAckSchema, m.buf, m.start + 4, m.end) : [];
-          throw this.error(info, status, attrs, sent, 0);
+    this.collect(
+      info,
+      (m) => {
+        if (m.flags & L.NLM_F_DUMP_INTR) interrupted = true;
+        if (m.type === L.NLMSG_ERROR) {
+          const e = decodeError(m);
+          if (e.error === 0) return true;
+          throw this.error(info, e.error, e.attrs, sent, 0);
         }
-        return true;
-      }
-      if (m.type === L.NLMSG_NOOP) return false;
-      out.push(decode(m));
-      return false;
-    }, undefined, undefined, borrow);
+        if (m.type === L.NLMSG_DONE) {
+          const status = m.end - m.start >= 4 ? m.buf.readInt32LE(m.start) : 0;
+          if (status < 0) {
+            // A refused dump reports its errno (and extended ACK) in NLMSG_DONE.
+            const attrs = m.flags & L.NLM_F_ACK_TLVS ? decodeAttrs(extAckSchema, m.buf, m.start + 4, m.end) : [];
+            throw this.error(info, status, attrs, sent, 0);
+          }
+          return true;
+        }
+        if (m.type === L.NLMSG_NOOP) return false;
+        out.push(decode(m));
+        return false;
+      },
+      undefined,
+      undefined,
+      borrow,
+    );
     if (interrupted) throw new DumpInterruptedError(info, out, 1);
     return out;
   }

@@ -1,7 +1,27 @@
 import { Buffer } from 'node:buffer';
 import {
-  NetNs, SysError, socket, bind, connect, getsockname, recv, getsockoptInt, setsockoptInt, setsockopt, send, recvfrom, close,
-  SOCK_RAW, SOCK_CLOEXEC, SOL_SOCKET, SO_RCVBUF, SO_RCVBUFFORCE, SO_SNDBUF, SO_SNDBUFFORCE, MSG_DONTWAIT, MSG_TRUNC,
+  NetNs,
+  SysError,
+  socket,
+  bind,
+  connect,
+  getsockname,
+  recv,
+  getsockoptInt,
+  setsockoptInt,
+  setsockopt,
+  send,
+  recvfrom,
+  close,
+  SOCK_RAW,
+  SOCK_CLOEXEC,
+  SOL_SOCKET,
+  SO_RCVBUF,
+  SO_RCVBUFFORCE,
+  SO_SNDBUF,
+  SO_SNDBUFFORCE,
+  MSG_DONTWAIT,
+  MSG_TRUNC,
 } from '@nsrun/sys';
 import * as C from '../constants/index.js';
 

@@ -29,9 +29,7 @@ export type SpecList = readonly Spec[];
 /** The attribute union a schema decodes to. */
 export type AttrOf<L extends SpecList> =
   | {
-      [I in keyof L]: L[I] extends readonly [number, infer N, Codec<infer T>]
-        ? { type: N; value: T; flags?: number }
-        : never;
+      [I in keyof L]: L[I] extends readonly [number, infer N, Codec<infer T>] ? { type: N; value: T; flags?: number } : never;
     }[number]
   | UnknownAttr;
 
@@ -105,13 +103,37 @@ const fixed = <T>(size: number, read: (b: Buffer, off: number) => T, write: (w: 
   encode: write,
 });
 
-export const u8 = fixed(1, (b, o) => b[o] as number, (w, v: number) => void w.u8(v));
-export const u16 = fixed(2, (b, o) => b.readUInt16LE(o), (w, v: number) => void w.u16(v));
-export const u16be = fixed(2, (b, o) => b.readUInt16BE(o), (w, v: number) => void w.u16be(v));
+export const u8 = fixed(
+  1,
+  (b, o) => b[o] as number,
+  (w, v: number) => void w.u8(v),
+);
+export const u16 = fixed(
+  2,
+  (b, o) => b.readUInt16LE(o),
+  (w, v: number) => void w.u16(v),
+);
+export const u16be = fixed(
+  2,
+  (b, o) => b.readUInt16BE(o),
+  (w, v: number) => void w.u16be(v),
+);
 export const u32 = fixed(4, u32le, (w, v: number) => void w.u32(v));
-export const u32be = fixed(4, (b, o) => b.readUInt32BE(o), (w, v: number) => void w.u32be(v));
-export const s32 = fixed(4, (b, o) => b.readInt32LE(o), (w, v: number) => void w.i32(v));
-export const u64 = fixed(8, (b, o) => b.readBigUInt64LE(o), (w, v: bigint) => void w.u64(v));
+export const u32be = fixed(
+  4,
+  (b, o) => b.readUInt32BE(o),
+  (w, v: number) => void w.u32be(v),
+);
+export const s32 = fixed(
+  4,
+  (b, o) => b.readInt32LE(o),
+  (w, v: number) => void w.i32(v),
+);
+export const u64 = fixed(
+  8,
+  (b, o) => b.readBigUInt64LE(o),
+  (w, v: bigint) => void w.u64(v),
+);
 
 /** A zero-length flag attribute. */
 export const flag: Codec<true> = {
@@ -183,7 +205,7 @@ export function formatIPv6(b: Uint8Array, off = 0): string {
   }
   let bestStart = -1;
   let bestLen = 0;
-  for (let i = 0; i < 8; ) {
+  for (let i = 0; i < 8;) {
     if (g[i] !== 0) {
       i++;
       continue;
@@ -198,7 +220,10 @@ export function formatIPv6(b: Uint8Array, off = 0): string {
   }
   const hex = (x: number): string => x.toString(16);
   if (bestStart < 0) return g.map(hex).join(':');
-  return `${g.slice(0, bestStart).map(hex).join(':')}::${g.slice(bestStart + bestLen).map(hex).join(':')}`;
+  return `${g.slice(0, bestStart).map(hex).join(':')}::${g
+    .slice(bestStart + bestLen)
+    .map(hex)
+    .join(':')}`;
 }
 
 const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
@@ -233,10 +258,7 @@ function parseIPv6(s: string): Buffer {
   }
   const halves = text.split('::');
   if (halves.length > 2) bad();
-  const parse = (part: string): number[] =>
-    part === ''
-      ? []
-      : part.split(':').map((h) => (/^[0-9a-fA-F]{1,4}$/.test(h) ? parseInt(h, 16) : bad()));
+  const parse = (part: string): number[] => (part === '' ? [] : part.split(':').map((h) => (/^[0-9a-fA-F]{1,4}$/.test(h) ? parseInt(h, 16) : bad())));
   const head = parse(halves[0] ?? '');
   let groups = head;
   if (halves.length === 2) {
@@ -272,4 +294,3 @@ export function structU32<const K extends readonly string[]>(fields: K): Codec<{
     },
   };
 }
-

@@ -1,6 +1,17 @@
 import {
-  NetlinkError, NftClient, nftChainDelMsg, nftChainList, nftRuleAddMsg, nftRuleDelMsg, nftRuleList, nftTableDelMsg, nftTableList,
-  NLM_F_NONREC, NFT_RETURN, type NftMessage, type NftRule,
+  NetlinkError,
+  NftClient,
+  nftChainDelMsg,
+  nftChainList,
+  nftRuleAddMsg,
+  nftRuleDelMsg,
+  nftRuleList,
+  nftTableDelMsg,
+  nftTableList,
+  NLM_F_NONREC,
+  NFT_RETURN,
+  type NftMessage,
+  type NftRule,
 } from '@nsrun/netlink';
 import { DOCKER_USER, NAT_CHAINS, NAT_TABLE, NAT_TABLE_MARK, idOfTag, natLayoutMsgs, natRuleSpecs, type NatRequest } from './rules.js';
 
@@ -55,7 +66,9 @@ async function ownTable(c: NftClient): Promise<boolean> {
   });
   if (!t) return false;
   if (t.comment !== NAT_TABLE_MARK) {
-    throw new ForeignTableError(`table ip ${NAT_TABLE} exists and is not nsrun's (it lacks the comment "${NAT_TABLE_MARK}"): nsrun leaves it alone; rename or delete it to use --nat/--publish`);
+    throw new ForeignTableError(
+      `table ip ${NAT_TABLE} exists and is not nsrun's (it lacks the comment "${NAT_TABLE_MARK}"): nsrun leaves it alone; rename or delete it to use --nat/--publish`,
+    );
   }
   return true;
 }
@@ -73,7 +86,8 @@ export async function addNat(req: Omit<NatRequest, 'dockerUser' | 'dockerUserRet
   try {
     await ownTable(c);
     const du = await absentIsEmpty(nftRuleList(c, { family: DOCKER_USER.family, table: DOCKER_USER.table, chain: DOCKER_USER.chain }));
-    const dockerUser = du.length > 0 || (await absentIsEmpty(nftChainList(c, { family: DOCKER_USER.family, table: DOCKER_USER.table, name: DOCKER_USER.chain }))).length > 0;
+    const dockerUser =
+      du.length > 0 || (await absentIsEmpty(nftChainList(c, { family: DOCKER_USER.family, table: DOCKER_USER.table, name: DOCKER_USER.chain }))).length > 0;
     const ret = returnHandle(du);
     const rules = natRuleSpecs({ ...req, dockerUser, ...(ret !== undefined && { dockerUserReturn: ret }) });
     await c.transaction([...natLayoutMsgs(), ...rules.map((r) => nftRuleAddMsg(r))]);
@@ -83,8 +97,7 @@ export async function addNat(req: Omit<NatRequest, 'dockerUser' | 'dockerUserRet
   }
 }
 
-const delRule = (r: NftRule): NftMessage =>
-  nftRuleDelMsg({ family: 'ip', table: r.table, chain: r.chain, handle: r.handle as number });
+const delRule = (r: NftRule): NftMessage => nftRuleDelMsg({ family: 'ip', table: r.table, chain: r.chain, handle: r.handle as number });
 
 /**
  * Removes every rule tagged with the container's id, in one transaction; then, as a separate

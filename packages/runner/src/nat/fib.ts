@@ -25,5 +25,8 @@ export function fibDaddrLocal(): Expr[] {
   const data = Buffer.concat([u32Attr(NFTA_FIB_DREG, NFT_REG_1), u32Attr(NFTA_FIB_RESULT, NFT_FIB_RESULT_ADDRTYPE), u32Attr(NFTA_FIB_FLAGS, NFTA_FIB_F_DADDR)]);
   // The address type sits in the register as a host-order u32.
   const local = Buffer.from(new Uint32Array([RTN_LOCAL]).buffer);
-  return [{ kind: 'unknown', name: 'fib', data }, { kind: 'cmp', sreg: NFT_REG_1, op: NFT_CMP_EQ, data: local }];
+  return [
+    { kind: 'unknown', name: 'fib', data },
+    { kind: 'cmp', sreg: NFT_REG_1, op: NFT_CMP_EQ, data: local },
+  ];
 }

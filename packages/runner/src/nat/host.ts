@@ -38,7 +38,10 @@ async function checkHostAddresses(publish: readonly PublishSpec[], gateway: stri
   try {
     mine = (await addrList(nl, { family: 4 })).map((a) => a.address);
   } catch (e) {
-    throw new RunnerError('validate', `publish: cannot list this host's addresses: ${e instanceof Error ? e.message : String(e)}`, { field: 'publish', cause: e });
+    throw new RunnerError('validate', `publish: cannot list this host's addresses: ${e instanceof Error ? e.message : String(e)}`, {
+      field: 'publish',
+      cause: e,
+    });
   } finally {
     nl.close();
   }
@@ -96,5 +99,7 @@ async function checkListeners(publish: readonly PublishSpec[], o: PublishHostOpt
     for (const f of found) o.onWarning?.(`publish: ${formatPublish(f.p)}: ${what(f)}; its connections go to the container now (--publish-force)`);
     return;
   }
-  throw invalid(`host port ${first.p.hostPort}/${first.p.proto} is in use: ${what(first)}${more}; publishing it would take that service's connections, from outside and from this host (--publish-force to publish it anyway)`);
+  throw invalid(
+    `host port ${first.p.hostPort}/${first.p.proto} is in use: ${what(first)}${more}; publishing it would take that service's connections, from outside and from this host (--publish-force to publish it anyway)`,
+  );
 }

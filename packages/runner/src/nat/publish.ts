@@ -22,7 +22,8 @@ export function parsePublish(text: unknown): PublishSpec | string {
   const anyHost = hostIp === '0.0.0.0';
   if (hostIp !== undefined && !anyHost) {
     const first = Number(hostIp.split('.')[0]);
-    if (first === 127) return `${JSON.stringify(text)}: ${hostIp} is a loopback address; DNAT from loopback cannot reach a container (leave the host address out)`;
+    if (first === 127)
+      return `${JSON.stringify(text)}: ${hostIp} is a loopback address; DNAT from loopback cannot reach a container (leave the host address out)`;
     if (first === 0 || first >= 224) return `${JSON.stringify(text)}: ${hostIp} is not a unicast address of a host`;
   }
   const hostPort = Number(hp);
@@ -39,7 +40,9 @@ export function parsePublishList(list: unknown): PublishSpec[] | string {
   for (const t of list) {
     const p = parsePublish(t);
     if (typeof p === 'string') return p;
-    const clash = out.find((o) => o.hostPort === p.hostPort && o.proto === p.proto && (o.hostIp === undefined || p.hostIp === undefined || o.hostIp === p.hostIp));
+    const clash = out.find(
+      (o) => o.hostPort === p.hostPort && o.proto === p.proto && (o.hostIp === undefined || p.hostIp === undefined || o.hostIp === p.hostIp),
+    );
     if (clash) return `${JSON.stringify(t)}: host port ${p.hostPort}/${p.proto} is published twice`;
     out.push(p);
   }

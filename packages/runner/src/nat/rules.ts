@@ -1,6 +1,14 @@
 import {
-  accept, dnat, masquerade, match, nftChainAddMsg, nftTableAddMsg, NF_IP_PRI_NAT_DST, NF_IP_PRI_NAT_SRC,
-  type NftMessage, type NftRuleSpec,
+  accept,
+  dnat,
+  masquerade,
+  match,
+  nftChainAddMsg,
+  nftTableAddMsg,
+  NF_IP_PRI_NAT_DST,
+  NF_IP_PRI_NAT_SRC,
+  type NftMessage,
+  type NftRuleSpec,
 } from '@nsrun/netlink';
 import { fibDaddrLocal } from './fib.js';
 import type { PublishSpec } from './publish.js';
@@ -74,10 +82,16 @@ export function natRuleSpecs(r: NatRequest): NftRuleSpec[] {
     // admin's own rules, which keep their say): its replies, its published ports, and (with
     // --nat) what it sends out.
     const du = (expressions: NftRuleSpec['expressions']): NftRuleSpec => ({
-      ...DOCKER_USER, expressions, comment, ...(r.dockerUserReturn !== undefined && { position: r.dockerUserReturn, insert: true }),
+      ...DOCKER_USER,
+      expressions,
+      comment,
+      ...(r.dockerUserReturn !== undefined && { position: r.dockerUserReturn, insert: true }),
     });
     out.push(du([match.oifname(r.bridge), match.ipDaddr(r.ip), match.ctState(['established', 'related']), accept()]));
-    for (const p of r.publish) out.push(du([match.oifname(r.bridge), match.ipDaddr(r.ip), p.proto === 'tcp' ? match.tcpDport(p.containerPort) : match.udpDport(p.containerPort), accept()]));
+    for (const p of r.publish)
+      out.push(
+        du([match.oifname(r.bridge), match.ipDaddr(r.ip), p.proto === 'tcp' ? match.tcpDport(p.containerPort) : match.udpDport(p.containerPort), accept()]),
+      );
     if (r.masquerade) out.push(du([match.iifname(r.bridge), match.ipSaddr(r.ip), accept()]));
   }
   return out;

@@ -10,7 +10,11 @@ import { addNat, removeNat } from './apply.js';
 // rules in one transaction, with their removal on the rollback.
 
 export async function setUpNat(
-  state: StateDir, record: ContainerRecord, nat: NatRecord, step: AsyncStepRunner, rollback: Rollback,
+  state: StateDir,
+  record: ContainerRecord,
+  nat: NatRecord,
+  step: AsyncStepRunner,
+  rollback: Rollback,
   onNotice?: (message: string) => void,
 ): Promise<ContainerRecord> {
   if (await step('ip-forward', async () => enableIpForward())) {

@@ -1,7 +1,17 @@
 import { Buffer } from 'node:buffer';
 import {
-  NftClient, NFT_META_IIFNAME, NFT_META_OIFNAME, NFT_META_L4PROTO, NFT_PAYLOAD_NETWORK_HEADER, NFT_CMP_NEQ, NF_ACCEPT, NF_DROP, NFT_RETURN,
-  NFT_NAT_DNAT, type Expr, type NftRule,
+  NftClient,
+  NFT_META_IIFNAME,
+  NFT_META_OIFNAME,
+  NFT_META_L4PROTO,
+  NFT_PAYLOAD_NETWORK_HEADER,
+  NFT_CMP_NEQ,
+  NF_ACCEPT,
+  NF_DROP,
+  NFT_RETURN,
+  NFT_NAT_DNAT,
+  type Expr,
+  type NftRule,
 } from '@nsrun/netlink';
 import { nsrunRules } from './apply.js';
 import { idOfTag } from './rules.js';
@@ -24,7 +34,12 @@ export async function natShow(): Promise<NatRuleInfo[]> {
   try {
     const { table, dockerUser } = await nsrunRules(c);
     return [...table, ...dockerUser].map((r: NftRule) => ({
-      id: idOfTag(r.comment), family: String(r.family), table: r.table, chain: r.chain, handle: r.handle, rule: ruleText(r.expressions),
+      id: idOfTag(r.comment),
+      family: String(r.family),
+      table: r.table,
+      chain: r.chain,
+      handle: r.handle,
+      rule: ruleText(r.expressions),
     }));
   } finally {
     c.close();
@@ -47,7 +62,14 @@ export function ruleText(exprs: readonly Expr[]): string {
         loaded = e.key === NFT_META_IIFNAME ? 'iifname' : e.key === NFT_META_OIFNAME ? 'oifname' : e.key === NFT_META_L4PROTO ? 'l4proto' : `meta ${e.key}`;
         break;
       case 'payload':
-        loaded = e.base === NFT_PAYLOAD_NETWORK_HEADER ? (e.offset === 12 ? 'ip saddr' : e.offset === 16 ? 'ip daddr' : `ip @${e.offset}`) : `${proto ?? 'th'} ${e.offset === 0 ? 'sport' : e.offset === 2 ? 'dport' : `@${e.offset}`}`;
+        loaded =
+          e.base === NFT_PAYLOAD_NETWORK_HEADER
+            ? e.offset === 12
+              ? 'ip saddr'
+              : e.offset === 16
+                ? 'ip daddr'
+                : `ip @${e.offset}`
+            : `${proto ?? 'th'} ${e.offset === 0 ? 'sport' : e.offset === 2 ? 'dport' : `@${e.offset}`}`;
         prefix = e.base === NFT_PAYLOAD_NETWORK_HEADER && e.len < 4 ? e.len * 8 : undefined;
         break;
       case 'bitwise':

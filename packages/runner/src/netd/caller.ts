@@ -1,7 +1,5 @@
 import { closeSync, fstatSync, statSync } from 'node:fs';
-import {
-  NetNs, SysError, nsGetUserns, nsOwnerUid, peerCred, peerGroups, peerPidfd, pidfdAlive, pidfdNetns, pidfdOpen,
-} from '@nsrun/sys';
+import { NetNs, SysError, nsGetUserns, nsOwnerUid, peerCred, peerGroups, peerPidfd, pidfdAlive, pidfdNetns, pidfdOpen } from '@nsrun/sys';
 import { processIdentity, type ProcessIdentity } from '../state/liveness.js';
 import { NetdError } from './errors.js';
 import type { Caller } from './policy.js';
@@ -58,7 +56,10 @@ export interface Target {
 export function openTarget(peer: Peer, pid: number | undefined): Target {
   const tpid = pid ?? peer.pid;
   const object = `pid ${tpid}`;
-  if (tpid === 0) throw new NetdError('peer', 'the caller runs in a pid namespace netd cannot see into (its pid reads as 0 here): start netd in the initial pid namespace', { object: 'SO_PEERCRED' });
+  if (tpid === 0)
+    throw new NetdError('peer', 'the caller runs in a pid namespace netd cannot see into (its pid reads as 0 here): start netd in the initial pid namespace', {
+      object: 'SO_PEERCRED',
+    });
   let pidfd: number;
   let own = false;
   try {
@@ -68,7 +69,8 @@ export function openTarget(peer: Peer, pid: number | undefined): Target {
       own = true;
     }
   } catch (e) {
-    if (e instanceof SysError && e.code === 'ESRCH') throw new NetdError('target', `no process ${tpid}`, { object, code: e.code, errno: e.errno, field: 'pid' }, e);
+    if (e instanceof SysError && e.code === 'ESRCH')
+      throw new NetdError('target', `no process ${tpid}`, { object, code: e.code, errno: e.errno, field: 'pid' }, e);
     throw NetdError.from('target', e, object);
   }
   let netns: NetNs | undefined;
@@ -76,7 +78,8 @@ export function openTarget(peer: Peer, pid: number | undefined): Target {
     try {
       netns = NetNs.fromFd(pidfdNetns(pidfd, tpid), `of process ${tpid}`);
     } catch (e) {
-      if (e instanceof SysError && e.code === 'ESRCH') throw new NetdError('target', `process ${tpid} has exited`, { object, code: e.code, errno: e.errno, field: 'pid' }, e);
+      if (e instanceof SysError && e.code === 'ESRCH')
+        throw new NetdError('target', `process ${tpid} has exited`, { object, code: e.code, errno: e.errno, field: 'pid' }, e);
       throw NetdError.from('target', e, object);
     }
     checkOwner(netns, peer.uid, tpid);
@@ -99,7 +102,8 @@ function checkOwner(netns: NetNs, uid: number, pid: number): void {
   const object = `pid ${pid}`;
   const st = fstatSync(netns.fd);
   const mine = statSync('/proc/thread-self/ns/net');
-  if (st.dev === mine.dev && st.ino === mine.ino) throw new NetdError('owner', `process ${pid} is in netd's own network namespace, not in one of its own`, { object, field: 'pid' });
+  if (st.dev === mine.dev && st.ino === mine.ino)
+    throw new NetdError('owner', `process ${pid} is in netd's own network namespace, not in one of its own`, { object, field: 'pid' });
   let owner: number;
   try {
     const userns = nsGetUserns(netns.fd);
@@ -112,7 +116,15 @@ function checkOwner(netns: NetNs, uid: number, pid: number): void {
     throw NetdError.from('owner', e, object);
   }
   if (owner === 0) {
-    throw new NetdError('owner', `the network namespace of process ${pid} belongs to a user namespace of root (uid 0): netd wires only a namespace made in a user namespace of the caller's (unshare --user --net)`, { object, field: 'pid' });
+    throw new NetdError(
+      'owner',
+      `the network namespace of process ${pid} belongs to a user namespace of root (uid 0): netd wires only a namespace made in a user namespace of the caller's (unshare --user --net)`,
+      { object, field: 'pid' },
+    );
   }
-  if (owner !== uid) throw new NetdError('owner', `the network namespace of process ${pid} belongs to a user namespace of uid ${owner}, not of the caller (uid ${uid})`, { object, field: 'pid' });
+  if (owner !== uid)
+    throw new NetdError('owner', `the network namespace of process ${pid} belongs to a user namespace of uid ${owner}, not of the caller (uid ${uid})`, {
+      object,
+      field: 'pid',
+    });
 }

@@ -66,8 +66,17 @@ async function ask(req: Record<string, unknown>, o: NetdClientOptions): Promise<
     sock.on('error', (e: NodeJS.ErrnoException) => {
       const code = e.code ?? 'EIO';
       const errno = errnoNumber(code);
-      const hint = !connected && (code === 'ENOENT' || code === 'ECONNREFUSED') ? ': is nsrun netd running? (root starts it: nsrun netd, or systemctl start nsrun-netd.socket)' : '';
-      finish(new NetdError(connected ? 'reply' : 'connect', `${path}: ${code} (${errno === undefined ? e.message : strerror(errno)})${hint}`, { object: path, code, errno }));
+      const hint =
+        !connected && (code === 'ENOENT' || code === 'ECONNREFUSED')
+          ? ': is nsrun netd running? (root starts it: nsrun netd, or systemctl start nsrun-netd.socket)'
+          : '';
+      finish(
+        new NetdError(connected ? 'reply' : 'connect', `${path}: ${code} (${errno === undefined ? e.message : strerror(errno)})${hint}`, {
+          object: path,
+          code,
+          errno,
+        }),
+      );
     });
     sock.on('close', () => {
       const text = Buffer.concat(chunks).toString('utf8');
@@ -101,16 +110,23 @@ export async function netdAttach(req: NetdAttachRequest = {}, o: NetdClientOptio
   let released: Promise<boolean> | undefined;
   return {
     ...a,
-    release: () => (released ??= netdDetach({ id: a.id }, { socket: o.socket }).then(() => true, (e: unknown) => {
-      if (e instanceof NetdError && e.step === 'detach') return false; // gone already
-      released = undefined;
-      throw e;
-    })),
+    release: () =>
+      (released ??= netdDetach({ id: a.id }, { socket: o.socket }).then(
+        () => true,
+        (e: unknown) => {
+          if (e instanceof NetdError && e.step === 'detach') return false; // gone already
+          released = undefined;
+          throw e;
+        },
+      )),
   };
 }
 
 /** Undoes an attachment of the caller's, by its id or by the process it was made for. */
-export async function netdDetach(which: { id: string; pid?: undefined } | { pid: number; id?: undefined }, o: NetdClientOptions = {}): Promise<{ ids: string[] }> {
+export async function netdDetach(
+  which: { id: string; pid?: undefined } | { pid: number; id?: undefined },
+  o: NetdClientOptions = {},
+): Promise<{ ids: string[] }> {
   const r = await ask({ op: 'detach', ...(which.id !== undefined ? { id: which.id } : { pid: which.pid }) }, o);
   if (!('detached' in r)) throw new NetdError('reply', 'netd answered a detach without the ids');
   return { ids: r.detached };

@@ -9,9 +9,7 @@ import { StateError } from '../state/errors.js';
 // of netd failed and why.
 
 /** netd's own steps; the wiring steps are run's (RunStep: bridge, lease, veth, ...). */
-export type NetdStep =
-  | 'connect' | 'request' | 'reply' | 'peer' | 'policy' | 'target' | 'owner' | 'quota' | 'detach' | 'list' | 'serve'
-  | RunnerError['step'];
+export type NetdStep = 'connect' | 'request' | 'reply' | 'peer' | 'policy' | 'target' | 'owner' | 'quota' | 'detach' | 'list' | 'serve' | RunnerError['step'];
 
 export interface NetdErrorFields {
   /** What the step acted on: a socket path, a policy file and line, a pid, a container id. */
@@ -52,9 +50,12 @@ export class NetdError extends Error {
   /** The fields sent over the socket. */
   toWire(): WireError {
     return {
-      step: this.step, message: this.reason,
-      ...(this.object !== undefined && { object: this.object }), ...(this.code !== undefined && { code: this.code }),
-      ...(this.errno !== undefined && { errno: this.errno }), ...(this.kernel !== undefined && { kernel: this.kernel }),
+      step: this.step,
+      message: this.reason,
+      ...(this.object !== undefined && { object: this.object }),
+      ...(this.code !== undefined && { code: this.code }),
+      ...(this.errno !== undefined && { errno: this.errno }),
+      ...(this.kernel !== undefined && { kernel: this.kernel }),
       ...(this.field !== undefined && { field: this.field }),
     };
   }
@@ -80,7 +81,8 @@ export class NetdError extends Error {
     // The deepest SysError or NetlinkError names the errno.
     for (let c = root, i = 0; c instanceof Error && i < 5; c = (c as { cause?: unknown }).cause, i++) {
       if (c instanceof SysError) return new NetdError(s, reason, { object: object ?? c.target, code: c.code, errno: c.errno, field }, e);
-      if (c instanceof NetlinkError) return new NetdError(s, reason, { object: object ?? c.request.what, code: c.code, errno: c.errno, kernel: c.kernelMessage, field }, e);
+      if (c instanceof NetlinkError)
+        return new NetdError(s, reason, { object: object ?? c.request.what, code: c.code, errno: c.errno, kernel: c.kernelMessage, field }, e);
     }
     return new NetdError(s, reason, { object, field }, e);
   }

@@ -62,9 +62,13 @@ export function parsePolicy(text: string, file: string): Policy {
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {
     const where = `${file}:${i + 1}`;
-    const words = lines[i]!.replace(/#.*/, '').trim().split(/[ \t]+/).filter(Boolean);
+    const words = lines[i]!.replace(/#.*/, '')
+      .trim()
+      .split(/[ \t]+/)
+      .filter(Boolean);
     if (!words.length) continue;
-    if (words.length < 3) throw policyError(where, `want USER|UID|@GROUP BRIDGE MAX [nat] [publish=LOW-HIGH] [subnet=CIDR], got ${JSON.stringify(words.join(' '))}`);
+    if (words.length < 3)
+      throw policyError(where, `want USER|UID|@GROUP BRIDGE MAX [nat] [publish=LOW-HIGH] [subnet=CIDR], got ${JSON.stringify(words.join(' '))}`);
     const [whoText, bridge, maxText, ...opts] = words as [string, string, string, ...string[]];
     let who: Who;
     if (whoText.startsWith('@')) {
@@ -116,7 +120,10 @@ export function readPolicy(file: string): Policy {
     text = readFileSync(file, 'utf8');
   } catch (e) {
     const code = (e as NodeJS.ErrnoException).code;
-    throw new NetdError('policy', `cannot read ${file}: ${code ?? String(e)}${code === 'ENOENT' ? ' (no user may use netd until root writes it)' : ''}`, { object: file, code });
+    throw new NetdError('policy', `cannot read ${file}: ${code ?? String(e)}${code === 'ENOENT' ? ' (no user may use netd until root writes it)' : ''}`, {
+      object: file,
+      code,
+    });
   }
   return parsePolicy(text, file);
 }
@@ -148,9 +155,12 @@ export function systemNames(): Names {
 
 function matches(who: Who, c: Caller, names: Names): boolean {
   switch (who.kind) {
-    case 'uid': return who.uid === c.uid;
-    case 'user': return names.users.get(who.name) === c.uid;
-    case 'gid': return who.gid === c.gid || c.groups.includes(who.gid);
+    case 'uid':
+      return who.uid === c.uid;
+    case 'user':
+      return names.users.get(who.name) === c.uid;
+    case 'gid':
+      return who.gid === c.gid || c.groups.includes(who.gid);
     case 'group': {
       const gid = names.groups.get(who.name);
       return gid !== undefined && (gid === c.gid || c.groups.includes(gid));
@@ -166,7 +176,11 @@ export function ruleFor(policy: Policy, caller: Caller, bridge: string | undefin
   if (!mine.length) throw new NetdError('policy', `${policy.file} has no rule for ${who}: ask root to add one (USER BRIDGE MAX ...)`, { object: policy.file });
   if (bridge === undefined) return mine[0]!;
   const rule = mine.find((r) => r.bridge === bridge);
-  if (!rule) throw new NetdError('policy', `${policy.file} does not let ${who} use bridge ${bridge} (only ${[...new Set(mine.map((r) => r.bridge))].join(', ')})`, { object: policy.file, field: 'bridge' });
+  if (!rule)
+    throw new NetdError('policy', `${policy.file} does not let ${who} use bridge ${bridge} (only ${[...new Set(mine.map((r) => r.bridge))].join(', ')})`, {
+      object: policy.file,
+      field: 'bridge',
+    });
   return rule;
 }
 
@@ -174,8 +188,16 @@ export function ruleFor(policy: Policy, caller: Caller, bridge: string | undefin
 export function checkRuleAllows(rule: PolicyRule, nat: boolean, publish: readonly PublishSpec[]): void {
   if (nat && !rule.nat) throw new NetdError('policy', `--nat is not allowed by ${rule.where} (the rule has no "nat")`, { object: rule.where, field: 'nat' });
   for (const p of publish) {
-    if (!rule.publish) throw new NetdError('policy', `publishing host port ${p.hostPort}/${p.proto} is not allowed by ${rule.where} (the rule has no publish=LOW-HIGH)`, { object: rule.where, field: 'publish' });
+    if (!rule.publish)
+      throw new NetdError('policy', `publishing host port ${p.hostPort}/${p.proto} is not allowed by ${rule.where} (the rule has no publish=LOW-HIGH)`, {
+        object: rule.where,
+        field: 'publish',
+      });
     const [lo, hi] = rule.publish;
-    if (p.hostPort < lo || p.hostPort > hi) throw new NetdError('policy', `host port ${p.hostPort}/${p.proto} is outside ${lo}-${hi}, the range ${rule.where} allows`, { object: rule.where, field: 'publish' });
+    if (p.hostPort < lo || p.hostPort > hi)
+      throw new NetdError('policy', `host port ${p.hostPort}/${p.proto} is outside ${lo}-${hi}, the range ${rule.where} allows`, {
+        object: rule.where,
+        field: 'publish',
+      });
   }
 }

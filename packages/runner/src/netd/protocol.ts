@@ -45,10 +45,7 @@ export interface NetdAttachment {
 }
 
 export type NetdReply =
-  | { ok: true; attachment: NetdAttachment }
-  | { ok: true; detached: string[] }
-  | { ok: true; attachments: NetdAttachment[] }
-  | { ok: false; error: WireError };
+  { ok: true; attachment: NetdAttachment } | { ok: true; detached: string[] } | { ok: true; attachments: NetdAttachment[] } | { ok: false; error: WireError };
 
 const bad = (field: string, reason: string): NetdError => new NetdError('request', `${field}: ${reason}`, { field });
 
@@ -79,18 +76,25 @@ export function parseRequest(line: string): NetdRequest {
       if (v.bridge !== undefined && typeof v.bridge !== 'string') throw bad('bridge', 'must be a string');
       if (v.ip !== undefined && typeof v.ip !== 'string') throw bad('ip', 'must be a string');
       if (v.nat !== undefined && typeof v.nat !== 'boolean') throw bad('nat', 'must be true or false');
-      if (v.publish !== undefined && (!Array.isArray(v.publish) || !v.publish.every((p) => typeof p === 'string') || v.publish.length > 64)) throw bad('publish', 'must be a list of at most 64 strings HOSTPORT:CONTAINERPORT[/PROTO]');
+      if (v.publish !== undefined && (!Array.isArray(v.publish) || !v.publish.every((p) => typeof p === 'string') || v.publish.length > 64))
+        throw bad('publish', 'must be a list of at most 64 strings HOSTPORT:CONTAINERPORT[/PROTO]');
       const text = (v.publish ?? []) as string[];
       const publish = parsePublishList(text);
       if (typeof publish === 'string') throw bad('publish', publish);
       return {
-        op: 'attach', nat: v.nat === true, publish, publishText: text,
-        ...(v.pid !== undefined && { pid: pidField(v.pid) }), ...(v.bridge !== undefined && { bridge: v.bridge as string }), ...(v.ip !== undefined && { ip: v.ip as string }),
+        op: 'attach',
+        nat: v.nat === true,
+        publish,
+        publishText: text,
+        ...(v.pid !== undefined && { pid: pidField(v.pid) }),
+        ...(v.bridge !== undefined && { bridge: v.bridge as string }),
+        ...(v.ip !== undefined && { ip: v.ip as string }),
       };
     }
     case 'detach': {
       known(v, ['op', 'id', 'pid']);
-      if (v.id !== undefined && (typeof v.id !== 'string' || !ID.test(v.id))) throw bad('id', `must be a container id (12 lowercase hex digits), got ${JSON.stringify(v.id)}`);
+      if (v.id !== undefined && (typeof v.id !== 'string' || !ID.test(v.id)))
+        throw bad('id', `must be a container id (12 lowercase hex digits), got ${JSON.stringify(v.id)}`);
       if ((v.id === undefined) === (v.pid === undefined)) throw bad('id', 'give either id or pid');
       return v.id !== undefined ? { op: 'detach', id: v.id as string } : { op: 'detach', pid: pidField(v.pid) };
     }
@@ -121,7 +125,8 @@ export function parseReply(line: string): NetdReply {
     throw new NetdError('reply', 'netd answered something that is not JSON');
   }
   if (!isObject(v) || typeof v.ok !== 'boolean') throw new NetdError('reply', 'netd answered something that is not a reply');
-  if (!v.ok && !(isObject(v.error) && typeof v.error.step === 'string' && typeof v.error.message === 'string')) throw new NetdError('reply', 'netd answered an error without step and message');
+  if (!v.ok && !(isObject(v.error) && typeof v.error.step === 'string' && typeof v.error.message === 'string'))
+    throw new NetdError('reply', 'netd answered an error without step and message');
   return v as unknown as NetdReply;
 }
 

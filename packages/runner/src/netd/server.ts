@@ -75,7 +75,7 @@ export class NetdServer {
 
   /** Checks the policy, watches for namespaces that go away, collects leftovers, then listens. */
   static async start(o: NetdOptions = {}): Promise<NetdServer> {
-    if (process.getuid?.() !== 0) throw new NetdError('serve', 'nsrun netd runs as root (it wires other users\' namespaces to the host\'s bridges)');
+    if (process.getuid?.() !== 0) throw new NetdError('serve', "nsrun netd runs as root (it wires other users' namespaces to the host's bridges)");
     const policy = o.policy ?? DEFAULT_POLICY;
     readPolicy(policy); // a broken policy stops netd now, not at the first request
     const state = openStateDir(o.stateDir, o.onWarning);
@@ -84,14 +84,17 @@ export class NetdServer {
     let server: Server | undefined;
     try {
       server = createServer({ allowHalfOpen: true });
-      const socket = o.listenFd === undefined ? o.socket ?? DEFAULT_SOCKET : undefined;
+      const socket = o.listenFd === undefined ? (o.socket ?? DEFAULT_SOCKET) : undefined;
       const d = new NetdServer(server, sub, state, policy, socket, o);
       sub.on('event', (e) => {
         if (e.kind !== 'link' || e.action !== 'del') return;
         const id = idOfVeth(e.link.name);
         if (id) void d.#serial(() => d.#releaseGone(id)).catch((err: unknown) => d.#warn(`release ${id}: ${String(err instanceof Error ? err.message : err)}`));
       });
-      sub.on('overrun', () => void d.#serial(() => d.#reconcile()).catch((err: unknown) => d.#warn(`reconcile: ${String(err instanceof Error ? err.message : err)}`)));
+      sub.on(
+        'overrun',
+        () => void d.#serial(() => d.#reconcile()).catch((err: unknown) => d.#warn(`reconcile: ${String(err instanceof Error ? err.message : err)}`)),
+      );
       sub.on('error', (err) => d.#warn(`link events: ${err.message}`));
       await d.#serial(async () => {
         const r = await gc({ ...(o.stateDir !== undefined && { stateDir: o.stateDir }), onWarning: o.onWarning });
@@ -187,7 +190,7 @@ export class NetdServer {
     });
     try {
       const fd = (sock as unknown as { _handle?: { fd?: number } })._handle?.fd;
-      if (typeof fd !== 'number' || fd < 0) throw new NetdError('peer', 'cannot tell the connection\'s file descriptor');
+      if (typeof fd !== 'number' || fd < 0) throw new NetdError('peer', "cannot tell the connection's file descriptor");
       peer = identifyPeer(fd);
     } catch (e) {
       return fail(e);
@@ -226,7 +229,9 @@ export class NetdServer {
       if (r.op === 'attach') reply = { ok: true, attachment: await this.#serial(() => this.#attach(peer, r)) };
       else if (r.op === 'detach') reply = { ok: true, detached: await this.#serial(() => this.#detach(peer, r)) };
       else reply = { ok: true, attachments: this.#list(peer) };
-      this.#log(`${who}: ${describe(r)}: ok${'attachment' in reply ? ` ${reply.attachment.id} ${reply.attachment.ip} on ${reply.attachment.bridge}` : 'detached' in reply ? ` ${reply.detached.join(' ')}` : ''}`);
+      this.#log(
+        `${who}: ${describe(r)}: ok${'attachment' in reply ? ` ${reply.attachment.id} ${reply.attachment.ip} on ${reply.attachment.bridge}` : 'detached' in reply ? ` ${reply.detached.join(' ')}` : ''}`,
+      );
       return reply;
     } catch (e) {
       const err = NetdError.from('request', e);
@@ -243,13 +248,27 @@ export class NetdServer {
       const state = this.state;
       const mine = state.list().filter((r) => r.uid === peer.uid && r.bridge === rule.bridge && state.verdict(r) !== 'dead');
       if (mine.length >= rule.max) {
-        throw new NetdError('quota', `uid ${peer.uid} has ${mine.length} of the ${rule.max} namespace(s) ${rule.where} allows on ${rule.bridge} (${mine.map((r) => r.id).join(' ') || 'none'}): detach one first`, { object: rule.where });
+        throw new NetdError(
+          'quota',
+          `uid ${peer.uid} has ${mine.length} of the ${rule.max} namespace(s) ${rule.where} allows on ${rule.bridge} (${mine.map((r) => r.id).join(' ') || 'none'}): detach one first`,
+          { object: rule.where },
+        );
       }
       const plan = bridgePlan({ bridge: rule.bridge, subnet: await gatewayOf(rule.bridge, rule.subnet), ...(req.ip !== undefined && { ip: req.ip }) });
       await checkPublishHost(req.publish, { gateway: plan.gateway.split('/')[0]!, force: false, onWarning: this.#warn });
       const got = await attachNetns({
-        state, netns: target.netns, pid: target.pid, owner: target.owner, command: commandOf(target.pid), plan, nat: req.nat, publish: req.publish, uid: peer.uid,
-        describe: `of process ${target.pid}`, step: stepRunner(undefined, undefined), onNotice: (m) => this.#log(m),
+        state,
+        netns: target.netns,
+        pid: target.pid,
+        owner: target.owner,
+        command: commandOf(target.pid),
+        plan,
+        nat: req.nat,
+        publish: req.publish,
+        uid: peer.uid,
+        describe: `of process ${target.pid}`,
+        step: stepRunner(undefined, undefined),
+        onNotice: (m) => this.#log(m),
       });
       return attachmentOf(got.record);
     } finally {
@@ -262,7 +281,9 @@ export class NetdServer {
     const host = RtnlClient.open();
     try {
       return await state.withLock(async () => {
-        const recs = state.list().filter((r) => this.#visible(peer, r) && state.verdict(r) !== 'unknown' && (req.id !== undefined ? r.id === req.id : r.pid === req.pid));
+        const recs = state
+          .list()
+          .filter((r) => this.#visible(peer, r) && state.verdict(r) !== 'unknown' && (req.id !== undefined ? r.id === req.id : r.pid === req.pid));
         if (!recs.length) {
           const what = req.id !== undefined ? `attachment ${req.id}` : `attachment for process ${req.pid}`;
           throw new NetdError('detach', `no ${what} of uid ${peer.uid}'s`, { object: req.id ?? `pid ${req.pid}` });
@@ -276,7 +297,10 @@ export class NetdServer {
   }
 
   #list(peer: Peer): NetdAttachment[] {
-    return this.state.list().filter((r) => this.#visible(peer, r) && this.state.verdict(r) === 'live').map(attachmentOf);
+    return this.state
+      .list()
+      .filter((r) => this.#visible(peer, r) && this.state.verdict(r) === 'live')
+      .map(attachmentOf);
   }
 
   /** A user sees their own attachments; root sees every one netd made. */
@@ -321,7 +345,8 @@ export class NetdServer {
 }
 
 function describe(r: NetdRequest): string {
-  if (r.op === 'attach') return `attach ${r.pid === undefined ? 'own netns' : `pid ${r.pid}`}${r.bridge ? ` bridge ${r.bridge}` : ''}${r.nat ? ' nat' : ''}${r.publishText.length ? ` publish ${r.publishText.join(',')}` : ''}`;
+  if (r.op === 'attach')
+    return `attach ${r.pid === undefined ? 'own netns' : `pid ${r.pid}`}${r.bridge ? ` bridge ${r.bridge}` : ''}${r.nat ? ' nat' : ''}${r.publishText.length ? ` publish ${r.publishText.join(',')}` : ''}`;
   if (r.op === 'detach') return `detach ${r.id ?? `pid ${r.pid}`}`;
   return 'list';
 }
@@ -329,8 +354,16 @@ function describe(r: NetdRequest): string {
 function attachmentOf(r: ContainerRecord): NetdAttachment {
   const s = parseGateway(r.gateway!);
   return {
-    id: r.id, pid: r.pid, bridge: r.bridge!, subnet: `${ipToText(s.network)}/${s.prefix}`, ip: r.ip!, gateway: r.gateway!, veth: r.veth ?? vethName(r.id),
-    nat: r.nat?.masquerade === true, publish: (r.nat?.publish ?? []).map(formatPublish), uid: r.uid!,
+    id: r.id,
+    pid: r.pid,
+    bridge: r.bridge!,
+    subnet: `${ipToText(s.network)}/${s.prefix}`,
+    ip: r.ip!,
+    gateway: r.gateway!,
+    veth: r.veth ?? vethName(r.id),
+    nat: r.nat?.masquerade === true,
+    publish: (r.nat?.publish ?? []).map(formatPublish),
+    uid: r.uid!,
   };
 }
 

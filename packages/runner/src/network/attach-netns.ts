@@ -59,19 +59,45 @@ export async function attachNetns(r: NetnsAttachRequest): Promise<NetnsAttachmen
     host = RtnlClient.open();
     inner = RtnlClient.open({ netns: r.netns });
     const h = host;
-    if (await linkFind(inner, INSIDE_NAME)) throw new RunnerError('validate', `pid: the network namespace ${r.describe} already has an ${INSIDE_NAME}`, { field: 'pid' });
+    if (await linkFind(inner, INSIDE_NAME))
+      throw new RunnerError('validate', `pid: the network namespace ${r.describe} already has an ${INSIDE_NAME}`, { field: 'pid' });
     const record: Omit<ContainerRecord, 'pidns' | 'stateDir'> = {
-      version: RECORD_VERSION, id, kind: 'attach', owner: r.owner, pid: r.pid, net: 'bridge', veth, ...boundCommand(r.command.length ? r.command : ['?']),
-      created: new Date().toISOString(), ...(r.uid !== undefined && { uid: r.uid }),
+      version: RECORD_VERSION,
+      id,
+      kind: 'attach',
+      owner: r.owner,
+      pid: r.pid,
+      net: 'bridge',
+      veth,
+      ...boundCommand(r.command.length ? r.command : ['?']),
+      created: new Date().toISOString(),
+      ...(r.uid !== undefined && { uid: r.uid }),
     };
     const natRec = r.nat || r.publish.length ? { masquerade: r.nat, publish: [...r.publish] } : undefined;
-    const got = await lease(state, h, {
-      bridge: plan.bridge, gateway: plan.gateway, subnet: plan.subnet, wanted: plan.wanted, publish: r.publish, record: natRec ? { ...record, nat: natRec } : record, signal: r.signal,
-    }, step);
+    const got = await lease(
+      state,
+      h,
+      {
+        bridge: plan.bridge,
+        gateway: plan.gateway,
+        subnet: plan.subnet,
+        wanted: plan.wanted,
+        publish: r.publish,
+        record: natRec ? { ...record, nat: natRec } : record,
+        signal: r.signal,
+      },
+      step,
+    );
     if (got.bridge.created) rollback.push('bridge', () => removeBridgeIfUnused(state, h, plan.bridge));
     const { nat: _nat, ...rec } = got.record; // the rules are set up (and recorded) below
     rollback.push('lease', () => releaseRecord(state, h, rec));
-    await plug(h, inner, { veth, bridgeIndex: got.bridge.index, netnsFd: r.netns.fd, ip: got.ip, gateway: plan.gateway, stamp: vethStamp(rec.stateDir, id) }, step, rollback);
+    await plug(
+      h,
+      inner,
+      { veth, bridgeIndex: got.bridge.index, netnsFd: r.netns.fd, ip: got.ip, gateway: plan.gateway, stamp: vethStamp(rec.stateDir, id) },
+      step,
+      rollback,
+    );
     const final = natRec ? await setUpNat(state, rec, natRec, step, rollback, r.onNotice) : rec;
     return { record: final, ip: got.ip, veth };
   } catch (e) {

@@ -34,7 +34,11 @@ export async function ensureBridge(nl: RtnlClient, spec: BridgeSpec, step: Async
   const link = await step('bridge', () => linkFind(nl, name));
   if (link) {
     if (link.kind !== 'bridge') {
-      throw new RunnerError('bridge', `${name} exists and is ${link.kind ? `a ${link.kind} link` : 'a link of no kind'}, not a bridge (choose another --bridge)`, { field: 'bridge' });
+      throw new RunnerError(
+        'bridge',
+        `${name} exists and is ${link.kind ? `a ${link.kind} link` : 'a link of no kind'}, not a bridge (choose another --bridge)`,
+        { field: 'bridge' },
+      );
     }
     const addrs = await step('bridge', () => addrList(nl, { family: 4, link: link.index }));
     const gw = ipToText(subnet.gateway);
@@ -73,7 +77,13 @@ async function checkNoOverlap(nl: RtnlClient, subnet: Subnet, bridgeIndex: numbe
     if (r.dstLen === 0 || (bridgeIndex !== undefined && r.oif === bridgeIndex)) continue;
     const net = textToIp(r.dst.slice(0, r.dst.indexOf('/')));
     if (!overlaps(net, r.dstLen, subnet.network, subnet.prefix)) continue;
-    const dev = r.oif === undefined ? '' : ` dev ${await linkGet(nl, r.oif).then((l) => l.name, () => `#${r.oif}`)}`;
+    const dev =
+      r.oif === undefined
+        ? ''
+        : ` dev ${await linkGet(nl, r.oif).then(
+            (l) => l.name,
+            () => `#${r.oif}`,
+          )}`;
     throw new RunnerError('bridge', `subnet ${cidr(subnet)} overlaps the host's route ${r.dst}${dev} (choose another --subnet)`, { field: 'subnet' });
   }
 }

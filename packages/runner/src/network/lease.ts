@@ -38,23 +38,26 @@ export interface Lease {
 }
 
 export async function lease(state: StateDir, host: RtnlClient, req: LeaseRequest, step: AsyncStepRunner): Promise<Lease> {
-  return state.withLock(async () => {
-    // Noted before the bridge exists: an nsrun killed half-way leaves a bridge gc knows about.
-    const bridge = await ensureBridge(host, { name: req.bridge, gateway: req.gateway, subnet: req.subnet }, step, {
-      creating: () => state.bridgeCreated(req.bridge, req.gateway),
-      notCreated: () => state.bridgeForget(req.bridge),
-    });
-    try {
-      if (!bridge.created) await step('bridge', () => checkPorts(state, host, req.bridge, bridge.index));
-      return await allocate(state, host, req, bridge, step);
-    } catch (e) {
-      if (bridge.created) {
-        // Made a moment ago under this lock: no one else can be using it yet.
-        if ((await removeBridge(host, req.bridge).catch(() => 'in-use')) !== 'in-use') state.bridgeForget(req.bridge);
+  return state.withLock(
+    async () => {
+      // Noted before the bridge exists: an nsrun killed half-way leaves a bridge gc knows about.
+      const bridge = await ensureBridge(host, { name: req.bridge, gateway: req.gateway, subnet: req.subnet }, step, {
+        creating: () => state.bridgeCreated(req.bridge, req.gateway),
+        notCreated: () => state.bridgeForget(req.bridge),
+      });
+      try {
+        if (!bridge.created) await step('bridge', () => checkPorts(state, host, req.bridge, bridge.index));
+        return await allocate(state, host, req, bridge, step);
+      } catch (e) {
+        if (bridge.created) {
+          // Made a moment ago under this lock: no one else can be using it yet.
+          if ((await removeBridge(host, req.bridge).catch(() => 'in-use')) !== 'in-use') state.bridgeForget(req.bridge);
+        }
+        throw e;
       }
-      throw e;
-    }
-  }, { signal: req.signal });
+    },
+    { signal: req.signal },
+  );
 }
 
 /**
@@ -67,7 +70,11 @@ async function checkPorts(state: StateDir, host: RtnlClient, name: string, index
   for (const port of await linkList(host, { master: index })) {
     const stamp = parseStamp(port.alias);
     if (stamp && stamp.token !== mine) {
-      throw new RunnerError('bridge', `bridge ${name} has port ${port.name} of another state directory (device:inode ${stamp.token}; ${state.path} is ${mine}): use the same --state-dir as the nsrun that made it, or another --bridge`, { field: 'bridge' });
+      throw new RunnerError(
+        'bridge',
+        `bridge ${name} has port ${port.name} of another state directory (device:inode ${stamp.token}; ${state.path} is ${mine}): use the same --state-dir as the nsrun that made it, or another --bridge`,
+        { field: 'bridge' },
+      );
     }
   }
 }
@@ -87,7 +94,8 @@ function allocate(state: StateDir, host: RtnlClient, req: LeaseRequest, bridge: 
     const record: ContainerRecord = { ...req.record, ...state.origin(), bridge: req.bridge, gateway: req.gateway, ip };
     // The lease before the record (lease-store.ts). Under the lock no one else writes here: a
     // lease already there is one this nsrun did not list.
-    if (!state.leases.claim(req.bridge, got.ip, id)) throw new RunnerError('lease', `${ipToText(got.ip)} was leased by someone else meanwhile (${state.leases.root}/${req.bridge})`);
+    if (!state.leases.claim(req.bridge, got.ip, id))
+      throw new RunnerError('lease', `${ipToText(got.ip)} was leased by someone else meanwhile (${state.leases.root}/${req.bridge})`);
     try {
       state.write(record);
       if (req.wanted === undefined) state.setCursor(req.bridge, got.cursor);
@@ -127,7 +135,10 @@ async function usedAddresses(state: StateDir, host: RtnlClient, bridge: string):
     if (e.record && state.verdict(e.record) === 'dead') {
       // Its owner is gone: the address is free again, once what it held is released. If that
       // fails (gc will say why), the address stays taken; this run goes on.
-      const freed = await releaseRecord(state, host, e.record).then(() => true, () => false);
+      const freed = await releaseRecord(state, host, e.record).then(
+        () => true,
+        () => false,
+      );
       if (freed) {
         state.leases.release(bridge, ip, holder); // (a record naming another address: this one too)
         continue;
@@ -143,7 +154,9 @@ function checkPublished(state: StateDir, publish: readonly PublishSpec[]): void 
   for (const e of state.entries()) {
     if (!e.record || state.verdict(e.record) === 'dead') continue;
     for (const p of e.record.nat?.publish ?? []) {
-      const clash = publish.find((q) => q.hostPort === p.hostPort && q.proto === p.proto && (q.hostIp === undefined || p.hostIp === undefined || q.hostIp === p.hostIp));
+      const clash = publish.find(
+        (q) => q.hostPort === p.hostPort && q.proto === p.proto && (q.hostIp === undefined || p.hostIp === undefined || q.hostIp === p.hostIp),
+      );
       if (clash) throw new RunnerError('lease', `host port ${clash.hostPort}/${clash.proto} is already published by container ${e.id}`, { field: 'publish' });
     }
   }

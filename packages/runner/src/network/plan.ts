@@ -32,7 +32,8 @@ export function bridgePlan(o: { bridge?: string | undefined; subnet?: string | u
     throw invalid('subnet', e instanceof Error ? e.message : String(e), e);
   }
   const unusable = unusableRange(subnet);
-  if (unusable) throw invalid('subnet', `${gateway}: ${unusable}; containers there could not reach their gateway (choose a private range, like ${DEFAULT_GATEWAY})`);
+  if (unusable)
+    throw invalid('subnet', `${gateway}: ${unusable}; containers there could not reach their gateway (choose a private range, like ${DEFAULT_GATEWAY})`);
   let wanted: string | undefined;
   if (o.ip !== undefined) {
     const [addr, len, extra] = String(o.ip).split('/');
@@ -44,10 +45,11 @@ export function bridgePlan(o: { bridge?: string | undefined; subnet?: string | u
       throw invalid('ip', `${JSON.stringify(o.ip)} is not an IPv4 address`, e);
     }
     if (len !== undefined && len !== String(subnet.prefix)) throw invalid('ip', `${o.ip}: the prefix must be the subnet's, /${subnet.prefix}`);
-    const inside = ((n ^ subnet.network) >>> (32 - subnet.prefix)) === 0;
+    const inside = (n ^ subnet.network) >>> (32 - subnet.prefix) === 0;
     if (!inside) throw invalid('ip', `${addr} is outside the subnet ${ipToText(subnet.network)}/${subnet.prefix}`);
     if (n === subnet.gateway) throw invalid('ip', `${addr} is the bridge's own address`);
-    if (n === subnet.network || n === subnet.broadcast) throw invalid('ip', `${addr} is the subnet's ${n === subnet.network ? 'network' : 'broadcast'} address`);
+    if (n === subnet.network || n === subnet.broadcast)
+      throw invalid('ip', `${addr} is the subnet's ${n === subnet.network ? 'network' : 'broadcast'} address`);
     wanted = addr;
   }
   return { bridge, gateway, subnet, wanted };

@@ -68,14 +68,36 @@ export function defaultUsernet(): { kind: UsernetKind } | { problems: string[] }
 export function usernetArgv(kind: UsernetKind, o: { hostPid: number; publish: readonly PublishSpec[]; apiSocket?: string }): string[] {
   if (kind === 'slirp4netns') {
     return [
-      usernetBinary(kind)!, '--configure', `--mtu=${SLIRP_MTU}`, '--disable-host-loopback', '--ready-fd=%READY_FD%', '--exit-fd=%EXIT_FD%',
-      ...(o.apiSocket !== undefined ? ['--api-socket', o.apiSocket] : []), String(o.hostPid), USERNET_IFNAME,
+      usernetBinary(kind)!,
+      '--configure',
+      `--mtu=${SLIRP_MTU}`,
+      '--disable-host-loopback',
+      '--ready-fd=%READY_FD%',
+      '--exit-fd=%EXIT_FD%',
+      ...(o.apiSocket !== undefined ? ['--api-socket', o.apiSocket] : []),
+      String(o.hostPid),
+      USERNET_IFNAME,
     ];
   }
   const ports = o.publish.flatMap((p) => [p.proto === 'udp' ? '-u' : '-t', `${p.hostIp !== undefined ? `${p.hostIp}/` : ''}${p.hostPort}:${p.containerPort}`]);
   const none = (flag: string): string[] => (ports.includes(flag) ? [] : [flag, 'none']);
   // Foreground until the namespace is configured, then it forks to the background: its exit 0 is "ready".
-  return [usernetBinary(kind)!, '--config-net', '--quiet', '--no-map-gw', '--ns-ifname', USERNET_IFNAME, ...none('-t'), ...none('-u'), '-T', 'none', '-U', 'none', ...ports, String(o.hostPid)];
+  return [
+    usernetBinary(kind)!,
+    '--config-net',
+    '--quiet',
+    '--no-map-gw',
+    '--ns-ifname',
+    USERNET_IFNAME,
+    ...none('-t'),
+    ...none('-u'),
+    '-T',
+    'none',
+    '-U',
+    'none',
+    ...ports,
+    String(o.hostPid),
+  ];
 }
 
 /** Starts the helper for this (rootless) nsrun's network namespace; resolves once it is configured. */

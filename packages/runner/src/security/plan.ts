@@ -35,7 +35,8 @@ const filters = new Map<string, Buffer>();
 export function securityPlan(o: SecurityOptions): SecurityPlan {
   if (o.privileged !== undefined && typeof o.privileged !== 'boolean') throw invalid('privileged', 'must be true or false');
   if (o.noNewPrivileges !== undefined && typeof o.noNewPrivileges !== 'boolean') throw invalid('noNewPrivileges', 'must be true or false');
-  if (o.seccomp !== undefined && o.seccomp !== 'default' && o.seccomp !== 'unconfined') throw invalid('seccomp', `${JSON.stringify(o.seccomp)} is not "default" or "unconfined"`);
+  if (o.seccomp !== undefined && o.seccomp !== 'default' && o.seccomp !== 'unconfined')
+    throw invalid('seccomp', `${JSON.stringify(o.seccomp)} is not "default" or "unconfined"`);
   if (o.privileged) {
     for (const f of ['capAdd', 'capDrop', 'seccomp', 'noNewPrivileges'] as const) {
       if (o[f] !== undefined) throw invalid(f, 'does not go with privileged (which gives every capability, no filter, no no_new_privs)');
@@ -46,7 +47,10 @@ export function securityPlan(o: SecurityOptions): SecurityPlan {
   let seccomp: SecurityPlan['seccomp'];
   if (o.seccomp !== 'unconfined') {
     if (PERL === undefined) {
-      throw invalid('seccomp', 'the filter is installed through perl (perl-base), which is not installed; install it, or run with seccomp unconfined (--security-opt seccomp=unconfined)');
+      throw invalid(
+        'seccomp',
+        'the filter is installed through perl (perl-base), which is not installed; install it, or run with seccomp unconfined (--security-opt seccomp=unconfined)',
+      );
     }
     let arches: SeccompArch[];
     try {

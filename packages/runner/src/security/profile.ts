@@ -61,7 +61,10 @@ arm_fadvise64_64 arm_sync_file_range sync_file_range2 breakpoint cacheflush set_
 /** Allowed when the container has the capability (they are useless or dangerous without it). */
 const BY_CAPABILITY: ReadonlyArray<readonly [CapabilityName, string]> = [
   ['CAP_DAC_READ_SEARCH', 'open_by_handle_at'],
-  ['CAP_SYS_ADMIN', 'bpf clone clone3 fanotify_init fsconfig fsmount fsopen fspick lookup_dcookie mount mount_setattr move_mount open_tree perf_event_open quotactl quotactl_fd setdomainname sethostname setns syslog umount umount2 unshare'],
+  [
+    'CAP_SYS_ADMIN',
+    'bpf clone clone3 fanotify_init fsconfig fsmount fsopen fspick lookup_dcookie mount mount_setattr move_mount open_tree perf_event_open quotactl quotactl_fd setdomainname sethostname setns syslog umount umount2 unshare',
+  ],
   ['CAP_SYS_BOOT', 'reboot'],
   ['CAP_SYS_CHROOT', 'chroot'],
   ['CAP_SYS_MODULE', 'delete_module init_module finit_module'],
@@ -88,7 +91,11 @@ export function defaultSeccompPolicy(caps: readonly CapabilityName[]): SeccompPo
     { name: 'socket', action: { kind: 'errno', errno: EPERM }, when: [{ arg: 0, op: 'eq', value: AF_VSOCK }] },
     { name: 'socket', action: { kind: 'allow' } },
     // Only the personalities programs ask for: Linux, with UNAME26, with ADDR_NO_RANDOMIZE, and the query.
-    ...[0x0, 0x0008, 0x20000, 0x20008, 0xffffffff].map((value): SyscallRule => ({ name: 'personality', action: { kind: 'allow' }, when: [{ arg: 0, op: 'eq', value }] })),
+    ...[0x0, 0x0008, 0x20000, 0x20008, 0xffffffff].map((value): SyscallRule => ({
+      name: 'personality',
+      action: { kind: 'allow' },
+      when: [{ arg: 0, op: 'eq', value }],
+    })),
   ];
   if (!has.has('CAP_SYS_ADMIN')) {
     // fork and threads, but no namespaces; clone3's flags are behind a pointer, so ENOSYS makes

@@ -22,7 +22,8 @@ export function defaultStateDir(): string {
   try {
     mkdirSync(dir, { mode: 0o700 });
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw new StateError(`${dir}: cannot create it: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { field: 'stateDir' });
+    if ((e as NodeJS.ErrnoException).code !== 'EEXIST')
+      throw new StateError(`${dir}: cannot create it: ${(e as NodeJS.ErrnoException).code ?? String(e)}`, { field: 'stateDir' });
   }
   const st = lstatSync(dir);
   // In the user namespace the user is uid 0.

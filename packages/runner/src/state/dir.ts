@@ -1,5 +1,18 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
-import { closeSync, fchmodSync, fsyncSync, openSync, readFileSync, readSync, readdirSync, renameSync, rmSync, statSync, unlinkSync, writeFileSync } from 'node:fs';
+import {
+  closeSync,
+  fchmodSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  readSync,
+  readdirSync,
+  renameSync,
+  rmSync,
+  statSync,
+  unlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SysError, flock, LOCK_EX, LOCK_NB, LOCK_UN } from '@nsrun/sys';
@@ -172,7 +185,10 @@ export class StateDir {
     if (this.token() === undefined) mkdirs(this.path);
     const pidns = pidNamespace();
     if (pidns === undefined) {
-      throw new StateError(`cannot tell this process's pid namespace (no /proc, or a /proc of another pid namespace than pid ${process.pid}'s): a record written now could never be judged`, { file: '/proc/self/ns/pid' });
+      throw new StateError(
+        `cannot tell this process's pid namespace (no /proc, or a /proc of another pid namespace than pid ${process.pid}'s): a record written now could never be judged`,
+        { file: '/proc/self/ns/pid' },
+      );
     }
     return { pidns, stateDir: this.token()! };
   }

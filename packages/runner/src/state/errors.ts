@@ -30,7 +30,7 @@ export function stateIoError(action: string, file: string, e: unknown): StateErr
   const err = e as NodeJS.ErrnoException | undefined;
   const code = typeof err?.code === 'string' ? err.code : undefined;
   // Node: "ENOSPC: no space left on device, write" or "EROFS: read-only file system, open '/x'".
-  const text = typeof err?.message === 'string' ? /^[A-Z0-9_]+: (.*?), [a-z_0-9]+(?: '.*)?$/.exec(err.message)?.[1] ?? err.message : String(e);
+  const text = typeof err?.message === 'string' ? (/^[A-Z0-9_]+: (.*?), [a-z_0-9]+(?: '.*)?$/.exec(err.message)?.[1] ?? err.message) : String(e);
   return new StateError(`cannot ${action}: ${code === undefined ? text : `${code} (${text})`}`, { file, cause: e });
 }
 

@@ -31,4 +31,3 @@ export function mkdirs(dir: string): void {
     throw stateIoError('create', (e as NodeJS.ErrnoException).path ?? dir, e);
   }
 }
-

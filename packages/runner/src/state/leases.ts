@@ -55,12 +55,12 @@ export function overlaps(aNet: number, aPrefix: number, bNet: number, bPrefix: n
     if (!Number.isInteger(p) || p < 0 || p > 32) throw new AddressError('prefix', 'prefix', `prefix ${String(p)} is not between 0 and 32`);
   }
   const mask = prefixMask(Math.min(aPrefix, bPrefix));
-  return ((aNet & mask) >>> 0) === ((bNet & mask) >>> 0);
+  return (aNet & mask) >>> 0 === (bNet & mask) >>> 0;
 }
 
 /** Whether `ip` is in the subnet (network and broadcast included). */
 export function inSubnet(subnet: Subnet, ip: number): boolean {
-  return ((ip & prefixMask(subnet.prefix)) >>> 0) === subnet.network;
+  return (ip & prefixMask(subnet.prefix)) >>> 0 === subnet.network;
 }
 
 /**
@@ -78,7 +78,12 @@ export function parseGateway(cidr: string): Subnet {
   const mask = prefixMask(prefix);
   const network = (gateway & mask) >>> 0;
   const broadcast = (network | ~mask) >>> 0;
-  if (gateway === network) throw new AddressError('subnet', 'network', `${cidr}: ${m[1]} is the network address of ${ipToText(network)}/${prefix}; give the bridge a host address (like ${ipToText(network + 1)}/${prefix})`);
+  if (gateway === network)
+    throw new AddressError(
+      'subnet',
+      'network',
+      `${cidr}: ${m[1]} is the network address of ${ipToText(network)}/${prefix}; give the bridge a host address (like ${ipToText(network + 1)}/${prefix})`,
+    );
   if (gateway === broadcast) throw new AddressError('subnet', 'broadcast', `${cidr}: ${m[1]} is the broadcast address of ${ipToText(network)}/${prefix}`);
   return { gateway, prefix, network, broadcast };
 }
@@ -140,7 +145,12 @@ function checkHost(subnet: Subnet, ip: number, used: Map<number, string | undefi
  * round robin through the subnet (wrapping), so an address just released is not handed out
  * again at once while neighbours may still have its old MAC in their ARP caches.
  */
-export function allocateAddress(opts: { subnet: Subnet | string; used?: UsedAddresses | undefined; wanted?: string | undefined; cursor?: number | undefined }): Allocation {
+export function allocateAddress(opts: {
+  subnet: Subnet | string;
+  used?: UsedAddresses | undefined;
+  wanted?: string | undefined;
+  cursor?: number | undefined;
+}): Allocation {
   const subnet = typeof opts.subnet === 'string' ? parseGateway(opts.subnet) : opts.subnet;
   const used = usedMap(opts.used);
   const done = (ip: number): Allocation => ({ ip, text: `${ipToText(ip)}/${subnet.prefix}`, cursor: ip });

@@ -88,7 +88,28 @@ export interface NatRecord {
   publish: PublishSpec[];
 }
 
-const KEYS = new Set(['version', 'id', 'kind', 'owner', 'pidns', 'stateDir', 'pid', 'net', 'bridge', 'gateway', 'ip', 'veth', 'command', 'commandTruncated', 'hostname', 'created', 'nat', 'ownerLock', 'hostPid', 'uid']);
+const KEYS = new Set([
+  'version',
+  'id',
+  'kind',
+  'owner',
+  'pidns',
+  'stateDir',
+  'pid',
+  'net',
+  'bridge',
+  'gateway',
+  'ip',
+  'veth',
+  'command',
+  'commandTruncated',
+  'hostname',
+  'created',
+  'nat',
+  'ownerLock',
+  'hostPid',
+  'uid',
+]);
 /** `<dev>:<ino>`, decimal (64-bit values: kept as text, JSON numbers lose them). */
 export const STATE_DIR_TOKEN = /^(0|[1-9][0-9]{0,19}):(0|[1-9][0-9]{0,19})$/;
 const OWNER_KEYS = new Set(['pid', 'start', 'boot']);
@@ -113,9 +134,11 @@ export function checkRecord(value: unknown, file?: string): ContainerRecord {
   if (!isObject(o)) throw bad('owner', 'must be an object {pid, start, boot}');
   for (const k of Object.keys(o)) if (!OWNER_KEYS.has(k)) throw bad(`owner.${k}`, 'unknown field');
   if (!isPid(o.pid)) throw bad('owner.pid', `must be a positive integer, got ${JSON.stringify(o.pid)}`);
-  if (typeof o.start !== 'number' || !Number.isSafeInteger(o.start) || o.start < 0) throw bad('owner.start', `must be a non-negative integer, got ${JSON.stringify(o.start)}`);
+  if (typeof o.start !== 'number' || !Number.isSafeInteger(o.start) || o.start < 0)
+    throw bad('owner.start', `must be a non-negative integer, got ${JSON.stringify(o.start)}`);
   if (typeof o.boot !== 'string' || o.boot === '') throw bad('owner.boot', 'must be a non-empty string');
-  if (typeof v.pidns !== 'number' || !Number.isSafeInteger(v.pidns) || v.pidns <= 0) throw bad('pidns', `must be a positive integer (a pid namespace's inode), got ${JSON.stringify(v.pidns)}`);
+  if (typeof v.pidns !== 'number' || !Number.isSafeInteger(v.pidns) || v.pidns <= 0)
+    throw bad('pidns', `must be a positive integer (a pid namespace's inode), got ${JSON.stringify(v.pidns)}`);
   if (typeof v.stateDir !== 'string' || !STATE_DIR_TOKEN.test(v.stateDir)) throw bad('stateDir', `must be "<dev>:<ino>", got ${JSON.stringify(v.stateDir)}`);
   // 0: leased, not started yet (the record is written under the lock before the spawn).
   if (v.pid !== 0 && !isPid(v.pid)) throw bad('pid', `must be a positive integer (0 before the start), got ${JSON.stringify(v.pid)}`);
@@ -126,7 +149,8 @@ export function checkRecord(value: unknown, file?: string): ContainerRecord {
     checkLinkName('bridge', v.bridge, file);
     // Only ever the container's own veth: release deletes it, so a record naming another link
     // (a bridge, someone's veth) must not be trusted at all.
-    if (v.veth !== undefined && v.veth !== vethName(v.id as string)) throw bad('veth', `must be ${vethName(v.id as string)} (the container's own veth), got ${JSON.stringify(v.veth)}`);
+    if (v.veth !== undefined && v.veth !== vethName(v.id as string))
+      throw bad('veth', `must be ${vethName(v.id as string)} (the container's own veth), got ${JSON.stringify(v.veth)}`);
     checkAddresses(v.gateway, v.ip, bad);
   } else {
     for (const k of ['bridge', 'gateway', 'ip', 'veth']) if (v[k] !== undefined) throw bad(k, `only with net "bridge", not "${v.net}"`);
@@ -179,7 +203,8 @@ export function checkRecord(value: unknown, file?: string): ContainerRecord {
   }
   if (v.uid !== undefined) {
     // uid_t; (uid_t)-1 means "no uid" to the kernel.
-    if (typeof v.uid !== 'number' || !Number.isInteger(v.uid) || v.uid < 0 || v.uid >= 0xffffffff) throw bad('uid', `must be a uid (0 to 4294967294), got ${JSON.stringify(v.uid)}`);
+    if (typeof v.uid !== 'number' || !Number.isInteger(v.uid) || v.uid < 0 || v.uid >= 0xffffffff)
+      throw bad('uid', `must be a uid (0 to 4294967294), got ${JSON.stringify(v.uid)}`);
     rec.uid = v.uid;
   }
   return rec;
@@ -306,7 +331,9 @@ export function boundCommand(command: readonly string[]): Pick<ContainerRecord, 
     }
     if (left > 1) {
       // Drop a partial UTF-8 sequence at the cut: the decoder would make it U+FFFD (3 bytes).
-      let cut = Buffer.from(a).subarray(0, left - 1).toString('utf8');
+      let cut = Buffer.from(a)
+        .subarray(0, left - 1)
+        .toString('utf8');
       while (cut.endsWith('\uFFFD') && Buffer.byteLength(cut) > left - 1) cut = cut.slice(0, -1);
       kept.push(cut);
     }

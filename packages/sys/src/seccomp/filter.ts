@@ -1,7 +1,16 @@
 import { assemble, BpfError, type Insn } from './bpf.js';
 import {
-  AUDIT_ARCH_AARCH64, AUDIT_ARCH_I386, AUDIT_ARCH_X86_64, SECCOMP_DATA_ARCH, SECCOMP_DATA_ARGS, SECCOMP_DATA_NR,
-  SECCOMP_RET_ALLOW, SECCOMP_RET_DATA, SECCOMP_RET_ERRNO, SECCOMP_RET_KILL_PROCESS, SECCOMP_RET_LOG,
+  AUDIT_ARCH_AARCH64,
+  AUDIT_ARCH_I386,
+  AUDIT_ARCH_X86_64,
+  SECCOMP_DATA_ARCH,
+  SECCOMP_DATA_ARGS,
+  SECCOMP_DATA_NR,
+  SECCOMP_RET_ALLOW,
+  SECCOMP_RET_DATA,
+  SECCOMP_RET_ERRNO,
+  SECCOMP_RET_KILL_PROCESS,
+  SECCOMP_RET_LOG,
 } from './constants.js';
 import { AARCH64, I386, X86_64 } from './syscalls.js';
 
@@ -11,20 +20,14 @@ import { AARCH64, I386, X86_64 } from './syscalls.js';
 // foreign architectures. Compiled per architecture into a binary search over the call number,
 // so any call costs about log2(ranges) comparisons.
 
-export type SeccompAction =
-  | { kind: 'allow' }
-  | { kind: 'errno'; errno: number }
-  | { kind: 'log' }
-  | { kind: 'kill-process' };
+export type SeccompAction = { kind: 'allow' } | { kind: 'errno'; errno: number } | { kind: 'log' } | { kind: 'kill-process' };
 
 /**
  * A condition on one argument, compared on its low 32 bits: the kernel reads the arguments a
  * policy looks at (flags, a domain, a personality) as 32-bit values, so high bits a caller
  * sets cannot make a call look different from what the kernel does with it.
  */
-export type ArgCondition =
-  | { arg: number; op: 'eq' | 'ne'; value: number }
-  | { arg: number; op: 'masked-eq'; mask: number; value: number };
+export type ArgCondition = { arg: number; op: 'eq' | 'ne'; value: number } | { arg: number; op: 'masked-eq'; mask: number; value: number };
 
 export interface SyscallRule {
   /** The system call, by its kernel name; one that an architecture lacks is skipped there. */

@@ -31,7 +31,10 @@ export function runNode(body, { env = process.env, input, timeout = 30_000, uid,
 }
 
 export function jsonLines(text) {
-  return text.split('\n').filter((l) => l.startsWith('{') || l.startsWith('[') || l.startsWith('"')).map((l) => JSON.parse(l));
+  return text
+    .split('\n')
+    .filter((l) => l.startsWith('{') || l.startsWith('[') || l.startsWith('"'))
+    .map((l) => JSON.parse(l));
 }
 
 /**

@@ -10,7 +10,6 @@ import { NLA_F_NESTED, NLA_F_NET_BYTEORDER } from '../../constants/netlink.js';
 // libnftnl's mnl_attr_nest_start does; the kernel's dumps leave the flag off, which decoding
 // accepts.
 
-
 /** A codec whose payload is itself attributes (written with NLA_F_NESTED). */
 export interface NestedCodec<T> extends Codec<T> {
   readonly nested: true;

@@ -29,17 +29,7 @@ export interface UnknownExpr {
   elem?: Buffer;
 }
 
-export type Expr =
-  | MetaExpr
-  | PayloadExpr
-  | CmpExpr
-  | BitwiseExpr
-  | ImmediateExpr
-  | CounterExpr
-  | MasqExpr
-  | NatExpr
-  | CtExpr
-  | UnknownExpr;
+export type Expr = MetaExpr | PayloadExpr | CmpExpr | BitwiseExpr | ImmediateExpr | CounterExpr | MasqExpr | NatExpr | CtExpr | UnknownExpr;
 
 export type ExprKind = Expr['kind'];
 
@@ -123,7 +113,12 @@ export const exprList: NestedCodec<Expr[]> = {
     }
     return out;
   },
-  encode: (w, v) => encodeAttrs(listSchema, w, v.map((e) => ({ type: 'elem' as const, value: e, flags: NLA_F_NESTED }))),
+  encode: (w, v) =>
+    encodeAttrs(
+      listSchema,
+      w,
+      v.map((e) => ({ type: 'elem' as const, value: e, flags: NLA_F_NESTED })),
+    ),
 };
 
 /** Decodes an expression list (the payload of NFTA_RULE_EXPRESSIONS); throws DecodeError when it is not one. */
