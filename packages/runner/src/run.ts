@@ -1,9 +1,8 @@
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { closeSync, existsSync, rmSync, stat } from 'node:fs';
-import { netdAttach, netdSocket, type NetdHandle } from './netd/client.js';
-import { NetdError } from './netd/errors.js';
-import { nowMs } from './clock.js';
+import { closeSync, rmSync, stat } from 'node:fs';
+import type { NetdHandle } from './netd/client.js';
+import { apiSocketOf, chooseNet, netdWire, rootlessDefaultNet } from './network/rootless-net.js';
 import { dirname, join } from 'node:path';
 import { nsUnshare } from '@nsrun/sys';
 import { rootless } from './rootless.js';
@@ -17,8 +16,8 @@ import { lease, removeBridgeIfUnused } from './network/lease.js';
 import { vethName } from './network/names.js';
 import { newId } from './state/names.js';
 import { plug } from './network/plug.js';
-import { isUsernet, validateRunOptions, type NetMode, type RunOptions } from './options.js';
-import { defaultUsernet, slirpPublish, startUsernet } from './network/usernet.js';
+import { isUsernet, validateRunOptions, type RunOptions } from './options.js';
+import { slirpPublish, startUsernet } from './network/usernet.js';
 import { mkdirs } from './state/files.js';
 import { releaseRecord } from './release.js';
 import { setUpNamespaces } from './setup.js';
@@ -66,15 +65,9 @@ export interface RunHandle {
 export async function run(opts: RunOptions): Promise<RunHandle> {
   const security = validateRunOptions(opts);
   const ctx = rootless();
-  // Rootless without --net: the bridge through netd when it is there, else user-mode networking.
-  let net: NetMode = opts.net ?? (ctx ? (existsSync(netdSocket()) ? 'bridge' : rootlessDefaultNet()) : 'bridge');
-  if (!ctx && isUsernet(net)) throw new RunnerError('validate', `--net ${net} is user-mode networking, for a user who is not root; as root use --net bridge`);
+  let net = chooseNet(opts, ctx !== undefined);
   // Rootless, the bridge is netd's to wire (its policy decides the bridge's subnet).
   const viaNetd = ctx !== undefined && net === 'bridge';
-  if (viaNetd && opts.subnet !== undefined)
-    throw new RunnerError('validate', "the bridge's subnet is nsrun netd's (its policy): --subnet is for root", { field: 'subnet' });
-  if (viaNetd && opts.publishForce)
-    throw new RunnerError('validate', 'nsrun netd never takes a port a host service uses: --publish-force is for root', { field: 'publishForce' });
   const plan = net === 'bridge' && !viaNetd ? bridgePlan(opts) : undefined;
   const log = opts.log;
   const publish = opts.publish?.length ? parsePublishList(opts.publish) : [];
@@ -312,52 +305,6 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
     wait: () => status,
     kill: (signal = 'SIGTERM') => c.kill(signal),
   };
-}
-
-/** Rootless without --net: the first user-mode networking that works here (network/usernet.ts). */
-function rootlessDefaultNet(netd?: string): NetMode {
-  const u = defaultUsernet();
-  if ('kind' in u) return u.kind;
-  const problems = [...(netd !== undefined ? [netd] : []), ...u.problems].join('; ');
-  throw new RunnerError(
-    'validate',
-    `no network for a rootless container here: ${problems}; run with --net none${netd === undefined ? ', or have root start nsrun netd' : ''}`,
-  );
-}
-
-/**
- * Rootless `--net bridge`: netd wires nsrun's own network namespace (the container's). With the
- * network not asked for (`fallback`), netd's refusal as text when it is not there or its policy
- * does not take this request: the caller then takes user-mode networking.
- */
-async function netdWire(opts: RunOptions, fallback: boolean): Promise<NetdHandle | string> {
-  const t0 = nowMs();
-  try {
-    const h = await netdAttach(
-      {
-        ...(opts.bridge !== undefined && { bridge: opts.bridge }),
-        ...(opts.ip !== undefined && { ip: opts.ip }),
-        ...(opts.nat && { nat: true }),
-        ...(opts.publish?.length && { publish: opts.publish }),
-      },
-      { signal: opts.signal },
-    );
-    opts.log?.('netd', nowMs() - t0);
-    return h;
-  } catch (e) {
-    if (fallback && e instanceof NetdError && (e.step === 'connect' || e.step === 'policy')) {
-      const why = `nsrun netd: ${e.step}: ${e.reason}`;
-      opts.onNotice?.(`${why}: user-mode networking instead`);
-      return why;
-    }
-    if (e instanceof NetdError) throw new RunnerError('netd', `${e.step}: ${e.reason}`, { cause: e });
-    throw RunnerError.wrap('netd', e);
-  }
-}
-
-/** slirp4netns's API socket of a container (only with published ports). */
-function apiSocketOf(rec: ContainerRecord, stateDir: string): string | undefined {
-  return rec.net === 'slirp4netns' ? join(stateDir, 'usernet', `${rec.id}.sock`) : undefined;
 }
 
 function exitPromise(child: ChildProcess): Promise<number> {
