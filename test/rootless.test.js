@@ -138,6 +138,32 @@ test('--rootfs (busybox): pivot_root, a minimal /dev, as the user', async (ctx) 
   }
 });
 
+test('the rest of run, as root has it: --hostname, --env, --workdir, --dns, --json, --net host, a terminal (script(1))', async (ctx) => {
+  const r = await runAsUser(
+    ctx.ns,
+    UID,
+    ctx.dir,
+    `"$NSRUN" run --net none --hostname box --env K=v --workdir /tmp --dns 192.0.2.53 --json -- sh -c 'hostname; echo $K; pwd; grep -c "^nameserver 192.0.2.53$" /etc/resolv.conf'`,
+  );
+  assert.is(r.status, 0, r.stderr);
+  assert.equal(r.stdout.trim().split('\n'), ['box', 'v', '/tmp', '1']);
+  const events = r.stderr
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).event);
+  assert.equal(events, ['started', 'exited']);
+  // The host's network (the sandbox's: its lo, and no new namespace), its /sys as it is.
+  ctx.sh('ip link add nsrunhost0 type dummy 2>/dev/null || ip link add nsrunhost0 type bridge');
+  const h = await runAsUser(ctx.ns, UID, ctx.dir, `"$NSRUN" run --net host -- sh -c 'ip -o link show nsrunhost0 | grep -c nsrunhost0; id -u'`);
+  assert.is(h.status, 0, h.stderr);
+  assert.equal(h.stdout.trim().split('\n'), ['1', '0']);
+  // A terminal: the command gets a pty of its own.
+  const t = await runAsUser(ctx.ns, UID, ctx.dir, `script -qec '"$NSRUN" run --net none -- sh -c "tty; echo in-tty"' /dev/null`);
+  assert.is(t.status, 0, t.stderr);
+  // (script(1) echoes what it sends the pty at its stdin's end: ^@ or ^D, somewhere.)
+  assert.match(t.stdout, /\/dev\/pts\/\d+\r*\n(\^.)?in-tty/);
+});
+
 test('nsrun.cjs run directly by a user (not through bin/nsrun): refused in one line, before anything', async (ctx) => {
   const r = await runAsUser(ctx.ns, UID, ctx.dir, `node "$NSRUN_NODE" run --net none -- true`);
   assert.is(r.status, 125);
