@@ -1,6 +1,7 @@
 import { gc, natShow, netAttach, netDetach, netdAttach, netdDetach, netdList, ps, NetdError, RunnerError } from '@nsrun/runner';
 import { FlagError, int, parseFlags, str, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
+import { EXIT_FAILURE, EXIT_USAGE } from './errors.js';
 
 // `nsrun ps`, `nsrun gc`, `nsrun net attach|detach`: thin layers over @nsrun/runner. Bad usage
 // exits 2, failures 1 (one line naming the step), like the ip commands.
@@ -34,9 +35,6 @@ export const NAT_USAGE = `Usage: nsrun nat show [--json]
 Lists the nf_tables rules nsrun added for --nat and --publish (table "ip nsrun", and accept
 rules in "ip filter DOCKER-USER"), with the container each belongs to.
 `;
-
-const EXIT_FAILURE = 1;
-const EXIT_USAGE = 2;
 
 async function guarded(io: Io, what: string, fn: () => Promise<number>): Promise<number> {
   try {

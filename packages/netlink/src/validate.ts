@@ -1,12 +1,11 @@
 import { Buffer } from 'node:buffer';
 import { Address6 } from 'ip-address';
 import { ValidationError } from './errors.js';
+import { IFNAMSIZ } from './constants/if.js';
 import { formatIPv6 } from './wire/attrs.js';
 import type { Writer } from './wire/writer.js';
 
 // Input checks done before anything is sent, each naming the field it refuses.
-
-const IFNAMSIZ = 16; // linux/if.h: names are at most 15 bytes plus the NUL
 
 /** A link name: 1–15 bytes, no '/', no whitespace, not "." or "..", as the kernel's dev_valid_name. */
 export function checkIfname(field: string, name: unknown): string {

@@ -226,7 +226,10 @@ export function formatIPv6(b: Uint8Array, off = 0): string {
     .join(':')}`;
 }
 
-const V4 = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/;
+// No leading zeros (010 would be octal to inet_aton, decimal to others): refused, as
+// validate.ts's checkAddress and the runner's textToIp refuse it.
+const OCTET = '(0|[1-9]\\d{0,2})';
+const V4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
 
 /** Parses an IPv4 or IPv6 address to its 4 or 16 bytes; RangeError when it is neither. */
 export function parseIP(s: string): Buffer {

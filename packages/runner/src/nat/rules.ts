@@ -11,6 +11,7 @@ import {
   type NftRuleSpec,
 } from '@nsrun/netlink';
 import { fibDaddrLocal } from './fib.js';
+import { ID_PATTERN } from '../state/names.js';
 import type { PublishSpec } from './publish.js';
 
 // What nsrun puts in nf_tables for one container. Everything lives in nsrun's own table
@@ -34,7 +35,7 @@ const TAG = 'nsrun:';
 export const natTag = (id: string): string => `${TAG}${id}`;
 /** The container id a rule's comment names, or undefined for a rule that is not ours. */
 export const idOfTag = (comment: string | undefined): string | undefined =>
-  comment?.startsWith(TAG) && /^[0-9a-f]{12}$/.test(comment.slice(TAG.length)) ? comment.slice(TAG.length) : undefined;
+  comment?.startsWith(TAG) && ID_PATTERN.test(comment.slice(TAG.length)) ? comment.slice(TAG.length) : undefined;
 
 export interface NatRequest {
   id: string;

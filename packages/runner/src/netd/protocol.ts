@@ -1,6 +1,7 @@
 import { parsePublishList } from '../nat/publish.js';
 import type { PublishSpec } from '../nat/publish.js';
 import { NetdError, type WireError } from './errors.js';
+import { ID_PATTERN } from '../state/names.js';
 
 // nsrun netd's protocol: one request per connection, one JSON object on one line (at most
 // MAX_REQUEST_BYTES with its newline); one reply, one line, then netd closes the connection.
@@ -50,7 +51,7 @@ export type NetdReply =
 const bad = (field: string, reason: string): NetdError => new NetdError('request', `${field}: ${reason}`, { field });
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
-const ID = /^[0-9a-f]{12}$/;
+const ID = ID_PATTERN;
 
 function pidField(v: unknown): number {
   if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0 || v > 0x3fffffff) throw bad('pid', `must be a process id, got ${JSON.stringify(v)}`);

@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { parseIP } from '../../wire/attrs.js';
 import { ValidationError } from '../../errors.js';
+import { IFNAMSIZ } from '../../constants/if.js';
 import { NFPROTO_IPV4, NFPROTO_IPV6 } from '../constants.js';
 import * as C from './constants.js';
 import type { Expr } from './list.js';
@@ -25,8 +26,6 @@ import type { ImmediateExpr } from './immediate.js';
 
 type Opts = { neq?: boolean };
 type AddrOpts = Opts & { inet?: boolean };
-
-const IFNAMSIZ = 16; // linux/if.h
 
 const op = (o?: Opts): number => (o?.neq ? C.NFT_CMP_NEQ : C.NFT_CMP_EQ);
 const cmp = (data: Buffer, o?: Opts): CmpExpr => ({ kind: 'cmp', sreg: C.NFT_REG_1, op: op(o), data });
