@@ -11,6 +11,6 @@ export { RtnlClient, type Request, type DumpOptions, type BulkOptions, type Clie
 export * from './errors.js';
 export * from './ops/index.js';
 export * from './validate.js';
-export * from './events.js';
+export * from './events/index.js';
 export * from './nf/index.js';
 export * from './diag/index.js';

@@ -1,18 +1,13 @@
 import { EventEmitter } from 'node:events';
-import { closeSync, openSync, readSync, readdirSync, readlinkSync } from 'node:fs';
-import { createRequire } from 'node:module';
+import { closeSync, openSync } from 'node:fs';
 import type { RawNetlinkSocket, ErrnoException, MessageInfo } from 'netlink';
 import { setsockoptInt, SOL_SOCKET, SO_RCVBUFFORCE, type NetNs } from '@nsrun/sys';
-import * as C from './constants/index.js';
-import { splitMessages, type RawMessage } from './wire/header.js';
-import { OverrunError, ValidationError } from './errors.js';
-import { decodeAddr } from './messages/addr.js';
-import { decodeNeigh } from './messages/neigh.js';
-import { checkInt } from './validate.js';
-import { linkFromBytes, type Link } from './ops/link.js';
-import { addressFromMessage, type Address } from './ops/addr.js';
-import { routeFromBytes, type Route } from './ops/route.js';
-import { neighbourFromMessage, type Neighbour } from './ops/neigh.js';
+import * as C from '../constants/index.js';
+import { splitMessages, type RawMessage } from '../wire/header.js';
+import { OverrunError } from '../errors.js';
+import { checkInt } from '../validate.js';
+import { ALL_GROUPS, checkGroups, toEvent, type RtnlEvent, type RtnlGroup } from './decode.js';
+import { DropCounter, findSocketFd, rawSocketClass } from './native-socket.js';
 
 // Event subscriptions: rtnetlink multicast notifications, decoded into the same objects the
 // list operations return. Receiving must not block the event loop, so the socket is the
@@ -30,22 +25,6 @@ import { neighbourFromMessage, type Neighbour } from './ops/neigh.js';
 //   NETLINK_NO_ENOBUFS (the kernel then only counts the drop), and drops are read from the
 //   socket's row in /proc/net/netlink. The package exposes neither the fd nor setsockopt, so
 //   the fd is found by the socket's inode.
-
-// The native `netlink` module costs ~50 ms to load: load it on the first subscription only,
-// so programs that never subscribe (the CLI, the runner) do not pay for it.
-let RawSocket: typeof RawNetlinkSocket | undefined;
-function rawSocketClass(): typeof RawNetlinkSocket {
-  RawSocket ??= (createRequire(import.meta.url)('netlink') as typeof import('netlink')).RawNetlinkSocket;
-  return RawSocket;
-}
-
-export type RtnlGroup = 'link' | 'addr' | 'route' | 'neigh';
-
-export type RtnlEvent =
-  | { action: 'new' | 'del'; kind: 'link'; link: Link }
-  | { action: 'new' | 'del'; kind: 'addr'; address: Address }
-  | { action: 'new' | 'del'; kind: 'route'; route: Route }
-  | { action: 'new' | 'del'; kind: 'neigh'; neighbour: Neighbour };
 
 export interface SubscribeOptions {
   /** Listen in this network namespace (default: the one the main thread is in). */
@@ -66,8 +45,6 @@ export interface RtnlSubscriptionEvents {
 
 /** What a native callback handed over. */
 type Inbound = { msg: Buffer; port: number } | { truncated: number } | { err: ErrnoException };
-
-const ALL_GROUPS: readonly RtnlGroup[] = ['link', 'addr', 'route', 'neigh'];
 
 const MULTICAST: Readonly<Record<RtnlGroup, readonly number[]>> = {
   link: [C.RTNLGRP_LINK],
@@ -349,120 +326,5 @@ export class RtnlSubscription extends EventEmitter<RtnlSubscriptionEvents> {
     if (this.#closed) return;
     if (this.listenerCount('error') > 0) this.emit('error', err);
     else process.emitWarning(err); // nobody listens: report, but never crash an event stream
-  }
-}
-
-/** RTM_NEW* / RTM_DEL* of the four families as events; anything else is ignored. */
-function toEvent(m: RawMessage): RtnlEvent | undefined {
-  const { buf, start, end } = m;
-  switch (m.type) {
-    case C.RTM_NEWLINK:
-    case C.RTM_DELLINK:
-      return { action: m.type === C.RTM_NEWLINK ? 'new' : 'del', kind: 'link', link: linkFromBytes(buf, start, end) };
-    case C.RTM_NEWADDR:
-    case C.RTM_DELADDR:
-      return { action: m.type === C.RTM_NEWADDR ? 'new' : 'del', kind: 'addr', address: addressFromMessage(decodeAddr(buf, start, end)) };
-    case C.RTM_NEWROUTE:
-    case C.RTM_DELROUTE:
-      return { action: m.type === C.RTM_NEWROUTE ? 'new' : 'del', kind: 'route', route: routeFromBytes(buf, start, end) };
-    case C.RTM_NEWNEIGH:
-    case C.RTM_DELNEIGH: {
-      // RTNLGRP_NEIGH also carries bridge FDB entries (AF_BRIDGE): not neighbours.
-      const n = decodeNeigh(buf, start, end);
-      if (n.family !== C.AF_INET && n.family !== C.AF_INET6) return undefined;
-      return { action: m.type === C.RTM_NEWNEIGH ? 'new' : 'del', kind: 'neigh', neighbour: neighbourFromMessage(n) };
-    }
-    default:
-      return undefined;
-  }
-}
-
-function checkGroups(groups: unknown): readonly RtnlGroup[] {
-  if (groups === undefined) return ALL_GROUPS;
-  if (!Array.isArray(groups) || groups.length === 0) throw new ValidationError('groups', groups, `must be a non-empty array of ${ALL_GROUPS.join(', ')}`);
-  for (const g of groups) {
-    if (!(ALL_GROUPS as readonly unknown[]).includes(g)) throw new ValidationError('groups', g, `unknown group; one of ${ALL_GROUPS.join(', ')}`);
-  }
-  return [...new Set(groups as RtnlGroup[])];
-}
-
-/** The fd in /proc/self/fd that is the socket with this inode. */
-function findSocketFd(inode: number, what: string): number {
-  const target = `socket:[${inode}]`;
-  for (const name of readdirSync('/proc/self/fd')) {
-    let link: string;
-    try {
-      link = readlinkSync(`/proc/self/fd/${name}`);
-    } catch {
-      continue; // closed meanwhile (e.g. readdir's own fd)
-    }
-    if (link === target) return Number(name);
-  }
-  throw new Error(`${what}: socket inode ${inode} not found in /proc/self/fd (needed to set NETLINK_NO_ENOBUFS)`);
-}
-
-/**
- * One NETLINK_ROUTE socket's row of /proc/net/netlink. The file is opened inside the socket's
- * namespace and stays bound to it, so it can be re-read (pread at 0) from anywhere later.
- */
-class DropCounter {
-  readonly #fd: number;
-  readonly #port: number;
-  readonly #what: string;
-  #buf = Buffer.alloc(16 * 1024);
-  #closed = false;
-  readonly inode: number;
-  readonly baseline: number;
-
-  constructor(fd: number, port: number, what: string) {
-    this.#fd = fd;
-    this.#port = port >>> 0;
-    this.#what = what;
-    const row = this.#row();
-    this.inode = row.inode;
-    this.baseline = row.drops;
-  }
-
-  read(): number {
-    return this.#row().drops;
-  }
-
-  close(): void {
-    if (this.#closed) return;
-    this.#closed = true;
-    closeSync(this.#fd);
-  }
-
-  // Header: "sk Eth Pid Groups Rmem Wmem Dump Locks Drops Inode"; Eth is the protocol, Pid the port.
-  #row(): { drops: number; inode: number } {
-    const lines = this.#text().split('\n');
-    const head = (lines[0] ?? '').trim().split(/\s+/);
-    const col = (name: string): number => {
-      const i = head.indexOf(name);
-      if (i < 0) throw new Error(`${this.#what}: /proc/net/netlink has no ${name} column (header: ${lines[0] ?? ''})`);
-      return i;
-    };
-    const [eth, pid, drops, inode] = [col('Eth'), col('Pid'), col('Drops'), col('Inode')];
-    for (const line of lines.slice(1)) {
-      const f = line.trim().split(/\s+/);
-      if (f[eth] === String(C.NETLINK_ROUTE) && f[pid] === String(this.#port)) {
-        return { drops: Number(f[drops]), inode: Number(f[inode]) };
-      }
-    }
-    throw new Error(`${this.#what}: port ${this.#port} is not in /proc/net/netlink`);
-  }
-
-  #text(): string {
-    let n = 0;
-    for (;;) {
-      if (n === this.#buf.length) {
-        const bigger = Buffer.alloc(this.#buf.length * 2);
-        this.#buf.copy(bigger);
-        this.#buf = bigger;
-      }
-      const r = readSync(this.#fd, this.#buf, n, this.#buf.length - n, n);
-      if (r === 0) return this.#buf.toString('latin1', 0, n);
-      n += r;
-    }
   }
 }
