@@ -5,7 +5,7 @@ import { decodeAddr } from '../messages/addr.js';
 import { decodeNeigh } from '../messages/neigh.js';
 import { linkFromBytes, type Link } from '../ops/link.js';
 import { addressFromMessage, type Address } from '../ops/addr.js';
-import { routeFromBytes, type Route } from '../ops/route.js';
+import { routeFromBytes, type Route } from '../ops/route-view.js';
 import { neighbourFromMessage, type Neighbour } from '../ops/neigh.js';
 
 // What a notification becomes: the same objects the list operations return.

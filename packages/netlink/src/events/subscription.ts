@@ -6,7 +6,7 @@ import * as C from '../constants/index.js';
 import { splitMessages, type RawMessage } from '../wire/header.js';
 import { OverrunError } from '../errors.js';
 import { checkInt } from '../validate.js';
-import { ALL_GROUPS, checkGroups, toEvent, type RtnlEvent, type RtnlGroup } from './decode.js';
+import { checkGroups, toEvent, type RtnlEvent, type RtnlGroup } from './decode.js';
 import { DropCounter, findSocketFd, rawSocketClass } from './native-socket.js';
 
 // Event subscriptions: rtnetlink multicast notifications, decoded into the same objects the

@@ -4,3 +4,5 @@ export * from './addr.js';
 export * from './route.js';
 export * from './neigh.js';
 export * from './nsid.js';
+export { routeFromBytes, type Route } from './route-view.js';
+export * from './route-get.js';

@@ -1,16 +1,13 @@
 import * as C from '../constants/index.js';
 import type { Writer } from '../wire/writer.js';
-import type { RawMessage } from '../wire/header.js';
 import type { Request, RtnlClient } from '../client.js';
 import { NetlinkError, ValidationError } from '../errors.js';
-import { decodeRoute, type NextHop, type RouteMessage, type RouteAttr } from '../messages/route.js';
-import { DecodeError } from '../wire/errors.js';
-import { AttrReader, u32le } from '../wire/reader.js';
-import { formatIPv4, formatIPv6 } from '../wire/attrs.js';
+import type { RouteAttr } from '../messages/route.js';
 
-const RTMSG_LEN = C.RTMSG_LEN;
 import { checkAddress, checkInt, checkPrefix, networkOf, type Addr, type Family, type Prefix, writeAddrAttr } from '../validate.js';
 import { linkIndex } from './link.js';
+import { decodeRouteMsg, type Route } from './route-view.js';
+import { indexOnly } from './index-only.js';
 import type { LinkRef } from './common.js';
 
 // Routes: add / replace / append / delete / list, IPv4 and IPv6, multipath, special types.
@@ -69,183 +66,6 @@ export interface RouteSpec {
   family?: Family;
 }
 
-/** A route as the kernel reports it. */
-export interface Route {
-  family: Family;
-  /** "default" or "ADDR/LEN". */
-  dst: string;
-  dstLen: number;
-  gateway: string | undefined;
-  /** Output interface index. */
-  oif: number | undefined;
-  prefsrc: string | undefined;
-  metric: number | undefined;
-  table: number;
-  protocol: number;
-  scope: number;
-  type: number;
-  flags: number;
-  nexthops: { gateway: string | undefined; oif: number; weight: number; flags: number }[] | undefined;
-  message: RouteMessage;
-}
-
-function hopsOf(hops: NextHop[]): NonNullable<Route['nexthops']> {
-  return hops.map((h) => {
-    let gw: string | undefined;
-    for (const x of h.attrs)
-      if (x.type === 'gateway') gw = x.value;
-      else if (x.type === 'via') gw = x.value.address;
-    return { gateway: gw, oif: h.ifindex, weight: h.hops + 1, flags: h.flags };
-  });
-}
-
-/**
- * A route read straight from its bytes. The constructor walks the attributes once, checking
- * their bounds and taking the numbers; the text of the addresses is made on first access and
- * `message` (every attribute, kept) is decoded only when asked for. Dumps of many routes spend
- * their time here, and most callers read a few fields of each.
- */
-/** What a route without RTA_VIA or RTA_MULTIPATH has of them: one object for all such routes. */
-const SIMPLE: { readonly gateway: undefined; readonly nexthops: undefined } = Object.freeze({ gateway: undefined, nexthops: undefined });
-
-class RawRoute implements Route {
-  // `declare`: assigned once, in the constructor. A plain field would be defined (undefined) by
-  // the class-field initializer first and assigned again: twice the stores for every route of a dump.
-  declare readonly family: Family;
-  declare readonly dstLen: number;
-  declare readonly oif: number | undefined;
-  declare readonly metric: number | undefined;
-  declare readonly table: number;
-  declare readonly protocol: number;
-  declare readonly scope: number;
-  declare readonly type: number;
-  declare readonly flags: number;
-  #buf: Buffer;
-  #start: number;
-  #end: number;
-  // Offsets of the address attributes' payloads (-1: absent).
-  #dstAt: number;
-  #gwAt: number;
-  #srcAt: number;
-  #dst: string | undefined;
-  #message: RouteMessage | undefined;
-  #hops: { gateway: string | undefined; nexthops: Route['nexthops'] } | undefined;
-
-  constructor(b: Buffer, start: number, end: number) {
-    if (end - start < RTMSG_LEN) throw new DecodeError(start, `route message payload of ${end - start} bytes is shorter than struct rtmsg`);
-    this.#buf = b;
-    this.#start = start;
-    this.#end = end;
-    const family = b[start];
-    // Address size of the family; other families' addresses (MPLS labels...) come from `message`.
-    const alen = family === C.AF_INET6 ? 16 : family === C.AF_INET ? 4 : -1;
-    let table = b[start + 4] as number;
-    let oif: number | undefined;
-    let metric: number | undefined;
-    let dstAt = -1;
-    let gwAt = -1;
-    let srcAt = -1;
-    let complex = false;
-    const r = new AttrReader(b, start + RTMSG_LEN, end);
-    while (r.next()) {
-      switch (r.type) {
-        case C.RTA_DST:
-          dstAt = addrAt(r, alen);
-          break;
-        case C.RTA_GATEWAY:
-          gwAt = addrAt(r, alen);
-          break;
-        case C.RTA_PREFSRC:
-          srcAt = addrAt(r, alen);
-          break;
-        case C.RTA_OIF:
-          oif = r.u32();
-          break;
-        case C.RTA_PRIORITY:
-          metric = r.u32();
-          break;
-        case C.RTA_TABLE:
-          table = r.u32();
-          break;
-        case C.RTA_VIA:
-        case C.RTA_MULTIPATH:
-          complex = true;
-          break;
-      }
-    }
-    // In declaration order: every route gets the same hidden class.
-    this.family = family === C.AF_INET6 ? 6 : 4;
-    this.dstLen = b[start + 1] as number;
-    this.oif = oif;
-    this.metric = metric;
-    this.table = table;
-    this.protocol = b[start + 5] as number;
-    this.scope = b[start + 6] as number;
-    this.type = b[start + 7] as number;
-    this.flags = u32le(b, start + 8);
-    this.#dstAt = dstAt;
-    this.#gwAt = gwAt;
-    this.#srcAt = srcAt;
-    // Gateways of another family and multipath hops: rare, taken from the full decode.
-    if (!complex) this.#hops = SIMPLE;
-  }
-
-  #ip(at: number): string | undefined {
-    if (at < 0) return undefined;
-    return this.family === 6 ? formatIPv6(this.#buf, at) : formatIPv4(this.#buf, at);
-  }
-
-  get dst(): string {
-    if (this.#dst === undefined) {
-      const a = this.#ip(this.#dstAt);
-      this.#dst = a === undefined ? 'default' : `${a}/${this.dstLen}`;
-    }
-    return this.#dst;
-  }
-  get gateway(): string | undefined {
-    return this.#gwAt >= 0 ? this.#ip(this.#gwAt) : this.#complex().gateway;
-  }
-  get prefsrc(): string | undefined {
-    return this.#ip(this.#srcAt);
-  }
-  get nexthops(): Route['nexthops'] {
-    return this.#complex().nexthops;
-  }
-
-  #complex(): { gateway: string | undefined; nexthops: Route['nexthops'] } {
-    if (this.#hops === undefined) {
-      const out: { gateway: string | undefined; nexthops: Route['nexthops'] } = { gateway: undefined, nexthops: undefined };
-      for (const a of this.message.attrs) {
-        if (a.type === 'via') out.gateway = a.value.address;
-        else if (a.type === 'multipath') out.nexthops = hopsOf(a.value);
-      }
-      this.#hops = out;
-    }
-    return this.#hops;
-  }
-
-  /** The whole decoded message, every attribute kept (decoded on first use). */
-  get message(): RouteMessage {
-    return (this.#message ??= decodeRoute(this.#buf, this.#start, this.#end));
-  }
-
-  toJSON(): Route {
-    const { family, dst, dstLen, gateway, oif, prefsrc, metric, table, protocol, scope, type, flags, nexthops, message } = this;
-    return { family, dst, dstLen, gateway, oif, prefsrc, metric, table, protocol, scope, type, flags, nexthops, message };
-  }
-}
-
-/** Where an address attribute's payload starts, after checking its size for the family. */
-function addrAt(r: AttrReader, alen: number): number {
-  if (alen < 0) return -1;
-  if (r.len !== alen) throw new DecodeError(r.hdr, `address attribute of ${r.len} bytes in a family of ${alen}-byte addresses`);
-  return r.at;
-}
-
-/** Decodes a route message's payload into a Route. */
-export const routeFromBytes = (b: Buffer, start: number, end: number): Route => new RawRoute(b, start, end);
-const decodeRouteMsg = (m: RawMessage): Route => new RawRoute(m.buf, m.start, m.end);
-
 /** A RouteSpec with every link already an index, checked and ready to encode. */
 interface Resolved {
   family: Family;
@@ -262,12 +82,6 @@ interface Resolved {
   onlink: boolean;
   nexthops: { gateway: Addr | undefined; oif: number | undefined; weight: number; onlink: boolean }[] | undefined;
 }
-
-const indexOnly = (field: string, ref: LinkRef | undefined): number | undefined => {
-  if (ref === undefined) return undefined;
-  if (typeof ref !== 'number') throw new ValidationError(field, ref, 'must be a link index here (use routeAdd to resolve names)');
-  return checkInt(field, ref, 1, 0x7fffffff);
-};
 
 const ANY_FAMILY = {};
 
@@ -495,88 +309,3 @@ export async function routeList(c: RtnlClient, filter: RouteListFilter = {}): Pr
 }
 
 export type { RouteAttr };
-
-// ---- look up ----------------------------------------------------------------------------------
-
-/** What `ip route get` asks: the route the kernel would use for a packet. */
-export interface RouteQuery {
-  /** The destination address ("/32" or "/128" accepted, as ip accepts it). */
-  to: string;
-  /** Source address or prefix (RTA_SRC): the route as seen by a packet from there. */
-  from?: string;
-  /** Input interface (RTA_IIF): the route of a packet arriving there (needs `from`). */
-  iif?: LinkRef;
-  /** Output interface (RTA_OIF). */
-  oif?: LinkRef;
-  /** Firewall mark (RTA_MARK). */
-  mark?: number;
-  /** User id (RTA_UID), for uid-based rules. */
-  uid?: number;
-  /** The matching FIB entry instead of the resolved route (RTM_F_FIB_MATCH). */
-  fibMatch?: boolean;
-}
-
-function checkQuery(
-  q: RouteQuery,
-  iifIndex: number | undefined,
-  oifIndex: number | undefined,
-): {
-  to: Prefix;
-  from: Prefix | undefined;
-  iif: number | undefined;
-  oif: number | undefined;
-  mark: number | undefined;
-  uid: number | undefined;
-} {
-  if (typeof q !== 'object' || q === null) throw new ValidationError('query', q, 'must be an object');
-  const to = checkPrefix('query.to', q.to);
-  const full = to.family === 4 ? 32 : 128;
-  if (to.prefixlen !== full) throw new ValidationError('query.to', q.to, `must be one address (/${full} or none)`);
-  const from = q.from === undefined ? undefined : checkPrefix('query.from', q.from, { family: to.family });
-  const mark = q.mark === undefined ? undefined : checkInt('query.mark', q.mark, 0, 0xffffffff);
-  const uid = q.uid === undefined ? undefined : checkInt('query.uid', q.uid, 0, 0xffffffff);
-  return { to, from, iif: iifIndex, oif: oifIndex, mark, uid };
-}
-
-/**
- * RTM_GETROUTE for one destination (no dump): the kernel answers with the route it would
- * use, as `ip route get` shows it. `iif` and `oif` must be indexes here (routeGet resolves names).
- */
-export function routeGetRequest(q: RouteQuery): Request {
-  const r = checkQuery(q, indexOnly('query.iif', q.iif), indexOnly('query.oif', q.oif));
-  const what = `routeGet ${r.to.address}${r.from ? ` from ${q.from}` : ''}${r.iif !== undefined ? ` iif #${r.iif}` : ''}${r.oif !== undefined ? ` oif #${r.oif}` : ''}`;
-  return {
-    type: C.RTM_GETROUTE,
-    what,
-    body: (w) => {
-      // As ip: IPv4 asks for the table of the route too (RTM_F_LOOKUP_TABLE, IPv4 only).
-      const flags = (r.to.family === 4 ? C.RTM_F_LOOKUP_TABLE : 0) | (q.fibMatch ? C.RTM_F_FIB_MATCH : 0);
-      w.u8(r.to.family === 4 ? C.AF_INET : C.AF_INET6)
-        .u8(r.to.prefixlen)
-        .u8(r.from?.prefixlen ?? 0)
-        .u8(0)
-        .u8(0)
-        .u8(0)
-        .u8(0)
-        .u8(0)
-        .u32(flags);
-      // In iproute2's order (for `ip route get DST from SRC uid U iif I oif O mark M`).
-      writeAddrAttr(w, C.RTA_DST, r.to);
-      if (r.from) writeAddrAttr(w, C.RTA_SRC, r.from);
-      if (r.uid !== undefined) w.attrU32(C.RTA_UID, r.uid);
-      if (r.iif !== undefined) w.attrU32(C.RTA_IIF, r.iif);
-      if (r.oif !== undefined) w.attrU32(C.RTA_OIF, r.oif);
-      if (r.mark !== undefined && r.mark !== 0) w.attrU32(C.RTA_MARK, r.mark);
-    },
-  };
-}
-
-/** The route the kernel would use for `q` (RTM_F_CLONED, with RTA_UID, RTA_CACHEINFO... in `message`). */
-export async function routeGet(c: RtnlClient, q: RouteQuery): Promise<Route> {
-  checkQuery(q, undefined, undefined);
-  const iif = q.iif === undefined ? undefined : await linkIndex(c, q.iif);
-  const oif = q.oif === undefined ? undefined : await linkIndex(c, q.oif);
-  const [r] = await c.request(routeGetRequest({ ...q, iif, oif }), decodeRouteMsg);
-  if (!r) throw new Error(`routeGet ${q.to}: the kernel sent no route`);
-  return r;
-}
