@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import { addrAdd, linkAdd, linkFind, linkGet, linkSet, linkSetUp, routeAdd, type Link, type RtnlClient } from '@nsrun/netlink';
+import { addrAdd, linkAdd, linkFind, linkGet, linkSet, routeAdd, type Link, type RtnlClient } from '@nsrun/netlink';
 import type { NetNs } from '@nsrun/sys';
 import type { AsyncStepRunner } from '../errors.js';
 import type { Rollback } from '../rollback.js';
@@ -33,7 +33,8 @@ export interface CniVeth {
 
 export async function plugCni(host: RtnlClient, inner: RtnlClient, p: CniVethPlan, step: AsyncStepRunner, rollback: Rollback): Promise<CniVeth> {
   const mtu = p.mtu ? { mtu: p.mtu } : {};
-  await step('veth', () => linkAdd(host, { kind: 'veth', name: p.veth, ...mtu, peer: { name: p.ifname, netns: { fd: p.netns.fd }, ...mtu, ...(p.mac && { address: p.mac }) } }));
+  // txqlen 0 on both ends, as the reference leaves them (vishvananda/netlink sends TxQLen 0).
+  await step('veth', () => linkAdd(host, { kind: 'veth', name: p.veth, ...mtu, txqlen: 0, peer: { name: p.ifname, netns: { fd: p.netns.fd }, ...mtu, ...(p.mac && { address: p.mac }) } }));
   rollback.push('veth', () => unplugVeth(host, p.veth));
   sysctl(`ipv6/conf/${p.veth}/accept_ra`, '0');
   await step('attach', () => linkSet(host, p.veth, { master: p.bridge.index, up: true, alias: p.stamp }));
@@ -61,7 +62,7 @@ export async function configureCni(inner: RtnlClient, ifname: string, ips: reado
       else v6gw ??= ip.gateway;
     }
   }
-  await step('link-up', () => linkSetUp(inner, ifname));
+  await step('link-up', () => linkSet(inner, ifname, { up: true, txqlen: 0 }));
   for (const r of routes) {
     const v4 = isIP(r.dst.split('/')[0]!) === 4;
     const gateway = r.gw ?? (v4 ? v4gw : v6gw);
