@@ -41,6 +41,9 @@ export function parseEnv(env: NodeJS.ProcessEnv): CniEnv {
   const cmd = command as CniCommand;
   const missing = REQUIRED[cmd].filter((k) => !env[k]);
   if (missing.length) throw invalid(missing.join(', '), `${missing.join(', ')} must be set for ${cmd}`);
+  // VERSION, STATUS and GC take none of the attachment's variables: what a runtime leaves in
+  // them is not looked at (libcni validates a configuration with CNI_NETNS=dummy).
+  if (cmd === 'VERSION' || cmd === 'STATUS' || cmd === 'GC') return { command: cmd, containerId: '', netns: '', ifname: '', args: new Map(), path: (env.CNI_PATH ?? '').split(':').filter((p) => p !== '') };
   const containerId = env.CNI_CONTAINERID ?? '';
   if (containerId !== '' && !CONTAINER_ID.test(containerId)) {
     throw invalid('CNI_CONTAINERID', `CNI_CONTAINERID ${JSON.stringify(containerId)}: must start with a letter or digit, then letters, digits, "_", "." or "-"`);
