@@ -25,8 +25,7 @@ k.before(() => {
   execFileSync('bash', [SCRIPT, 'image', dir]);
 });
 k.after(() => {
-  rmSync(bin, { recursive: true, force: true });
-  rmSync(dir, { recursive: true, force: true });
+  for (const d of [bin, dir]) if (d) rmSync(d, { recursive: true, force: true });
 });
 
 /** Every cgroup directory (v1 controllers and v2), a few levels down. */

@@ -16,7 +16,7 @@ let bin;
 k.before((ctx) => {
   bin = pluginDir();
 });
-k.after(() => rmSync(bin, { recursive: true, force: true }));
+k.after(() => bin && rmSync(bin, { recursive: true, force: true }));
 k.before.each((ctx) => {
   ctx.state = stateDir();
   ctx.conts = [];

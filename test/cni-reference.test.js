@@ -14,7 +14,7 @@ let bin;
 k.before(() => {
   bin = pluginDir();
 });
-k.after(() => rmSync(bin, { recursive: true, force: true }));
+k.after(() => bin && rmSync(bin, { recursive: true, force: true }));
 k.before.each((ctx) => {
   ctx.state = stateDir();
   ctx.refHost = NetNs.create();
