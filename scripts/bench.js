@@ -12,6 +12,8 @@
 // (bench/runner.js, which says what it times and its knobs; --quick shortens it too). Then the
 // rootless section: `nsrun run -- true` by a user who is not root, next to root's and to
 // `unshare --user` (bench/rootless.js; --no-rootless skips it, --rootless-only runs only it).
+// Then the CNI section: ADD+DEL by nsrun's CNI plugin next to the reference bridge + host-local
+// plugins on the same configuration (bench/cni.js; --no-cni skips it, --cni-only runs only it).
 // Needs root.
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -20,28 +22,31 @@ import { report } from './bench/report.js';
 import { runnerBench, runnerOptions } from './bench/runner.js';
 import { ipBatchBench, ipBatchOptions } from './bench/ip-batch.js';
 import { rootlessBench, rootlessOptions } from './bench/rootless.js';
+import { cniBench, cniOptions } from './bench/cni.js';
 
 const here = (p) => fileURLToPath(new URL(p, import.meta.url));
 const SETTLE_MS = 500; // lets the previous namespace be torn down before the next run
 
 function options(argv) {
-  const o = { N: 1000, R: 10000, rounds: 3, netlink: true, ipBatch: true, runner: true, rootless: true, quick: false };
+  const o = { N: 1000, R: 10000, rounds: 3, netlink: true, ipBatch: true, runner: true, rootless: true, cni: true, quick: false };
   const sizes = [];
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i];
     if (a === '--quick') Object.assign(o, { N: 200, R: 2000, rounds: 1, quick: true });
     else if (a === '--no-runner') o.runner = false;
-    else if (a === '--runner-only') Object.assign(o, { netlink: false, ipBatch: false, rootless: false });
+    else if (a === '--runner-only') Object.assign(o, { netlink: false, ipBatch: false, rootless: false, cni: false });
+    else if (a === '--no-cni') o.cni = false;
+    else if (a === '--cni-only') Object.assign(o, { netlink: false, ipBatch: false, runner: false, rootless: false });
     else if (a === '--no-rootless') o.rootless = false;
-    else if (a === '--rootless-only') Object.assign(o, { netlink: false, ipBatch: false, runner: false });
+    else if (a === '--rootless-only') Object.assign(o, { netlink: false, ipBatch: false, runner: false, cni: false });
     else if (a === '--no-ip-batch') o.ipBatch = false;
-    else if (a === '--ip-batch-only') Object.assign(o, { netlink: false, runner: false, rootless: false });
+    else if (a === '--ip-batch-only') Object.assign(o, { netlink: false, runner: false, rootless: false, cni: false });
     else if (a === '--rounds') o.rounds = Number(argv[++i]);
     else if (a.startsWith('--rounds=')) o.rounds = Number(a.slice(9));
     else if (/^\d+$/.test(a)) sizes.push(Number(a));
     else
       throw new Error(
-        `bench: unknown argument ${a} (usage: bench.js [--quick] [--rounds K] [--no-runner | --runner-only] [--no-ip-batch | --ip-batch-only] [--no-rootless | --rootless-only] [N [R]])`,
+        `bench: unknown argument ${a} (usage: bench.js [--quick] [--rounds K] [--no-runner | --runner-only] [--no-ip-batch | --ip-batch-only] [--no-rootless | --rootless-only] [--no-cni | --cni-only] [N [R]])`,
       );
   }
   if (sizes.length) [o.N, o.R = o.R] = sizes;
@@ -96,6 +101,12 @@ if (opts.rootless) {
   rootless = await rootlessBench(rootlessOptions(opts.quick ? ['--quick'] : []));
   ok &&= rootless.ok;
 }
+let cniText;
+if (opts.cni) {
+  const c = await cniBench(cniOptions(opts.quick ? ['--quick'] : []));
+  cniText = c.text;
+  ok &&= c.ok;
+}
 console.error(`bench: ${((Date.now() - started) / 1000).toFixed(0)} s in total`);
-console.log([opts.netlink ? report(runs, opts) : null, ipBatch?.text, runner?.text, rootless?.text].filter(Boolean).join('\n\n'));
+console.log([opts.netlink ? report(runs, opts) : null, ipBatch?.text, runner?.text, rootless?.text, cniText].filter(Boolean).join('\n\n'));
 process.exit(ok ? 0 : 1);

@@ -64,8 +64,14 @@ export function runPs(argv: readonly string[], io: Io): Promise<number> {
       return 0;
     }
     // A command the record keeps only the start of ends with "…".
-    const command = (c: (typeof list)[number]): string => `${c.kind === 'attach' ? '(attached) ' : ''}${c.command.join(' ')}${c.commandTruncated ? '…' : ''}`;
-    const rows = [['ID', 'PID', 'ADDRESS', 'VETH', 'COMMAND'], ...list.map((c) => [c.id, String(c.pid), c.address ?? '-', c.veth ?? '-', command(c)])];
+    const command = (c: (typeof list)[number]): string =>
+      c.cni
+        ? `(cni ${c.cni.network}) ${c.cni.containerId} ${c.cni.ifname} ${c.cni.netns}`
+        : `${c.kind === 'attach' ? '(attached) ' : ''}${c.command.join(' ')}${c.commandTruncated ? '…' : ''}`;
+    const rows = [
+      ['ID', 'PID', 'ADDRESS', 'VETH', 'COMMAND'],
+      ...list.map((c) => [c.id, c.pid ? String(c.pid) : '-', c.address ?? '-', c.veth ?? '-', command(c)]),
+    ];
     const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
     io.stdout(rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')).join('\n') + '\n');
     return 0;

@@ -22,6 +22,7 @@ COMMAND := ip        iproute2-style links, addresses, routes, neighbours, monito
            net       attach | detach | list the network of a running process
            netd      the privileged helper that wires users' namespaces (root)
            nat       show the nf_tables rules of --nat and --publish
+           cni       install nsrun as a CNI plugin for containerd, podman, Kubernetes
            help | --help | --version
 Try "nsrun ip help".
 `;
@@ -45,6 +46,9 @@ export async function main(argv: readonly string[], io: Io): Promise<number> {
     if (cmd === 'net') return await (await import('./containers.js')).runNet(rest, io);
     if (cmd === 'netd') return await (await import('./netd.js')).runNetd(rest, io);
     if (cmd === 'ip') return await runIp(parseIp(rest), io);
+    if (cmd === 'cni') return await (await import('./cni.js')).runCni(rest, io);
+    // The plugin itself, as the launcher `nsrun cni install` writes runs it (not in the usage).
+    if (cmd === 'cni-plugin') return await (await import('./cni.js')).runCniPlugin(io);
     throw new UsageError(`unknown command ${JSON.stringify(cmd)}`, 'Try "nsrun help".');
   } catch (e) {
     if (e instanceof HelpRequest) {

@@ -22,3 +22,4 @@ export { securityPlan, type SecurityPlan, type SecurityOptions } from './securit
 export { rootless, rootlessReady, agentSpawn, type RootlessContext } from './rootless.js';
 export { defaultStateDir, ROOT_STATE_DIR } from './state/default-dir.js';
 export * from './netd/index.js';
+export * from './cni/index.js';

@@ -25,6 +25,8 @@ export interface ContainerInfo {
   /** Present when `command` is cut short: how long the whole one was. */
   commandTruncated?: CommandLength;
   created: string;
+  /** Kind "cni": the attachment (the engine's container id, the interface, the network namespace path). */
+  cni?: { network: string; containerId: string; ifname: string; netns: string };
 }
 
 export function ps(opts: { stateDir?: string; onWarning?: (message: string) => void } = {}): ContainerInfo[] {
@@ -45,13 +47,14 @@ export function ps(opts: { stateDir?: string; onWarning?: (message: string) => v
       kind: r.kind,
       pid: r.hostPid ?? r.pid,
       net: r.net,
-      address: r.ip,
+      address: r.ip ?? r.cni?.ips[0],
       veth: r.veth,
       bridge: r.bridge,
       hostname: r.hostname,
       command: r.command,
       ...(r.commandTruncated && { commandTruncated: r.commandTruncated }),
       created: r.created,
+      ...(r.cni && { cni: { network: r.cni.network, containerId: r.cni.containerId, ifname: r.cni.ifname, netns: r.cni.netns } }),
     });
   }
   if (unknown.length) {

@@ -65,7 +65,7 @@ export async function lease(state: StateDir, host: RtnlClient, req: LeaseRequest
  * there, and two directories would hand out the same ones (and each one's gc could not tell
  * the other's veths from leftovers).
  */
-async function checkPorts(state: StateDir, host: RtnlClient, name: string, index: number): Promise<void> {
+export async function checkPorts(state: StateDir, host: RtnlClient, name: string, index: number): Promise<void> {
   const mine = state.token();
   for (const port of await linkList(host, { master: index })) {
     const stamp = parseStamp(port.alias);
@@ -114,7 +114,7 @@ function allocate(state: StateDir, host: RtnlClient, req: LeaseRequest, bridge: 
  * (a crash between the lease and the record; removed). A lease whose record cannot be read,
  * is of a newer format or is judged from elsewhere (unknown) keeps its address.
  */
-async function usedAddresses(state: StateDir, host: RtnlClient, bridge: string): Promise<Map<number, string>> {
+export async function usedAddresses(state: StateDir, host: RtnlClient, bridge: string): Promise<Map<number, string>> {
   let leases = state.leases.list(bridge, (file, why) => state.warn(`ignoring ${file}: ${why}`));
   if (!leases.length && !state.leases.exists()) {
     state.adoptLegacyLeases();
@@ -150,7 +150,7 @@ async function usedAddresses(state: StateDir, host: RtnlClient, bridge: string):
 }
 
 /** Refuses a host port that a container not known to be dead publishes already. */
-function checkPublished(state: StateDir, publish: readonly PublishSpec[]): void {
+export function checkPublished(state: StateDir, publish: readonly PublishSpec[]): void {
   for (const e of state.entries()) {
     if (!e.record || state.verdict(e.record) === 'dead') continue;
     for (const p of e.record.nat?.publish ?? []) {

@@ -23,6 +23,7 @@ import { ipToText, parseGateway, textToIp } from './leases.js';
 import { LeaseStore } from './lease-store.js';
 import { bootId, judgeRecord, pidNamespace, type Verdict } from './liveness.js';
 import { describeHolder, lockHolder } from './lock-holder.js';
+import { cniNetnsAlive } from './cni-liveness.js';
 import { mkdirs } from './files.js';
 import { defaultStateDir } from './default-dir.js';
 
@@ -199,6 +200,13 @@ export class StateDir {
       if (rec.owner.boot !== bootId()) return 'dead';
       // The lock says it to every reader of this very directory, whatever its pid namespace.
       return rec.stateDir === this.token() ? this.#ownerLockVerdict(rec.id) : 'unknown';
+    }
+    if (rec.cni) {
+      // A CNI attachment lives as long as its network namespace (cni-liveness.ts). Its netns
+      // path means something only where it was written (a /proc/PID/... of that pid namespace).
+      if (rec.owner.boot !== bootId()) return 'dead';
+      if (pidNamespace() !== rec.pidns || rec.stateDir !== this.token()) return 'unknown';
+      return cniNetnsAlive(rec) ? 'live' : 'dead';
     }
     return judgeRecord(rec, { pidns: pidNamespace(), stateDir: this.token() });
   }

@@ -21,6 +21,12 @@ import { parsePublish, type PublishSpec } from '../nat/publish.js';
 //   dead, never deletes its veth, and its address stays leased. It warns, naming the file.
 // Version 1 (nsrun before this contract) had no pid namespace: nothing says where its owner's
 // pid means something, so version-1 records are opaque too (see README: how to clear them).
+//
+// Kind "cni" (an attachment made by the CNI plugin, cni/): its life is its network namespace's,
+// not a process's (`cni` says which; state/cni-liveness.ts judges it), `owner` is the plugin
+// run that wrote it (its boot is what counts), and `gateway`/`ip` are present only when nsrun's
+// own IPAM leased the address. Older readers refuse the `cni` field, so to them such a record
+// is opaque: kept with all it holds, never released.
 
 export const RECORD_VERSION = 2;
 /** What a record keeps of the command: whole arguments (each counted with its NUL) up to this many bytes. */
@@ -30,7 +36,7 @@ export interface ContainerRecord {
   version: typeof RECORD_VERSION;
   /** 12 lowercase hex digits; also the file name. */
   id: string;
-  kind: 'run' | 'attach';
+  kind: 'run' | 'attach' | 'cni';
   /** Whose life the container's lease is tied to: nsrun itself for run, the target process for attach. */
   owner: ProcessIdentity;
   /** The inode number of the writer's pid namespace: `owner.pid` means something only there. */
@@ -70,7 +76,27 @@ export interface ContainerRecord {
    * list or detach it, and it counts against their quota.
    */
   uid?: number;
+  /** Kind "cni": the attachment (CNI_CONTAINERID, CNI_IFNAME) of network `network`. */
+  cni?: CniAttachment;
 }
+
+/** What a CNI attachment's record keeps (kind "cni"). */
+export interface CniAttachment {
+  /** The network's name (the configuration's `name`). */
+  network: string;
+  containerId: string;
+  ifname: string;
+  /** CNI_NETNS as given at ADD. */
+  netns: string;
+  /** `<dev>:<ino>` of that network namespace (nsfs): the same path naming another one is not it. */
+  netnsId: string;
+  /** The IPAM plugin (`nsrun`: the lease is nsrun's, in `ip`). */
+  ipam: string;
+  /** The addresses the attachment got (CIDR), whoever leased them. */
+  ips: string[];
+}
+
+const CNI_KEYS = new Set(['network', 'containerId', 'ifname', 'netns', 'netnsId', 'ipam', 'ips']);
 
 /** The container's network: a bridge, none, the host's, or user-mode networking (rootless). */
 export type NetKind = 'bridge' | 'none' | 'host' | 'slirp4netns' | 'pasta';
@@ -109,6 +135,7 @@ const KEYS = new Set([
   'ownerLock',
   'hostPid',
   'uid',
+  'cni',
 ]);
 /** `<dev>:<ino>`, decimal (64-bit values: kept as text, JSON numbers lose them). */
 export const STATE_DIR_TOKEN = /^(0|[1-9][0-9]{0,19}):(0|[1-9][0-9]{0,19})$/;
@@ -128,7 +155,8 @@ export function checkRecord(value: unknown, file?: string): ContainerRecord {
   for (const k of Object.keys(v)) if (!KEYS.has(k)) throw bad(k, 'unknown field');
   if (v.version !== RECORD_VERSION) throw bad('version', `must be ${RECORD_VERSION}, got ${JSON.stringify(v.version)}`);
   checkId(v.id, file);
-  if (v.kind !== 'run' && v.kind !== 'attach') throw bad('kind', `must be "run" or "attach", got ${JSON.stringify(v.kind)}`);
+  if (v.kind !== 'run' && v.kind !== 'attach' && v.kind !== 'cni') throw bad('kind', `must be "run", "attach" or "cni", got ${JSON.stringify(v.kind)}`);
+  if ((v.kind === 'cni') !== (v.cni !== undefined)) throw bad('cni', v.kind === 'cni' ? 'required with kind "cni"' : 'only with kind "cni"');
 
   const o = v.owner;
   if (!isObject(o)) throw bad('owner', 'must be an object {pid, start, boot}');
@@ -145,14 +173,18 @@ export function checkRecord(value: unknown, file?: string): ContainerRecord {
 
   if (typeof v.net !== 'string' || !NET_KINDS.includes(v.net)) throw bad('net', `must be one of ${NET_KINDS.join(', ')}, got ${JSON.stringify(v.net)}`);
   if (v.net === 'bridge') {
-    for (const k of ['bridge', 'gateway', 'ip']) if (v[k] === undefined) throw bad(k, 'required with net "bridge"');
+    // A CNI attachment whose address another IPAM plugin leased has neither (both or none).
+    const need =
+      v.kind === 'cni' ? ['bridge', 'veth', ...(v.gateway !== undefined || v.ip !== undefined ? ['gateway', 'ip'] : [])] : ['bridge', 'gateway', 'ip'];
+    for (const k of need) if (v[k] === undefined) throw bad(k, `required with net "bridge"${v.kind === 'cni' ? ' and kind "cni"' : ''}`);
     checkLinkName('bridge', v.bridge, file);
     // Only ever the container's own veth: release deletes it, so a record naming another link
     // (a bridge, someone's veth) must not be trusted at all.
     if (v.veth !== undefined && v.veth !== vethName(v.id as string))
       throw bad('veth', `must be ${vethName(v.id as string)} (the container's own veth), got ${JSON.stringify(v.veth)}`);
-    checkAddresses(v.gateway, v.ip, bad);
+    if (v.ip !== undefined) checkAddresses(v.gateway, v.ip, bad);
   } else {
+    if (v.kind === 'cni') throw bad('net', 'must be "bridge" with kind "cni"');
     for (const k of ['bridge', 'gateway', 'ip', 'veth']) if (v[k] !== undefined) throw bad(k, `only with net "bridge", not "${v.net}"`);
   }
 
@@ -207,7 +239,31 @@ export function checkRecord(value: unknown, file?: string): ContainerRecord {
       throw bad('uid', `must be a uid (0 to 4294967294), got ${JSON.stringify(v.uid)}`);
     rec.uid = v.uid;
   }
+  if (v.cni !== undefined) rec.cni = checkCni(v.cni, bad);
   return rec;
+}
+
+function checkCni(c: unknown, bad: (field: string, reason: string) => StateError): CniAttachment {
+  if (!isObject(c)) throw bad('cni', 'must be an object');
+  for (const k of Object.keys(c)) if (!CNI_KEYS.has(k)) throw bad(`cni.${k}`, 'unknown field');
+  const str = (k: string, re: RegExp, what: string): string => {
+    const x = c[k];
+    if (typeof x !== 'string' || !re.test(x)) throw bad(`cni.${k}`, `must be ${what}, got ${JSON.stringify(x)}`);
+    return x;
+  };
+  const name = /^[A-Za-z0-9][A-Za-z0-9_.-]*$/;
+  const ips = c.ips;
+  if (!Array.isArray(ips) || !ips.every((x) => typeof x === 'string' && /^[0-9a-fA-F:.]+\/[0-9]{1,3}$/.test(x)))
+    throw bad('cni.ips', 'must be a list of addresses in CIDR notation');
+  return {
+    network: str('network', name, 'a network name'),
+    containerId: str('containerId', name, 'a container id'),
+    ifname: str('ifname', /^[^/\s:]{1,15}$/, 'an interface name'),
+    netns: str('netns', /^\/./, 'an absolute path'),
+    netnsId: str('netnsId', STATE_DIR_TOKEN, '"<dev>:<ino>"'),
+    ipam: str('ipam', /^[^/]+$/, 'a plugin name'),
+    ips: [...ips] as string[],
+  };
 }
 
 function checkNat(n: unknown, bad: (field: string, reason: string) => StateError): NatRecord {
