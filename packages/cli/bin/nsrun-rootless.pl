@@ -42,7 +42,9 @@ my ($MS_NOSUID, $MS_NODEV, $MS_NOEXEC, $MS_REC, $MS_PRIVATE) = (2, 4, 8, 16384, 
 my ($PR_SET_PDEATHSIG, $PR_SET_CHILD_SUBREAPER) = (1, 36);
 
 my ($uid, $gid) = ($<, $( + 0);
-my $name = getpwuid($uid);
+# The user's name, looked up only if a subordinate-id file names users (NSS can be slow: systemd's userdb).
+my $name;
+my $named = sub { $name //= getpwuid($uid) // ''; $name };
 
 # The caller's subordinate range in /etc/subuid (subgid): NAME or UID:START:COUNT, first line wins.
 sub range {
@@ -51,7 +53,7 @@ sub range {
   while (my $l = <$f>) {
     my ($who, $start, $count) = split(/:/, $l);
     next unless defined $count && $start =~ /^\d+$/ && $count =~ /^\d+$/ && $count > 0;
-    return [$start + 0, $count + 0] if $who eq $uid || (defined $name && $who eq $name);
+    return [$start + 0, $count + 0] if $who eq $uid || ($who !~ /^\d+$/ && $who eq $named->());
   }
   return;
 }
@@ -224,6 +226,7 @@ sub agent {
     $spawned{$pid} = { ready => $readyr, out => $outr, text => '', answered => 0 };
   };
   my $open = 1;
+  my $ever = 0; # whether it started anything (else nothing to end)
   while ($open) {
     my $rin = '';
     vec($rin, fileno($ar), 1) = 1;
@@ -240,7 +243,7 @@ sub agent {
       $inbuf .= $b;
       while ($inbuf =~ s/^([^\n]*)\n//) {
         my ($op, @f) = split(/\t/, $1, -1);
-        if ($op eq 'spawn' && @f) { $spawn->(@f) } else { $reply->("exit 125 0 unknown request") }
+        if ($op eq 'spawn' && @f) { $ever = 1; $spawn->(@f) } else { $reply->("exit 125 0 unknown request") }
       }
     }
     for my $pid (keys %spawned) {
@@ -260,6 +263,7 @@ sub agent {
   # (--exit-fd); pasta, in the background and adopted by us, would not (it watches only a
   # namespace bound to a file): our children are found by their parent pid and asked to end.
   close $xw; close $xr;
+  return unless $ever;
   my $children = sub {
     my @pids;
     opendir(my $d, '/proc') or return;

@@ -287,8 +287,10 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
       // the record, without the lock (state/dir.ts: drop).
       if (rec.nat) await removeNat(rec.id);
       if (apiSocketOf(rec, state.path)) rmSync(apiSocketOf(rec, state.path)!, { force: true });
-      // netd would see the namespace go by itself; asked, it releases now.
-      if (attachment) await attachment.release();
+      // netd's attachment is not released from here: the namespace goes with nsrun (the
+      // container shares nsrun's), its veth with it, and netd releases the lease and rules
+      // when the kernel says so (RTM_DELLINK). Asking would put netd's veth deletion (an RCU
+      // wait) on this exit path, as root mode avoids too.
       state.drop(rec);
     } catch (e) {
       opts.onWarning?.(`cleanup of ${rec.id}: ${e instanceof Error ? e.message.split('\n')[0] : String(e)}`);
