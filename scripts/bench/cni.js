@@ -9,8 +9,9 @@
 // creates its bridge), then every round times, for each subject in an order that rotates, one
 // ADD and one DEL of the same container namespace, by bash around the plugin's exec (fork to
 // exit). Subjects: reference bridge + host-local; nsrun + host-local (the same IPAM exec'd from
-// CNI_PATH); nsrun + its own IPAM (no second process); and `node -e 0`, the floor of any Node
-// plugin. Each on its own bridge and subnet. Medians in ms; ratios are over the reference.
+// CNI_PATH); nsrun + its own IPAM (no second process); the same through nsrun netd (the
+// launcher's Perl shim hands the call to netd, started in the sandbox: no Node start per call);
+// and `node -e 0`, the floor of any Node plugin. Each on its own bridge and subnet. Medians in ms; ratios are over the reference.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -24,6 +25,7 @@ const SUBJECTS = [
   { key: 'ref', label: 'reference bridge + host-local', type: 'bridge', bridge: 'cni-ref', subnet: '10.30.0.0/24', ipam: 'host-local' },
   { key: 'nsrunHl', label: 'nsrun + host-local (exec)', type: 'nsrun', bridge: 'cni-nh', subnet: '10.31.0.0/24', ipam: 'host-local' },
   { key: 'nsrun', label: 'nsrun + nsrun IPAM', type: 'nsrun', bridge: 'cni-ns', subnet: '10.32.0.0/24', ipam: 'nsrun' },
+  { key: 'nsrunNetd', label: 'nsrun + nsrun IPAM, through netd', type: 'nsrun', bridge: 'cni-nd', subnet: '10.33.0.0/24', ipam: 'nsrun' },
 ];
 
 // Inside the sandbox. $@: rounds, then the subject keys in order per round ("k1,k2,k3;...").
@@ -34,11 +36,16 @@ BIN=$(mktemp -d /run/cni-bin-XXXX)
 node "$MAIN" cni install --dir "$BIN" >/dev/null
 for p in "$REF"/*; do ln -s "$p" "$BIN/"; done
 ip netns add bench
+# nsrun netd, for the subject that goes through it (the others find no socket at its path)
+mkdir -p /run/nd; : > /run/nd/usernet
+node "$MAIN" netd --socket /run/nd/netd.sock --policy /run/nd/usernet --state-dir /run/nd/state 2>/run/nd/log &
+for i in $(seq 200); do [ -S /run/nd/netd.sock ] && break; sleep 0.02; done
 set +e
 conf() { printf '{"cniVersion":"1.0.0","name":"bench-%s","type":"%s","bridge":"%s","isGateway":true,"ipMasq":false,"stateDir":"/run/nsrun-bench","ipam":{"type":"%s","ranges":[[{"subnet":"%s"}]],"routes":[{"dst":"0.0.0.0/0"}],"dataDir":"%s"}}' "$1" "$2" "$3" "$4" "$5" "$([ "$4" = nsrun ] && echo /run/nsrun-bench || echo "/run/ipam-$1")"; }
 one() { # key type bridge ipam subnet command
   local c; c=$(conf "$1" "$2" "$3" "$4" "$5")
-  CNI_COMMAND=$6 CNI_CONTAINERID=bench-$1 CNI_NETNS=/run/netns/bench CNI_IFNAME=eth0 CNI_PATH=$BIN "$BIN/$2" <<<"$c" >/tmp/cni-bench-out 2>&1
+  local sock=/run/nd/absent.sock; [ "$1" = nsrunNetd ] && sock=/run/nd/netd.sock
+  NSRUN_NETD_SOCKET=$sock CNI_COMMAND=$6 CNI_CONTAINERID=bench-$1 CNI_NETNS=/run/netns/bench CNI_IFNAME=eth0 CNI_PATH=$BIN "$BIN/$2" <<<"$c" >/tmp/cni-bench-out 2>&1
 }
 declare -A SPEC
 ${SUBJECTS.map((s) => `SPEC[${s.key}]="${s.key} ${s.type} ${s.bridge} ${s.ipam} ${s.subnet}"`).join('\n')}

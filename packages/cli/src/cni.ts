@@ -1,7 +1,9 @@
 import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cniPlugin, CNI_ERR_NSRUN } from '@nsrun/runner';
+import { cniPlugin, CNI_ERR_NSRUN, NETD_DEFAULT_SOCKET } from '@nsrun/runner';
+
+const DEFAULT_NETD_SOCKET = NETD_DEFAULT_SOCKET;
 import { FlagError, parseFlags, str } from './flags.js';
 import type { Io } from './io.js';
 
@@ -40,6 +42,7 @@ export function launcher(bin: string, node: string): string {
   });
   return `#!/bin/sh
 # The nsrun CNI plugin, written by "nsrun cni install": runs nsrun from ${bin}.
+# With nsrun netd running, a small Perl shim hands the call to it (no Node start per call).
 bin=${sq(bin)}
 node=${sq(node)}
 if [ ! -f "$bin" ]; then
@@ -47,6 +50,11 @@ if [ ! -f "$bin" ]; then
   exit 1
 fi
 [ -x "$node" ] || node=node
+sock=\${NSRUN_NETD_SOCKET:-${DEFAULT_NETD_SOCKET}}
+shim=\${bin%/*}/nsrun-cni-shim.pl
+if [ -S "$sock" ] && [ -x /usr/bin/perl ] && [ -f "$shim" ]; then
+  exec /usr/bin/perl "$shim" "$sock" "$node" "$bin"
+fi
 exec "$node" "$bin" cni-plugin
 `;
 }

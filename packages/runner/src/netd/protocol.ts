@@ -16,6 +16,8 @@ import { ID_PATTERN } from '../state/names.js';
 // `pid`, attach wires the caller's own network namespace.
 
 export const MAX_REQUEST_BYTES = 16 * 1024;
+/** A root caller's request (a CNI configuration with its prevResult can be larger). */
+export const MAX_ROOT_REQUEST_BYTES = 1024 * 1024;
 /** Replies are bounded too (a list of every attachment of one user). */
 export const MAX_REPLY_BYTES = 4 * 1024 * 1024;
 export const DEFAULT_SOCKET = '/run/nsrun/netd.sock';
@@ -23,7 +25,9 @@ export const DEFAULT_SOCKET = '/run/nsrun/netd.sock';
 export type NetdRequest =
   | { op: 'attach'; pid?: number; bridge?: string; ip?: string; nat: boolean; publish: PublishSpec[]; publishText: string[] }
   | { op: 'detach'; id?: string; pid?: number }
-  | { op: 'list' };
+  | { op: 'list' }
+  /** The CNI plugin run by netd for a root caller (its environment and stdin as the engine gave them). */
+  | { op: 'cni'; env: Record<string, string>; stdin: string };
 
 /** What netd wired, as a reply carries it. */
 export interface NetdAttachment {
@@ -46,7 +50,11 @@ export interface NetdAttachment {
 }
 
 export type NetdReply =
-  { ok: true; attachment: NetdAttachment } | { ok: true; detached: string[] } | { ok: true; attachments: NetdAttachment[] } | { ok: false; error: WireError };
+  | { ok: true; attachment: NetdAttachment }
+  | { ok: true; detached: string[] }
+  | { ok: true; attachments: NetdAttachment[] }
+  | { ok: true; cni: { status: number; stdout: string } }
+  | { ok: false; error: WireError };
 
 const bad = (field: string, reason: string): NetdError => new NetdError('request', `${field}: ${reason}`, { field });
 
@@ -102,8 +110,14 @@ export function parseRequest(line: string): NetdRequest {
     case 'list':
       known(v, ['op']);
       return { op: 'list' };
+    case 'cni': {
+      known(v, ['op', 'env', 'stdin']);
+      if (!isObject(v.env) || !Object.values(v.env).every((x) => typeof x === 'string')) throw bad('env', 'must be an object of strings');
+      if (typeof v.stdin !== 'string') throw bad('stdin', 'must be a string');
+      return { op: 'cni', env: v.env as Record<string, string>, stdin: v.stdin };
+    }
     default:
-      throw bad('op', `must be attach, detach or list, got ${JSON.stringify(v.op)}`);
+      throw bad('op', `must be attach, detach, list or cni, got ${JSON.stringify(v.op)}`);
   }
 }
 

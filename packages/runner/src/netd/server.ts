@@ -20,7 +20,17 @@ import { stepRunner } from '../steps.js';
 import { closePeer, identifyPeer, openTarget, type Peer } from './caller.js';
 import { NetdError } from './errors.js';
 import { DEFAULT_POLICY, checkRuleAllows, readPolicy, ruleFor } from './policy.js';
-import { DEFAULT_SOCKET, MAX_REQUEST_BYTES, formatReply, parseRequest, type NetdAttachment, type NetdReply, type NetdRequest } from './protocol.js';
+import { cniPlugin } from '../cni/plugin.js';
+import {
+  DEFAULT_SOCKET,
+  MAX_REQUEST_BYTES,
+  MAX_ROOT_REQUEST_BYTES,
+  formatReply,
+  parseRequest,
+  type NetdAttachment,
+  type NetdReply,
+  type NetdRequest,
+} from './protocol.js';
 
 // `nsrun netd`: the privileged helper that wires a user's network namespace to a bridge, as
 // root mode does (attachNetns), for any user its policy allows. It trusts only the kernel
@@ -196,16 +206,17 @@ export class NetdServer {
       return fail(e);
     }
     const who = peer;
+    const limit = peer.uid === 0 ? MAX_ROOT_REQUEST_BYTES : MAX_REQUEST_BYTES;
     sock.on('data', (chunk: Buffer) => {
       if (answered) return;
       const nl = chunk.indexOf(10);
       if (nl < 0) {
         size += chunk.length;
         chunks.push(chunk);
-        if (size >= MAX_REQUEST_BYTES) fail(new NetdError('request', `longer than ${MAX_REQUEST_BYTES} bytes without a newline`));
+        if (size >= limit) fail(new NetdError('request', `longer than ${limit} bytes without a newline`));
         return;
       }
-      if (size + nl + 1 > MAX_REQUEST_BYTES) return fail(new NetdError('request', `longer than ${MAX_REQUEST_BYTES} bytes`));
+      if (size + nl + 1 > limit) return fail(new NetdError('request', `longer than ${limit} bytes`));
       chunks.push(chunk.subarray(0, nl));
       answered = true; // from here on, the reply comes from the request's handling
       sock.pause();
@@ -226,6 +237,7 @@ export class NetdServer {
       req = parseRequest(line);
       const r = req;
       let reply: NetdReply;
+      if (r.op === 'cni') return await this.#cni(peer, r);
       if (r.op === 'attach') reply = { ok: true, attachment: await this.#serial(() => this.#attach(peer, r)) };
       else if (r.op === 'detach') reply = { ok: true, detached: await this.#serial(() => this.#detach(peer, r)) };
       else reply = { ok: true, attachments: this.#list(peer) };
@@ -238,6 +250,18 @@ export class NetdServer {
       this.#log(`${who}: ${req ? describe(req) : 'request'}: refused: ${err.message}`);
       return { ok: false, error: err.toWire() };
     }
+  }
+
+  /**
+   * The CNI plugin for a container engine (root): the same code as `nsrun cni-plugin`, in this
+   * warm process instead of a Node start per call. It takes the state lock itself.
+   */
+  async #cni(peer: Peer, r: Extract<NetdRequest, { op: 'cni' }>): Promise<NetdReply> {
+    if (peer.uid !== 0) throw new NetdError('request', 'cni: only root runs the CNI plugin through netd (container engines do)');
+    const out = await cniPlugin({ env: r.env, stdin: r.stdin, onWarning: (m) => this.#log(`cni: warning: ${m}`) });
+    this.#log(`uid 0 pid ${peer.pid}: cni ${r.env.CNI_COMMAND ?? '?'} ${r.env.CNI_CONTAINERID ?? ''}: status ${out.status}`);
+    // status first: the Perl shim (cli/bin/nsrun-cni-shim.pl) reads the reply in this order.
+    return { ok: true, cni: { status: out.status, stdout: out.stdout } };
   }
 
   async #attach(peer: Peer, req: Extract<NetdRequest, { op: 'attach' }>): Promise<NetdAttachment> {
@@ -348,6 +372,7 @@ function describe(r: NetdRequest): string {
   if (r.op === 'attach')
     return `attach ${r.pid === undefined ? 'own netns' : `pid ${r.pid}`}${r.bridge ? ` bridge ${r.bridge}` : ''}${r.nat ? ' nat' : ''}${r.publishText.length ? ` publish ${r.publishText.join(',')}` : ''}`;
   if (r.op === 'detach') return `detach ${r.id ?? `pid ${r.pid}`}`;
+  if (r.op === 'cni') return `cni ${r.env.CNI_COMMAND ?? '?'}`;
   return 'list';
 }
 
