@@ -110,18 +110,22 @@ test('checkRuleAllows: --nat only with nat; published host ports only inside pub
   );
 });
 
-test('requests: attach, detach, list parsed strictly; who asks is never a field', () => {
+test('requests: attach, detach, list, cni parsed strictly; who asks is never a field', () => {
   assert.equal(parseNetdRequest('{"op":"attach"}'), { op: 'attach', nat: false, publish: [], publishText: [] });
   const a = parseNetdRequest('{"op":"attach","pid":42,"bridge":"brg0","ip":"10.10.10.9","nat":true,"publish":["8080:80"]}');
   assert.equal(a, { op: 'attach', nat: true, publish: [parsePublish('8080:80')], publishText: ['8080:80'], pid: 42, bridge: 'brg0', ip: '10.10.10.9' });
   assert.equal(parseNetdRequest('{"op":"detach","id":"0123456789ab"}'), { op: 'detach', id: '0123456789ab' });
   assert.equal(parseNetdRequest('{"op":"detach","pid":7}'), { op: 'detach', pid: 7 });
   assert.equal(parseNetdRequest('{"op":"list"}'), { op: 'list' });
+  assert.equal(parseNetdRequest('{"op":"cni","env":{"CNI_COMMAND":"VERSION"},"stdin":"{}"}'), { op: 'cni', env: { CNI_COMMAND: 'VERSION' }, stdin: '{}' });
   const cases = [
     ['', /^netd: request: not a JSON object/],
     ['null', /not a JSON object$/],
     ['"attach"', /not a JSON object$/],
-    ['{"op":"exec","argv":["sh"]}', /op: must be attach, detach or list, got "exec"/],
+    ['{"op":"exec","argv":["sh"]}', /op: must be attach, detach, list or cni, got "exec"/],
+    ['{"op":"cni","env":{"CNI_COMMAND":1},"stdin":""}', /env: must be an object of strings/],
+    ['{"op":"cni","env":{}}', /stdin: must be a string/],
+    ['{"op":"cni","env":{},"stdin":"","uid":0}', /uid: unknown field for op cni/],
     ['{"op":"attach","uid":0}', /uid: unknown field for op attach/],
     ['{"op":"attach","pid":0}', /pid: must be a process id, got 0/],
     ['{"op":"attach","pid":"1"}', /pid: must be a process id, got "1"/],
