@@ -249,7 +249,7 @@ k('malformed, oversized and half-closed requests get one-line errors; netd keeps
   };
   assert.match(err(rawRequest(ctx.ns, ctx.dir, A, ['garbage\n'])).message, /^not a JSON object/);
   assert.is(err(rawRequest(ctx.ns, ctx.dir, A, ['[1,2]\n'])).message, 'not a JSON object');
-  assert.is(err(rawRequest(ctx.ns, ctx.dir, A, ['{"op":"format","disk":"/"}\n'])).message, 'op: must be attach, detach or list, got "format"');
+  assert.is(err(rawRequest(ctx.ns, ctx.dir, A, ['{"op":"format","disk":"/"}\n'])).message, 'op: must be attach, detach, list or cni, got "format"');
   assert.is(err(rawRequest(ctx.ns, ctx.dir, A, ['{"op":"attach","uid":0}\n'])).field, 'uid');
   assert.is(err(rawRequest(ctx.ns, ctx.dir, A, ['{"op":"attach","pid":-1}\n'])).message, 'pid: must be a process id, got -1');
   assert.match(err(rawRequest(ctx.ns, ctx.dir, A, [{ repeat: 65536, times: 64 }])).message, /^longer than 16384 bytes without a newline$/);
