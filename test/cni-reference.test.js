@@ -69,14 +69,15 @@ function through(ctx, host, type, conf, cont, id) {
 
 /**
  * The state once the kernel has settled: linkwatch updates a bridge's operstate at most once a
- * second after its ports change, so it is read again until two reads 1.1 s apart agree.
+ * second after its ports change (later on a loaded machine), so it is read again until two reads
+ * 1.1 s apart agree and the bridge with its port up has left UNKNOWN, for up to ~11 s.
  */
 function settled(x) {
   let a = x.read();
-  for (let i = 0; i < 3; i++) {
+  for (let i = 0; i < 10; i++) {
     execFileSync('sleep', ['1.1']);
     const b = x.read();
-    if (JSON.stringify(a) === JSON.stringify(b)) return b;
+    if (JSON.stringify(a) === JSON.stringify(b) && b.bridge?.operstate !== 'UNKNOWN') return b;
     a = b;
   }
   return a;
