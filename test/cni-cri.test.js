@@ -201,7 +201,7 @@ k(
       cri.close();
       if (cd.child.exitCode === null) cd.child.kill('SIGTERM');
       // containerd leaves its shims running (they exit with their tasks); it stops within a second.
-      if ((await Promise.race([cd.exited.then(() => true), sleep(15_000, false)])) === false) {
+      if ((await Promise.race([cd.exited.then(() => true), sleep(15_000, false, { ref: false })])) === false) {
         cd.child.kill('SIGKILL');
         await cd.exited;
       }
