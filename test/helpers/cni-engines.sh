@@ -3,24 +3,27 @@
 # test's network namespace and a mount namespace of its own (unshare --mount): the bind mounts
 # over /etc/cni/net.d and /opt/cni/bin, where ctr looks, end with it. Each engine's state lives
 # under $T, the engine is started here and stopped before the script ends.
-#   cni-engines.sh image T                         busybox-static as an OCI image archive, T/image.tar
+#   cni-engines.sh image T [REF CMD_JSON OUT]      busybox-static as an OCI image archive, T/image.tar
+#                                                  (or T/OUT, named REF, running CMD_JSON)
 #   cni-engines.sh containerd T BIN CONFLIST GW    ctr run --cni: address, ping of the gateway
 #   cni-engines.sh podman T BIN CONFLIST NET GW    podman run -p: address, ping, the published port from here
 set -euo pipefail
 cmd=$1 T=$2
 case $cmd in
 image)
+  REF=${3:-localhost/e2e/busybox:latest} CMD=${4:-'["/bin/sh"]'} OUT=${5:-image.tar}
   rm -rf "$T/rootfs" "$T/img"; mkdir -p "$T"/rootfs/bin "$T"/img/blobs/sha256
   cp /bin/busybox "$T/rootfs/bin/busybox"; chroot "$T/rootfs" /bin/busybox --install -s /bin
   mkdir -p "$T"/rootfs/{proc,sys,dev,etc,tmp,run,www}; echo hello-from-the-container > "$T/rootfs/www/index.html"
   B="$T/img/blobs/sha256"; TAR="tar --sort=name --mtime=@0 --owner=0 --group=0 --numeric-owner"
   $TAR -C "$T/rootfs" -cf "$T/layer.tar" .; L=$(sha256sum "$T/layer.tar"|cut -c1-64); LS=$(stat -c%s "$T/layer.tar"); mv "$T/layer.tar" "$B/$L"
-  printf '{"architecture":"%s","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$(dpkg --print-architecture)" $L > "$T/c.json"
+  printf '{"architecture":"%s","os":"linux","config":{"Env":["PATH=/bin"],"Cmd":%s},"rootfs":{"type":"layers","diff_ids":["sha256:%s"]}}' "$(dpkg --print-architecture)" "$CMD" $L > "$T/c.json"
   C=$(sha256sum "$T/c.json"|cut -c1-64); CS=$(stat -c%s "$T/c.json"); mv "$T/c.json" "$B/$C"
   printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%d},"layers":[{"mediaType":"application/vnd.oci.image.layer.v1.tar","digest":"sha256:%s","size":%d}]}' $C $CS $L $LS > "$T/m.json"
   M=$(sha256sum "$T/m.json"|cut -c1-64); MS=$(stat -c%s "$T/m.json"); mv "$T/m.json" "$B/$M"
-  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%d,"annotations":{"io.containerd.image.name":"localhost/e2e/busybox:latest","org.opencontainers.image.ref.name":"latest"}}]}' $M $MS > "$T/img/index.json"
+  printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%d,"annotations":{"io.containerd.image.name":"%s","org.opencontainers.image.ref.name":"latest"}}]}' $M $MS "$REF" > "$T/img/index.json"
   echo '{"imageLayoutVersion":"1.0.0"}' > "$T/img/oci-layout"; $TAR -C "$T/img" -cf "$T/image.tar" oci-layout index.json blobs
+  [ "$OUT" = image.tar ] || mv "$T/image.tar" "$T/$OUT"
   rm -rf "$T/rootfs" "$T/img";;
 containerd)
   BIN=$3 CONF=$4 GW=$5
