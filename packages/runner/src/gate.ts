@@ -77,7 +77,11 @@ const INIT = [
 ].join('\n');
 
 /** What the gate needs to know: the command, how to run it, where, and how it is confined. */
-export type GatePlan = Pick<RunOptions, 'command' | 'init' | 'cwd' | 'rootfs' | 'tty'> & { security: SecurityPlan };
+export type GatePlan = Pick<RunOptions, 'command' | 'init' | 'cwd' | 'rootfs' | 'tty'> & {
+  security: SecurityPlan;
+  /** The terminal's slave (/dev/pts/N), reopened by the gate with `tty`. */
+  ttyPath?: string | undefined;
+};
 
 /** What nsrun spawns as the container's first process. */
 export interface GateSpawn {
@@ -113,13 +117,17 @@ export function gateSpawn(plan: GatePlan, env: NodeJS.ProcessEnv): GateSpawn {
   const shell = plan.init ? INIT_SHELL : GATE_SHELL;
   // With a terminal of its own (tty.ts): the gate leads a new session; reopening the terminal
   // (no O_NOCTTY) makes it the session's controlling terminal, with the gate's group in front.
-  const script = [...(plan.tty ? ['exec 0<>/proc/self/fd/0'] : []), READY, RELEASE, ...(rootfs ? [ENTER_WORKDIR] : []), plan.init ? INIT : EXEC].join('\n');
+  // By its /dev/pts path, not /proc/self/fd/0: nsrun replaces the container's /proc while the
+  // gate starts, and for that moment /proc is an empty directory (a gate that reopened through
+  // it then died before it was ready: seen once in a loaded full run).
+  const script = [...(plan.tty ? ['exec 0<>"$1"; shift'] : []), READY, RELEASE, ...(rootfs ? [ENTER_WORKDIR] : []), plan.init ? INIT : EXEC].join('\n');
   const shellArgs = [
     shell,
     ...(plan.init ? INIT_SHELL_ARGS : []),
     '-c',
     script,
     plan.init ? 'nsrun-init' : 'nsrun-gate',
+    ...(plan.tty ? [plan.ttyPath ?? '/dev/tty'] : []),
     ...(rootfs ? [plan.cwd ?? '/'] : []),
     ...plan.command,
   ];

@@ -44,7 +44,7 @@ export interface SetupResult {
 
 export interface SetupPlan {
   /** The container's own terminal (its slave end is the gate's fd 0–2, in a new session). */
-  tty: { slave: number } | undefined;
+  tty: { slave: number; slavePath: string } | undefined;
   /** The text of its /etc/resolv.conf, if it gets one of its own. */
   resolvConf: string | undefined;
   security: SecurityPlan;
@@ -93,7 +93,7 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
     // Before any mount: otherwise mounts propagate back to the host's namespace.
     step('make-private', () => mount(null, '/', null, MS_REC | MS_PRIVATE));
     step('spawn', () => {
-      const gate = gateSpawn({ ...opts, tty: tty !== undefined, security }, env);
+      const gate = gateSpawn({ ...opts, tty: tty !== undefined, ttyPath: tty?.slavePath, security }, env);
       closeStrayFdsOnExec();
       ready = pipe2(O_CLOEXEC); // blocking: see waitGateReady
       const stdio: StdioOptions = tty ? [tty.slave, tty.slave, tty.slave, 'pipe'] : ['inherit', 'inherit', 'inherit', 'pipe'];
