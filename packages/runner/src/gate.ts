@@ -1,4 +1,5 @@
-import { accessSync, constants, readSync } from 'node:fs';
+import { readSync } from 'node:fs';
+import { firstExecutable } from './exec-path.js';
 import type { RunOptions } from './options.js';
 import { FORWARDED_SIGNALS } from './signals.js';
 import { loaderEnv, seccompLoaderArgv } from './security/loader.js';
@@ -17,16 +18,6 @@ export const GATE_FD = 3;
  * killed at any moment after the release takes the container with it.
  */
 export const GATE_READY_FD = 4;
-
-const firstExecutable = (paths: readonly string[]): string | undefined =>
-  paths.find((p) => {
-    try {
-      accessSync(p, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
 
 /**
  * util-linux setpriv sets PR_SET_PDEATHSIG in the gate, which Node's spawn cannot do between

@@ -1,5 +1,4 @@
 import { readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { linkFind, linkList, RtnlClient } from '@nsrun/netlink';
 import { RunnerError } from './errors.js';
 import { vethName } from './network/names.js';
@@ -8,6 +7,7 @@ import { unplugVeth } from './network/wire.js';
 import { removeBridge } from './network/bridge.js';
 import { openStateDir } from './open-state.js';
 import { releaseRecord } from './release.js';
+import { slirpApiSocket } from './network/usernet.js';
 import { describeOpaque } from './state/dir.js';
 import { StateError } from './state/errors.js';
 import { ipToText } from './state/leases.js';
@@ -88,7 +88,7 @@ export async function gc(opts: GcOptions = {}): Promise<GcReport> {
               kept.add(e.id);
               continue;
             }
-            rmSync(join(state.path, 'usernet', `${e.id}.sock`), { force: true });
+            if (e.record.net === 'slirp4netns') rmSync(slirpApiSocket(state.path, e.id), { force: true });
             state.drop(e.record);
             report.containers.push(e.id);
             continue;

@@ -2,8 +2,8 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { closeSync, rmSync, stat } from 'node:fs';
 import type { NetdHandle } from './netd/client.js';
-import { apiSocketOf, chooseNet, netdWire, rootlessDefaultNet } from './network/rootless-net.js';
-import { dirname, join } from 'node:path';
+import { chooseNet, netdWire, rootlessDefaultNet } from './network/rootless-net.js';
+import { dirname } from 'node:path';
 import { nsUnshare } from '@nsrun/sys';
 import { rootless } from './rootless.js';
 import { linkSetUp, RtnlClient } from '@nsrun/netlink';
@@ -17,7 +17,7 @@ import { vethName } from './network/names.js';
 import { newId } from './state/names.js';
 import { plug } from './network/plug.js';
 import { isUsernet, validateRunOptions, type RunOptions } from './options.js';
-import { slirpPublish, startUsernet } from './network/usernet.js';
+import { slirpApiSocket, slirpPublish, startUsernet } from './network/usernet.js';
 import { mkdirs } from './state/files.js';
 import { releaseRecord } from './release.js';
 import { setUpNamespaces } from './setup.js';
@@ -112,8 +112,13 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
   let bridgeIndex = 0;
   let tty: TtyProxy | undefined;
   let attachment: NetdHandle | undefined;
+  let apiSocket: string | undefined;
   try {
-    if (ctx) ownerLock = await step('state', async () => state.holdOwnerLock(id));
+    if (ctx) {
+      ownerLock = await step('state', async () => state.holdOwnerLock(id));
+      // A failure before the record exists leaves no lock file behind either.
+      rollback.push('state', async () => state.remove(id, { ownerLock: true }));
+    }
     // Rootless, nsrun itself moves to a network namespace of its own (it never needs the host's:
     // netd and the launcher's agent are reached by path and pipe), and the container shares it.
     // A process outside (netd, slirp4netns) then finds it by nsrun's own socket or pid.
@@ -163,7 +168,7 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
         return rec;
       });
       const rec = record;
-      rollback.push('state', async () => state.remove(rec.id));
+      rollback.push('state', async () => state.remove(rec.id, { ownerLock: rec.ownerLock }));
     }
 
     const env = { ...process.env, ...opts.env };
@@ -178,13 +183,14 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
     // Started now, attached while the namespaces are set up (the launcher's agent starts it).
     const usernetPublish = isUsernet(net) ? (publish as Exclude<typeof publish, string>) : [];
     let usernet: Promise<number> | undefined;
-    const apiSocket = net === 'slirp4netns' && usernetPublish.length ? join(state.path, 'usernet', `${id}.sock`) : undefined;
+    const api = net === 'slirp4netns' && usernetPublish.length ? slirpApiSocket(state.path, id) : undefined;
+    apiSocket = api;
     if (ctx && isUsernet(net)) {
-      if (apiSocket !== undefined) {
-        await step('usernet', async () => mkdirs(dirname(apiSocket)));
-        rollback.push('usernet', async () => rmSync(apiSocket, { force: true }));
+      if (api !== undefined) {
+        await step('usernet', async () => mkdirs(dirname(api)));
+        rollback.push('usernet', async () => rmSync(api, { force: true }));
       }
-      usernet = startUsernet(net, ctx, { publish: usernetPublish, ...(apiSocket !== undefined && { apiSocket }) });
+      usernet = startUsernet(net, ctx, { publish: usernetPublish, ...(api !== undefined && { apiSocket: api }) });
       usernet.catch(() => {}); // awaited below; a failure before that is not unhandled
     }
     const { started, error } = setUpNamespaces(opts, env, {
@@ -236,7 +242,7 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
     if (usernet) {
       const u = usernet;
       await step('usernet', async () => u);
-      if (apiSocket !== undefined) await step('usernet', () => slirpPublish(apiSocket, usernetPublish));
+      if (api !== undefined) await step('usernet', () => slirpPublish(api, usernetPublish));
     }
     // Not before the gate's parent-death signal is set (gate.ts, GATE_READY_FD): a release
     // before it would let a container outlive an nsrun killed right after.
@@ -269,6 +275,7 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
   host?.close();
   const rec = record;
   const t = tty;
+  const sock = apiSocket;
   const status = exited!.then(async (s) => {
     unforward();
     if (t) {
@@ -286,7 +293,7 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
       // The rules first: a record is what lets gc find rules left behind. Then the lease and
       // the record, without the lock (state/dir.ts: drop).
       if (rec.nat) await removeNat(rec.id);
-      if (apiSocketOf(rec, state.path)) rmSync(apiSocketOf(rec, state.path)!, { force: true });
+      if (sock !== undefined) rmSync(sock, { force: true });
       // netd's attachment is not released from here: the namespace goes with nsrun (the
       // container shares nsrun's), its veth with it, and netd releases the lease and rules
       // when the kernel says so (RTM_DELLINK). Asking would put netd's veth deletion (an RCU

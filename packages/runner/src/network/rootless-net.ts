@@ -1,10 +1,8 @@
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
 import { RunnerError } from '../errors.js';
 import { netdAttach, netdSocket, type NetdHandle } from '../netd/client.js';
 import { NetdError } from '../netd/errors.js';
 import { isUsernet, type NetMode, type RunOptions } from '../options.js';
-import type { ContainerRecord } from '../state/records.js';
 import { nowMs } from '../clock.js';
 import { defaultUsernet } from './usernet.js';
 
@@ -68,9 +66,4 @@ export async function netdWire(opts: RunOptions, fallback: boolean): Promise<Net
     if (e instanceof NetdError) throw new RunnerError('netd', `${e.step}: ${e.reason}`, { cause: e });
     throw RunnerError.wrap('netd', e);
   }
-}
-
-/** slirp4netns's API socket of a container (only with published ports). */
-export function apiSocketOf(rec: ContainerRecord, stateDir: string): string | undefined {
-  return rec.net === 'slirp4netns' ? join(stateDir, 'usernet', `${rec.id}.sock`) : undefined;
 }

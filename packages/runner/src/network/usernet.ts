@@ -1,5 +1,7 @@
 import { accessSync, constants } from 'node:fs';
 import { connect } from 'node:net';
+import { join } from 'node:path';
+import { firstExecutable } from '../exec-path.js';
 import { RunnerError } from '../errors.js';
 import type { PublishSpec } from '../nat/publish.js';
 import { agentSpawn, type RootlessContext } from '../rootless.js';
@@ -23,19 +25,9 @@ export const USERNET_IFNAME = 'eth0';
 /** The largest MTU slirp4netns allows (podman's default): bulk transfers cost far less CPU. */
 const SLIRP_MTU = 65520;
 
-const executable = (names: readonly string[]): string | undefined =>
-  names.find((p) => {
-    try {
-      accessSync(p, constants.X_OK);
-      return true;
-    } catch {
-      return false;
-    }
-  });
-
 /** Where each helper is installed (Debian's packages slirp4netns and passt). */
 export function usernetBinary(kind: UsernetKind): string | undefined {
-  return executable([`/usr/bin/${kind}`, `/usr/local/bin/${kind}`, `/bin/${kind}`]);
+  return firstExecutable([`/usr/bin/${kind}`, `/usr/local/bin/${kind}`, `/bin/${kind}`]);
 }
 
 /** Why user-mode networking cannot work here, or undefined when it can. */
@@ -65,10 +57,10 @@ export function defaultUsernet(): { kind: UsernetKind } | { problems: string[] }
 }
 
 /** The helper's argv (with the agent's %READY_FD% / %EXIT_FD% placeholders). */
-export function usernetArgv(kind: UsernetKind, o: { hostPid: number; publish: readonly PublishSpec[]; apiSocket?: string }): string[] {
+export function usernetArgv(kind: UsernetKind, bin: string, o: { hostPid: number; publish: readonly PublishSpec[]; apiSocket?: string }): string[] {
   if (kind === 'slirp4netns') {
     return [
-      usernetBinary(kind)!,
+      bin,
       '--configure',
       `--mtu=${SLIRP_MTU}`,
       '--disable-host-loopback',
@@ -83,7 +75,7 @@ export function usernetArgv(kind: UsernetKind, o: { hostPid: number; publish: re
   const none = (flag: string): string[] => (ports.includes(flag) ? [] : [flag, 'none']);
   // Foreground until the namespace is configured, then it forks to the background: its exit 0 is "ready".
   return [
-    usernetBinary(kind)!,
+    bin,
     '--config-net',
     '--quiet',
     '--no-map-gw',
@@ -104,10 +96,15 @@ export function usernetArgv(kind: UsernetKind, o: { hostPid: number; publish: re
 export async function startUsernet(kind: UsernetKind, ctx: RootlessContext, o: { publish: readonly PublishSpec[]; apiSocket?: string }): Promise<number> {
   const problem = usernetProblem(kind);
   if (problem !== undefined) throw new RunnerError('usernet', problem);
-  const answer = await agentSpawn(usernetArgv(kind, { hostPid: ctx.hostPid, ...o }));
+  const answer = await agentSpawn(usernetArgv(kind, usernetBinary(kind)!, { hostPid: ctx.hostPid, ...o }));
   if (answer.ready) return answer.pid;
   if (kind === 'pasta' && answer.status === 0) return answer.pid;
   throw new RunnerError('usernet', `${kind} exited with status ${answer.status}${answer.text ? `: ${answer.text}` : ''}`);
+}
+
+/** slirp4netns's API socket for container `id` (made only when it publishes ports). */
+export function slirpApiSocket(stateDir: string, id: string): string {
+  return join(stateDir, 'usernet', `${id}.sock`);
 }
 
 /**

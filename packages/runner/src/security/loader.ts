@@ -1,4 +1,4 @@
-import { accessSync, constants } from 'node:fs';
+import { firstExecutable } from '../exec-path.js';
 import { NR_SECCOMP, type SeccompArch } from '@nsrun/sys';
 
 // Installing the seccomp filter in the container. A filter can only be installed by the process
@@ -11,14 +11,7 @@ import { NR_SECCOMP, type SeccompArch } from '@nsrun/sys';
 // so the filter needs no no_new_privs (that is setpriv's, after it); it stays on every process
 // of the container from then on.
 
-export const PERL = ['/usr/bin/perl', '/bin/perl'].find((p) => {
-  try {
-    accessSync(p, constants.X_OK);
-    return true;
-  } catch {
-    return false;
-  }
-});
+export const PERL = firstExecutable(['/usr/bin/perl', '/bin/perl']);
 
 /** Perl's variables that make it load code; moved aside for the loader, given back to the container. */
 const PERL_VARIABLES = ['PERL5OPT', 'PERL5LIB', 'PERLLIB', 'PERL_BADLANG'] as const;

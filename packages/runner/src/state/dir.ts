@@ -306,8 +306,8 @@ export class StateDir {
     this.#writeFile('containers', `${rec.id}.json`, text);
   }
 
-  /** Removes a record; one that is not there is fine. */
-  remove(id: string): void {
+  /** Removes a record (and its owner lock, when it has one); one that is not there is fine. */
+  remove(id: string, opts: { ownerLock?: boolean | undefined } = {}): void {
     checkId(id);
     const file = this.#recordPath(id);
     try {
@@ -315,7 +315,9 @@ export class StateDir {
     } catch (e) {
       if (errCode(e) !== 'ENOENT') throw stateIoError('remove', file, e);
     }
-    // Its owner lock, if it had one (after the record: a record never lacks the lock it names).
+    // After the record: a record never lacks the lock it names. (Only when it names one: this
+    // is on every container's exit path.)
+    if (!opts.ownerLock) return;
     const lock = join(this.path, 'owners', id);
     try {
       unlinkSync(lock);
@@ -333,7 +335,7 @@ export class StateDir {
    */
   drop(rec: ContainerRecord): void {
     if (rec.bridge !== undefined && rec.ip !== undefined) this.leases.release(rec.bridge, textToIp(rec.ip.split('/')[0]!), rec.id);
-    this.remove(rec.id);
+    this.remove(rec.id, { ownerLock: rec.ownerLock });
   }
 
   /**
