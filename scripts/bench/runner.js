@@ -150,19 +150,24 @@ function entryState() {
   } catch (e) {
     return `cannot load ${BIN}: ${e.message}`;
   }
-  const { BUNDLE, CACHE, ID_LINE, wrap } = paths;
-  if (!existsSync(BUNDLE)) return 'NO BUNDLE: the bin falls back to the unbundled main.js (run `npm run build`)';
-  const source = readFileSync(BUNDLE, 'utf8');
-  let file;
-  try {
-    file = readFileSync(CACHE);
-  } catch {
-    return 'bundle, NO CODE CACHE';
+  const { BUNDLES, ID_LINE, wrap } = paths;
+  const states = [];
+  for (const [name, { file, cache }] of Object.entries(BUNDLES)) {
+    if (!existsSync(file)) return 'NO BUNDLES: the bin falls back to the unbundled entry.js (run `npm run build`)';
+    const source = readFileSync(file, 'utf8');
+    let data;
+    try {
+      data = readFileSync(cache);
+    } catch {
+      states.push(`${name}: NO CODE CACHE`);
+      continue;
+    }
+    const nl = data.indexOf(10);
+    if (data.toString('latin1', 0, nl) !== ID_LINE.exec(source)?.[1]) states.push(`${name}: code cache of ANOTHER build (not used)`);
+    else if (new Script(wrap(source), { filename: file, cachedData: data.subarray(nl + 1) }).cachedDataRejected)
+      states.push(`${name}: code cache REJECTED by V8`);
   }
-  const nl = file.indexOf(10);
-  if (file.toString('latin1', 0, nl) !== ID_LINE.exec(source)?.[1]) return 'bundle, code cache of ANOTHER build (not used)';
-  const script = new Script(wrap(source), { filename: BUNDLE, cachedData: file.subarray(nl + 1) });
-  return script.cachedDataRejected ? 'bundle, code cache REJECTED by V8' : 'bundle + V8 code cache (accepted)';
+  return states.length ? `bundles, ${states.join('; ')}` : 'bundles + V8 code caches (accepted)';
 }
 
 function rotate(list, k) {

@@ -1,19 +1,15 @@
 import { NetlinkError, ValidationError } from '@nsrun/netlink';
 import { UsageError } from './args.js';
+import { EXIT_FAILURE, EXIT_USAGE, usageFailure } from './exit.js';
 import type { Io } from './io.js';
 
 // Turns a failure into one line on stderr and an exit status: 2 for bad usage (including
 // input the library refused before sending anything), 1 for everything the system refused.
 
-export const EXIT_FAILURE = 1;
-export const EXIT_USAGE = 2;
+export { EXIT_FAILURE, EXIT_USAGE };
 
 export function report(e: unknown, io: Io): number {
-  if (e instanceof UsageError) {
-    io.stderr(`nsrun: ${e.message}\n`);
-    if (e.hint) io.stderr(`${e.hint}\n`);
-    return EXIT_USAGE;
-  }
+  if (e instanceof UsageError) return usageFailure(e, io);
   if (e instanceof ValidationError) {
     io.stderr(`nsrun: ${e.message}\n`);
     return EXIT_USAGE;

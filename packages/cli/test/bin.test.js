@@ -1,7 +1,8 @@
-// The `nsrun` executable, dist/bin.cjs: it runs the bundle `npm run build` makes
-// (dist/nsrun.bundle.cjs) with its V8 code cache, and the unbundled main.js without a bundle.
-// The other CLI tests run dist/main.js; these run the bundle itself (--version, ip link, run),
-// and bin.cjs's choices on stand-in bundles in a temporary directory.
+// The `nsrun` executable, dist/bin.cjs: it runs the bundles `npm run build` makes
+// (dist/nsrun.entry.cjs, then dist/nsrun.main.cjs when a command needs it) with their V8 code
+// caches, and the unbundled entry.js without bundles. The other CLI tests run dist/main.js;
+// these run the bundles themselves (--version, ip link, run), and bin.cjs's choices on stand-in
+// bundles in a temporary directory.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
@@ -15,7 +16,7 @@ import { kernelSuite } from '../../../test/helpers/kernel.js';
 
 const BIN = fileURLToPath(new URL('../dist/bin.cjs', import.meta.url));
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-const { BUNDLE, CACHE, ID_LINE, wrap } = createRequire(import.meta.url)(BIN);
+const { BUNDLES, ID_LINE, wrap } = createRequire(import.meta.url)(BIN);
 const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 function node(file, args, opts = {}) {
@@ -32,16 +33,34 @@ function node(file, args, opts = {}) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, why: `status ${r.status ?? r.signal}; stderr: ${r.stderr}` };
 }
 
-test('the build made the bundle and a code cache that names it and that V8 accepts', () => {
-  assert.ok(existsSync(BUNDLE), `${BUNDLE} is missing: npm run build makes it`);
-  const source = readFileSync(BUNDLE, 'utf8');
-  const id = ID_LINE.exec(source)?.[1];
-  assert.ok(id, `first line: ${source.slice(0, 80)}`);
-  const file = readFileSync(CACHE);
-  const nl = file.indexOf(10);
-  assert.is(file.toString('latin1', 0, nl), id);
-  const script = new Script(wrap(source), { filename: BUNDLE, cachedData: file.subarray(nl + 1) });
-  assert.is(script.cachedDataRejected, false);
+test('the build made both bundles, each with a code cache that names it and that V8 accepts', () => {
+  for (const { file, cache } of Object.values(BUNDLES)) {
+    assert.ok(existsSync(file), `${file} is missing: npm run build makes it`);
+    const source = readFileSync(file, 'utf8');
+    const id = ID_LINE.exec(source)?.[1];
+    assert.ok(id, `first line: ${source.slice(0, 80)}`);
+    const data = readFileSync(cache);
+    const nl = data.indexOf(10);
+    assert.is(data.toString('latin1', 0, nl), id);
+    const script = new Script(wrap(source), { filename: file, cachedData: data.subarray(nl + 1) });
+    assert.is(script.cachedDataRejected, false, file);
+  }
+});
+
+test('--version, help and a usage error load the entry bundle only', () => {
+  // The process reports which bundles it compiled; the main bundle is the whole toolkit.
+  const probe = `const b = require(${JSON.stringify(BIN)}); process.on('exit', () => process.stderr.write('\\n' + Object.keys(b.scripts).join(',')));
+b.start(process.argv.slice(1));`;
+  for (const [args, status, bundles] of [
+    [['--version'], 0, 'entry'],
+    [['--help'], 0, 'entry'],
+    [['frobnicate'], 2, 'entry'],
+    [['run', '--help'], 0, 'entry,main'],
+  ]) {
+    const r = spawnSync(process.execPath, ['-e', probe, '--', ...args], { encoding: 'utf8' });
+    assert.is(r.status, status, r.stderr);
+    assert.is(r.stderr.split('\n').pop(), bundles, args.join(' '));
+  }
 });
 
 test('the executable npm links (bin/nsrun.cjs, committed) runs the built entry', () => {
@@ -71,18 +90,22 @@ function standIn(files) {
   return dir;
 }
 
-test('bin.cjs runs the bundle next to it, with a cache only when the cache names it', () => {
-  const bundle = (id, word) =>
-    `// nsrun bundle ${id} (stand-in)\nmodule.exports.cli = () => console.log(${JSON.stringify(word)}, __filename.endsWith('nsrun.bundle.cjs'));\n`;
+test('bin.cjs runs the bundles next to it, each with its cache only when the cache names it', () => {
+  // A stand-in entry that asks for the main bundle, which uses the entry's args module.
+  const entry = (id, word) =>
+    `// nsrun bundle ${id} (stand-in)\nmodule.exports.args = { word: ${JSON.stringify(word)} };\n` +
+    "module.exports.cli = () => console.log(require('nsrun:main').say(), __filename.endsWith('nsrun.entry.cjs'));\n";
+  const main = (id) => `// nsrun bundle ${id} (stand-in)\nmodule.exports.say = () => require('nsrun:args').word + ' main';\n`;
   const cases = [
-    { bundle: bundle('aaaa', 'plain'), cache: undefined, out: 'plain true' },
+    { files: {}, out: 'plain main true' },
     // Another build's cache: not even handed to V8.
-    { bundle: bundle('aaaa', 'other-build'), cache: 'bbbb\nnot v8 data', out: 'other-build true' },
+    { files: { 'nsrun.entry.cache': 'bbbb\nnot v8 data', 'nsrun.main.cache': 'bbbb\nnot v8 data' }, out: 'other-build main true' },
     // This build's id but data V8 refuses: V8 compiles the source instead.
-    { bundle: bundle('aaaa', 'refused'), cache: 'aaaa\nnot v8 data', out: 'refused true' },
+    { files: { 'nsrun.entry.cache': 'aaaa\nnot v8 data', 'nsrun.main.cache': 'cccc\nnot v8 data' }, out: 'refused main true' },
   ];
   for (const c of cases) {
-    const dir = standIn({ 'nsrun.bundle.cjs': c.bundle, ...(c.cache && { 'nsrun.bundle.cache': c.cache }) });
+    const word = c.out.split(' ')[0];
+    const dir = standIn({ 'nsrun.entry.cjs': entry('aaaa', word), 'nsrun.main.cjs': main('cccc'), ...c.files });
     try {
       const r = node(join(dir, 'bin.cjs'), []);
       assert.is(r.status, 0, r.why);
@@ -93,10 +116,10 @@ test('bin.cjs runs the bundle next to it, with a cache only when the cache names
   }
 });
 
-test('without a bundle, bin.cjs runs the unbundled main.js', () => {
+test('without bundles, bin.cjs runs the unbundled entry.js', () => {
   const dir = standIn({
     'package.json': '{"type":"module"}',
-    'main.js': 'export function cli() { console.log("unbundled", process.argv.slice(2).join(" ")); }\n',
+    'entry.js': 'export function cli() { console.log("unbundled", process.argv.slice(2).join(" ")); }\n',
   });
   try {
     const r = node(join(dir, 'bin.cjs'), ['a', 'b']);
