@@ -1,5 +1,5 @@
-import { spawnSync } from 'node:child_process';
 import { accessSync, constants, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { constants as osConstants } from 'node:os';
 import { delimiter } from 'node:path';
 import { nsidGet, nsidList, nsidSetRequest } from '@nsrun/netlink';
@@ -258,6 +258,9 @@ export async function runNetns(ctx: IpContext, cmd: NetnsCommand, inBatch: boole
 function runChild(name: string, argv: readonly string[]): number {
   const script = process.argv[1];
   if (script === undefined) throw new Error('netns exec: cannot find the nsrun program to run in a child');
+  // Loaded here: node:child_process brings 28 of Node's modules (streams, net, dgram) that every
+  // other `nsrun ip` command would load for nothing.
+  const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
   const r = spawnSync(process.execPath, [...process.execArgv, script, 'ip', 'netns', 'exec', name, ...argv], { stdio: 'inherit' });
   if (r.error) throw r.error;
   return r.status ?? 128 + (r.signal ? (osConstants.signals[r.signal] ?? 0) : 0);
