@@ -3,7 +3,7 @@ import * as C from '../constants/index.js';
 import { RawLink } from './link-bytes.js';
 import type { Writer } from '../wire/writer.js';
 import { parseMac } from '../wire/attrs.js';
-import { LINK_KINDS, isLinkKindName, type LinkAddSpec } from './link-kinds/index.js';
+import { LINK_KINDS, checkLinkKind, type LinkAddSpec } from './link-kinds/index.js';
 import { checkCommon, ifinfomsg, writeCommon, type LinkKind } from './link-kinds/kind.js';
 import type { RawMessage } from '../wire/header.js';
 import type { Request, RtnlClient } from '../client.js';
@@ -69,9 +69,6 @@ const refText = (ref: LinkRef): string => (typeof ref === 'number' ? `#${ref}` :
 
 // ---- create --------------------------------------------------------------------------------
 
-const KIND_LIST = Object.keys(LINK_KINDS);
-const KIND_WORDS = `${KIND_LIST.slice(0, -1).join(', ')} or ${KIND_LIST.at(-1)}`;
-
 /**
  * Validates a LinkAddSpec and builds its RTM_NEWLINK (NLM_F_CREATE | NLM_F_EXCL). With `echo`
  * (NLM_F_ECHO) the kernel answers with the created link, index included (Linux 6.1 and later):
@@ -81,7 +78,7 @@ const KIND_WORDS = `${KIND_LIST.slice(0, -1).join(', ')} or ${KIND_LIST.at(-1)}`
 export function linkAddRequest(spec: LinkAddSpec, opts: { echo?: boolean } = {}): Request {
   if (typeof spec !== 'object' || spec === null) throw new ValidationError('link', spec, 'must be an object');
   checkCommon(spec, 'link');
-  if (!isLinkKindName(spec.kind)) throw new ValidationError('link.kind', (spec as { kind: unknown }).kind, `must be ${KIND_WORDS}`);
+  checkLinkKind('link.kind', spec.kind);
   // The kinds' functions take their own spec; the table is indexed by spec.kind, so they match.
   const kind: LinkKind<string, object> = LINK_KINDS[spec.kind];
   kind.check(spec);

@@ -1,3 +1,4 @@
+import { ValidationError } from '../../errors.js';
 import type { LinkKind, LinkSpec } from './kind.js';
 import { bridge } from './bridge.js';
 import { veth } from './veth.js';
@@ -25,6 +26,15 @@ export type LinkAddSpecOf<K extends LinkKindName> = SpecOf<(typeof LINK_KINDS)[K
 export type LinkAddSpec = { [K in LinkKindName]: LinkAddSpecOf<K> }[LinkKindName];
 
 export const isLinkKindName = (kind: unknown): kind is LinkKindName => typeof kind === 'string' && Object.hasOwn(LINK_KINDS, kind);
+
+const NAMES = Object.keys(LINK_KINDS);
+const WORDS = `${NAMES.slice(0, -1).join(', ')} or ${NAMES.at(-1)}`;
+
+/** A kind of LINK_KINDS, or a ValidationError listing them. */
+export function checkLinkKind(field: string, kind: unknown): LinkKindName {
+  if (!isLinkKindName(kind)) throw new ValidationError(field, kind, `must be ${WORDS}`);
+  return kind;
+}
 
 export { linkKind, type LinkCommon, type LinkKind, type LinkSpec } from './kind.js';
 export type { BridgeOptions } from './bridge.js';

@@ -10,6 +10,7 @@ export interface VethPeer {
   address?: string;
   mtu?: number;
   group?: number;
+  txqlen?: number;
   /** Create the peer straight inside another namespace. (It cannot be brought up in the same
    * request: the kernel opens it before its other end exists and answers ENOTCONN.) */
   netns?: NetnsTarget;
