@@ -9,7 +9,7 @@ export interface VethArgs {
 }
 
 export const veth: KindParser<'veth', VethArgs> = {
-  usage: ['[peer [name] NAME [address MAC] [mtu N] [group N] [netns NAME|PID]]'],
+  usage: ['[peer [name] NAME [address MAC] [mtu N] [txqueuelen N] [group N] [netns NAME|PID]]'],
   parse(a) {
     const d: VethArgs = { kind: 'veth' };
     while (!a.done) {
