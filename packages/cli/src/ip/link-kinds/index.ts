@@ -41,7 +41,7 @@ export function kindUsage(): string {
     else rows.push({ words: name, lines: p.usage, lower: p.needsLower === true });
   }
   const first = rows.map((r) => `${r.words} ${r.lines[0] ?? ''}`.trimEnd());
-  const width = Math.max(...first.filter((_, i) => rows[i]?.lower).map((l) => l.length)) + 1;
+  const width = Math.max(0, ...first.filter((_, i) => rows[i]?.lower).map((l) => l.length)) + 1;
   const out: string[] = [];
   rows.forEach((r, i) => {
     const line = first[i] as string;
