@@ -89,13 +89,12 @@ test('link add: common options before type, kind arguments after', () => {
   ]).command;
   assert.equal(c, {
     op: 'add',
-    kind: 'macvlan',
     opts: { link: 'eth0', name: 'mv0', address: '02:00:00:00:00:0a', mtu: 1400, up: true },
-    data: { mode: 'bridge' },
+    args: { kind: 'macvlan', link: 'eth0', mode: 'bridge' },
   });
   const v = parseIp(['link', 'add', 'v0', 'type', 'veth', 'peer', 'name', 'v1', 'mtu', '9000', 'netns', '42']).command;
-  assert.equal(v.peer, { name: 'v1', mtu: 9000, netns: { pid: 42 } });
-  assert.equal(parseIp(['link', 'add', 'v0', 'type', 'veth', 'peer', 'v1']).command.peer, { name: 'v1' });
+  assert.equal(v.args.peer, { name: 'v1', mtu: 9000, netns: { pid: 42 } });
+  assert.equal(parseIp(['link', 'add', 'v0', 'type', 'veth', 'peer', 'v1']).command.args.peer, { name: 'v1' });
   const x = parseIp([
     'link',
     'add',
@@ -114,13 +113,18 @@ test('link add: common options before type, kind arguments after', () => {
     'eth0',
     'nolearning',
   ]).command;
-  assert.equal(x.data, { id: 42, port: 4789, remote: '10.1.1.1', local: '10.0.0.1', learning: false });
-  assert.is(x.vxlanDev, 'eth0');
-  assert.equal(parseIp(['link', 'add', 'link', 'eth0', 'name', 'eth0.5', 'type', 'vlan', 'id', '5', 'protocol', '802.1ad']).command.data, {
+  assert.equal(x.args, { kind: 'vxlan', id: 42, port: 4789, remote: '10.1.1.1', local: '10.0.0.1', dev: 'eth0', learning: false });
+  assert.equal(parseIp(['link', 'add', 'link', 'eth0', 'name', 'eth0.5', 'type', 'vlan', 'id', '5', 'protocol', '802.1ad']).command.args, {
+    kind: 'vlan',
+    link: 'eth0',
     id: 5,
     protocol: '802.1ad',
   });
-  assert.equal(parseIp(['link', 'add', 'br0', 'type', 'bridge', 'stp_state', '1', 'forward_delay', '500']).command.data, { stp: true, forwardDelay: 500 });
+  assert.equal(parseIp(['link', 'add', 'br0', 'type', 'bridge', 'stp_state', '1', 'forward_delay', '500']).command.args, {
+    kind: 'bridge',
+    stp: true,
+    forwardDelay: 500,
+  });
   assert.equal(parseIp(['link', 'add', 'br0', 'netns', 'blue', 'type', 'bridge']).command.opts.netns, { name: 'blue' });
 });
 

@@ -1,6 +1,6 @@
 import {
   checkIfname,
-  checkMac,
+  checkLinkKind,
   linkAddRequest,
   linkDelGroupRequest,
   linkDelRequest,
@@ -11,11 +11,12 @@ import {
   type Link,
   type LinkAddSpec,
   type LinkChanges,
-  type MacvlanMode,
   type Request,
 } from '@nsrun/netlink';
 import { Args, pick } from '../args.js';
-import { parseNetnsArg, referredLinks, type IpContext, type NetnsArg, type Resolver } from './context.js';
+import { referredLinks, type IpContext, type NetnsArg, type Resolver } from './context.js';
+import { kindArgs, kindSpec, kindUsage, type KindArgs } from './link-kinds/index.js';
+import { commonOption, commonSpec, type LinkOpts } from './link-opts.js';
 import { briefLinkView, linkView } from './view-link.js';
 
 // `nsrun ip link show | add | set | del`.
@@ -26,31 +27,21 @@ export const LINK_USAGE = `Usage: nsrun ip link show [ [dev] DEV | group N ] [up
        nsrun ip link set [dev] DEV [up|down] [mtu N] [name NEWNAME] [address MAC]
                          [master DEV | nomaster] [netns NAME|PID] [group N] [txqueuelen N] [alias TEXT]
        nsrun ip link del [dev] DEV | group N
-TYPE [ARGS] := bridge [stp_state 0|1] [forward_delay N] [ageing_time N] [vlan_filtering 0|1]
-             | veth [peer [name] NAME [address MAC] [mtu N] [group N] [netns NAME|PID]]
-             | vlan id N [protocol 802.1Q|802.1ad]                        (with link DEV)
-             | macvlan | macvtap [mode private|vepa|bridge|passthru|source] (with link DEV)
-             | vxlan id N [dstport PORT] [remote|group IP] [local IP] [dev DEV] [ttl N]
-                     [learning|nolearning]
-`;
+${kindUsage()}`;
 
-/** Options of a link or of a veth peer, names not yet resolved to indexes. */
-export interface LinkOpts {
-  name?: string;
-  address?: string;
-  mtu?: number;
-  txqlen?: number;
-  group?: number;
-  master?: string;
-  netns?: NetnsArg;
-  up?: boolean;
-  /** `link DEV`: the lower device of vlan/macvlan. */
-  link?: string;
+export type { LinkOpts } from './link-opts.js';
+
+/** `link add`: the common options, the kind, and what the kind's parser read (typed per kind). */
+export interface LinkAddCommand {
+  op: 'add';
+  opts: LinkOpts & { name: string };
+  /** What the kind's parser read: a union discriminated by `args.kind`. */
+  args: KindArgs;
 }
 
 export type LinkCommand =
   | { op: 'show'; dev?: string; up: boolean; master?: string; noMaster?: boolean; kind?: string; slaveKind?: string; group?: number }
-  | { op: 'add'; kind: string; opts: LinkOpts & { name: string }; peer?: LinkOpts; data: Record<string, unknown>; vxlanDev?: string }
+  | LinkAddCommand
   | { op: 'set'; dev: string; changes: Omit<LinkChanges, 'master' | 'netns'>; master?: string | null; netns?: NetnsArg }
   | { op: 'del'; dev: string }
   | { op: 'delGroup'; group: number };
@@ -109,42 +100,6 @@ function parseShow(a: Args): LinkCommand {
   return cmd;
 }
 
-/** One common link option (shared by add, its veth peer, and set); false when `w` is none. */
-function commonOption(a: Args, w: string, o: LinkOpts): boolean {
-  switch (w) {
-    case 'address':
-    case 'addr':
-    case 'lladdr':
-      o.address = checkMac('address', a.need('MAC address'));
-      return true;
-    case 'mtu':
-      o.mtu = a.uint('mtu', 68, 65536);
-      return true;
-    case 'txqueuelen':
-    case 'txqlen':
-    case 'qlen':
-      o.txqlen = a.uint('txqueuelen');
-      return true;
-    case 'group':
-      o.group = a.uint('group');
-      return true;
-    case 'master':
-      o.master = checkIfname('master', a.need('master device'));
-      return true;
-    case 'netns':
-      o.netns = parseNetnsArg(a.need('netns name or pid'));
-      return true;
-    case 'up':
-      o.up = true;
-      return true;
-    case 'down':
-      o.up = false;
-      return true;
-    default:
-      return false;
-  }
-}
-
 function parseAdd(a: Args): LinkCommand {
   const o: LinkOpts = {};
   let kind: string | undefined;
@@ -165,67 +120,8 @@ function parseAdd(a: Args): LinkCommand {
   if (o.name === undefined) throw a.error('missing link name');
   checkIfname('name', o.name);
   if (kind === undefined) throw a.error('missing "type TYPE"');
-  const cmd: LinkCommand & { op: 'add' } = { op: 'add', kind, opts: { ...o, name: o.name }, data: {} };
-  const d = cmd.data;
-  const flag01 = (name: string): boolean => a.uint(name, 0, 1) === 1;
-  while (!a.done) {
-    const w = a.next() as string;
-    switch (kind) {
-      case 'bridge':
-        if (w === 'stp_state') d.stp = flag01(w);
-        else if (w === 'forward_delay') d.forwardDelay = a.uint(w);
-        else if (w === 'ageing_time') d.ageingTime = a.uint(w);
-        else if (w === 'vlan_filtering') d.vlanFiltering = flag01(w);
-        else throw a.garbage(w);
-        break;
-      case 'veth':
-        if (w !== 'peer') throw a.garbage(w);
-        cmd.peer = parsePeer(a);
-        break;
-      case 'vlan':
-        if (w === 'id') d.id = a.uint('vlan id', 0, 4094);
-        else if (w === 'protocol') {
-          const p = a.need('vlan protocol');
-          if (!/^802\.1(q|ad)$/i.test(p)) throw a.error(`invalid vlan protocol ${JSON.stringify(p)}: must be 802.1Q or 802.1ad`);
-          d.protocol = p.toLowerCase() === '802.1q' ? '802.1Q' : '802.1ad';
-        } else throw a.garbage(w);
-        break;
-      case 'macvlan':
-      case 'macvtap':
-        if (w === 'mode') d.mode = a.need('macvlan mode') as MacvlanMode;
-        else throw a.garbage(w);
-        break;
-      case 'vxlan':
-        if (w === 'id' || w === 'vni') d.id = a.uint('vxlan id', 0, 0xffffff);
-        else if (w === 'dstport') d.port = a.uint('dstport', 1, 65535);
-        else if (w === 'remote' || w === 'group') d.remote = a.need(`${w} address`);
-        else if (w === 'local') d.local = a.need('local address');
-        else if (w === 'dev') cmd.vxlanDev = checkIfname('dev', a.need('device name'));
-        else if (w === 'ttl' || w === 'hoplimit') d.ttl = a.uint('ttl', 0, 255);
-        else if (w === 'learning') d.learning = true;
-        else if (w === 'nolearning') d.learning = false;
-        else throw a.garbage(w);
-        break;
-      default:
-        throw a.garbage(w);
-    }
-  }
-  if ((kind === 'vlan' || kind === 'vxlan') && d.id === undefined) throw a.error(`${kind} needs "id N"`);
-  if ((kind === 'vlan' || kind === 'macvlan' || kind === 'macvtap') && o.link === undefined) throw a.error(`${kind} needs "link DEV"`);
-  return cmd;
-}
-
-function parsePeer(a: Args): LinkOpts {
-  const p: LinkOpts = {};
-  while (!a.done) {
-    const w = a.next() as string;
-    if (commonOption(a, w, p)) continue;
-    const name = w === 'name' || w === 'dev' ? a.need('peer name') : w;
-    if (p.name !== undefined) throw a.garbage(name);
-    p.name = checkIfname('peer name', name);
-  }
-  if (p.up !== undefined || p.master !== undefined) throw a.error('a veth peer takes name, address, mtu, txqueuelen, group and netns');
-  return p;
+  // The kind's own parser reads the rest (./link-kinds/); an unknown kind is refused as linkAdd refuses it.
+  return { op: 'add', opts: { ...o, name: o.name }, args: kindArgs(checkLinkKind('link.kind', kind), a, o.link) };
 }
 
 function parseSet(a: Args): LinkCommand {
@@ -333,15 +229,9 @@ export async function linkChangeRequest(cmd: Exclude<LinkCommand, { op: 'show' }
   switch (cmd.op) {
     case 'add': {
       const o = cmd.opts;
-      const spec = {
-        ...common(r, o),
-        kind: cmd.kind,
-        ...cmd.data,
-        ...(o.link !== undefined ? { link: await r.index(o.link) } : {}),
-        ...(cmd.vxlanDev !== undefined ? { link: await r.index(cmd.vxlanDev) } : {}),
-        ...(o.master !== undefined ? { master: await r.index(o.master) } : {}),
-        ...(cmd.peer ? { peer: common(r, cmd.peer) } : {}),
-      } as LinkAddSpec;
+      const common = commonSpec(r, o);
+      const spec: LinkAddSpec = await kindSpec(cmd.args, common, r);
+      if (o.master !== undefined) spec.master = await r.index(o.master);
       return linkAddRequest(spec, { echo: true });
     }
     case 'set': {
@@ -356,17 +246,4 @@ export async function linkChangeRequest(cmd: Exclude<LinkCommand, { op: 'show' }
     case 'delGroup':
       return linkDelGroupRequest(cmd.group);
   }
-}
-
-/** The LinkAddSpec fields common to a link and a veth peer. */
-function common(r: Resolver, o: LinkOpts): Record<string, unknown> {
-  const out: Record<string, unknown> = {};
-  if (o.name !== undefined) out.name = o.name;
-  if (o.address !== undefined) out.address = o.address;
-  if (o.mtu !== undefined) out.mtu = o.mtu;
-  if (o.txqlen !== undefined) out.txqlen = o.txqlen;
-  if (o.group !== undefined) out.group = o.group;
-  if (o.up !== undefined) out.up = o.up;
-  if (o.netns !== undefined) out.netns = r.netns(o.netns);
-  return out;
 }

@@ -224,13 +224,10 @@ export type MacvlanAttr = AttrOf<typeof macvlanSchema.specs>;
 export type VxlanAttr = AttrOf<typeof vxlanSchema.specs>;
 export type BrportAttr = AttrOf<typeof brportSchema.specs>;
 
-/** IFLA_INFO_DATA for a known kind; other kinds' data stays an `unknown` attribute. */
-export type LinkInfoData =
-  | { type: 'data'; kind: 'veth'; value: VethAttr[]; flags?: number }
-  | { type: 'data'; kind: 'bridge'; value: BridgeAttr[]; flags?: number }
-  | { type: 'data'; kind: 'vlan'; value: VlanAttr[]; flags?: number }
-  | { type: 'data'; kind: 'macvlan' | 'macvtap'; value: MacvlanAttr[]; flags?: number }
-  | { type: 'data'; kind: 'vxlan'; value: VxlanAttr[]; flags?: number };
+/** IFLA_INFO_DATA for a known kind (one arm per KIND_SCHEMAS entry); other kinds' data stays an `unknown` attribute. */
+export type LinkInfoData = {
+  [K in KnownKind]: { type: 'data'; kind: K; value: AttrOf<(typeof KIND_SCHEMAS)[K]['specs']>[]; flags?: number };
+}[KnownKind];
 
 export type LinkInfoAttr =
   | { type: 'kind'; value: string; flags?: number }

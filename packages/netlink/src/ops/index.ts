@@ -1,5 +1,6 @@
 export * from './common.js';
 export * from './link.js';
+export * from './link-kinds/index.js';
 export * from './addr.js';
 export * from './route.js';
 export * from './neigh.js';

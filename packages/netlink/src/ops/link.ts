@@ -3,13 +3,15 @@ import * as C from '../constants/index.js';
 import { RawLink } from './link-bytes.js';
 import type { Writer } from '../wire/writer.js';
 import { parseMac } from '../wire/attrs.js';
+import { LINK_KINDS, checkLinkKind, type LinkAddSpec } from './link-kinds/index.js';
+import { checkCommon, ifinfomsg, writeCommon, type LinkKind } from './link-kinds/kind.js';
 import type { RawMessage } from '../wire/header.js';
 import type { Request, RtnlClient } from '../client.js';
 import { NetlinkError, ValidationError } from '../errors.js';
 import { DecodeError } from '../wire/errors.js';
 import { AttrReader, u32le } from '../wire/reader.js';
 import type { LinkMessage, LinkInfoAttr } from '../messages/link.js';
-import { checkIfname, checkInt, checkMac, checkMtu, checkAddress, writeAddrAttr } from '../validate.js';
+import { checkIfname, checkInt, checkMac, checkMtu } from '../validate.js';
 import { checkRef, describeNetns, writeNetns, type LinkRef, type NetnsTarget } from './common.js';
 
 // Links: create, look up, list, change and delete. Each operation is a request builder (for
@@ -54,11 +56,6 @@ const decodeLinkMsg = (m: RawMessage): Link => new RawLink(m.buf, m.start, m.end
 /** Decodes a link message's payload into a Link. */
 export const linkFromBytes = (b: Buffer, start: number, end: number): Link => new RawLink(b, start, end);
 
-/** Writes struct ifinfomsg. */
-function ifinfomsg(w: Writer, index: number, flags = 0, change = 0, family = C.AF_UNSPEC): void {
-  w.u8(family).u8(0).u16(0).i32(index).u32(flags).u32(change);
-}
-
 /** ifinfomsg addressing a link: by index, or index 0 plus IFLA_IFNAME for the kernel to resolve. */
 function target(w: Writer, ref: LinkRef, flags = 0, change = 0): void {
   if (typeof ref === 'number') ifinfomsg(w, ref, flags, change);
@@ -72,117 +69,19 @@ const refText = (ref: LinkRef): string => (typeof ref === 'number' ? `#${ref}` :
 
 // ---- create --------------------------------------------------------------------------------
 
-interface LinkCommon {
-  name: string;
-  mtu?: number;
-  /** MAC address. */
-  address?: string;
-  /** Bring it up as it is created. */
-  up?: boolean;
-  /** Attach to this master (bridge) index. */
-  master?: number;
-  group?: number;
-  txqlen?: number;
-  /** Create it straight inside another namespace. */
-  netns?: NetnsTarget;
-}
-
-export interface VethPeer {
-  name?: string;
-  address?: string;
-  mtu?: number;
-  group?: number;
-  /** Create the peer straight inside another namespace. (It cannot be brought up in the same
-   * request: the kernel opens it before its other end exists and answers ENOTCONN.) */
-  netns?: NetnsTarget;
-}
-
-export type MacvlanMode = 'private' | 'vepa' | 'bridge' | 'passthru' | 'source';
-
-export type LinkAddSpec =
-  | (LinkCommon & { kind: 'bridge'; stp?: boolean; forwardDelay?: number; ageingTime?: number; vlanFiltering?: boolean })
-  | (LinkCommon & { kind: 'veth'; peer?: VethPeer })
-  | (LinkCommon & { kind: 'vlan'; link: number; id: number; protocol?: '802.1Q' | '802.1ad' })
-  | (LinkCommon & { kind: 'macvlan' | 'macvtap'; link: number; mode?: MacvlanMode })
-  | (LinkCommon & {
-      kind: 'vxlan';
-      id: number;
-      port?: number;
-      /** Remote VTEP or multicast group (IFLA_VXLAN_GROUP[6]). */ remote?: string;
-      local?: string;
-      link?: number;
-      ttl?: number;
-      learning?: boolean;
-    });
-
-const MACVLAN_MODES: Record<MacvlanMode, number> = {
-  private: C.MACVLAN_MODE_PRIVATE,
-  vepa: C.MACVLAN_MODE_VEPA,
-  bridge: C.MACVLAN_MODE_BRIDGE,
-  passthru: C.MACVLAN_MODE_PASSTHRU,
-  source: C.MACVLAN_MODE_SOURCE,
-};
-
-function writeCommon(w: Writer, s: LinkCommon | VethPeer, field: string): void {
-  if (s.name !== undefined) w.attrString(C.IFLA_IFNAME, s.name);
-  if (s.mtu !== undefined) w.attrU32(C.IFLA_MTU, s.mtu);
-  if (s.address !== undefined) w.attrBytes(C.IFLA_ADDRESS, parseMac(s.address));
-  if (s.group !== undefined) w.attrU32(C.IFLA_GROUP, s.group);
-  if ('txqlen' in s && s.txqlen !== undefined) w.attrU32(C.IFLA_TXQLEN, s.txqlen);
-  if ('master' in s && s.master !== undefined) w.attrU32(C.IFLA_MASTER, s.master);
-  if (s.netns !== undefined) writeNetns(w, `${field}.netns`, s.netns);
-}
-
-function checkCommon(s: LinkCommon | VethPeer, field: string): void {
-  if (s.name !== undefined || field === 'link') checkIfname(`${field}.name`, s.name);
-  if (s.mtu !== undefined) checkMtu(`${field}.mtu`, s.mtu);
-  if (s.address !== undefined) checkMac(`${field}.address`, s.address);
-  if (s.group !== undefined) checkInt(`${field}.group`, s.group, 0, 0xffffffff);
-  if ('txqlen' in s && s.txqlen !== undefined) checkInt(`${field}.txqlen`, s.txqlen, 0, 0xffffffff);
-  if ('master' in s && s.master !== undefined) checkInt(`${field}.master`, s.master, 1, 0x7fffffff);
-}
-
 /**
  * Validates a LinkAddSpec and builds its RTM_NEWLINK (NLM_F_CREATE | NLM_F_EXCL). With `echo`
  * (NLM_F_ECHO) the kernel answers with the created link, index included (Linux 6.1 and later):
- * collect it with `bulk(..., { onReply })` instead of looking names up afterwards.
+ * collect it with `bulk(..., { onReply })` instead of looking names up afterwards. The kind's
+ * own fields are checked and written by its entry in LINK_KINDS (./link-kinds/).
  */
 export function linkAddRequest(spec: LinkAddSpec, opts: { echo?: boolean } = {}): Request {
   if (typeof spec !== 'object' || spec === null) throw new ValidationError('link', spec, 'must be an object');
   checkCommon(spec, 'link');
-  switch (spec.kind) {
-    case 'bridge':
-      if (spec.forwardDelay !== undefined) checkInt('link.forwardDelay', spec.forwardDelay, 0, 0xffffffff);
-      if (spec.ageingTime !== undefined) checkInt('link.ageingTime', spec.ageingTime, 0, 0xffffffff);
-      break;
-    case 'veth':
-      if (spec.peer) {
-        checkCommon(spec.peer, 'link.peer');
-        if (spec.peer.name === spec.name && spec.peer.netns === undefined && spec.netns === undefined) {
-          throw new ValidationError('link.peer.name', spec.peer.name, 'must differ from the link name in the same namespace');
-        }
-      }
-      break;
-    case 'vlan':
-      checkInt('link.link', spec.link, 1, 0x7fffffff);
-      checkInt('link.id', spec.id, 0, 4094);
-      break;
-    case 'macvlan':
-    case 'macvtap':
-      checkInt('link.link', spec.link, 1, 0x7fffffff);
-      if (spec.mode !== undefined && !(spec.mode in MACVLAN_MODES))
-        throw new ValidationError('link.mode', spec.mode, `must be one of ${Object.keys(MACVLAN_MODES).join(', ')}`);
-      break;
-    case 'vxlan':
-      checkInt('link.id', spec.id, 0, 0xffffff);
-      if (spec.port !== undefined) checkInt('link.port', spec.port, 1, 65535);
-      if (spec.ttl !== undefined) checkInt('link.ttl', spec.ttl, 0, 255);
-      if (spec.link !== undefined) checkInt('link.link', spec.link, 1, 0x7fffffff);
-      for (const f of ['remote', 'local'] as const) if (spec[f] !== undefined) checkAddress(`link.${f}`, spec[f]);
-      break;
-    default:
-      throw new ValidationError('link.kind', (spec as { kind: unknown }).kind, 'must be bridge, veth, vlan, macvlan, macvtap or vxlan');
-  }
+  checkLinkKind('link.kind', spec.kind);
+  // The kinds' functions take their own spec; the table is indexed by spec.kind, so they match.
+  const kind: LinkKind<string, object> = LINK_KINDS[spec.kind];
+  kind.check(spec);
   const where = spec.netns ? ` in ${describeNetns(spec.netns)}` : '';
   return {
     type: C.RTM_NEWLINK,
@@ -191,55 +90,12 @@ export function linkAddRequest(spec: LinkAddSpec, opts: { echo?: boolean } = {})
     body: (w) => {
       ifinfomsg(w, 0, spec.up ? C.IFF_UP : 0, spec.up ? C.IFF_UP : 0);
       writeCommon(w, spec, 'link');
-      if ((spec.kind === 'vlan' || spec.kind === 'macvlan' || spec.kind === 'macvtap') && spec.link !== undefined) w.attrU32(C.IFLA_LINK, spec.link);
+      const lower = kind.lowerLink?.(spec);
+      if (lower !== undefined) w.attrU32(C.IFLA_LINK, lower);
       const info = w.beginNest(C.IFLA_LINKINFO);
       w.attrString(C.IFLA_INFO_KIND, spec.kind);
       const data = w.beginNest(C.IFLA_INFO_DATA);
-      switch (spec.kind) {
-        case 'bridge':
-          if (spec.forwardDelay !== undefined) w.attrU32(C.IFLA_BR_FORWARD_DELAY, spec.forwardDelay);
-          if (spec.ageingTime !== undefined) w.attrU32(C.IFLA_BR_AGEING_TIME, spec.ageingTime);
-          if (spec.stp !== undefined) w.attrU32(C.IFLA_BR_STP_STATE, spec.stp ? 1 : 0);
-          if (spec.vlanFiltering !== undefined) w.attrU8(C.IFLA_BR_VLAN_FILTERING, spec.vlanFiltering ? 1 : 0);
-          break;
-        case 'veth':
-          if (spec.peer) {
-            const peer = w.beginNest(C.VETH_INFO_PEER);
-            ifinfomsg(w, 0);
-            writeCommon(w, spec.peer, 'link.peer');
-            w.endAttr(peer);
-          }
-          break;
-        case 'vlan':
-          w.attrU16(C.IFLA_VLAN_ID, spec.id);
-          if (spec.protocol) w.attrBytes(C.IFLA_VLAN_PROTOCOL, Buffer.from(spec.protocol === '802.1ad' ? [0x88, 0xa8] : [0x81, 0x00]));
-          break;
-        case 'macvlan':
-        case 'macvtap':
-          if (spec.mode) w.attrU32(C.IFLA_MACVLAN_MODE, MACVLAN_MODES[spec.mode]);
-          break;
-        case 'vxlan': {
-          w.attrU32(C.IFLA_VXLAN_ID, spec.id);
-          const remote = spec.remote;
-          if (remote !== undefined) {
-            const a = checkAddress('link.remote', remote);
-            writeAddrAttr(w, a.family === 4 ? C.IFLA_VXLAN_GROUP : C.IFLA_VXLAN_GROUP6, a);
-          }
-          if (spec.local !== undefined) {
-            const a = checkAddress('link.local', spec.local);
-            writeAddrAttr(w, a.family === 4 ? C.IFLA_VXLAN_LOCAL : C.IFLA_VXLAN_LOCAL6, a);
-          }
-          if (spec.link !== undefined) w.attrU32(C.IFLA_VXLAN_LINK, spec.link);
-          if (spec.ttl !== undefined) w.attrU8(C.IFLA_VXLAN_TTL, spec.ttl);
-          if (spec.learning !== undefined) w.attrU8(C.IFLA_VXLAN_LEARNING, spec.learning ? 1 : 0);
-          if (spec.port !== undefined) {
-            const at = w.beginAttr(C.IFLA_VXLAN_PORT);
-            w.u16be(spec.port);
-            w.endAttr(at);
-          }
-          break;
-        }
-      }
+      kind.writeData(w, spec);
       w.endAttr(data);
       w.endAttr(info);
     },
