@@ -17,7 +17,7 @@ import { vethName } from './network/names.js';
 import { newId } from './state/names.js';
 import { plug } from './network/plug.js';
 import { isUsernet, validateRunOptions, type RunOptions } from './options.js';
-import { slirpApiSocket, slirpPublish, startUsernet } from './network/usernet.js';
+import { slirpApiSocket, slirpPublish, startUsernet, usernetSettled } from './network/usernet.js';
 import { mkdirs } from './state/files.js';
 import { releaseRecord } from './release.js';
 import { setUpNamespaces } from './setup.js';
@@ -186,12 +186,17 @@ export async function run(opts: RunOptions): Promise<RunHandle> {
     const api = net === 'slirp4netns' && usernetPublish.length ? slirpApiSocket(state.path, id) : undefined;
     apiSocket = api;
     if (ctx && isUsernet(net)) {
-      if (api !== undefined) {
-        await step('usernet', async () => mkdirs(dirname(api)));
-        rollback.push('usernet', async () => rmSync(api, { force: true }));
-      }
-      usernet = startUsernet(net, ctx, { publish: usernetPublish, ...(api !== undefined && { apiSocket: api }) });
-      usernet.catch(() => {}); // awaited below; a failure before that is not unhandled
+      if (api !== undefined) await step('usernet', async () => mkdirs(dirname(api)));
+      const u = startUsernet(net, ctx, { publish: usernetPublish, ...(api !== undefined && { apiSocket: api }) });
+      usernet = u;
+      u.catch(() => {}); // awaited below; a failure before that is not unhandled
+      // slirp4netns makes its API socket while it starts: removed once it has (or has failed),
+      // or a failure early in setup would leave the socket behind.
+      if (api !== undefined)
+        rollback.push('usernet', async () => {
+          await usernetSettled(u);
+          rmSync(api, { force: true });
+        });
     }
     const { started, error } = setUpNamespaces(opts, env, {
       tty,
