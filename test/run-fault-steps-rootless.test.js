@@ -31,6 +31,14 @@ try {
 }
 fs.writeSync(1, JSON.stringify({ steps, status, error }) + '\\n');`;
 
+// The order of the steps (as run-fault-steps.test.js has it for root).
+const ORDER = {
+  none: 'state unshare-net state save-namespaces unshare make-private spawn hostname netlink-socket hide-state hide-state mount-proc mount-sys mask-paths restore-namespaces loopback release release',
+  slirp4netns:
+    'state unshare-net state usernet save-namespaces unshare make-private spawn netlink-socket hide-state resolv-conf hide-state mount-proc mount-sys mask-paths restore-namespaces loopback usernet usernet release release',
+  netd: 'state unshare-net netd state save-namespaces unshare make-private spawn netlink-socket hide-state hide-state mount-proc mount-sys mask-paths restore-namespaces loopback release release',
+};
+
 const test = kernelSuite('nsrun run as a user who is not root: a failure at every step, nothing left');
 test.before.each((ctx) => {
   ctx.dir = userDir(UID);
@@ -89,6 +97,7 @@ async function faults(ctx, name, opts, env = {}) {
   const full = await runOnce(ctx, opts, env);
   const bad = [];
   if (full.status !== 0) bad.push(`${name}: the run to the end: ${full.status} ${JSON.stringify(full.error)}`);
+  if (full.steps.join(' ') !== ORDER[name]) bad.push(`${name}: steps ${full.steps.join(' ')}, not ${ORDER[name]}`);
   const clean = JSON.stringify(full.left);
   for (const step of [...new Set(full.steps)].filter((s) => !(s in NOT_INJECTED))) {
     const r = await runOnce(ctx, { ...opts, faultAt: step }, env);

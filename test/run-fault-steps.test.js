@@ -54,6 +54,18 @@ for (const [name, opts] of Object.entries(${JSON.stringify(configs)})) {
 }
 out(res);`;
 
+// The order of the steps is part of what a run promises (the gate ready before the release, NAT
+// after the veth, the namespaces restored before the network is wired): the phases of run.ts
+// must not reorder them. (A name twice: the same step name for two calls; faultAt reaches the first.)
+const ORDER = {
+  bridge:
+    'netlink-socket bridge bridge bridge bridge-address bridge-up lease tty save-namespaces unshare make-private spawn hostname netlink-socket hide-state resolv-conf hide-state mount-proc mount-sys mask-paths restore-namespaces veth attach loopback address link-up route ip-forward nat release release',
+  host: 'state save-namespaces unshare make-private spawn hide-state hide-state mount-proc mount-sys mask-paths restore-namespaces release release',
+  none: 'state save-namespaces unshare make-private spawn hostname netlink-socket hide-state hide-state mount-proc mount-sys mask-paths restore-namespaces loopback release release',
+  rootfs:
+    'state save-namespaces unshare make-private spawn netlink-socket rootfs mount-proc mount-sys mount-dev resolv-conf mask-paths pivot-root restore-namespaces loopback release',
+};
+
 const k = kernelSuite('nsrun run: a failure at every step it goes through, nothing left');
 k.before.each((ctx) => {
   ctx.state = stateDir();
@@ -77,6 +89,7 @@ function changed(before, after) {
 function problems(name, r, reached) {
   const bad = [];
   if (r.status !== 0) bad.push(`${name}: the run to the end exited ${r.status}`);
+  if (r.steps.join(' ') !== ORDER[name]) bad.push(`${name}: steps ${r.steps.join(' ')}, not ${ORDER[name]}`);
   for (const s of r.steps) reached.add(s);
   for (const [step, { error, after }] of Object.entries(r.faults)) {
     const what = `${name}, faultAt ${step}`;
