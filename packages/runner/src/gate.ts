@@ -7,17 +7,34 @@ import type { SecurityPlan } from './security/plan.js';
 
 // The container's first process before the command: a shell that waits on fd 3 until nsrun has
 // finished setting up the namespaces, then execs the command in its place (same pid: PID 1),
-// or with --init stays PID 1 and runs it as a child. The release needs no polling: the read
-// returns when nsrun writes "go" or closes the pipe (EOF: nsrun failed, exit 125). The shell's
-// own exec gives the conventional 127 (not found) and 126 (not executable) and searches PATH.
+// or with --init stays PID 1 and runs it as a child. Two pipes, no polling (cf. runc's sync.go):
+//
+//   nsrun                                         the gate (the container's PID 1)
+//   spawn, with GATE_FD and GATE_READY_FD ------> [seccomp loader] -> setpriv
+//                                                 (parent-death signal) -> sh
+//                                                 READY: GATE_READY on GATE_READY_FD, closed
+//   waitGateReady: reads it (the ready pipe) <--- (EOF instead: the gate died; the step fails)
+//     with --rootfs: before pivot_root (setup.ts),
+//     else at step `release`, after the network
+//   release: GATE_GO on GATE_FD, closed --------> RELEASE: read _ <&GATE_FD
+//                                                 [--rootfs: cd to the workdir]
+//                                                 EXEC: the command (or the init)
+//   a failure before: GATE_FD closed unwritten -> EOF: exit 125 (nsrun's failure)
+//
+// The shell's own exec gives the conventional 127 (not found) and 126 (not executable) and
+// searches PATH.
 export const GATE_SHELL = '/bin/sh';
 export const GATE_FD = 3;
+/** What nsrun writes to GATE_FD to let the command start. */
+export const GATE_GO = 'go\n';
 /**
  * The gate says on this fd that it is running (see READY): its programs are loaded, and setpriv
  * has set its parent-death signal. nsrun releases the command only after that, so an nsrun
  * killed at any moment after the release takes the container with it.
  */
 export const GATE_READY_FD = 4;
+/** What the gate writes on GATE_READY_FD (one byte; only its arrival counts). */
+export const GATE_READY = 'r';
 
 /**
  * util-linux setpriv sets PR_SET_PDEATHSIG in the gate, which Node's spawn cannot do between
@@ -44,7 +61,7 @@ export const INIT_FORWARDS_INT_QUIT = INIT_SHELL !== GATE_SHELL;
 // Exit 125 (nsrun's failure): the pipe closed without "go", or the workdir is missing.
 // The gate is running (its programs are loaded, its parent-death signal set): nsrun may pivot
 // now (with a rootfs), and release it.
-const READY = `printf r >&${GATE_READY_FD}; exec ${GATE_READY_FD}>&-`;
+const READY = `printf ${GATE_READY} >&${GATE_READY_FD}; exec ${GATE_READY_FD}>&-`;
 const RELEASE = `read _ <&${GATE_FD} || exit 125; exec ${GATE_FD}<&-`;
 // With a rootfs the workdir ($1) is a path inside it, entered after the pivot.
 const ENTER_WORKDIR = `cd "$1" 2>/dev/null || { printf 'nsrun: workdir %s: cannot enter it inside the rootfs\\n' "$1" >&2; exit 125; }; shift`;
@@ -134,9 +151,6 @@ export function gateSpawn(plan: GatePlan, env: NodeJS.ProcessEnv): GateSpawn {
     env: security.seccomp ? loaderEnv(env) : env,
   };
 }
-
-/** What nsrun writes to GATE_FD to let the command start. */
-export const GATE_GO = 'go\n';
 
 /**
  * Blocks until the gate writes to its ready pipe (`fd`: the read end, blocking), or throws when

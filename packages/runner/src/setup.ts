@@ -2,7 +2,8 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { MS_PRIVATE, MS_REC, O_CLOEXEC, mount, nsEnter, nsOpen, nsUnshare, pipe2, setCloexec, sethostname, type NsKind } from '@nsrun/sys';
 import { RtnlClient } from '@nsrun/netlink';
 import { closeSync, existsSync, readdirSync } from 'node:fs';
-import { RunnerError, type StepRunner } from './errors.js';
+import { RunnerError } from './errors.js';
+import { syncStepRunner } from './steps.js';
 import { gateSpawn, waitGateReady } from './gate.js';
 import { mountContainer } from './mounts.js';
 import type { RunOptions } from './options.js';
@@ -74,16 +75,7 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
   let error: RunnerError | undefined;
   let ready: [number, number] | undefined;
 
-  const step: StepRunner = (name, fn) => {
-    const t0 = nowMs();
-    try {
-      if (opts.faultAt === name) throw new RunnerError(name, 'injected failure (faultAt)');
-      fn();
-    } catch (e) {
-      throw RunnerError.wrap(name, e);
-    }
-    opts.log?.(name, nowMs() - t0);
-  };
+  const step = syncStepRunner(opts.log, opts.faultAt);
 
   try {
     step('save-namespaces', () => {

@@ -1,4 +1,4 @@
-import { RunnerError, type AsyncStepRunner } from './errors.js';
+import { RunnerError, type AsyncStepRunner, type StepRunner } from './errors.js';
 import { nowMs } from './clock.js';
 
 /** A step runner: times each step for `log`, injects `faultAt`, names the step in failures. */
@@ -13,5 +13,19 @@ export function stepRunner(log: ((step: string, ms: number) => void) | undefined
     } catch (e) {
       throw RunnerError.wrap(name, e);
     }
+  };
+}
+
+/** The same for setup's synchronous stretch (setup.ts: no `await` while in the container's namespaces). */
+export function syncStepRunner(log: ((step: string, ms: number) => void) | undefined, faultAt: string | undefined): StepRunner {
+  return (name, fn) => {
+    const t0 = nowMs();
+    try {
+      if (faultAt === name) throw new RunnerError(name, 'injected failure (faultAt)');
+      fn();
+    } catch (e) {
+      throw RunnerError.wrap(name, e);
+    }
+    log?.(name, nowMs() - t0);
   };
 }

@@ -46,6 +46,8 @@ export function rootlessDefaultNet(netd?: string): NetMode {
 export async function netdWire(opts: RunOptions, fallback: boolean): Promise<NetdHandle | string> {
   const t0 = nowMs();
   try {
+    // Before netd is asked (faultAt: a test's failure at this step), as stepRunner injects it.
+    if (opts.faultAt === 'netd') throw new RunnerError('netd', 'injected failure (faultAt)');
     const h = await netdAttach(
       {
         ...(opts.bridge !== undefined && { bridge: opts.bridge }),

@@ -102,6 +102,21 @@ export async function startUsernet(kind: UsernetKind, ctx: RootlessContext, o: {
   throw new RunnerError('usernet', `${kind} exited with status ${answer.status}${answer.text ? `: ${answer.text}` : ''}`);
 }
 
+/**
+ * Resolves once the helper `started` (startUsernet) is ready or has failed, or after `ms`. A
+ * timer holds the event loop meanwhile: the launcher's reply pipe does not (rootless.ts), and a
+ * failed run that waits for nothing else would end before the answer comes.
+ */
+export async function usernetSettled(started: Promise<unknown>, ms = 5000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const done = started.then(
+    () => {},
+    () => {},
+  );
+  await Promise.race([done, new Promise<void>((resolve) => (timer = setTimeout(resolve, ms)))]);
+  clearTimeout(timer);
+}
+
 /** slirp4netns's API socket for container `id` (made only when it publishes ports). */
 export function slirpApiSocket(stateDir: string, id: string): string {
   return join(stateDir, 'usernet', `${id}.sock`);
