@@ -3,7 +3,7 @@
 // @nsrun/sys touches ffi-rs; a relative import never leaves its package's src.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -46,6 +46,41 @@ test('every package imports only what its layer may', () => {
         const name = spec.startsWith('@') ? spec.split('/').slice(0, 2).join('/') : spec.split('/')[0];
         if (!allowed.includes(name)) problems.push(`${where} is not allowed in @nsrun/${pkg} (may import: ${allowed.join(', ')})`);
       }
+    }
+  }
+  assert.equal(problems, []);
+});
+
+/** Every file that may import an @nsrun package: sources, tests, test helpers, scripts. */
+function importers() {
+  const out = [];
+  const walk = (dir) => {
+    for (const e of readdirSync(dir)) {
+      if (e === 'node_modules' || e === 'dist') continue;
+      const p = join(dir, e);
+      if (statSync(p).isDirectory()) walk(p);
+      else if (/\.(c|m)?(ts|js)$/.test(e) && !e.endsWith('.d.ts')) out.push(p);
+    }
+  };
+  for (const pkg of readdirSync(join(root, 'packages')))
+    for (const d of ['src', 'test', 'scripts']) if (existsSync(join(root, 'packages', pkg, d))) walk(join(root, 'packages', pkg, d));
+  for (const d of ['test', 'scripts']) walk(join(root, d));
+  return out;
+}
+
+test('an @nsrun package is imported only through an entry point its package.json exports', () => {
+  const exported = {};
+  for (const pkg of readdirSync(join(root, 'packages'))) {
+    const json = JSON.parse(readFileSync(join(root, 'packages', pkg, 'package.json'), 'utf8'));
+    if (json.exports) exported[json.name] = Object.keys(json.exports).map((k) => (k === '.' ? json.name : `${json.name}/${k.slice(2)}`));
+  }
+  assert.ok(exported['@nsrun/netlink'].includes('@nsrun/netlink/wire'), 'the check knows the subpaths');
+  const problems = [];
+  for (const file of importers()) {
+    for (const m of readFileSync(file, 'utf8').matchAll(IMPORT)) {
+      const spec = m[1] ?? m[2] ?? m[3];
+      const name = spec.split('/').slice(0, 2).join('/');
+      if (exported[name] && !exported[name].includes(spec)) problems.push(`${relative(root, file)}: '${spec}' (${name} exports ${exported[name].join(', ')})`);
     }
   }
   assert.equal(problems, []);

@@ -2,7 +2,7 @@
 // independent observer.
 import { execFileSync } from 'node:child_process';
 import { NetNs } from '@nsrun/sys';
-import { NftClient } from '@nsrun/netlink';
+import { NftClient } from '@nsrun/netlink/nf';
 import { kernelSkipReason } from './kernel.js';
 
 function reason() {

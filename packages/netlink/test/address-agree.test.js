@@ -3,7 +3,9 @@
 // (The review found `010.1.2.3` read as 10.1.2.3 by one and refused by the others.)
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
-import { checkAddress, match, parseIP } from '@nsrun/netlink';
+import { checkAddress } from '@nsrun/netlink';
+import { parseIP } from '@nsrun/netlink/wire';
+import { match } from '@nsrun/netlink/nf';
 
 const accepts = (fn) => {
   try {

@@ -5,16 +5,8 @@
 // Expected values were read off the annotated fixture files, not produced by this codec.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { DecodeError } from '@nsrun/netlink';
 import {
-  decodeMessages,
-  encodeMessages,
-  decodeError,
-  encodeError,
-  splitMessages,
-  decodeLink,
-  Writer,
-  findAttr,
-  DecodeError,
   NLMSG_ERROR,
   NLMSG_DONE,
   RTM_NEWLINK,
@@ -28,7 +20,9 @@ import {
   NLM_F_ACK_TLVS,
   NLMSGERR_ATTR_MSG,
   IFLA_GSO_MAX_SIZE,
-} from '@nsrun/netlink';
+} from '@nsrun/netlink/constants';
+import { decodeError, encodeError, splitMessages, Writer, findAttr } from '@nsrun/netlink/wire';
+import { decodeMessages, encodeMessages, decodeLink } from '@nsrun/netlink/messages';
 import { load, list } from './fixtures/load.js';
 
 const EOPNOTSUPP = 95;

@@ -5,13 +5,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  decodeMessages,
-  encodeMessages,
-  decodeAddr,
-  encodeAddr,
-  Writer,
-  findAttr,
-  addrSchema,
   RTM_NEWADDR,
   NLMSG_DONE,
   NLM_F_REQUEST,
@@ -29,7 +22,9 @@ import {
   RT_SCOPE_UNIVERSE,
   RT_SCOPE_HOST,
   RT_SCOPE_LINK,
-} from '@nsrun/netlink';
+} from '@nsrun/netlink/constants';
+import { Writer, findAttr } from '@nsrun/netlink/wire';
+import { decodeMessages, encodeMessages, decodeAddr, encodeAddr, addrSchema } from '@nsrun/netlink/messages';
 import { load, list } from './fixtures/load.js';
 
 const NEW_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE;

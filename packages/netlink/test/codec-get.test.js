@@ -4,16 +4,8 @@
 // and neighGetRequest; the namespace-id requests and IFLA_STATS64 decoding on bytes built here.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { routeGetRequest, neighGetRequest, nsidGetRequest, nsidSetRequest, decodeLinkStats, ValidationError } from '@nsrun/netlink';
 import {
-  decodeMessages,
-  routeGetRequest,
-  neighGetRequest,
-  nsidGetRequest,
-  nsidSetRequest,
-  decodeLinkStats,
-  Writer,
-  findAttr,
-  ValidationError,
   RTM_GETROUTE,
   RTM_GETNEIGH,
   RTM_GETNSID,
@@ -23,7 +15,9 @@ import {
   AF_INET6,
   RTM_F_LOOKUP_TABLE,
   RTM_F_FIB_MATCH,
-} from '@nsrun/netlink';
+} from '@nsrun/netlink/constants';
+import { Writer, findAttr } from '@nsrun/netlink/wire';
+import { decodeMessages } from '@nsrun/netlink/messages';
 import { load } from './fixtures/load.js';
 
 const hex = (b) => Buffer.from(b).toString('hex');

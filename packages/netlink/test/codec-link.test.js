@@ -5,15 +5,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  decodeMessages,
-  encodeMessages,
-  decodeLink,
-  encodeLink,
-  Writer,
-  findAttr,
-  linkSchema,
-  bridgeSchema,
-  brportSchema,
   RTM_NEWLINK,
   NLMSG_DONE,
   NLM_F_REQUEST,
@@ -39,7 +30,9 @@ import {
   IF_OPER_DOWN,
   MACVLAN_MODE_BRIDGE,
   BR_STATE_FORWARDING,
-} from '@nsrun/netlink';
+} from '@nsrun/netlink/constants';
+import { Writer, findAttr } from '@nsrun/netlink/wire';
+import { decodeMessages, encodeMessages, decodeLink, encodeLink, linkSchema, bridgeSchema, brportSchema } from '@nsrun/netlink/messages';
 import { load, list } from './fixtures/load.js';
 
 const NEW_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE; // 0x605, as `ip link add` sends

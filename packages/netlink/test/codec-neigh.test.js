@@ -5,12 +5,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  decodeMessages,
-  encodeMessages,
-  decodeNeigh,
-  encodeNeigh,
-  Writer,
-  findAttr,
   RTM_NEWNEIGH,
   NLMSG_DONE,
   NLM_F_REQUEST,
@@ -25,7 +19,9 @@ import {
   NUD_NOARP,
   RTN_UNICAST,
   RTN_MULTICAST,
-} from '@nsrun/netlink';
+} from '@nsrun/netlink/constants';
+import { Writer, findAttr } from '@nsrun/netlink/wire';
+import { decodeMessages, encodeMessages, decodeNeigh, encodeNeigh } from '@nsrun/netlink/messages';
 import { load, list } from './fixtures/load.js';
 
 const NEW_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE;

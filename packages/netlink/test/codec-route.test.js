@@ -6,13 +6,6 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import {
-  decodeMessages,
-  encodeMessages,
-  decodeRoute,
-  encodeRoute,
-  Writer,
-  findAttr,
-  routeSchema,
   RTM_NEWROUTE,
   NLMSG_DONE,
   NLM_F_REQUEST,
@@ -30,7 +23,9 @@ import {
   RT_SCOPE_LINK,
   RTN_UNICAST,
   RTN_BLACKHOLE,
-} from '@nsrun/netlink';
+} from '@nsrun/netlink/constants';
+import { Writer, findAttr } from '@nsrun/netlink/wire';
+import { decodeMessages, encodeMessages, decodeRoute, encodeRoute, routeSchema } from '@nsrun/netlink/messages';
 import { load, list } from './fixtures/load.js';
 
 const NEW_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE;

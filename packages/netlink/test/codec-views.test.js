@@ -5,24 +5,10 @@
 // A few values are also written out as read off the annotated fixture files.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  splitMessages,
-  decodeLink,
-  decodeRoute,
-  linkFromBytes,
-  routeFromBytes,
-  linkIndexMap,
-  RtnlClient,
-  DecodeError,
-  findAttr,
-  RTM_NEWLINK,
-  RTM_NEWROUTE,
-  IFLA_INFO_KIND,
-  IFLA_INFO_SLAVE_KIND,
-  IFLA_IFNAME,
-  IFLA_IFALIAS,
-  AF_INET6,
-} from '@nsrun/netlink';
+import { linkFromBytes, routeFromBytes, linkIndexMap, RtnlClient, DecodeError } from '@nsrun/netlink';
+import { RTM_NEWLINK, RTM_NEWROUTE, IFLA_INFO_KIND, IFLA_INFO_SLAVE_KIND, IFLA_IFNAME, IFLA_IFALIAS, AF_INET6 } from '@nsrun/netlink/constants';
+import { splitMessages, findAttr } from '@nsrun/netlink/wire';
+import { decodeLink, decodeRoute } from '@nsrun/netlink/messages';
 import { load, list } from './fixtures/load.js';
 
 const OPERSTATES = ['UNKNOWN', 'NOTPRESENT', 'DOWN', 'LOWERLAYERDOWN', 'TESTING', 'DORMANT', 'UP'];

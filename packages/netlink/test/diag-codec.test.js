@@ -6,13 +6,11 @@
 // the captured datagrams. No root needed.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { NetlinkError, ValidationError, DecodeError } from '@nsrun/netlink';
+import { AF_INET, AF_INET6 } from '@nsrun/netlink/constants';
+import { Writer, splitMessages, findAttr } from '@nsrun/netlink/wire';
+import { IPPROTO_TCP, IPPROTO_UDP } from '@nsrun/netlink/nf';
 import {
-  Writer,
-  splitMessages,
-  NetlinkError,
-  ValidationError,
-  DecodeError,
-  findAttr,
   SockDiagClient,
   writeDiagRequest,
   inetSockListRequest,
@@ -24,14 +22,10 @@ import {
   encodeInetDiagMsg,
   sockopt,
   SOCK_DIAG_BY_FAMILY,
-  AF_INET,
-  AF_INET6,
-  IPPROTO_TCP,
-  IPPROTO_UDP,
   TCP_LISTEN,
   TCP_CLOSE,
   INET_DIAG_MSG_LEN,
-} from '@nsrun/netlink';
+} from '@nsrun/netlink/diag';
 import { load } from './fixtures/load.js';
 
 const hex = (b) => Buffer.from(b).toString('hex');
@@ -252,7 +246,7 @@ function renumber(name, seq, port) {
 }
 
 client('a dump: every socket up to NLMSG_DONE, in a datagram of its own', async () => {
-  const { inetSockList } = await import('@nsrun/netlink');
+  const { inetSockList } = await import('@nsrun/netlink/diag');
   const sock = fakeSocket(25, (sent) => {
     const seq = sent.readUInt32LE(8);
     return [renumber('diag-dump-tcp6', seq, 25), renumber('diag-dump-tcp4', seq + 1, 25), renumber('diag-done', seq, 25)];

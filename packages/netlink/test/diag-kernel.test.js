@@ -4,7 +4,8 @@
 import * as assert from 'uvu/assert';
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
-import { NetlinkError, SockDiagClient, inetSockList } from '@nsrun/netlink';
+import { NetlinkError } from '@nsrun/netlink';
+import { SockDiagClient, inetSockList } from '@nsrun/netlink/diag';
 import { kernelSuite, skip } from '../../../test/helpers/kernel.js';
 
 const k = kernelSuite('kernel sock_diag: inetSockList');

@@ -7,22 +7,11 @@
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { SysError } from '@nsrun/sys';
+import { RtnlClient, NetlinkError, DumpInterruptedError, NetlinkTimeoutError, OverrunError } from '@nsrun/netlink';
 import {
-  RtnlClient,
-  NftClient,
-  SockDiagClient,
-  splitMessages,
-  Writer,
-  NetlinkError,
-  DumpInterruptedError,
-  NetlinkTimeoutError,
-  OverrunError,
   RTM_NEWLINK,
   RTM_GETADDR,
   RTM_GETLINK,
-  NFT_MSG_NEWTABLE,
-  NFT_MSG_GETTABLE,
-  NFPROTO_INET,
   AF_INET,
   IFLA_IFNAME,
   IFLA_GSO_MAX_SIZE,
@@ -33,7 +22,10 @@ import {
   NLM_F_MULTI,
   NLM_F_DUMP_INTR,
   NLM_F_ACK_TLVS,
-} from '@nsrun/netlink';
+} from '@nsrun/netlink/constants';
+import { splitMessages, Writer } from '@nsrun/netlink/wire';
+import { NftClient, NFT_MSG_NEWTABLE, NFT_MSG_GETTABLE, NFPROTO_INET } from '@nsrun/netlink/nf';
+import { SockDiagClient } from '@nsrun/netlink/diag';
 import { load } from './fixtures/load.js';
 
 const PORT = 4242;

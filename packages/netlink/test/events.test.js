@@ -7,7 +7,8 @@ import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { subscribe, RtnlSubscription, OverrunError, ValidationError, RTN_LOCAL, RT_TABLE_LOCAL } from '@nsrun/netlink';
+import { subscribe, RtnlSubscription, OverrunError, ValidationError } from '@nsrun/netlink';
+import { RTN_LOCAL, RT_TABLE_LOCAL } from '@nsrun/netlink/constants';
 import { kernelSuite, kernelSkipReason } from '../../../test/helpers/kernel.js';
 
 const WAIT_MS = 2000;

@@ -12,7 +12,8 @@
 // and the same run reproduces it. The suites after the campaign keep minimal repros of the
 // crashes found while writing it (see the report in each test's title).
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
-import { decodeMessages, encodeMessages, DecodeError } from '@nsrun/netlink';
+import { DecodeError } from '@nsrun/netlink';
+import { decodeMessages, encodeMessages } from '@nsrun/netlink/messages';
 import { load, list } from './fixtures/load.js';
 
 const SEED = 0x6e737275; // "nsru"

@@ -1,22 +1,7 @@
 // Addresses against the real kernel, observed through addrList and `ip -j addr show`.
 import * as assert from 'uvu/assert';
-import {
-  NetlinkError,
-  ValidationError,
-  IFA_F_NODAD,
-  IFA_F_SECONDARY,
-  IFA_F_PERMANENT,
-  IFA_F_TENTATIVE,
-  RT_SCOPE_UNIVERSE,
-  RT_SCOPE_HOST,
-  linkAdd,
-  linkIndex,
-  linkSetUp,
-  addrAdd,
-  addrReplace,
-  addrDel,
-  addrList,
-} from '@nsrun/netlink';
+import { NetlinkError, ValidationError, linkAdd, linkIndex, linkSetUp, addrAdd, addrReplace, addrDel, addrList } from '@nsrun/netlink';
+import { IFA_F_NODAD, IFA_F_SECONDARY, IFA_F_PERMANENT, IFA_F_TENTATIVE, RT_SCOPE_UNIVERSE, RT_SCOPE_HOST } from '@nsrun/netlink/constants';
 import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
 
 /** `ip -j addr show dev NAME`'s addr_info entries. */

@@ -15,21 +15,9 @@
 //   IFLA_ALLMULTI vanish; we keep every attribute (unknown ones as bytes).
 import * as assert from 'uvu/assert';
 import nl from 'netlink';
-import {
-  RTM_NEWLINK,
-  RTM_NEWADDR,
-  RTM_NEWROUTE,
-  IFLA_GRO_MAX_SIZE,
-  splitMessages,
-  linkAdd,
-  linkIndex,
-  linkSetUp,
-  addrAdd,
-  routeAdd,
-  linkList,
-  addrList,
-  routeList,
-} from '@nsrun/netlink';
+import { linkAdd, linkIndex, linkSetUp, addrAdd, routeAdd, linkList, addrList, routeList } from '@nsrun/netlink';
+import { RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE, IFLA_GRO_MAX_SIZE } from '@nsrun/netlink/constants';
+import { splitMessages } from '@nsrun/netlink/wire';
 import { kernelSuite } from '../../../test/helpers/kernel.js';
 
 /** Runs `fn` and returns its result and the payloads of every `type` message the socket received. */

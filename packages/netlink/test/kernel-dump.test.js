@@ -6,9 +6,6 @@ import { once } from 'node:events';
 import {
   NetlinkError,
   DumpInterruptedError,
-  RTM_GETADDR,
-  RTM_GETNEIGH,
-  AF_INET,
   linkAdd,
   linkIndex,
   routeRequest,
@@ -18,6 +15,7 @@ import {
   linkList,
   linkAddRequest,
 } from '@nsrun/netlink';
+import { RTM_GETADDR, RTM_GETNEIGH, AF_INET } from '@nsrun/netlink/constants';
 import { kernelSuite, skip } from '../../../test/helpers/kernel.js';
 
 /** Counts the datagrams the client's socket receives while `fn` runs. */

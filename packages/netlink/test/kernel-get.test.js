@@ -2,22 +2,9 @@
 // each observed through iproute2's ip -j in the same namespace.
 import * as assert from 'uvu/assert';
 import { NetNs } from '@nsrun/sys';
-import {
-  routeGet,
-  neighGet,
-  nsidGet,
-  nsidSet,
-  nsidList,
-  linkGet,
-  linkList,
-  decodeLinkStats,
-  findAttr,
-  NetlinkError,
-  RTM_F_CLONED,
-  RTN_LOCAL,
-  RT_TABLE_MAIN,
-  AF_INET6,
-} from '@nsrun/netlink';
+import { routeGet, neighGet, nsidGet, nsidSet, nsidList, linkGet, linkList, decodeLinkStats, NetlinkError } from '@nsrun/netlink';
+import { RTM_F_CLONED, RTN_LOCAL, RT_TABLE_MAIN, AF_INET6 } from '@nsrun/netlink/constants';
+import { findAttr } from '@nsrun/netlink/wire';
 import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
 
 const k = kernelSuite('lookups of one object');

@@ -9,7 +9,6 @@ import {
   RtnlClient,
   NetlinkError,
   ValidationError,
-  IFF_UP,
   linkAdd,
   linkGet,
   linkFind,
@@ -29,6 +28,7 @@ import {
   linkDel,
   linkDelGroup,
 } from '@nsrun/netlink';
+import { IFF_UP } from '@nsrun/netlink/constants';
 import { kernelSuite, ipIn, skip, rejection } from '../../../test/helpers/kernel.js';
 
 /** The error a promise rejects with; fails the test when it resolves. */

@@ -1,18 +1,7 @@
 // Neighbour (ARP / NDP) entries against the real kernel, observed through neighList and `ip -j neigh show`.
 import * as assert from 'uvu/assert';
-import {
-  NetlinkError,
-  ValidationError,
-  NUD_PERMANENT,
-  NUD_REACHABLE,
-  linkAdd,
-  linkIndex,
-  linkSetUp,
-  addrAdd,
-  neighAdd,
-  neighDel,
-  neighList,
-} from '@nsrun/netlink';
+import { NetlinkError, ValidationError, linkAdd, linkIndex, linkSetUp, addrAdd, neighAdd, neighDel, neighList } from '@nsrun/netlink';
+import { NUD_PERMANENT, NUD_REACHABLE } from '@nsrun/netlink/constants';
 import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
 
 /** n0 and m0, up, with IPv4 and IPv6 addresses. */

@@ -3,17 +3,6 @@ import * as assert from 'uvu/assert';
 import {
   NetlinkError,
   ValidationError,
-  RTN_UNICAST,
-  RTN_BLACKHOLE,
-  RTN_UNREACHABLE,
-  RTN_PROHIBIT,
-  RT_SCOPE_LINK,
-  RT_SCOPE_HOST,
-  RT_SCOPE_UNIVERSE,
-  RT_TABLE_MAIN,
-  RT_TABLE_LOCAL,
-  RTPROT_BOOT,
-  RTPROT_STATIC,
   linkAdd,
   linkIndex,
   linkSetUp,
@@ -25,6 +14,19 @@ import {
   routeDel,
   routeList,
 } from '@nsrun/netlink';
+import {
+  RTN_UNICAST,
+  RTN_BLACKHOLE,
+  RTN_UNREACHABLE,
+  RTN_PROHIBIT,
+  RT_SCOPE_LINK,
+  RT_SCOPE_HOST,
+  RT_SCOPE_UNIVERSE,
+  RT_TABLE_MAIN,
+  RT_TABLE_LOCAL,
+  RTPROT_BOOT,
+  RTPROT_STATIC,
+} from '@nsrun/netlink/constants';
 import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
 
 /** v0 (10.0.0.1/24, 2001:db8::1/64) and w0 (10.0.1.1/24), both up, each a veth with its peer up. */

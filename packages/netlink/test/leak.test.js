@@ -7,7 +7,9 @@
 import * as assert from 'uvu/assert';
 import { readdirSync } from 'node:fs';
 import { NetNs } from '@nsrun/sys';
-import { RtnlClient, NetlinkError, RTM_GETLINK, decodeLink } from '@nsrun/netlink';
+import { RtnlClient, NetlinkError } from '@nsrun/netlink';
+import { RTM_GETLINK } from '@nsrun/netlink/constants';
+import { decodeLink } from '@nsrun/netlink/messages';
 import { kernelSuite } from '../../../test/helpers/kernel.js';
 
 const fdCount = () => readdirSync('/proc/self/fd').length;

@@ -3,22 +3,10 @@
 // strace) both ways, and against the kernel, observed through our API and `ip -j`.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
-import {
-  decodeMessages,
-  decodeLink,
-  encodeLink,
-  linkSetRequest,
-  linkSet,
-  linkAdd,
-  linkGet,
-  linkList,
-  Writer,
-  ValidationError,
-  RTM_NEWLINK,
-  NLM_F_REQUEST,
-  NLM_F_ACK,
-  IFLA_IFALIAS,
-} from '@nsrun/netlink';
+import { linkSetRequest, linkSet, linkAdd, linkGet, linkList, ValidationError } from '@nsrun/netlink';
+import { RTM_NEWLINK, NLM_F_REQUEST, NLM_F_ACK, IFLA_IFALIAS } from '@nsrun/netlink/constants';
+import { Writer } from '@nsrun/netlink/wire';
+import { decodeMessages, decodeLink, encodeLink } from '@nsrun/netlink/messages';
 import { load } from './fixtures/load.js';
 import { kernelSuite } from '../../../test/helpers/kernel.js';
 

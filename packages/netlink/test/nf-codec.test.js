@@ -6,22 +6,13 @@
 // kernel's captured replies. No root needed.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { ValidationError, NetlinkError, NetlinkTimeoutError } from '@nsrun/netlink';
+import { NLM_F_REQUEST, NLM_F_DUMP, NLM_F_MULTI, NLM_F_ACK_TLVS, NLMSG_DONE } from '@nsrun/netlink/constants';
+import { Writer, splitMessages, decodeError, findAttr } from '@nsrun/netlink/wire';
 import {
-  Writer,
-  splitMessages,
-  decodeError,
-  findAttr,
-  ValidationError,
-  NetlinkError,
-  NetlinkTimeoutError,
-  NLM_F_REQUEST,
-  NLM_F_DUMP,
-  NLM_F_MULTI,
-  NLM_F_ACK_TLVS,
-  NLMSG_DONE,
   NftClient,
   encodeBatch,
-  writeNftMessage,
+  writeNftRequest,
   locateAttr,
   readNfGenMsg,
   writeNfGenMsg,
@@ -45,10 +36,10 @@ import {
   NF_IP_PRI_NAT_SRC,
   NF_IP_PRI_NAT_DST,
   NF_IP_PRI_FILTER,
-  nftTableAddMsg,
-  nftTableDelMsg,
-  nftChainAddMsg,
-  nftChainDelMsg,
+  nftTableAddRequest,
+  nftTableDelRequest,
+  nftChainAddRequest,
+  nftChainDelRequest,
   decodeTable,
   decodeChain,
   decodeTableMessage,
@@ -58,7 +49,7 @@ import {
   udataComment,
   commentUdata,
   parseUdata,
-} from '@nsrun/netlink';
+} from '@nsrun/netlink/nf';
 import { load } from './fixtures/load.js';
 
 const hex = (b) => Buffer.from(b).toString('hex');
@@ -107,13 +98,13 @@ framing('dump request: as nft asks for tables and chains', () => {
     [NFT_MSG_GETCHAIN, 'nf-req-chain-dump'],
   ]) {
     const w = new Writer();
-    writeNftMessage(w, { type, family: NFPROTO_UNSPEC, flags: NLM_F_DUMP, what: 'dump', body: () => {} }, 0, NLM_F_REQUEST);
+    writeNftRequest(w, { type, family: NFPROTO_UNSPEC, flags: NLM_F_DUMP, what: 'dump', body: () => {} }, 0, NLM_F_REQUEST);
     same(w.view(), name);
   }
 });
 
 framing('batch: BEGIN, the messages, END; sequence numbers consecutive; NLM_F_ACK on the last message', () => {
-  const msgs = [nftTableAddMsg({ family: 'inet', name: 'nsrun' }), nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'a' })];
+  const msgs = [nftTableAddRequest({ family: 'inet', name: 'nsrun' }), nftChainAddRequest({ family: 'inet', table: 'nsrun', name: 'a' })];
   const b = encodeBatch(msgs, 41);
   const ms = splitMessages(b.bytes);
   const NLM_F_ACK = 4,
@@ -144,20 +135,28 @@ framing('batch: BEGIN, the messages, END; sequence numbers consecutive; NLM_F_AC
 
 const requests = suite('nf requests: tables and chains as nft sends them');
 
-requests('add table inet nsrun', () => same(asNft([nftTableAddMsg({ family: 'inet', name: 'nsrun' })]), 'nf-req-table-add'));
+requests('add table inet nsrun', () => same(asNft([nftTableAddRequest({ family: 'inet', name: 'nsrun' })]), 'nf-req-table-add'));
 
 requests('add table ip nsrun2 { flags dormant; comment "made by nsrun"; }', () => {
-  same(asNft([nftTableAddMsg({ family: 'ip', name: 'nsrun2', dormant: true, comment: 'made by nsrun' })]), 'nf-req-table-add-flags');
+  same(asNft([nftTableAddRequest({ family: 'ip', name: 'nsrun2', dormant: true, comment: 'made by nsrun' })]), 'nf-req-table-add-flags');
 });
 
 requests('create table inet nsrun (NLM_F_EXCL)', () => {
-  same(asNft([nftTableAddMsg({ family: 'inet', name: 'nsrun', exclusive: true })]), 'nf-req-table-create');
+  same(asNft([nftTableAddRequest({ family: 'inet', name: 'nsrun', exclusive: true })]), 'nf-req-table-create');
 });
 
 requests('add chain: nat postrouting priority srcnat, policy accept', () => {
   same(
     asNft([
-      nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'postrouting', type: 'nat', hook: 'postrouting', priority: NF_IP_PRI_NAT_SRC, policy: 'accept' }),
+      nftChainAddRequest({
+        family: 'inet',
+        table: 'nsrun',
+        name: 'postrouting',
+        type: 'nat',
+        hook: 'postrouting',
+        priority: NF_IP_PRI_NAT_SRC,
+        policy: 'accept',
+      }),
     ]),
     'nf-req-chain-add-nat',
   );
@@ -165,7 +164,7 @@ requests('add chain: nat postrouting priority srcnat, policy accept', () => {
 
 requests('add chain: nat prerouting priority dstnat (negative), no policy', () => {
   same(
-    asNft([nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'prerouting', type: 'nat', hook: 'prerouting', priority: NF_IP_PRI_NAT_DST })]),
+    asNft([nftChainAddRequest({ family: 'inet', table: 'nsrun', name: 'prerouting', type: 'nat', hook: 'prerouting', priority: NF_IP_PRI_NAT_DST })]),
     'nf-req-chain-add-dstnat',
   );
 });
@@ -173,7 +172,7 @@ requests('add chain: nat prerouting priority dstnat (negative), no policy', () =
 requests('add chain: filter forward, policy drop, comment', () => {
   same(
     asNft([
-      nftChainAddMsg({
+      nftChainAddRequest({
         family: 'inet',
         table: 'nsrun',
         name: 'forward',
@@ -189,22 +188,22 @@ requests('add chain: filter forward, policy drop, comment', () => {
 });
 
 requests('add chain: a regular chain', () => {
-  same(asNft([nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'regular' })]), 'nf-req-chain-add-regular');
+  same(asNft([nftChainAddRequest({ family: 'inet', table: 'nsrun', name: 'regular' })]), 'nf-req-chain-add-regular');
 });
 
 requests('delete chain by name, table by name and by handle', () => {
-  same(asNft([nftChainDelMsg({ family: 'inet', table: 'nsrun', name: 'regular' })]), 'nf-req-chain-del');
-  same(asNft([nftTableDelMsg({ family: 'ip', name: 'nsrun2' })]), 'nf-req-table-del');
-  same(asNft([nftTableDelMsg({ family: 'inet', handle: 1 })]), 'nf-req-table-del-handle');
+  same(asNft([nftChainDelRequest({ family: 'inet', table: 'nsrun', name: 'regular' })]), 'nf-req-chain-del');
+  same(asNft([nftTableDelRequest({ family: 'ip', name: 'nsrun2' })]), 'nf-req-table-del');
+  same(asNft([nftTableDelRequest({ family: 'inet', handle: 1 })]), 'nf-req-table-del-handle');
 });
 
 requests('a batch of four messages (nft -f)', () => {
   same(
     asNft([
-      nftTableAddMsg({ family: 'inet', name: 't3' }),
-      nftChainAddMsg({ family: 'inet', table: 't3', name: 'a' }),
-      nftChainAddMsg({ family: 'inet', table: 't3', name: 'b', type: 'nat', hook: 'forward', priority: 0 }),
-      nftChainAddMsg({ family: 'inet', table: 't3', name: 'c' }),
+      nftTableAddRequest({ family: 'inet', name: 't3' }),
+      nftChainAddRequest({ family: 'inet', table: 't3', name: 'a' }),
+      nftChainAddRequest({ family: 'inet', table: 't3', name: 'b', type: 'nat', hook: 'forward', priority: 0 }),
+      nftChainAddRequest({ family: 'inet', table: 't3', name: 'c' }),
     ]),
     'nf-req-batch-third-fails',
   );
@@ -212,30 +211,30 @@ requests('a batch of four messages (nft -f)', () => {
 
 requests('what names the operation and the object', () => {
   assert.is(
-    nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'postrouting', type: 'nat', hook: 'postrouting', priority: 100, policy: 'accept' }).what,
+    nftChainAddRequest({ family: 'inet', table: 'nsrun', name: 'postrouting', type: 'nat', hook: 'postrouting', priority: 100, policy: 'accept' }).what,
     'nftChainAdd inet nsrun postrouting (nat hook postrouting priority 100 policy accept)',
   );
-  assert.is(nftTableDelMsg({ family: 'inet', handle: 7 }).what, 'nftTableDel inet handle 7');
+  assert.is(nftTableDelRequest({ family: 'inet', handle: 7 }).what, 'nftTableDel inet handle 7');
 });
 
 requests('validation: refused before anything is sent', () => {
   const bad = [
-    () => nftTableAddMsg({ family: 'ipv4', name: 'x' }),
-    () => nftTableAddMsg({ family: 'inet', name: '' }),
-    () => nftTableAddMsg({ family: 'inet', name: 'x'.repeat(256) }),
-    () => nftTableAddMsg({ family: 'inet', name: 'x', comment: 'c', userdata: new Uint8Array(1) }),
-    () => nftTableAddMsg({ family: 'inet', name: 'x', userdata: new Uint8Array(257) }),
-    () => nftTableDelMsg({ family: 'inet', handle: 0 }),
-    () => nftChainAddMsg({ family: 'inet', table: 't', name: 'c', type: 'nat', priority: 0 }), // no hook
-    () => nftChainAddMsg({ family: 'inet', table: 't', name: 'c', hook: 'postrouting', priority: 0 }), // no type
-    () => nftChainAddMsg({ family: 'inet', table: 't', name: 'c', type: 'nat', hook: 'postrouting' }), // no priority
-    () => nftChainAddMsg({ family: 'inet', table: 't', name: 'c', type: 'nat', hook: 'postrouting', priority: 2 ** 31 }),
-    () => nftChainAddMsg({ family: 'inet', table: 't', name: 'c', type: 'filter', hook: 'egress', priority: 0 }), // netdev only
-    () => nftChainAddMsg({ family: 'inet', table: 't', name: 'c', type: 'filter', hook: 'input', priority: 0, policy: 'reject' }),
-    () => nftChainAddMsg({ family: 'inet', table: 't', name: 'c', type: 'mangle', hook: 'input', priority: 0 }),
+    () => nftTableAddRequest({ family: 'ipv4', name: 'x' }),
+    () => nftTableAddRequest({ family: 'inet', name: '' }),
+    () => nftTableAddRequest({ family: 'inet', name: 'x'.repeat(256) }),
+    () => nftTableAddRequest({ family: 'inet', name: 'x', comment: 'c', userdata: new Uint8Array(1) }),
+    () => nftTableAddRequest({ family: 'inet', name: 'x', userdata: new Uint8Array(257) }),
+    () => nftTableDelRequest({ family: 'inet', handle: 0 }),
+    () => nftChainAddRequest({ family: 'inet', table: 't', name: 'c', type: 'nat', priority: 0 }), // no hook
+    () => nftChainAddRequest({ family: 'inet', table: 't', name: 'c', hook: 'postrouting', priority: 0 }), // no type
+    () => nftChainAddRequest({ family: 'inet', table: 't', name: 'c', type: 'nat', hook: 'postrouting' }), // no priority
+    () => nftChainAddRequest({ family: 'inet', table: 't', name: 'c', type: 'nat', hook: 'postrouting', priority: 2 ** 31 }),
+    () => nftChainAddRequest({ family: 'inet', table: 't', name: 'c', type: 'filter', hook: 'egress', priority: 0 }), // netdev only
+    () => nftChainAddRequest({ family: 'inet', table: 't', name: 'c', type: 'filter', hook: 'input', priority: 0, policy: 'reject' }),
+    () => nftChainAddRequest({ family: 'inet', table: 't', name: 'c', type: 'mangle', hook: 'input', priority: 0 }),
   ];
   for (const f of bad) assert.throws(f, (e) => e instanceof ValidationError, f.toString());
-  assert.is(nftChainAddMsg({ family: 'netdev', table: 't', name: 'c', type: 'filter', hook: 'egress', priority: 0, device: 'lo' }).type, NFT_MSG_NEWCHAIN);
+  assert.is(nftChainAddRequest({ family: 'netdev', table: 't', name: 'c', type: 'filter', hook: 'egress', priority: 0, device: 'lo' }).type, NFT_MSG_NEWCHAIN);
 });
 
 // ---- replies: the kernel's dumps ----------------------------------------------------------------
@@ -405,10 +404,10 @@ function ack(seq, type, port) {
   return b;
 }
 const thirdFails = [
-  nftTableAddMsg({ family: 'inet', name: 't3' }),
-  nftChainAddMsg({ family: 'inet', table: 't3', name: 'a' }),
-  nftChainAddMsg({ family: 'inet', table: 't3', name: 'b', type: 'nat', hook: 'forward', priority: 0 }),
-  nftChainAddMsg({ family: 'inet', table: 't3', name: 'c' }),
+  nftTableAddRequest({ family: 'inet', name: 't3' }),
+  nftChainAddRequest({ family: 'inet', table: 't3', name: 'a' }),
+  nftChainAddRequest({ family: 'inet', table: 't3', name: 'b', type: 'nat', hook: 'forward', priority: 0 }),
+  nftChainAddRequest({ family: 'inet', table: 't3', name: 'c' }),
 ];
 
 errors("transaction: the kernel's EOPNOTSUPP for the 3rd message names that message", async () => {
@@ -441,8 +440,8 @@ errors('transaction: all ACKed resolves; echoed objects go to their message', as
     return [Buffer.concat([e, ack(s + 1, 0xa00, 42)]), ack(s + 2, 0xa03, 42)];
   });
   const out = await new NftClient(sock, 50).transaction([
-    nftTableAddMsg({ family: 'inet', name: 'nsrun' }),
-    { ...nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'regular' }), flags: 0x400 | 0x8 },
+    nftTableAddRequest({ family: 'inet', name: 'nsrun' }),
+    { ...nftChainAddRequest({ family: 'inet', table: 'nsrun', name: 'regular' }), flags: 0x400 | 0x8 },
   ]);
   assert.is(out.length, 2);
   assert.is(out[0].length, 0);

@@ -2,13 +2,14 @@
 // changes go through our batches, `nft -j list ruleset` (run inside the namespace) is the
 // independent observer, and what nft itself creates must decode to what nft says it is.
 import * as assert from 'uvu/assert';
+import { NetlinkError } from '@nsrun/netlink';
+import { NLM_F_CREATE, NLM_F_ECHO } from '@nsrun/netlink/constants';
 import {
   NftClient,
-  NetlinkError,
-  nftTableAddMsg,
-  nftTableDelMsg,
-  nftChainAddMsg,
-  nftChainDelMsg,
+  nftTableAddRequest,
+  nftTableDelRequest,
+  nftChainAddRequest,
+  nftChainDelRequest,
   nftTableAdd,
   nftTableDel,
   nftTableList,
@@ -16,12 +17,10 @@ import {
   nftChainDel,
   nftChainList,
   decodeChain,
-  NLM_F_CREATE,
-  NLM_F_ECHO,
   NF_IP_PRI_NAT_SRC,
   NF_IP_PRI_NAT_DST,
   NF_IP_PRI_FILTER,
-} from '@nsrun/netlink';
+} from '@nsrun/netlink/nf';
 import { kernelSuite, rejection, skip } from '../../../test/helpers/kernel.js';
 import { nft, nftFile, nftSkipReason } from '../../../test/helpers/nft.js';
 
@@ -44,10 +43,10 @@ k.after.each((ctx) => ctx.nft?.close());
 
 /** nsrun's layout: an inet table with NAT and forward base chains and a regular chain. */
 const layout = () => [
-  nftTableAddMsg({ family: 'inet', name: 'nsrun', comment: 'nsrun' }),
-  nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'postrouting', type: 'nat', hook: 'postrouting', priority: NF_IP_PRI_NAT_SRC, policy: 'accept' }),
-  nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'prerouting', type: 'nat', hook: 'prerouting', priority: NF_IP_PRI_NAT_DST }),
-  nftChainAddMsg({
+  nftTableAddRequest({ family: 'inet', name: 'nsrun', comment: 'nsrun' }),
+  nftChainAddRequest({ family: 'inet', table: 'nsrun', name: 'postrouting', type: 'nat', hook: 'postrouting', priority: NF_IP_PRI_NAT_SRC, policy: 'accept' }),
+  nftChainAddRequest({ family: 'inet', table: 'nsrun', name: 'prerouting', type: 'nat', hook: 'prerouting', priority: NF_IP_PRI_NAT_DST }),
+  nftChainAddRequest({
     family: 'inet',
     table: 'nsrun',
     name: 'forward',
@@ -57,7 +56,7 @@ const layout = () => [
     policy: 'drop',
     comment: 'nsrun forward',
   }),
-  nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'containers' }),
+  nftChainAddRequest({ family: 'inet', table: 'nsrun', name: 'containers' }),
 ];
 
 k('one transaction creates a table and its chains: nft sees them, and so do our lists', async (ctx) => {
@@ -156,7 +155,7 @@ table netdev nd {
 
 k('delete: chains by name and by handle, tables by name and by handle', async (ctx) => {
   if (reason) return skip(reason);
-  await ctx.nft.transaction([...layout(), nftTableAddMsg({ family: 'ip', name: 'second' }), nftTableAddMsg({ family: 'ip6', name: 'third' })]);
+  await ctx.nft.transaction([...layout(), nftTableAddRequest({ family: 'ip', name: 'second' }), nftTableAddRequest({ family: 'ip6', name: 'third' })]);
   const chains = await nftChainList(ctx.nft, { table: 'nsrun' });
   const fwd = chains.find((c) => c.name === 'forward');
   await nftChainDel(ctx.nft, { family: 'inet', table: 'nsrun', name: 'containers' });
@@ -168,7 +167,7 @@ k('delete: chains by name and by handle, tables by name and by handle', async (c
     ['postrouting', 'prerouting'],
   );
   const [third] = await nftTableList(ctx.nft, { family: 'ip6' });
-  await ctx.nft.transaction([nftTableDelMsg({ family: 'ip', name: 'second' }), nftTableDelMsg({ family: 'ip6', handle: third.handle })]);
+  await ctx.nft.transaction([nftTableDelRequest({ family: 'ip', name: 'second' }), nftTableDelRequest({ family: 'ip6', handle: third.handle })]);
   assert.equal(
     ruleset(ctx).tables.map((t) => t.name),
     ['nsrun'],
@@ -183,11 +182,11 @@ k('an error in the 3rd message of a batch names that message, and nothing of the
   if (reason) return skip(reason);
   const e = await rejection(
     ctx.nft.transaction([
-      nftTableAddMsg({ family: 'inet', name: 't3' }),
-      nftChainAddMsg({ family: 'inet', table: 't3', name: 'a' }),
+      nftTableAddRequest({ family: 'inet', name: 't3' }),
+      nftChainAddRequest({ family: 'inet', table: 't3', name: 'a' }),
       // nat chains do not exist on the forward hook: refused while the batch is checked
-      nftChainAddMsg({ family: 'inet', table: 't3', name: 'b', type: 'nat', hook: 'forward', priority: 0 }),
-      nftChainAddMsg({ family: 'inet', table: 't3', name: 'c' }),
+      nftChainAddRequest({ family: 'inet', table: 't3', name: 'b', type: 'nat', hook: 'forward', priority: 0 }),
+      nftChainAddRequest({ family: 'inet', table: 't3', name: 'c' }),
     ]),
     'batch with a nat chain on forward',
   );
@@ -205,7 +204,7 @@ k('an error in the 3rd message of a batch names that message, and nothing of the
 k('a failure late in a batch undoes the earlier messages (atomic)', async (ctx) => {
   if (reason) return skip(reason);
   await nftTableAdd(ctx.nft, { family: 'ip', name: 'keep' });
-  const e = await rejection(ctx.nft.transaction([...layout(), nftTableAddMsg({ family: 'ip', name: 'keep', exclusive: true })]), 'batch ending in EEXIST');
+  const e = await rejection(ctx.nft.transaction([...layout(), nftTableAddRequest({ family: 'ip', name: 'keep', exclusive: true })]), 'batch ending in EEXIST');
   assert.is(e.code, 'EEXIST');
   assert.is(e.request.what, 'nftTableAdd ip keep');
   assert.is(e.badAttribute?.name, 'NFTA_TABLE_NAME');
@@ -225,7 +224,7 @@ k('EEXIST for an exclusive add of what exists; a plain add keeps it', async (ctx
   e = await rejection(nftChainAdd(ctx.nft, { family: 'inet', table: 'nsrun', name: 'containers', exclusive: true }), 'create chain');
   assert.equal([e.code, e.request.what, e.badAttribute?.name], ['EEXIST', 'nftChainAdd inet nsrun containers', 'NFTA_CHAIN_NAME']);
   // Idempotent, like `nft add`: nsrun can make sure its table and chains exist.
-  await ctx.nft.transaction(layout().map((m) => (m.type === 0 ? nftTableAddMsg({ family: 'inet', name: 'nsrun', comment: 'nsrun' }) : m)));
+  await ctx.nft.transaction(layout().map((m) => (m.type === 0 ? nftTableAddRequest({ family: 'inet', name: 'nsrun', comment: 'nsrun' }) : m)));
   assert.equal(
     ruleset(ctx).chains.map((c) => [c.name, c.handle]),
     before.chains.map((c) => [c.name, c.handle]),
@@ -250,9 +249,9 @@ k('NLM_F_ECHO: the kernel answers with the created chain and its handle', async 
   if (reason) return skip(reason);
   const echo = (m) => ({ ...m, flags: NLM_F_CREATE | NLM_F_ECHO });
   const replies = await ctx.nft.transaction([
-    nftTableAddMsg({ family: 'inet', name: 'nsrun' }),
-    echo(nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'a' })),
-    echo(nftChainAddMsg({ family: 'inet', table: 'nsrun', name: 'b', type: 'filter', hook: 'input', priority: 0 })),
+    nftTableAddRequest({ family: 'inet', name: 'nsrun' }),
+    echo(nftChainAddRequest({ family: 'inet', table: 'nsrun', name: 'a' })),
+    echo(nftChainAddRequest({ family: 'inet', table: 'nsrun', name: 'b', type: 'filter', hook: 'input', priority: 0 })),
   ]);
   assert.is(replies[0].length, 0);
   const [a] = replies[1].map(decodeChain);
@@ -264,7 +263,10 @@ k('NLM_F_ECHO: the kernel answers with the created chain and its handle', async 
 k('a big batch: 3000 chains in one transaction, listed back over many datagrams', async (ctx) => {
   if (reason) return skip(reason);
   const names = Array.from({ length: 3000 }, (_, i) => `chain-${String(i).padStart(4, '0')}-${'x'.repeat(40)}`);
-  await ctx.nft.transaction([nftTableAddMsg({ family: 'ip', name: 'many' }), ...names.map((name) => nftChainAddMsg({ family: 'ip', table: 'many', name }))]);
+  await ctx.nft.transaction([
+    nftTableAddRequest({ family: 'ip', name: 'many' }),
+    ...names.map((name) => nftChainAddRequest({ family: 'ip', table: 'many', name })),
+  ]);
   const listed = await nftChainList(ctx.nft, { family: 'ip', table: 'many' });
   assert.equal(listed.map((c) => c.name).sort(), names);
   assert.is(ruleset(ctx).chains.length, 3000);

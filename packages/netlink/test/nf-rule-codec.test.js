@@ -6,18 +6,11 @@
 // Expressions this codec does not know stay `unknown` and re-encode unchanged. No root needed.
 import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
+import { DecodeError, ValidationError } from '@nsrun/netlink';
+import { NLM_F_REQUEST, NLM_F_CREATE, NLM_F_APPEND, NLM_F_REPLACE, NLM_F_ECHO, NLM_F_MULTI } from '@nsrun/netlink/constants';
+import { Writer, splitMessages } from '@nsrun/netlink/wire';
 import {
-  Writer,
-  splitMessages,
-  DecodeError,
-  ValidationError,
-  NLM_F_REQUEST,
-  NLM_F_CREATE,
-  NLM_F_APPEND,
-  NLM_F_REPLACE,
-  NLM_F_ECHO,
-  NLM_F_MULTI,
-  writeNftMessage,
+  writeNftRequest,
   nftType,
   NFPROTO_IPV4,
   NFPROTO_IPV6,
@@ -51,9 +44,9 @@ import {
   decodeRule,
   decodeRuleMessage,
   encodeRuleMessage,
-  nftRuleAddMsg,
-  nftRuleDelMsg,
-  nftRuleDumpRequest,
+  nftRuleAddRequest,
+  nftRuleDelRequest,
+  nftRuleListRequest,
   flattenExprs,
   decodeExprs,
   encodeExprs,
@@ -69,7 +62,7 @@ import {
   jump,
   goTo,
   returnVerdict,
-} from '@nsrun/netlink';
+} from '@nsrun/netlink/nf';
 import { load } from './fixtures/load.js';
 
 const hex = (b) => Buffer.from(b).toString('hex');
@@ -91,7 +84,7 @@ const one = (name) => {
 /** Our NEWRULE / DELRULE as nft frames it: sequence number 1, NLM_F_REQUEST and no NLM_F_ACK. */
 const asNft = (msg) => {
   const w = new Writer();
-  writeNftMessage(w, msg, 1, NLM_F_REQUEST);
+  writeNftRequest(w, msg, 1, NLM_F_REQUEST);
   return w.toBuffer();
 };
 const same = (ours, name) => assert.is(hex(ours), hex(load(name)), `${name}: byte-for-byte nft's`);
@@ -246,7 +239,7 @@ decode.run();
 const reencode = suite("nf rules: decoded requests re-encode to nft's bytes");
 
 for (const name of Object.keys(EXPECT)) {
-  reencode(`nf-rule-req-${name}: object -> nftRuleAddMsg`, () => {
+  reencode(`nf-rule-req-${name}: object -> nftRuleAddRequest`, () => {
     const r = decodeRule(one(`nf-rule-req-${name}`));
     const spec = {
       family: r.family,
@@ -257,7 +250,7 @@ for (const name of Object.keys(EXPECT)) {
       position: r.position,
       insert: name === 'insert',
     };
-    same(asNft(nftRuleAddMsg(spec)), `nf-rule-req-${name}`);
+    same(asNft(nftRuleAddRequest(spec)), `nf-rule-req-${name}`);
   });
   reencode(`nf-rule-req-${name}: message level`, () => {
     const m = one(`nf-rule-req-${name}`);
@@ -268,14 +261,14 @@ for (const name of Object.keys(EXPECT)) {
 }
 
 for (const name of ['inet-masq', 'inet-dnat', 'inet-dnat6']) {
-  reencode(`nf-rule-req-${name}: decoded, then nftRuleAddMsg`, () => {
+  reencode(`nf-rule-req-${name}: decoded, then nftRuleAddRequest`, () => {
     const r = decodeRule(one(`nf-rule-req-${name}`));
-    same(asNft(nftRuleAddMsg({ family: r.family, table: r.table, chain: r.chain, expressions: r.expressions, comment: r.comment })), `nf-rule-req-${name}`);
+    same(asNft(nftRuleAddRequest({ family: r.family, table: r.table, chain: r.chain, expressions: r.expressions, comment: r.comment })), `nf-rule-req-${name}`);
   });
 }
 
-reencode('nf-rule-req-delete: nftRuleDelMsg', () => {
-  same(asNft(nftRuleDelMsg({ family: 'ip', table: 't', chain: 'forw', handle: 16 })), 'nf-rule-req-delete');
+reencode('nf-rule-req-delete: nftRuleDelRequest', () => {
+  same(asNft(nftRuleDelRequest({ family: 'ip', table: 't', chain: 'forw', handle: 16 })), 'nf-rule-req-delete');
 });
 
 reencode('expression lists: decodeExprs / encodeExprs round trip', () => {
@@ -296,7 +289,7 @@ const base = { family: 'ip', table: 't' };
 build('ip saddr 10.10.10.0/24 oifname != brg0 counter masquerade comment "nsrun:abc"', () => {
   same(
     asNft(
-      nftRuleAddMsg({
+      nftRuleAddRequest({
         ...base,
         chain: 'post',
         comment: 'nsrun:abc',
@@ -310,7 +303,7 @@ build('ip saddr 10.10.10.0/24 oifname != brg0 counter masquerade comment "nsrun:
 build('iifname != brg0 ip daddr 192.0.2.1 tcp dport 8080 dnat to 10.10.10.2:80', () => {
   same(
     asNft(
-      nftRuleAddMsg({
+      nftRuleAddRequest({
         ...base,
         chain: 'pre',
         comment: 'nsrun:abc',
@@ -324,7 +317,7 @@ build('iifname != brg0 ip daddr 192.0.2.1 tcp dport 8080 dnat to 10.10.10.2:80',
 build('iifname != brg0 ip daddr 192.0.2.1 udp dport 5353 dnat to 10.10.10.2:53', () => {
   same(
     asNft(
-      nftRuleAddMsg({
+      nftRuleAddRequest({
         ...base,
         chain: 'pre',
         comment: 'nsrun:abc',
@@ -336,28 +329,28 @@ build('iifname != brg0 ip daddr 192.0.2.1 udp dport 5353 dnat to 10.10.10.2:53',
 });
 
 build('iifname brg0 accept / oifname brg0 accept (forward)', () => {
-  same(asNft(nftRuleAddMsg({ ...base, chain: 'forw', comment: 'nsrun:abc', expressions: [match.iifname('brg0'), accept()] })), 'nf-rule-req-fwd-iif');
-  same(asNft(nftRuleAddMsg({ ...base, chain: 'forw', comment: 'nsrun:abc', expressions: [match.oifname('brg0'), accept()] })), 'nf-rule-req-fwd-oif');
+  same(asNft(nftRuleAddRequest({ ...base, chain: 'forw', comment: 'nsrun:abc', expressions: [match.iifname('brg0'), accept()] })), 'nf-rule-req-fwd-iif');
+  same(asNft(nftRuleAddRequest({ ...base, chain: 'forw', comment: 'nsrun:abc', expressions: [match.oifname('brg0'), accept()] })), 'nf-rule-req-fwd-oif');
 });
 
 build('ct state established,related accept', () => {
-  same(asNft(nftRuleAddMsg({ ...base, chain: 'forw', expressions: [match.ctState(['established', 'related']), accept()] })), 'nf-rule-req-ct');
+  same(asNft(nftRuleAddRequest({ ...base, chain: 'forw', expressions: [match.ctState(['established', 'related']), accept()] })), 'nf-rule-req-ct');
 });
 
 build('ip saddr 10.10.0.0/20 jump sub (a prefix through bitwise); ip daddr 10.10.10.2 goto sub', () => {
-  same(asNft(nftRuleAddMsg({ ...base, chain: 'forw', expressions: [match.ipSaddr('10.10.0.0/20'), jump('sub')] })), 'nf-rule-req-jump');
-  same(asNft(nftRuleAddMsg({ ...base, chain: 'forw', expressions: [match.ipDaddr('10.10.10.2'), goTo('sub')] })), 'nf-rule-req-goto');
+  same(asNft(nftRuleAddRequest({ ...base, chain: 'forw', expressions: [match.ipSaddr('10.10.0.0/20'), jump('sub')] })), 'nf-rule-req-jump');
+  same(asNft(nftRuleAddRequest({ ...base, chain: 'forw', expressions: [match.ipDaddr('10.10.10.2'), goTo('sub')] })), 'nf-rule-req-goto');
 });
 
 build('counter drop; ip saddr 10.10.10.0/24 snat to 192.0.2.1', () => {
-  same(asNft(nftRuleAddMsg({ ...base, chain: 'sub', expressions: [counter(), drop()] })), 'nf-rule-req-drop');
-  same(asNft(nftRuleAddMsg({ ...base, chain: 'post', expressions: [...match.ipSaddr('10.10.10.0/24'), ...snat('192.0.2.1')] })), 'nf-rule-req-snat');
+  same(asNft(nftRuleAddRequest({ ...base, chain: 'sub', expressions: [counter(), drop()] })), 'nf-rule-req-drop');
+  same(asNft(nftRuleAddRequest({ ...base, chain: 'post', expressions: [...match.ipSaddr('10.10.10.0/24'), ...snat('192.0.2.1')] })), 'nf-rule-req-snat');
 });
 
 build('insert position 8 / add position 8', () => {
   same(
     asNft(
-      nftRuleAddMsg({
+      nftRuleAddRequest({
         ...base,
         chain: 'forw',
         position: 8,
@@ -367,14 +360,14 @@ build('insert position 8 / add position 8', () => {
     ),
     'nf-rule-req-insert',
   );
-  same(asNft(nftRuleAddMsg({ ...base, chain: 'forw', position: 8, expressions: [match.l4proto(6), accept()] })), 'nf-rule-req-add-after');
+  same(asNft(nftRuleAddRequest({ ...base, chain: 'forw', position: 8, expressions: [match.l4proto(6), accept()] })), 'nf-rule-req-add-after');
 });
 
 build('inet table: `meta nfproto` before the address match; dnat ip / dnat ip6', () => {
   const inet = { family: 'inet', table: 't4' };
   same(
     asNft(
-      nftRuleAddMsg({
+      nftRuleAddRequest({
         ...inet,
         chain: 'post',
         comment: 'nsrun:abc',
@@ -385,7 +378,7 @@ build('inet table: `meta nfproto` before the address match; dnat ip / dnat ip6',
   );
   same(
     asNft(
-      nftRuleAddMsg({
+      nftRuleAddRequest({
         ...inet,
         chain: 'pre',
         expressions: [match.iifname('brg0', { neq: true }), match.ipDaddr('192.0.2.1', { inet: true }), match.tcpDport(8080), dnat('10.10.10.2', 80)],
@@ -395,7 +388,7 @@ build('inet table: `meta nfproto` before the address match; dnat ip / dnat ip6',
   );
   same(
     asNft(
-      nftRuleAddMsg({
+      nftRuleAddRequest({
         ...inet,
         chain: 'pre',
         expressions: [match.ip6Daddr('2001:db8::1', { inet: true }), match.tcpDport(80), dnat('2001:db8::2', 8080)],
@@ -470,30 +463,30 @@ build('invalid input is a ValidationError naming the field', () => {
   bad(() => match.tcpDport(65536), 'tcp dport');
   bad(() => match.ctState(['bogus']), 'ct state');
   bad(() => dnat('10.0.0.1', -1), 'dnat port');
-  bad(() => nftRuleAddMsg({ ...base, chain: 'c', expressions: [], comment: 'x', userdata: Buffer.alloc(1) }), 'rule.userdata');
-  bad(() => nftRuleAddMsg({ ...base, chain: 'c', expressions: [], comment: 'x'.repeat(300) }), 'rule.comment');
-  bad(() => nftRuleAddMsg({ ...base, chain: '', expressions: [] }), 'rule.chain');
-  bad(() => nftRuleAddMsg({ ...base, family: 'ipx', chain: 'c', expressions: [] }), 'rule.family');
-  bad(() => nftRuleAddMsg({ ...base, chain: 'c', expressions: [], position: 0 }), 'rule.position');
-  bad(() => nftRuleDelMsg({ ...base, chain: 'c', handle: 1.5 }), 'rule.handle');
-  bad(() => nftRuleDumpRequest({ chain: 'c' }), 'filter.chain');
-  assert.throws(() => asNft(nftRuleAddMsg({ ...base, chain: 'c', expressions: [{ kind: 'nosuch' }] })), /no nf_tables expression kind "nosuch"/);
+  bad(() => nftRuleAddRequest({ ...base, chain: 'c', expressions: [], comment: 'x', userdata: Buffer.alloc(1) }), 'rule.userdata');
+  bad(() => nftRuleAddRequest({ ...base, chain: 'c', expressions: [], comment: 'x'.repeat(300) }), 'rule.comment');
+  bad(() => nftRuleAddRequest({ ...base, chain: '', expressions: [] }), 'rule.chain');
+  bad(() => nftRuleAddRequest({ ...base, family: 'ipx', chain: 'c', expressions: [] }), 'rule.family');
+  bad(() => nftRuleAddRequest({ ...base, chain: 'c', expressions: [], position: 0 }), 'rule.position');
+  bad(() => nftRuleDelRequest({ ...base, chain: 'c', handle: 1.5 }), 'rule.handle');
+  bad(() => nftRuleListRequest({ chain: 'c' }), 'filter.chain');
+  assert.throws(() => asNft(nftRuleAddRequest({ ...base, chain: 'c', expressions: [{ kind: 'nosuch' }] })), /no nf_tables expression kind "nosuch"/);
 });
 
 build('flags: append, insert, replace, echo; the dump request', () => {
-  const flags = (spec) => nftRuleAddMsg({ ...base, chain: 'c', expressions: [accept()], ...spec }).flags;
+  const flags = (spec) => nftRuleAddRequest({ ...base, chain: 'c', expressions: [accept()], ...spec }).flags;
   assert.is(flags({}), NLM_F_CREATE | NLM_F_APPEND);
   assert.is(flags({ insert: true }), NLM_F_CREATE);
   assert.is(flags({ replace: 7 }), NLM_F_REPLACE);
   assert.is(flags({ echo: true }), NLM_F_CREATE | NLM_F_APPEND | NLM_F_ECHO);
-  const rep = decodeRule(splitMessages(asNft(nftRuleAddMsg({ ...base, chain: 'c', expressions: [accept()], replace: 7, id: 3 })))[0]);
+  const rep = decodeRule(splitMessages(asNft(nftRuleAddRequest({ ...base, chain: 'c', expressions: [accept()], replace: 7, id: 3 })))[0]);
   assert.equal([rep.handle, rep.message.attrs.map((a) => a.type)], [7, ['table', 'chain', 'handle', 'expressions', 'id']]);
-  const d = nftRuleDumpRequest({ family: 'ip', table: 't', chain: 'forw' });
+  const d = nftRuleListRequest({ family: 'ip', table: 't', chain: 'forw' });
   assert.equal([d.type, d.family], [NFT_MSG_GETRULE, NFPROTO_IPV4]);
   const w = new Writer();
   d.filter(w);
   assert.is(hex(w.view()), '0600010074000000' + '09000200666f727700000000');
-  assert.is(nftRuleDumpRequest().family, NFPROTO_UNSPEC);
+  assert.is(nftRuleListRequest().family, NFPROTO_UNSPEC);
 });
 
 build.run();

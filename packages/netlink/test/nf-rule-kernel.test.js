@@ -3,13 +3,13 @@
 // exactly as the same rules written in nft's own syntax, rules nft made must decode to what
 // our builders make, and rules go away by handle.
 import * as assert from 'uvu/assert';
+import { NetlinkError } from '@nsrun/netlink';
 import {
   NftClient,
-  NetlinkError,
-  nftTableAddMsg,
-  nftChainAddMsg,
-  nftRuleAddMsg,
-  nftRuleDelMsg,
+  nftTableAddRequest,
+  nftChainAddRequest,
+  nftRuleAddRequest,
+  nftRuleDelRequest,
   nftRuleAdd,
   nftRuleDel,
   nftRuleList,
@@ -23,7 +23,7 @@ import {
   jump,
   NF_NAT_RANGE_MAP_IPS,
   NFT_BITWISE_MASK_XOR,
-} from '@nsrun/netlink';
+} from '@nsrun/netlink/nf';
 import { kernelSuite, rejection, skip } from '../../../test/helpers/kernel.js';
 import { nft, nftFile, nftSkipReason } from '../../../test/helpers/nft.js';
 
@@ -48,11 +48,11 @@ const CHAINS = `
 
 /** Our layout: the same table through our messages. */
 const ourTable = (name) => [
-  nftTableAddMsg({ family: 'ip', name }),
-  nftChainAddMsg({ family: 'ip', table: name, name: 'pre', type: 'nat', hook: 'prerouting', priority: -100 }),
-  nftChainAddMsg({ family: 'ip', table: name, name: 'post', type: 'nat', hook: 'postrouting', priority: 100 }),
-  nftChainAddMsg({ family: 'ip', table: name, name: 'forw', type: 'filter', hook: 'forward', priority: 0 }),
-  nftChainAddMsg({ family: 'ip', table: name, name: 'sub' }),
+  nftTableAddRequest({ family: 'ip', name }),
+  nftChainAddRequest({ family: 'ip', table: name, name: 'pre', type: 'nat', hook: 'prerouting', priority: -100 }),
+  nftChainAddRequest({ family: 'ip', table: name, name: 'post', type: 'nat', hook: 'postrouting', priority: 100 }),
+  nftChainAddRequest({ family: 'ip', table: name, name: 'forw', type: 'filter', hook: 'forward', priority: 0 }),
+  nftChainAddRequest({ family: 'ip', table: name, name: 'sub' }),
 ];
 
 // nsrun's rules: [chain, nft text, our expressions, comment]
@@ -88,7 +88,7 @@ const RULES = [
 ];
 const nftText = (table) =>
   `table ip ${table} {${CHAINS}\n}\n${RULES.map(([chain, text, , c]) => `add rule ip ${table} ${chain} ${text}${c ? ` comment "${c}"` : ''}\n`).join('')}`;
-const ourRules = (table) => RULES.map(([chain, , expressions, comment]) => nftRuleAddMsg({ family: 'ip', table, chain, expressions, comment }));
+const ourRules = (table) => RULES.map(([chain, , expressions, comment]) => nftRuleAddRequest({ family: 'ip', table, chain, expressions, comment }));
 
 k('our rules, applied in one transaction, list in nft exactly as the same rules written for nft', async (ctx) => {
   if (reason) return skip(reason);
@@ -169,8 +169,8 @@ k('nftRuleAdd returns the handle; find by comment, delete by handle; insert befo
 
   // Insert before b, append after a.
   await ctx.nft.transaction([
-    nftRuleAddMsg({ ...spec('nsrun:x', [drop()]), position: b.handle, insert: true }),
-    nftRuleAddMsg({ ...spec('nsrun:y', [drop()]), position: a.handle }),
+    nftRuleAddRequest({ ...spec('nsrun:x', [drop()]), position: b.handle, insert: true }),
+    nftRuleAddRequest({ ...spec('nsrun:y', [drop()]), position: a.handle }),
   ]);
   assert.equal(
     nftRules(ctx, 't').map(([, , comment]) => comment),
@@ -183,7 +183,7 @@ k('nftRuleAdd returns the handle; find by comment, delete by handle; insert befo
     mine.map((r) => r.handle),
     [a.handle, a2.handle],
   );
-  await ctx.nft.transaction(mine.map((r) => nftRuleDelMsg({ family: 'ip', table: 't', chain: r.chain, handle: r.handle })));
+  await ctx.nft.transaction(mine.map((r) => nftRuleDelRequest({ family: 'ip', table: 't', chain: r.chain, handle: r.handle })));
   assert.equal(
     nftRules(ctx, 't').map(([, , comment]) => comment),
     ['nsrun:y', 'nsrun:x', 'nsrun:b'],
@@ -204,8 +204,8 @@ k('errors: an unknown handle, a jump to no chain; a failed transaction applies n
   assert.match(e1.message, /nftRuleDel ip t forw handle 999/);
   const e2 = await rejection(
     ctx.nft.transaction([
-      nftRuleAddMsg({ family: 'ip', table: 't', chain: 'forw', expressions: [accept()], comment: 'first' }),
-      nftRuleAddMsg({ family: 'ip', table: 't', chain: 'forw', expressions: [jump('nosuch')] }),
+      nftRuleAddRequest({ family: 'ip', table: 't', chain: 'forw', expressions: [accept()], comment: 'first' }),
+      nftRuleAddRequest({ family: 'ip', table: 't', chain: 'forw', expressions: [jump('nosuch')] }),
     ]),
     'jump to a missing chain',
   );

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import * as C from '@nsrun/netlink';
+import * as C from '@nsrun/netlink/constants';
 import { linkFromBytes, linkGet, type Request } from '@nsrun/netlink';
 import { HelpRequest, UsageError } from '../args.js';
 import { report } from '../errors.js';

@@ -1,4 +1,4 @@
-import * as C from '@nsrun/netlink';
+import * as C from '@nsrun/netlink/constants';
 import { subscribe, type RtnlEvent, type RtnlGroup } from '@nsrun/netlink';
 import { Args, pick } from '../args.js';
 import type { IpContext } from './context.js';

@@ -1,4 +1,5 @@
-import * as C from '@nsrun/netlink';
+import { ROUTE_TYPES } from '@nsrun/netlink';
+import * as C from '@nsrun/netlink/constants';
 
 // The words iproute2 uses for kernel numbers (flags, scopes, protocols, tables, route types,
 // link types, neighbour states), in ip's order, both ways.
@@ -149,7 +150,7 @@ export const tables = twoWay([
 ]);
 
 /** RTN_* by name; index 0 ("unspec") is never a valid route type to add. */
-export const routeTypes = twoWay(C.ROUTE_TYPES.map((name, n) => [n, name] as const));
+export const routeTypes = twoWay(ROUTE_TYPES.map((name, n) => [n, name] as const));
 
 /** RTA_PREF (IPv6 router preference) as ip prints it. */
 export const routePref = (p: number): string => (p === 0 ? 'medium' : p === 1 ? 'high' : p === 3 ? 'low' : String(p));

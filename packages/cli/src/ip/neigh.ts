@@ -1,5 +1,6 @@
-import * as C from '@nsrun/netlink';
+import * as C from '@nsrun/netlink/constants';
 import {
+  NUD_STATES,
   checkAddress,
   checkIfname,
   checkMac,
@@ -112,7 +113,7 @@ function parseChange(a: Args, op: 'add' | 'replace' | 'del'): NeighCommand {
     else if (w === 'nud') {
       const n = nud(a);
       if (n === 'all' || n === 0) throw a.error('nud must name one state');
-      state = Object.keys(C.NUD_STATES).find((k) => C.NUD_STATES[k] === n) as NeighSpec['state'];
+      state = Object.keys(NUD_STATES).find((k) => NUD_STATES[k] === n) as NeighSpec['state'];
     } else {
       const addr = w === 'to' ? a.need('address') : w;
       if (dst !== undefined) throw a.garbage(addr);

@@ -1,4 +1,5 @@
-import { checkPrefix, parseIP } from '@nsrun/netlink';
+import { checkPrefix } from '@nsrun/netlink';
+import { parseIP } from '@nsrun/netlink/wire';
 
 // Prefix arithmetic for `ip route show root|match|exact PREFIX`, on BigInts.
 

@@ -1,4 +1,4 @@
-import * as C from '@nsrun/netlink';
+import * as C from '@nsrun/netlink/constants';
 import {
   checkIfname,
   checkPrefix,

@@ -1,4 +1,4 @@
-import * as C from '@nsrun/netlink';
+import * as C from '@nsrun/netlink/constants';
 import type { Link } from '@nsrun/netlink';
 import { hex0x } from './names.js';
 import { Out, Raw } from './out.js';

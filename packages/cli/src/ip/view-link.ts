@@ -1,5 +1,6 @@
-import * as C from '@nsrun/netlink';
-import { decodeLinkStats, formatIPv6, type Link, type LinkStats } from '@nsrun/netlink';
+import * as C from '@nsrun/netlink/constants';
+import { OPERSTATES, decodeLinkStats, type Link, type LinkStats } from '@nsrun/netlink';
+import { formatIPv6 } from '@nsrun/netlink/wire';
 import { IPV4_HWADDR_TYPES, LINK_MODES, linkFlagNames, linkTypeName } from './names.js';
 import { Out } from './out.js';
 import { KIND_PRINTERS } from './view-kinds.js';
@@ -69,7 +70,7 @@ function nameAndLink(o: Out, l: Link, links: Links, format: (name: string) => st
 function operstate(o: Out, l: Link, brief: boolean): void {
   const state = attr<number>(l, 'operstate');
   if (state === undefined) return;
-  const name = C.OPERSTATES[state];
+  const name = OPERSTATES[state];
   if (name === undefined) {
     o.j('operstate_index', state).t(`state 0x${state.toString(16)} `);
   } else if (brief) o.any('operstate', name, `${name.padEnd(14)} `);

@@ -1,5 +1,6 @@
-import * as C from '@nsrun/netlink';
-import type { Link, NeighAttr, Neighbour } from '@nsrun/netlink';
+import * as C from '@nsrun/netlink/constants';
+import type { Link, Neighbour } from '@nsrun/netlink';
+import type { NeighAttr } from '@nsrun/netlink/messages';
 import { nudNames, protocols } from './names.js';
 import { Out } from './out.js';
 

@@ -1,4 +1,4 @@
-import * as C from '@nsrun/netlink';
+import * as C from '@nsrun/netlink/constants';
 import type { Link, Route, RouteAttr } from '@nsrun/netlink';
 import { cacheFlagNames, hex0x, protocols, routeFlagNames, routePref, routeTypes, scopes, tables } from './names.js';
 import { Out } from './out.js';

@@ -1,4 +1,5 @@
-// Re-exports the kernel constants transcribed from the Linux uapi headers (one module per header).
+// @nsrun/netlink/constants: the netlink and rtnetlink kernel constants transcribed from the Linux
+// uapi headers, one module per header (nf_tables' and sock_diag's are in ../nf and ../diag).
 export * from './netlink.js';
 export * from './rtnetlink.js';
 export * from './if_link.js';

@@ -1,3 +1,5 @@
+// @nsrun/netlink/messages: the rtnetlink codec. Each family's decode/encode and schema, and whole
+// messages and datagrams by family (decodeMessages, encodeMessages).
 import { Buffer } from 'node:buffer';
 import * as C from '../constants/index.js';
 import { DecodeError } from '../wire/errors.js';
@@ -11,7 +13,6 @@ import { decodeRoute, encodeRoute, type RouteMessage } from './route.js';
 import { decodeNeigh, encodeNeigh, type NeighMessage } from './neigh.js';
 
 export * from './link.js';
-export * from './link-stats.js';
 export * from './addr.js';
 export * from './route.js';
 export * from './neigh.js';

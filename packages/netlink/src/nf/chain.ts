@@ -20,7 +20,7 @@ import {
 } from './header.js';
 import { commentUdata, checkUserdata, udataComment } from './udata.js';
 import { be64 } from './table.js';
-import type { NftClient, NftMessage } from './client.js';
+import type { NftClient, NftRequest } from './client.js';
 import type { Writer } from '../wire/writer.js';
 
 // nf_tables chains: NFT_MSG_NEWCHAIN / DELCHAIN / GETCHAIN, enum nft_chain_attributes. A base
@@ -177,7 +177,7 @@ export interface NftChainSpec {
 export type NftChainRef = { family: NftFamily; table: string; name: string } | { family: NftFamily; table: string; handle: number };
 
 /** The NEWCHAIN message for a transaction. Attribute order as nft writes it. */
-export function nftChainAddMsg(spec: NftChainSpec): NftMessage {
+export function nftChainAddRequest(spec: NftChainSpec): NftRequest {
   const family = nftFamily('chain.family', spec.family);
   const table = checkNftName('chain.table', spec.table);
   const name = checkNftName('chain.name', spec.name);
@@ -228,7 +228,7 @@ export function nftChainAddMsg(spec: NftChainSpec): NftMessage {
 }
 
 /** The DELCHAIN message: deletes the chain and its rules (EBUSY while something jumps to it). */
-export function nftChainDelMsg(ref: NftChainRef): NftMessage {
+export function nftChainDelRequest(ref: NftChainRef): NftRequest {
   const family = nftFamily('chain.family', ref.family);
   const table = checkNftName('chain.table', ref.table);
   if ('handle' in ref) {
@@ -256,11 +256,11 @@ export function nftChainDelMsg(ref: NftChainRef): NftMessage {
 }
 
 export async function nftChainAdd(c: NftClient, spec: NftChainSpec): Promise<void> {
-  await c.transaction([nftChainAddMsg(spec)]);
+  await c.transaction([nftChainAddRequest(spec)]);
 }
 
 export async function nftChainDel(c: NftClient, ref: NftChainRef): Promise<void> {
-  await c.transaction([nftChainDelMsg(ref)]);
+  await c.transaction([nftChainDelRequest(ref)]);
 }
 
 export interface NftChainFilter {

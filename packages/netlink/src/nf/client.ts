@@ -25,8 +25,8 @@ const ENOMEM = 12;
 // pulling BEGIN off it), so an ENOMEM pinned on message 0 may be the whole batch's: its text
 // says so.
 
-/** One nf_tables message: what the ops build and the client frames (nlmsghdr + nfgenmsg). */
-export interface NftMessage {
+/** One nf_tables request: what the `nft*Request` builders return and the client frames (nlmsghdr + nfgenmsg). */
+export interface NftRequest {
   /** NFT_MSG_* (the client puts NFNL_SUBSYS_NFTABLES in the high byte). */
   type: number;
   /** Extra NLM_F_* flags, e.g. NLM_F_CREATE | NLM_F_EXCL or NLM_F_ECHO. The client adds NLM_F_REQUEST (and NLM_F_ACK where it wants one). */
@@ -44,7 +44,7 @@ export interface NftClientOptions extends Omit<SocketOptions, 'protocol' | 'stri
   timeoutMs?: number;
 }
 
-export interface DumpRequest {
+export interface NftDumpRequest {
   /** NFT_MSG_GET* */
   type: number;
   /** NFPROTO_*; NFPROTO_UNSPEC dumps every family. */
@@ -65,8 +65,8 @@ export interface EncodedBatch {
   offsets: number[];
 }
 
-/** Writes one nf_tables message (nlmsghdr, nfgenmsg, attributes). */
-export function writeNftMessage(w: Writer, m: NftMessage, seq: number, flags = L.NLM_F_REQUEST | L.NLM_F_ACK, resId = 0): void {
+/** Writes one nf_tables request as a message (nlmsghdr, nfgenmsg, attributes). */
+export function writeNftRequest(w: Writer, m: NftRequest, seq: number, flags = L.NLM_F_REQUEST | L.NLM_F_ACK, resId = 0): void {
   const at = w.beginMessage(nftType(m.type), flags | (m.flags ?? 0), seq, 0);
   writeNfGenMsg(w, m.family, resId);
   m.body(w);
@@ -83,7 +83,7 @@ export interface BatchOptions {
 }
 
 /** Lays out BATCH_BEGIN, the messages and BATCH_END in one buffer, sequence numbers from `beginSeq`. */
-export function encodeBatch(msgs: readonly NftMessage[], beginSeq: number, opts: BatchOptions = {}): EncodedBatch {
+export function encodeBatch(msgs: readonly NftRequest[], beginSeq: number, opts: BatchOptions = {}): EncodedBatch {
   const w = opts.writer ?? new Writer(4096);
   const ack = opts.ack ?? 'last';
   const flagsOf = (i: number): number => L.NLM_F_REQUEST | (ack === 'every' || (ack === 'last' && i === msgs.length - 1) ? L.NLM_F_ACK : 0);
@@ -95,7 +95,7 @@ export function encodeBatch(msgs: readonly NftMessage[], beginSeq: number, opts:
   const offsets: number[] = [];
   msgs.forEach((m, i) => {
     offsets.push(w.length);
-    writeNftMessage(w, m, seq(i + 1), flagsOf(i));
+    writeNftRequest(w, m, seq(i + 1), flagsOf(i));
   });
   at = w.beginMessage(NFNL_MSG_BATCH_END, L.NLM_F_REQUEST, seq(msgs.length + 1), 0);
   writeNfGenMsg(w, NFPROTO_UNSPEC, NFNL_SUBSYS_NFTABLES);
@@ -142,11 +142,11 @@ export class NftClient {
    * Rejects with NetlinkError for the first message the kernel refused (its `what`, errno and
    * extended-ACK text); nothing of the batch is applied then.
    */
-  async transaction(msgs: readonly NftMessage[]): Promise<RawMessage[][]> {
+  async transaction(msgs: readonly NftRequest[]): Promise<RawMessage[][]> {
     return this.transactionSync(msgs);
   }
 
-  transactionSync(msgs: readonly NftMessage[]): RawMessage[][] {
+  transactionSync(msgs: readonly NftRequest[]): RawMessage[][] {
     const replies: RawMessage[][] = msgs.map(() => []);
     if (msgs.length === 0) return replies;
     const ex = this.#ex;
@@ -159,7 +159,7 @@ export class NftClient {
     return replies;
   }
 
-  #transactionOn(msgs: readonly NftMessage[], w: Writer, replies: RawMessage[][]): void {
+  #transactionOn(msgs: readonly NftRequest[], w: Writer, replies: RawMessage[][]): void {
     const ex = this.#ex;
     const batch = encodeBatch(msgs, ex.take(msgs.length + 2), { writer: w });
     const { bytes: sent, beginSeq, offsets } = batch;
@@ -198,7 +198,7 @@ export class NftClient {
           const i = index(seq);
           if (i < 0 || i >= msgs.length) return false;
           if (e.error !== 0) {
-            const msg = msgs[i] as NftMessage;
+            const msg = msgs[i] as NftRequest;
             const info = ex.info(nftType(msg.type), seq, msg.what);
             // ENOMEM on message 0 is how a failed commit is reported (see the top of this file).
             const what = i === 0 && msgs.length > 1 && e.error === -ENOMEM ? { ...info, what: `${info.what} (or the commit of the whole batch)` } : info;
@@ -224,16 +224,16 @@ export class NftClient {
    * A single request outside a batch (a GET of one object, NFT_MSG_GETGEN), with NLM_F_ACK.
    * Returns the answers that are not ACKs.
    */
-  async request(msg: NftMessage): Promise<RawMessage[]> {
+  async request(msg: NftRequest): Promise<RawMessage[]> {
     return this.requestSync(msg);
   }
 
-  requestSync(msg: NftMessage): RawMessage[] {
+  requestSync(msg: NftRequest): RawMessage[] {
     const ex = this.#ex;
     const w = ex.writer();
     try {
       const seq = ex.take();
-      writeNftMessage(w, msg, seq);
+      writeNftRequest(w, msg, seq);
       return ex.roundTrip(ex.info(nftType(msg.type), seq, msg.what), w.view(), (m) => m);
     } finally {
       ex.release(w);
@@ -245,12 +245,12 @@ export class NftClient {
    * message of the multipart answer up to NLMSG_DONE. Each message keeps its own copy of the
    * datagram it came in, so the result stays valid.
    */
-  async dump(req: DumpRequest): Promise<RawMessage[]> {
+  async dump(req: NftDumpRequest): Promise<RawMessage[]> {
     return this.dumpSync(req);
   }
 
-  dumpSync(req: DumpRequest): RawMessage[] {
-    const msg: NftMessage = {
+  dumpSync(req: NftDumpRequest): RawMessage[] {
+    const msg: NftRequest = {
       type: req.type,
       family: req.family,
       flags: L.NLM_F_DUMP,

@@ -18,10 +18,8 @@ import {
   type NftFamily,
 } from './header.js';
 import { commentUdata, checkUserdata, udataComment } from './udata.js';
-import type { NftClient, NftMessage, DumpRequest } from './client.js';
+import type { NftClient, NftRequest, NftDumpRequest } from './client.js';
 import { exprList, type Expr } from './expr/list.js';
-
-export * from './expr/index.js';
 
 // nf_tables rules: NFT_MSG_NEWRULE / DELRULE / GETRULE, enum nft_rule_attributes. A rule is
 // a list of expressions (./expr) in a chain; the kernel gives it a handle, unique in its
@@ -141,7 +139,7 @@ const u64 = (v: number): bigint => BigInt(v);
  * The NEWRULE message for a transaction, laid out as nft lays it out: table, chain, handle
  * (replace), expressions, position, userdata, id.
  */
-export function nftRuleAddMsg(spec: NftRuleSpec): NftMessage {
+export function nftRuleAddRequest(spec: NftRuleSpec): NftRequest {
   const family = nftFamily('rule.family', spec.family);
   const table = checkNftName('rule.table', spec.table);
   const chain = checkNftName('rule.chain', spec.chain);
@@ -187,7 +185,7 @@ export function nftRuleAddMsg(spec: NftRuleSpec): NftMessage {
 }
 
 /** The DELRULE message: deletes the rule with that handle. */
-export function nftRuleDelMsg(ref: NftRuleRef): NftMessage {
+export function nftRuleDelRequest(ref: NftRuleRef): NftRequest {
   const family = nftFamily('rule.family', ref.family);
   const table = checkNftName('rule.table', ref.table);
   const chain = checkNftName('rule.chain', ref.chain);
@@ -222,7 +220,7 @@ export interface NftRuleFilter {
 }
 
 /** The GETRULE dump request for a filter. */
-export function nftRuleDumpRequest(filter: NftRuleFilter = {}): DumpRequest {
+export function nftRuleListRequest(filter: NftRuleFilter = {}): NftDumpRequest {
   const family = filter.family === undefined ? K.NFPROTO_UNSPEC : nftFamily('filter.family', filter.family);
   const table = filter.table === undefined ? undefined : checkNftName('filter.table', filter.table);
   const chain = filter.chain === undefined ? undefined : checkNftName('filter.chain', filter.chain);
@@ -240,7 +238,7 @@ export function nftRuleDumpRequest(filter: NftRuleFilter = {}): DumpRequest {
 
 /** Lists rules, in chain order. */
 export async function nftRuleList(c: NftClient, filter: NftRuleFilter = {}): Promise<NftRule[]> {
-  const msgs = await c.dump(nftRuleDumpRequest(filter));
+  const msgs = await c.dump(nftRuleListRequest(filter));
   const out: NftRule[] = [];
   for (const m of msgs) {
     if (m.type !== nftType(K.NFT_MSG_NEWRULE)) continue;
@@ -252,12 +250,12 @@ export async function nftRuleList(c: NftClient, filter: NftRuleFilter = {}): Pro
 
 /** Adds one rule in its own transaction and returns it as the kernel created it (with its handle). */
 export async function nftRuleAdd(c: NftClient, spec: NftRuleSpec): Promise<NftRule> {
-  const [echo] = await c.transaction([nftRuleAddMsg({ ...spec, echo: true })]);
+  const [echo] = await c.transaction([nftRuleAddRequest({ ...spec, echo: true })]);
   const m = echo?.find((x) => x.type === nftType(K.NFT_MSG_NEWRULE));
   if (!m) throw new Error(`nftRuleAdd: the kernel did not echo the rule (${spec.family} ${spec.table} ${spec.chain})`);
   return decodeRule(m);
 }
 
 export async function nftRuleDel(c: NftClient, ref: NftRuleRef): Promise<void> {
-  await c.transaction([nftRuleDelMsg(ref)]);
+  await c.transaction([nftRuleDelRequest(ref)]);
 }

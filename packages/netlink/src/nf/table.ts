@@ -17,7 +17,7 @@ import {
   type NftFamily,
 } from './header.js';
 import { commentUdata, checkUserdata, udataComment } from './udata.js';
-import type { NftClient, NftMessage } from './client.js';
+import type { NftClient, NftRequest } from './client.js';
 import type { Writer } from '../wire/writer.js';
 
 // nf_tables tables: NFT_MSG_NEWTABLE / DELTABLE / GETTABLE, enum nft_table_attributes.
@@ -115,7 +115,7 @@ export interface NftTableSpec {
 export type NftTableRef = { family: NftFamily; name: string } | { family: NftFamily; handle: number };
 
 /** The NEWTABLE message for a transaction. Attribute order as nft writes it: name, flags, userdata. */
-export function nftTableAddMsg(spec: NftTableSpec): NftMessage {
+export function nftTableAddRequest(spec: NftTableSpec): NftRequest {
   const family = nftFamily('table.family', spec.family);
   const name = checkNftName('table.name', spec.name);
   if (spec.comment !== undefined && spec.userdata !== undefined) {
@@ -142,7 +142,7 @@ export function nftTableAddMsg(spec: NftTableSpec): NftMessage {
 }
 
 /** The DELTABLE message: deletes the table and everything in it. */
-export function nftTableDelMsg(ref: NftTableRef): NftMessage {
+export function nftTableDelRequest(ref: NftTableRef): NftRequest {
   const family = nftFamily('table.family', ref.family);
   if ('handle' in ref) {
     const handle = checkHandle('table.handle', ref.handle);
@@ -158,11 +158,11 @@ export function nftTableDelMsg(ref: NftTableRef): NftMessage {
 }
 
 export async function nftTableAdd(c: NftClient, spec: NftTableSpec): Promise<void> {
-  await c.transaction([nftTableAddMsg(spec)]);
+  await c.transaction([nftTableAddRequest(spec)]);
 }
 
 export async function nftTableDel(c: NftClient, ref: NftTableRef): Promise<void> {
-  await c.transaction([nftTableDelMsg(ref)]);
+  await c.transaction([nftTableDelRequest(ref)]);
 }
 
 export interface NftTableFilter {

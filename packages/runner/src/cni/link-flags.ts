@@ -1,4 +1,5 @@
-import { AF_BRIDGE, AF_UNSPEC, IFF_PROMISC, IFLA_BRPORT_MODE, IFLA_PROTINFO, RTM_NEWLINK, RTM_SETLINK, type Request, type RtnlClient } from '@nsrun/netlink';
+import type { Request, RtnlClient } from '@nsrun/netlink';
+import { AF_BRIDGE, AF_UNSPEC, IFF_PROMISC, IFLA_BRPORT_MODE, IFLA_PROTINFO, RTM_NEWLINK, RTM_SETLINK } from '@nsrun/netlink/constants';
 
 // Two link settings the reference bridge plugin makes that @nsrun/netlink's linkSet does not
 // carry: a bridge port's hairpin mode and a link's promiscuous flag. Each one request, built

@@ -1,19 +1,19 @@
+import { NetlinkError } from '@nsrun/netlink';
+import { NLM_F_NONREC } from '@nsrun/netlink/constants';
 import {
-  NetlinkError,
   NftClient,
-  nftChainDelMsg,
+  nftChainDelRequest,
   nftChainList,
-  nftRuleAddMsg,
-  nftRuleDelMsg,
+  nftRuleAddRequest,
+  nftRuleDelRequest,
   nftRuleList,
-  nftTableDelMsg,
+  nftTableDelRequest,
   nftTableList,
-  NLM_F_NONREC,
   NFT_RETURN,
-  type NftMessage,
+  type NftRequest,
   type NftRule,
-} from '@nsrun/netlink';
-import { DOCKER_USER, NAT_CHAINS, NAT_TABLE, NAT_TABLE_MARK, idOfTag, natLayoutMsgs, natRuleSpecs, type NatRequest } from './rules.js';
+} from '@nsrun/netlink/nf';
+import { DOCKER_USER, NAT_CHAINS, NAT_TABLE, NAT_TABLE_MARK, idOfTag, natLayoutRequests, natRuleSpecs, type NatRequest } from './rules.js';
 
 // Adding and removing one container's rules, each in one nf_tables transaction (all or
 // nothing). No lock is needed among nsruns: the table (marked with nsrun's comment; a table of
@@ -90,14 +90,14 @@ export async function addNat(req: Omit<NatRequest, 'dockerUser' | 'dockerUserRet
       du.length > 0 || (await absentIsEmpty(nftChainList(c, { family: DOCKER_USER.family, table: DOCKER_USER.table, name: DOCKER_USER.chain }))).length > 0;
     const ret = returnHandle(du);
     const rules = natRuleSpecs({ ...req, dockerUser, ...(ret !== undefined && { dockerUserReturn: ret }) });
-    await c.transaction([...natLayoutMsgs(), ...rules.map((r) => nftRuleAddMsg(r))]);
+    await c.transaction([...natLayoutRequests(), ...rules.map((r) => nftRuleAddRequest(r))]);
     return { rules: rules.length, dockerUser };
   } finally {
     c.close();
   }
 }
 
-const delRule = (r: NftRule): NftMessage => nftRuleDelMsg({ family: 'ip', table: r.table, chain: r.chain, handle: r.handle as number });
+const delRule = (r: NftRule): NftRequest => nftRuleDelRequest({ family: 'ip', table: r.table, chain: r.chain, handle: r.handle as number });
 
 /**
  * Removes every rule tagged with the container's id, in one transaction; then, as a separate
@@ -139,8 +139,8 @@ async function removeEmptyTable(c: NftClient): Promise<void> {
   }
   if ((await absentIsEmpty(nftRuleList(c, { family: 'ip', table: NAT_TABLE }))).length) return;
   const chains = (await absentIsEmpty(nftChainList(c, { family: 'ip', table: NAT_TABLE }))).filter((ch) => (NAT_CHAINS as readonly string[]).includes(ch.name));
-  const msgs: NftMessage[] = chains.map((ch) => ({ ...nftChainDelMsg({ family: 'ip', table: NAT_TABLE, name: ch.name }), flags: NLM_F_NONREC }));
-  msgs.push({ ...nftTableDelMsg({ family: 'ip', name: NAT_TABLE }), flags: NLM_F_NONREC });
+  const msgs: NftRequest[] = chains.map((ch) => ({ ...nftChainDelRequest({ family: 'ip', table: NAT_TABLE, name: ch.name }), flags: NLM_F_NONREC }));
+  msgs.push({ ...nftTableDelRequest({ family: 'ip', name: NAT_TABLE }), flags: NLM_F_NONREC });
   await c.transaction(msgs).catch((e: unknown) => {
     // EBUSY: something else is in the table now (a rule just added, or an object that is not ours).
     if (!(e instanceof NetlinkError && (e.code === 'EBUSY' || e.code === 'ENOENT'))) throw e;

@@ -1,5 +1,5 @@
 import { Buffer } from 'node:buffer';
-import { NFT_CMP_EQ, NFT_REG_1, type Expr } from '@nsrun/netlink';
+import { NFT_CMP_EQ, NFT_REG_1, type Expr } from '@nsrun/netlink/nf';
 
 // `fib daddr type local`: the destination is one of the host's own addresses (as iptables'
 // `-m addrtype --dst-type LOCAL`). The rule codec has no fib kind, so it goes as a raw

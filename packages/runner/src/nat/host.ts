@@ -1,4 +1,5 @@
-import { addrList, NetlinkError, RtnlClient, SockDiagClient, inetSockList, type InetSock } from '@nsrun/netlink';
+import { addrList, NetlinkError, RtnlClient } from '@nsrun/netlink';
+import { SockDiagClient, inetSockList, type InetSock } from '@nsrun/netlink/diag';
 import { RunnerError } from '../errors.js';
 import { formatPublish, type PublishSpec } from './publish.js';
 import { describeOwners, socketOwners } from './owners.js';

@@ -3,13 +3,13 @@ import {
   dnat,
   masquerade,
   match,
-  nftChainAddMsg,
-  nftTableAddMsg,
+  nftChainAddRequest,
+  nftTableAddRequest,
   NF_IP_PRI_NAT_DST,
   NF_IP_PRI_NAT_SRC,
-  type NftMessage,
+  type NftRequest,
   type NftRuleSpec,
-} from '@nsrun/netlink';
+} from '@nsrun/netlink/nf';
 import { fibDaddrLocal } from './fib.js';
 import { ID_PATTERN } from '../state/names.js';
 import type { PublishSpec } from './publish.js';
@@ -51,13 +51,13 @@ export interface NatRequest {
 }
 
 /** The table and base chains, created if absent (nft `add` semantics: existing ones are kept). */
-export function natLayoutMsgs(): NftMessage[] {
+export function natLayoutRequests(): NftRequest[] {
   const base = { family: 'ip' as const, table: NAT_TABLE, type: 'nat' as const };
   return [
-    nftTableAddMsg({ family: 'ip', name: NAT_TABLE, comment: NAT_TABLE_MARK }),
-    nftChainAddMsg({ ...base, name: 'postrouting', hook: 'postrouting', priority: NF_IP_PRI_NAT_SRC }),
-    nftChainAddMsg({ ...base, name: 'prerouting', hook: 'prerouting', priority: NF_IP_PRI_NAT_DST }),
-    nftChainAddMsg({ ...base, name: 'output', hook: 'output', priority: NF_IP_PRI_NAT_DST }),
+    nftTableAddRequest({ family: 'ip', name: NAT_TABLE, comment: NAT_TABLE_MARK }),
+    nftChainAddRequest({ ...base, name: 'postrouting', hook: 'postrouting', priority: NF_IP_PRI_NAT_SRC }),
+    nftChainAddRequest({ ...base, name: 'prerouting', hook: 'prerouting', priority: NF_IP_PRI_NAT_DST }),
+    nftChainAddRequest({ ...base, name: 'output', hook: 'output', priority: NF_IP_PRI_NAT_DST }),
   ];
 }
 

@@ -12,7 +12,7 @@ import {
   NFT_NAT_DNAT,
   type Expr,
   type NftRule,
-} from '@nsrun/netlink';
+} from '@nsrun/netlink/nf';
 import { nsrunRules } from './apply.js';
 import { idOfTag } from './rules.js';
 
