@@ -9,9 +9,9 @@
 // dropped, and our order is pinned separately: together that fixes our bytes exactly.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { linkAddRequest } from '@nsrun/netlink';
+import { Writer } from '@nsrun/netlink/wire';
 import {
-  linkAddRequest,
-  Writer,
   RTM_NEWLINK,
   NLM_F_REQUEST,
   NLM_F_ACK,
@@ -26,7 +26,7 @@ import {
   IFLA_INFO_KIND,
   IFLA_INFO_DATA,
   VETH_INFO_PEER,
-} from '@nsrun/netlink';
+} from '@nsrun/netlink/constants';
 import { load } from './fixtures/load.js';
 
 const hex = (b) => Buffer.from(b).toString('hex');

@@ -44,6 +44,8 @@ const ROOT = [
   'neighList',
   ...['nsidGet', 'nsidSet'].flatMap((op) => [op, `${op}Request`]),
   'nsidList',
+  // the link kinds linkAdd makes, and their checks
+  ...['LINK_KINDS', 'MACVLAN_MODES', 'checkLinkKind', 'isLinkKindName'],
   // views and name tables
   ...['linkFromBytes', 'routeFromBytes', 'addressFromMessage', 'neighbourFromMessage', 'decodeLinkStats', 'LINK_STATS_FIELDS'],
   ...['ROUTE_TYPES', 'ROUTE_SCOPES', 'ROUTE_PROTOCOLS', 'NUD_STATES', 'OPERSTATES'],

@@ -36,7 +36,7 @@ export function checkLinkKind(field: string, kind: unknown): LinkKindName {
   return kind;
 }
 
-export { linkKind, type LinkCommon, type LinkKind, type LinkSpec } from './kind.js';
+export type { LinkCommon, LinkKind, LinkSpec } from './kind.js';
 export type { BridgeOptions } from './bridge.js';
 export type { VethOptions, VethPeer } from './veth.js';
 export type { VlanOptions } from './vlan.js';
