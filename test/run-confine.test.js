@@ -7,9 +7,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { capabilityMask, processCapabilities, SYSCALLS_X86_64 } from '@nsrun/sys';
 import { DEFAULT_CAPABILITIES } from '@nsrun/runner';
-import { kernelSuite, skip } from './helpers/kernel.js';
-import { addHostProgram, busyboxSkipReason, makeBusyboxRootfs } from './helpers/rootfs.js';
-import { nsrunSync, records, removeStateDir, stateDir } from './helpers/nsrun.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { addHostProgram, busyboxSkipReason, makeBusyboxRootfs } from '@nsrun/test-helpers/rootfs';
+import { nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
 
 const k = kernelSuite('nsrun run: confinement');
 k.before.each((ctx) => {

@@ -4,8 +4,8 @@
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { kernelSuite } from './helpers/kernel.js';
-import { MAIN, apiInNs, nsrunSpawn, nsrunSync, ourVeths, records, removeStateDir, stateDir, vethsGone } from './helpers/nsrun.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
+import { MAIN, apiInNs, nsrunSpawn, nsrunSync, ourVeths, records, removeStateDir, stateDir, vethsGone } from '@nsrun/test-helpers/nsrun';
 
 const k = kernelSuite('nsrun run: refusals, rollback, gc');
 k.before.each((ctx) => {

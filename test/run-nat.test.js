@@ -6,9 +6,9 @@
 import * as assert from 'uvu/assert';
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { kernelSuite, skip } from './helpers/kernel.js';
-import { nftSkipReason } from './helpers/nft.js';
-import { nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from './helpers/nsrun.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { nftSkipReason } from '@nsrun/test-helpers/nft';
+import { nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
 
 const NODE = process.execPath;
 

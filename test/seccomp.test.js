@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assemble, BpfError, CAPABILITIES, compileSeccomp, SYSCALLS_AARCH64, SYSCALLS_I386, SYSCALLS_X86_64 } from '@nsrun/sys';
 import { DEFAULT_CAPABILITIES, defaultSeccompPolicy, resolveCapabilities } from '@nsrun/runner';
-import { runFilter } from './helpers/bpf.js';
+import { runFilter } from '@nsrun/test-helpers/bpf';
 
 // struct sock_filter by hand: { u16 code, u8 jt, u8 jf, u32 k }, little-endian.
 const insn = (code, jt, jf, k) => {

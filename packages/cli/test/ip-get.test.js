@@ -2,7 +2,7 @@
 // (text and -j), with the failures a user meets (no route, no entry, bad input).
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
 import { ipRun, nip, nsrun, sameAsIp, sameJson, sameText } from './helpers/ip-compare.js';
 
 const k = kernelSuite('nsrun ip route get / neigh get');

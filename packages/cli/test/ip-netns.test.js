@@ -6,7 +6,7 @@
 // The tests still delete what they make and check nothing is left.
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
 import { MAIN } from './helpers/ip-compare.js';
 
 const k = kernelSuite('nsrun ip netns');

@@ -8,7 +8,7 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { main } from '@nsrun/cli';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 

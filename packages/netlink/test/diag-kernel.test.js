@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { NetlinkError, SockDiagClient, inetSockList } from '@nsrun/netlink';
-import { kernelSuite, skip } from '../../../test/helpers/kernel.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
 
 const k = kernelSuite('kernel sock_diag: inetSockList');
 k.before.each((ctx) => {

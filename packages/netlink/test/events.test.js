@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { readdirSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { subscribe, RtnlSubscription, OverrunError, ValidationError, RTN_LOCAL, RT_TABLE_LOCAL } from '@nsrun/netlink';
-import { kernelSuite, kernelSkipReason } from '../../../test/helpers/kernel.js';
+import { kernelSuite, kernelSkipReason } from '@nsrun/test-helpers/kernel';
 
 const WAIT_MS = 2000;
 const fdCount = () => readdirSync('/proc/self/fd').length;

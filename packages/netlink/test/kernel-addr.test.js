@@ -17,7 +17,7 @@ import {
   addrDel,
   addrList,
 } from '@nsrun/netlink';
-import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
+import { kernelSuite, rejection } from '@nsrun/test-helpers/kernel';
 
 /** `ip -j addr show dev NAME`'s addr_info entries. */
 const ipAddrs = (ctx, dev) => ctx.ip('-j', 'addr', 'show', 'dev', dev)[0]?.addr_info ?? [];

@@ -30,7 +30,7 @@ import {
   addrList,
   routeList,
 } from '@nsrun/netlink';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
 
 /** Runs `fn` and returns its result and the payloads of every `type` message the socket received. */
 async function withPayloads(c, type, fn) {

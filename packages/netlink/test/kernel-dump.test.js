@@ -18,7 +18,7 @@ import {
   linkList,
   linkAddRequest,
 } from '@nsrun/netlink';
-import { kernelSuite, skip } from '../../../test/helpers/kernel.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
 
 /** Counts the datagrams the client's socket receives while `fn` runs. */
 async function countingDatagrams(c, fn) {

@@ -18,7 +18,7 @@ import {
   RT_TABLE_MAIN,
   AF_INET6,
 } from '@nsrun/netlink';
-import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
+import { kernelSuite, rejection } from '@nsrun/test-helpers/kernel';
 
 const k = kernelSuite('lookups of one object');
 

@@ -29,7 +29,7 @@ import {
   linkDel,
   linkDelGroup,
 } from '@nsrun/netlink';
-import { kernelSuite, ipIn, skip, rejection } from '../../../test/helpers/kernel.js';
+import { kernelSuite, ipIn, skip, rejection } from '@nsrun/test-helpers/kernel';
 
 /** The error a promise rejects with; fails the test when it resolves. */
 

@@ -13,7 +13,7 @@ import {
   neighDel,
   neighList,
 } from '@nsrun/netlink';
-import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
+import { kernelSuite, rejection } from '@nsrun/test-helpers/kernel';
 
 /** n0 and m0, up, with IPv4 and IPv6 addresses. */
 async function setup(ctx) {

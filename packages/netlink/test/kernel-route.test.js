@@ -25,7 +25,7 @@ import {
   routeDel,
   routeList,
 } from '@nsrun/netlink';
-import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
+import { kernelSuite, rejection } from '@nsrun/test-helpers/kernel';
 
 /** v0 (10.0.0.1/24, 2001:db8::1/64) and w0 (10.0.1.1/24), both up, each a veth with its peer up. */
 async function setup(ctx) {

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { readdirSync } from 'node:fs';
 import { NetNs } from '@nsrun/sys';
 import { RtnlClient, NetlinkError, RTM_GETLINK, decodeLink } from '@nsrun/netlink';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
 
 const fdCount = () => readdirSync('/proc/self/fd').length;
 const MB = 1024 * 1024;

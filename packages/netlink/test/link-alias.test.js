@@ -20,7 +20,7 @@ import {
   IFLA_IFALIAS,
 } from '@nsrun/netlink';
 import { load } from './fixtures/load.js';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
 
 const ALIAS = 'nsrun 64:5 0123456789ab';
 const hex = (b) => Buffer.from(b).toString('hex');

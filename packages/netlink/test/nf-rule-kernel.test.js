@@ -24,8 +24,8 @@ import {
   NF_NAT_RANGE_MAP_IPS,
   NFT_BITWISE_MASK_XOR,
 } from '@nsrun/netlink';
-import { kernelSuite, rejection, skip } from '../../../test/helpers/kernel.js';
-import { nft, nftFile, nftSkipReason } from '../../../test/helpers/nft.js';
+import { kernelSuite, rejection, skip } from '@nsrun/test-helpers/kernel';
+import { nft, nftFile, nftSkipReason } from '@nsrun/test-helpers/nft';
 
 const reason = nftSkipReason;
 /** nft's view of one table's rules: [chain, handle, comment, expr] in listing order. */

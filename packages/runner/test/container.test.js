@@ -7,8 +7,8 @@ import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { kernelSuite, skip } from '../../../test/helpers/kernel.js';
-import { MARKER, busyboxSkipReason, tempBusyboxRootfs } from '../../../test/helpers/rootfs.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { MARKER, busyboxSkipReason, tempBusyboxRootfs } from '@nsrun/test-helpers/rootfs';
 
 const RUNNER_URL = import.meta.resolve('@nsrun/runner');
 

@@ -23,7 +23,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startNode } from '../../sys/test/helpers/child.js';
+import { startNode } from '@nsrun/test-helpers/child';
 
 const STATE_URL = new URL('./state/index.js', import.meta.resolve('@nsrun/runner'));
 const {

@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { flock, openPath, close, SysError, LOCK_EX, LOCK_NB } from '@nsrun/sys';
-import { startNode } from '../../sys/test/helpers/child.js';
+import { startNode } from '@nsrun/test-helpers/child';
 
 // state/ is not (yet) exported from the package's main index: import the built file itself.
 const STATE_URL = new URL('./state/index.js', import.meta.resolve('@nsrun/runner')).href;

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SysError, flock, openPath, close, dup2, LOCK_SH, LOCK_EX, LOCK_NB, LOCK_UN } from '@nsrun/sys';
-import { startNode } from './helpers/child.js';
+import { startNode } from '@nsrun/test-helpers/child';
 import { withOpenFds } from './helpers/fds.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'nsrun-flock-'));

@@ -5,7 +5,7 @@ import { once } from 'node:events';
 import { readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NetNs, SysError, socket, bind, send, recv, close, SOCK_RAW, SOCK_CLOEXEC, MSG_DONTWAIT } from '@nsrun/sys';
-import { kernelSuite, ipIn } from '../../../test/helpers/kernel.js';
+import { kernelSuite, ipIn } from '@nsrun/test-helpers/kernel';
 
 const fdCount = () => readdirSync('/proc/self/fd').length;
 

@@ -6,8 +6,8 @@ import { closeSync, existsSync, fstatSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SysError, NS_FLAGS, nsOpen, nsEnter, nsType, nsUnshare } from '@nsrun/sys';
-import { kernelSuite, skip } from '../../../test/helpers/kernel.js';
-import { runNode, startNode } from './helpers/child.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { runNode, startNode } from '@nsrun/test-helpers/child';
 
 test('nsOpen(self, kind) opens the namespace of that kind for every kind the kernel has', () => {
   const missing = [];
