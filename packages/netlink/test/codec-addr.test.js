@@ -30,7 +30,7 @@ import {
   RT_SCOPE_HOST,
   RT_SCOPE_LINK,
 } from '@nsrun/netlink';
-import { load, list } from './fixtures/load.js';
+import { load, roundTripSuite } from './fixtures/load.js';
 
 const NEW_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE;
 const REQ_SEQ = 1795943684;
@@ -167,16 +167,7 @@ dump.run();
 
 // ---- round trip -----------------------------------------------------------------------------
 
-const roundTrip = suite('encodeMessages: encode(decode(bytes)) is the same bytes');
-const FIXTURES = list().filter((f) => /^(req-addr-|dump-addr-)/.test(f));
-roundTrip('there are address fixtures', () => assert.ok(FIXTURES.length >= 4, FIXTURES.join(', ')));
-for (const f of FIXTURES) {
-  roundTrip(f, () => {
-    const bytes = load(f);
-    assert.is(hex(encodeMessages(decodeMessages(bytes))), hex(bytes));
-  });
-}
-roundTrip.run();
+roundTripSuite('address', /^(req-addr-|dump-addr-)/, 4);
 
 // ---- decodeAddr / encodeAddr ----------------------------------------------------------------
 

@@ -40,7 +40,7 @@ import {
   MACVLAN_MODE_BRIDGE,
   BR_STATE_FORWARDING,
 } from '@nsrun/netlink';
-import { load, list } from './fixtures/load.js';
+import { load, roundTripSuite } from './fixtures/load.js';
 
 const NEW_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE; // 0x605, as `ip link add` sends
 const REQ_SEQ = 1795943684; // iproute2's sequence number (the time) in these captures
@@ -322,20 +322,7 @@ dump.run();
 
 // ---- encodeMessages: byte-exact round trip --------------------------------------------------
 
-const roundTrip = suite('encodeMessages: encode(decode(bytes)) is the same bytes');
-const FIXTURES = list().filter((f) => /^(req-link-|dump-link-)/.test(f));
-
-roundTrip('there are link fixtures', () => {
-  assert.ok(FIXTURES.length >= 10, FIXTURES.join(', '));
-});
-for (const f of FIXTURES) {
-  roundTrip(f, () => {
-    const bytes = load(f);
-    assert.is(hex(encodeMessages(decodeMessages(bytes))), hex(bytes));
-  });
-}
-
-roundTrip.run();
+roundTripSuite('link', /^(req-link-|dump-link-)/, 10);
 
 // ---- decodeLink / encodeLink on a message payload -------------------------------------------
 

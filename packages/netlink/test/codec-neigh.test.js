@@ -26,7 +26,7 @@ import {
   RTN_UNICAST,
   RTN_MULTICAST,
 } from '@nsrun/netlink';
-import { load, list } from './fixtures/load.js';
+import { load, roundTripSuite } from './fixtures/load.js';
 
 const NEW_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE;
 const hex = (b) => Buffer.from(b).toString('hex');
@@ -95,16 +95,7 @@ decode.run();
 
 // ---- round trip -----------------------------------------------------------------------------
 
-const roundTrip = suite('encodeMessages: encode(decode(bytes)) is the same bytes');
-const FIXTURES = list().filter((f) => /^(req-neigh-|dump-neigh)/.test(f));
-roundTrip('there are neighbour fixtures', () => assert.ok(FIXTURES.length >= 2, FIXTURES.join(', ')));
-for (const f of FIXTURES) {
-  roundTrip(f, () => {
-    const bytes = load(f);
-    assert.is(hex(encodeMessages(decodeMessages(bytes))), hex(bytes));
-  });
-}
-roundTrip.run();
+roundTripSuite('neighbour', /^(req-neigh-|dump-neigh)/, 2);
 
 // ---- decodeNeigh / encodeNeigh --------------------------------------------------------------
 

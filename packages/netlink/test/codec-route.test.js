@@ -31,7 +31,7 @@ import {
   RTN_UNICAST,
   RTN_BLACKHOLE,
 } from '@nsrun/netlink';
-import { load, list } from './fixtures/load.js';
+import { load, roundTripSuite } from './fixtures/load.js';
 
 const NEW_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE;
 const REQ_SEQ = 1795943684;
@@ -230,16 +230,7 @@ split.run();
 
 // ---- round trip -----------------------------------------------------------------------------
 
-const roundTrip = suite('encodeMessages: encode(decode(bytes)) is the same bytes');
-const FIXTURES = list().filter((f) => /^(req-route-|dump-route-)/.test(f));
-roundTrip('there are route fixtures', () => assert.ok(FIXTURES.length >= 8, FIXTURES.join(', ')));
-for (const f of FIXTURES) {
-  roundTrip(f, () => {
-    const bytes = load(f);
-    assert.is(hex(encodeMessages(decodeMessages(bytes))), hex(bytes));
-  });
-}
-roundTrip.run();
+roundTripSuite('route', /^(req-route-|dump-route-)/, 8);
 
 // ---- decodeRoute / encodeRoute --------------------------------------------------------------
 
