@@ -95,7 +95,8 @@ function containerd(ctx) {
 
 function criClient(sock) {
   const def = loader.loadSync(PROTO, { keepCase: false, longs: String, enums: String, defaults: true });
-  const RuntimeService = grpc.loadPackageDefinition(def).runtime.v1.RuntimeService;
+  // (the services of a .proto loaded at run time: no static types)
+  const RuntimeService = /** @type {any} */ (grpc.loadPackageDefinition(def)).runtime.v1.RuntimeService;
   const c = new RuntimeService(`unix://${sock}`, grpc.credentials.createInsecure());
   const call = (method, req, ms = 30_000) =>
     new Promise((resolve, reject) =>

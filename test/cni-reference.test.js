@@ -83,6 +83,7 @@ function settled(x) {
   return a;
 }
 
+/** @type {[string, (dir: string) => object][]} */
 const configs = [
   [
     'a gateway bridge, host-local IPAM with a default route',

@@ -108,6 +108,7 @@ test('the checker sees imports (a check that could not fail would prove nothing)
     ['@nsrun/runner', './x.js', 'ffi-rs'],
   );
   // and a path out of a package, in either direction (the files need not exist)
+  /** @type {[string, string, boolean][]} */
   const cases = [
     ['packages/sys/test/x.test.js', '../../../test/helpers/kernel.js', false],
     ['packages/runner/test/x.test.js', '../../sys/test/helpers/child.js', false],

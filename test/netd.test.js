@@ -350,7 +350,7 @@ s('systemd socket activation: the first connection starts netd on the socket it 
     assert.ok(await until(() => !netdRecords(ctx.dir).length), log);
   } finally {
     act.kill('SIGTERM');
-    await new Promise((r) => (act.exitCode === null ? act.on('exit', r) : r()));
+    await new Promise((/** @type {(v?: unknown) => void} */ r) => (act.exitCode === null ? act.on('exit', r) : r()));
   }
 });
 

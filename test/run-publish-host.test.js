@@ -114,6 +114,7 @@ k('which listeners a publish shadows: the wildcard, its HOSTIP, any but loopback
     [5353, '-u'],
   ])
     assert.ok(ssListens(ctx, flag, port), `ss sees ${port}`);
+  /** @type {[string[], RegExp][]} */
   const refused = [
     [['--publish', '8082:80'], /listens on 192\.0\.2\.2:8082/], // a host address, no HOSTIP: every non-loopback address is published
     [['--publish', '192.0.2.2:8082:80'], /listens on 192\.0\.2\.2:8082/],

@@ -21,6 +21,7 @@ k.after.each((ctx) => {
   removeStateDir(ctx.state);
 });
 
+/** @type {[string, RegExp][]} */
 const CASES = [
   ['127.1.0.1/16', /127\.0\.0\.0\/8 is loopback/],
   ['0.10.10.1/24', /0\.0\.0\.0\/8 is "this network"/],

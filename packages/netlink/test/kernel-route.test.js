@@ -126,6 +126,7 @@ k('default routes, IPv4 and IPv6', async (ctx) => {
 
 k('blackhole / unreachable / prohibit routes, IPv4 and IPv6', async (ctx) => {
   await setup(ctx);
+  /** @type {[import('@nsrun/netlink').RouteType, number][]} */
   const types = [
     ['blackhole', RTN_BLACKHOLE],
     ['unreachable', RTN_UNREACHABLE],
@@ -370,11 +371,13 @@ k("errors: an unreachable gateway is ENETUNREACH with the kernel's text; a down 
 k('ValidationErrors before anything is sent: host bits, family mix, bad table, nexthops with a gateway', async (ctx) => {
   await setup(ctx);
   const before = ctx.ip('-j', 'route', 'show', 'table', 'all');
+  /** @type {[import('@nsrun/netlink').RouteSpec, string][]} */
   const cases = [
     [{ dst: '10.0.0.1/8', gateway: '10.0.0.2' }, 'route.dst'],
     [{ dst: '10.0.0.0/33', gateway: '10.0.0.2' }, 'route.dst'],
     [{ dst: '10.110.0.0/16', gateway: '2001:db8::2' }, 'route.gateway'],
     [{ dst: '10.110.0.0/16', gateway: '10.0.0.2', table: 0 }, 'route.table'],
+    // @ts-expect-error: no route type 'wormhole' (refused at run time too)
     [{ dst: '10.110.0.0/16', gateway: '10.0.0.2', type: 'wormhole' }, 'route.type'],
     [{ dst: '10.110.0.0/16', gateway: '10.0.0.2', nexthops: [{ gateway: '10.0.0.3' }] }, 'route.nexthops'],
     [{ dst: '10.110.0.0/16', nexthops: [{ gateway: '10.0.0.3', weight: 0 }] }, 'route.nexthops[0].weight'],

@@ -52,6 +52,10 @@ out({ before, after: state(), status, error });`;
  * Starts run(opts) in a child Node process (in network namespace `netns` if given: nsenter
  * execs node, same pid); lines are parsed as they come.
  */
+/**
+ * @param {object} opts
+ * @param {{ netns?: import('@nsrun/sys').NetNs }} [where]
+ */
 function startRun(opts, { netns } = {}) {
   const argv = [process.execPath, '--input-type=module', '-e', CHILD, JSON.stringify(opts)];
   if (netns) argv.unshift('nsenter', `--net=${netns.procPath}`);
@@ -99,7 +103,7 @@ function startRun(opts, { netns } = {}) {
         const v = lines.find((l) => key in l);
         if (v) return v;
         if (done) assert.unreachable(`child exited without a "${key}" line; stderr:\n${stderr}\nstdout:\n${text.join('\n')}`);
-        await new Promise((r) => (wake = r));
+        await new Promise((/** @type {(v?: unknown) => void} */ r) => (wake = r));
       }
     },
     /** The final report: { before, after, status, error }, with the container's text output. */

@@ -102,6 +102,7 @@ test('errors: a closed fd is EBADF, an unknown operation EINVAL, a non-integer a
     );
     assert.throws(() => flock(f, 1.5), isA(TypeError));
   });
+  // @ts-expect-error: an fd is a number (a string is refused at run time too)
   assert.throws(() => flock('3', LOCK_EX), isA(TypeError));
 });
 

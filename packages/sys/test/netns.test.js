@@ -121,6 +121,7 @@ test('fromPid(process.pid) is the current namespace (same id and inode)', () => 
 test('invalid pids and names throw RangeError before touching the file system', () => {
   for (const pid of [0, -1, 1.5, NaN, Infinity, '1', undefined]) {
     assert.throws(
+      // @ts-expect-error: '1' and undefined are not pids (refused at run time too)
       () => NetNs.fromPid(pid),
       (e) => e instanceof RangeError,
       `pid ${String(pid)}`,
