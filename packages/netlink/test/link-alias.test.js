@@ -81,7 +81,7 @@ k('set with master and up in one request; read back by linkGet, linkList and ip 
   const l = await linkGet(ctx.nl, 'v0');
   assert.is(l.alias, ALIAS);
   assert.is(l.master, br.index);
-  assert.is(JSON.parse(JSON.stringify(l)).alias, ALIAS);
+  assert.is(/** @type {any} */ (l).toJSON().alias, ALIAS); // the view's own method; the Link type leaves it out
   assert.equal(
     (await linkList(ctx.nl, { master: br.index })).map((x) => [x.name, x.alias]),
     [['v0', ALIAS]],
