@@ -1,35 +1,62 @@
 #!/usr/bin/env node
-// Runs every test file (packages/*/test/**/*.test.js, test/**/*.test.js), each in its own Node
-// process, and prints one closing line: "N passed, N failed, N skipped".
+// Type-checks the tests (tsconfig.test.json), then runs every test file
+// (packages/*/test/**/*.test.js, test/**/*.test.js), each in its own Node process, and prints
+// one closing line: "N passed, N failed, N skipped". A type error fails the run before any test.
 //
 // As root it first re-executes itself inside a throwaway sandbox (new network, mount and pid
 // namespaces, a private /run), so nothing a test creates can touch the machine's own network;
 // kernel tests then make a fresh network namespace per test. As another user the codec tests
 // run and the kernel tests report themselves skipped, with the reason.
+//
+// Arguments: substrings of the files to run (then the type check is left out). Environment:
+// NSRUN_TEST_JOBS, how many files run at once (default: os.availableParallelism()).
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, statSync } from 'node:fs';
-import { join, relative } from 'node:path';
+import { createRequire } from 'node:module';
+import { availableParallelism } from 'node:os';
+import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { reexecInSandbox } from '@nsrun/test-helpers/sandbox';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const args = process.argv.slice(2);
 
-if (process.getuid?.() === 0 && process.env.NSRUN_TEST_SANDBOX !== '1') {
-  const inner = `set -e
-mount --make-rprivate /
-mount -t tmpfs -o mode=0755 nsrun-test-run /run
-mkdir -p /run/netns /run/nsrun
-ip link set lo up 2>/dev/null || true
-exec node ${JSON.stringify(fileURLToPath(import.meta.url))} "$@"`;
-  const r = spawnSync('unshare', ['--net', '--mount', '--pid', '--fork', '--mount-proc', 'bash', '-c', inner, 'nsrun-test', ...args], {
-    stdio: 'inherit',
-    env: { ...process.env, NSRUN_TEST_SANDBOX: '1' },
-  });
-  if (r.error) {
-    console.error(`test: cannot create the sandbox (unshare): ${r.error.message}`);
+const jobs = process.env.NSRUN_TEST_JOBS === undefined ? availableParallelism() : Number(process.env.NSRUN_TEST_JOBS);
+if (!Number.isInteger(jobs) || jobs < 1) {
+  console.error(`test: NSRUN_TEST_JOBS="${process.env.NSRUN_TEST_JOBS}": must be a whole number of at least 1`);
+  process.exit(1);
+}
+
+// Inside the sandbox, before the tests: a private /run (named netns and nsrun's state live there).
+const SANDBOX_SETUP = [
+  'mount --make-rprivate /',
+  'mount -t tmpfs -o mode=0755 nsrun-test-run /run',
+  'mkdir -p /run/netns /run/nsrun',
+  'ip link set lo up 2>/dev/null || true',
+].join('\n');
+
+if (process.env.NSRUN_TEST_SANDBOX !== '1') {
+  if (!args.length) typecheck();
+  if (process.getuid?.() === 0) {
+    reexecInSandbox({ tool: 'test', why: 'kernel tests make network namespaces', marker: 'NSRUN_TEST_SANDBOX', setup: SANDBOX_SETUP });
+  }
+}
+
+/** tsc over tsconfig.test.json; a type error ends the run here, with tsc's report. */
+function typecheck() {
+  const started = Date.now();
+  const tsc = join(dirname(createRequire(import.meta.url).resolve('typescript/package.json')), 'bin', 'tsc');
+  const r = spawnSync(process.execPath, [tsc, '-p', join(root, 'tsconfig.test.json')], { cwd: root, encoding: 'utf8' });
+  const errors = (r.stdout.match(/error TS\d+:/g) ?? []).length;
+  if (r.status !== 0 || r.error) {
+    process.stdout.write(r.stdout);
+    process.stderr.write(r.stderr);
+    console.log(
+      `\ntypecheck (tsconfig.test.json): ${errors || 'tsc'} ${errors === 1 ? 'error' : 'errors'}${r.error ? ` (${r.error.message})` : ''}; no test ran`,
+    );
     process.exit(1);
   }
-  process.exit(r.status ?? 1);
+  console.log(`typecheck (tsconfig.test.json): no errors, ${((Date.now() - started) / 1000).toFixed(1)} s`);
 }
 
 function find(dir, out = []) {
@@ -52,7 +79,17 @@ let files = [...readdirSync(join(root, 'packages')).flatMap((p) => find(join(roo
 if (args.length) files = files.filter((f) => args.some((a) => f.includes(a)));
 
 const strip = (s) => s.replace(/\x1b\[[0-9;]*m/g, '');
-const num = (text, label) => Number((new RegExp(`${label}:\\s+(\\d+)`).exec(text) ?? [])[1] ?? NaN);
+// uvu's closing summary: the last one in the output (a test may print text of its own), as a
+// block of its four lines, so "Total: 3" in a test's own output is not taken for it.
+const SUMMARY = /^\s*Total:\s+(\d+)\s*\n\s*Passed:\s+(\d+)\s*\n\s*Skipped:\s+(\d+)\s*\n\s*Duration:/gm;
+/**
+ * The counts of one file's run, or null when it printed no summary (it crashed or hung).
+ * @param {string} out
+ */
+function summary(out) {
+  const m = [...out.matchAll(SUMMARY)].at(-1);
+  return m ? { total: Number(m[1]), passed: Number(m[2]), skipped: Number(m[3]) } : null;
+}
 
 function runFile(file) {
   return new Promise((resolve) => {
@@ -72,32 +109,29 @@ const started = Date.now();
 let passed = 0;
 let failed = 0;
 let skipped = 0;
-// Two files at a time: the machine has two cores, and each kernel test uses its own netns.
+// `jobs` files at a time (each kernel test uses its own netns, so they do not meet).
 const queue = [...files];
 const results = [];
 async function worker() {
   for (let f = queue.shift(); f; f = queue.shift()) {
     const r = await runFile(f);
     results.push(r);
-    const total = num(r.out, 'Total');
-    const p = num(r.out, 'Passed');
-    const s = num(r.out, 'Skipped');
+    const sum = summary(r.out);
     const softSkips = (r.out.match(/^# SKIP /gm) ?? []).length;
     const name = relative(root, f);
     process.stdout.write(`\n=== ${name}\n${r.out.trimEnd()}\n`);
-    if (Number.isNaN(total) || r.code !== 0) {
-      const f2 = Number.isNaN(total) ? 1 : Math.max(1, total - (p || 0) - (s || 0));
-      failed += f2;
-      passed += Number.isNaN(p) ? 0 : p;
-      skipped += Number.isNaN(s) ? 0 : s;
-      process.stdout.write(`!!! ${name} failed (exit ${r.code ?? r.signal})\n`);
+    if (!sum || r.code !== 0) {
+      failed += sum ? Math.max(1, sum.total - sum.passed - sum.skipped) : 1;
+      passed += sum?.passed ?? 0;
+      skipped += sum?.skipped ?? 0;
+      process.stdout.write(`!!! ${name} failed (exit ${r.code ?? r.signal}${sum ? '' : ', no uvu summary'})\n`);
     } else {
-      passed += p - softSkips;
-      skipped += s + softSkips;
+      passed += sum.passed - softSkips;
+      skipped += sum.skipped + softSkips;
     }
   }
 }
-await Promise.all([worker(), worker()]);
+await Promise.all(Array.from({ length: Math.min(jobs, files.length || 1) }, () => worker()));
 const bad = results.filter((r) => r.code !== 0).map((r) => relative(root, r.file));
 console.log(`\n${files.length} test files in ${((Date.now() - started) / 1000).toFixed(1)} s${bad.length ? `; failing: ${bad.join(', ')}` : ''}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);

@@ -13,9 +13,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import grpc from '@grpc/grpc-js';
 import loader from '@grpc/proto-loader';
-import { kernelSuite, skip } from './helpers/kernel.js';
-import { records } from './helpers/nsrun.js';
-import { pluginDir } from './helpers/cni.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { records } from '@nsrun/test-helpers/nsrun';
+import { pluginDir } from '@nsrun/test-helpers/cni';
 
 const ENGINES = fileURLToPath(new URL('./helpers/cni-engines.sh', import.meta.url));
 const CRI = fileURLToPath(new URL('./helpers/cni-cri.sh', import.meta.url));
@@ -95,7 +95,8 @@ function containerd(ctx) {
 
 function criClient(sock) {
   const def = loader.loadSync(PROTO, { keepCase: false, longs: String, enums: String, defaults: true });
-  const RuntimeService = grpc.loadPackageDefinition(def).runtime.v1.RuntimeService;
+  // (the services of a .proto loaded at run time: no static types)
+  const RuntimeService = /** @type {any} */ (grpc.loadPackageDefinition(def)).runtime.v1.RuntimeService;
   const c = new RuntimeService(`unix://${sock}`, grpc.credentials.createInsecure());
   const call = (method, req, ms = 30_000) =>
     new Promise((resolve, reject) =>

@@ -9,9 +9,9 @@ import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { kernelSuite, skip } from './helpers/kernel.js';
-import { records } from './helpers/nsrun.js';
-import { pluginDir } from './helpers/cni.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { records } from '@nsrun/test-helpers/nsrun';
+import { pluginDir } from '@nsrun/test-helpers/cni';
 
 const SCRIPT = fileURLToPath(new URL('./helpers/cni-engines.sh', import.meta.url));
 const has = (...cmds) => cmds.filter((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status !== 0);

@@ -6,10 +6,10 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { NetNs } from '@nsrun/sys';
-import { kernelSuite } from './helpers/kernel.js';
-import { removeStateDir, stateDir } from './helpers/nsrun.js';
-import { cni, netConf, pluginDir } from './helpers/cni.js';
-import { netdDir, rawRequest, removeNetdDir, startNetd, until } from './helpers/netd.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
+import { removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
+import { cni, netConf, pluginDir } from '@nsrun/test-helpers/cni';
+import { netdDir, rawRequest, removeNetdDir, startNetd, until } from '@nsrun/test-helpers/netd';
 
 const k = kernelSuite('nsrun CNI plugin through netd');
 let bin;

@@ -7,9 +7,9 @@ import * as assert from 'uvu/assert';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { NetNs } from '@nsrun/sys';
-import { ipIn, kernelSuite, skip } from './helpers/kernel.js';
-import { nsrunSync, records, removeStateDir, stateDir } from './helpers/nsrun.js';
-import { cni, cniSpawn, netConf, pluginDir, referenceSkipReason } from './helpers/cni.js';
+import { ipIn, kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
+import { cni, cniSpawn, netConf, pluginDir, referenceSkipReason } from '@nsrun/test-helpers/cni';
 
 const k = kernelSuite('nsrun CNI plugin');
 let bin;

@@ -6,9 +6,9 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { NetNs } from '@nsrun/sys';
-import { ipIn, kernelSuite, skip } from './helpers/kernel.js';
-import { removeStateDir, stateDir } from './helpers/nsrun.js';
-import { cni, pluginDir, referenceSkipReason } from './helpers/cni.js';
+import { ipIn, kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
+import { cni, pluginDir, referenceSkipReason } from '@nsrun/test-helpers/cni';
 
 const k = kernelSuite('CNI: nsrun against the reference bridge plugin');
 let bin;
@@ -83,6 +83,7 @@ function settled(x) {
   return a;
 }
 
+/** @type {[string, (dir: string) => object][]} */
 const configs = [
   [
     'a gateway bridge, host-local IPAM with a default route',

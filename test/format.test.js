@@ -5,7 +5,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { skip } from './helpers/kernel.js';
+import { skip } from '@nsrun/test-helpers/kernel';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const PRETTIER = `${root}node_modules/prettier/bin/prettier.cjs`;

@@ -1,6 +1,8 @@
 // The layering, checked on every import of the sources (CI runs it with the tests): each
 // package may import only the packages below it — sys → netlink → runner → cli — and only
-// @nsrun/sys touches ffi-rs; a relative import never leaves its package's src.
+// @nsrun/sys touches ffi-rs; a relative import never leaves its package's src. The tests and
+// scripts keep to their package too: a package's tests reach the shared helpers by name
+// (@nsrun/test-helpers, test/helpers), never by a path into another package.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
@@ -86,12 +88,76 @@ test('an @nsrun package is imported only through an entry point its package.json
   assert.equal(problems, []);
 });
 
+/** The JS files of tests and scripts: each package's own, the helpers package, and the root's. */
+function scripts(dir, out = []) {
+  for (const e of readdirSync(dir)) {
+    if (e === 'node_modules' || e === 'dist') continue;
+    const p = join(dir, e);
+    if (statSync(p).isDirectory()) scripts(p, out);
+    else if (/\.(c|m)?js$/.test(e)) out.push(p);
+  }
+  return out;
+}
+
+/** The folder of the package that owns `file`: packages/<name>, test/helpers, or the root. */
+function packageOf(file) {
+  const rel = relative(root, file).split('/');
+  if (rel[0] === 'packages') return join(root, 'packages', rel[1]);
+  if (rel[0] === 'test' && rel[1] === 'helpers') return join(root, 'test', 'helpers');
+  return root;
+}
+
+/** The relative imports in `text` (the source of `file`) that leave the package holding it. */
+function leavingImports(file, text) {
+  const own = packageOf(file);
+  const problems = [];
+  for (const m of text.matchAll(IMPORT)) {
+    const spec = m[1] ?? m[2] ?? m[3];
+    if (!spec.startsWith('.')) continue;
+    const target = resolve(dirname(file), spec);
+    if (relative(root, target).startsWith('..') || packageOf(target) !== own) {
+      problems.push(`${relative(root, file)}: '${spec}' leaves ${relative(root, own) || 'the root'} (import the package by name)`);
+    }
+  }
+  return problems;
+}
+
+test('tests and scripts import other packages by name, never by a relative path', () => {
+  const dirs = [
+    ...readdirSync(join(root, 'packages')).flatMap((p) => ['test', 'scripts', 'bin'].map((d) => join(root, 'packages', p, d))),
+    join(root, 'test'),
+    join(root, 'scripts'),
+  ];
+  const files = dirs.filter((d) => existsSync(d)).flatMap((d) => scripts(d));
+  assert.ok(files.length > 100, `found only ${files.length} test and script files`);
+  assert.equal(
+    files.flatMap((f) => leavingImports(f, readFileSync(f, 'utf8'))),
+    [],
+  );
+});
+
 test('the checker sees imports (a check that could not fail would prove nothing)', () => {
   const sample = "import { a } from '@nsrun/runner';\nexport { b } from './x.js';\nconst c = require('ffi-rs');";
   assert.equal(
     [...sample.matchAll(IMPORT)].map((m) => m[1] ?? m[2] ?? m[3]),
     ['@nsrun/runner', './x.js', 'ffi-rs'],
   );
+  // and a path out of a package, in either direction (the files need not exist)
+  /** @type {[string, string, boolean][]} */
+  const cases = [
+    ['packages/sys/test/x.test.js', '../../../test/helpers/kernel.js', false],
+    ['packages/runner/test/x.test.js', '../../sys/test/helpers/child.js', false],
+    ['test/x.test.js', './helpers/nsrun.js', false],
+    ['test/helpers/x.js', '../x.test.js', false],
+    ['scripts/x.js', '../../outside.js', false],
+    ['packages/sys/test/x.test.js', './helpers/fds.js', true],
+    ['test/helpers/x.js', './kernel.js', true],
+    ['scripts/x.js', './bench/report.js', true],
+  ];
+  for (const [file, spec, stays] of cases) {
+    const found = leavingImports(join(root, file), `import { x } from '${spec}';`);
+    assert.equal(found.length, stays ? 0 : 1, `${file}: '${spec}'`);
+  }
 });
 
 test.run();

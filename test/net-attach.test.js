@@ -2,8 +2,8 @@
 // namespace of its own (made here with unshare).
 import * as assert from 'uvu/assert';
 import { spawn, execFileSync } from 'node:child_process';
-import { kernelSuite } from './helpers/kernel.js';
-import { nsrunSync, ourVeths, records, removeStateDir, stateDir, vethsGone } from './helpers/nsrun.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
+import { nsrunSync, ourVeths, records, removeStateDir, stateDir, vethsGone } from '@nsrun/test-helpers/nsrun';
 
 const k = kernelSuite('nsrun net attach/detach');
 k.before.each((ctx) => {

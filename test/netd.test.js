@@ -6,9 +6,21 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { spawn, spawnSync } from 'node:child_process';
 import { chmodSync, writeFileSync } from 'node:fs';
-import { kernelSuite, skip } from './helpers/kernel.js';
-import { MAIN, ourVeths } from './helpers/nsrun.js';
-import { asUser, netdDir, netdLeases, netdRecords, nsrunAs, ownClient, rawRequest, removeNetdDir, startNetd, until, userSleeper } from './helpers/netd.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { MAIN, ourVeths } from '@nsrun/test-helpers/nsrun';
+import {
+  asUser,
+  netdDir,
+  netdLeases,
+  netdRecords,
+  nsrunAs,
+  ownClient,
+  rawRequest,
+  removeNetdDir,
+  startNetd,
+  until,
+  userSleeper,
+} from '@nsrun/test-helpers/netd';
 
 const A = 65534; // nobody: named by user name in the policy
 const B = 1001;
@@ -338,7 +350,7 @@ s('systemd socket activation: the first connection starts netd on the socket it 
     assert.ok(await until(() => !netdRecords(ctx.dir).length), log);
   } finally {
     act.kill('SIGTERM');
-    await new Promise((r) => (act.exitCode === null ? act.on('exit', r) : r()));
+    await new Promise((/** @type {(v?: unknown) => void} */ r) => (act.exitCode === null ? act.on('exit', r) : r()));
   }
 });
 

@@ -3,8 +3,8 @@
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { kernelSuite, skip } from './helpers/kernel.js';
-import { MAIN, removeStateDir, stateDir } from './helpers/nsrun.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { MAIN, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
 
 const k = kernelSuite('nsrun run on a terminal');
 const haveTmux = spawnSync('tmux', ['-V']).status === 0;

@@ -5,10 +5,10 @@ import * as assert from 'uvu/assert';
 import { execFileSync, spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { NetNs } from '@nsrun/sys';
-import { kernelSuite, skip } from './helpers/kernel.js';
-import { processesOf, removeDir, runAsUser, settledProcessesOf, spawnAsUser, userDir } from './helpers/rootless.js';
-import { tempBusyboxRootfs } from './helpers/rootfs.js';
-import { netdDir, netdLeases, netdRecords, removeNetdDir, startNetd, until } from './helpers/netd.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { processesOf, removeDir, runAsUser, settledProcessesOf, spawnAsUser, userDir } from '@nsrun/test-helpers/rootless';
+import { tempBusyboxRootfs } from '@nsrun/test-helpers/rootfs';
+import { netdDir, netdLeases, netdRecords, removeNetdDir, startNetd, until } from '@nsrun/test-helpers/netd';
 
 const test = kernelSuite('nsrun run as a user who is not root');
 // A uid of this file's own (other test files run as other users at the same time).

@@ -4,9 +4,9 @@
 import * as assert from 'uvu/assert';
 import { existsSync, readlinkSync } from 'node:fs';
 import { linkList } from '@nsrun/netlink';
-import { kernelSuite, skip } from './helpers/kernel.js';
-import { MARKER, busyboxSkipReason, tempBusyboxRootfs } from './helpers/rootfs.js';
-import { nsrunSpawn, nsrunSync, ourVeths, records, removeStateDir, stateDir, vethsGone } from './helpers/nsrun.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { MARKER, busyboxSkipReason, tempBusyboxRootfs } from '@nsrun/test-helpers/rootfs';
+import { nsrunSpawn, nsrunSync, ourVeths, records, removeStateDir, stateDir, vethsGone } from '@nsrun/test-helpers/nsrun';
 
 const k = kernelSuite('nsrun run: the bridged network');
 k.before.each((ctx) => {

@@ -7,9 +7,9 @@ import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { capabilityMask, processCapabilities, SYSCALLS_X86_64 } from '@nsrun/sys';
 import { DEFAULT_CAPABILITIES } from '@nsrun/runner';
-import { kernelSuite, skip } from './helpers/kernel.js';
-import { addHostProgram, busyboxSkipReason, makeBusyboxRootfs } from './helpers/rootfs.js';
-import { nsrunSync, records, removeStateDir, stateDir } from './helpers/nsrun.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { addHostProgram, busyboxSkipReason, makeBusyboxRootfs } from '@nsrun/test-helpers/rootfs';
+import { nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
 
 const k = kernelSuite('nsrun run: confinement');
 k.before.each((ctx) => {
@@ -48,6 +48,7 @@ k("default: docker's 14 capabilities in the bounding, permitted and effective se
 
 k('--cap-add / --cap-drop change the set (ALL included); --security-opt turns the filter and no_new_privs off; --privileged gives everything', (ctx) => {
   const bit = (n) => 1n << BigInt(n);
+  /** @type {[string[], bigint, string, string][]} */
   const cases = [
     [['--cap-add', 'NET_ADMIN', '--cap-drop', 'cap_net_raw'], (DEFAULT_MASK | bit(12)) & ~bit(13), '2', '1'],
     [['--cap-drop', 'ALL'], 0n, '2', '1'],
@@ -65,12 +66,12 @@ k('--cap-add / --cap-drop change the set (ALL included); --security-opt turns th
     assert.is(s.Seccomp, seccomp, `${args.join(' ')}: Seccomp`);
     assert.is(s.NoNewPrivs, nnp, `${args.join(' ')}: NoNewPrivs`);
   }
-  for (const [args, re] of [
+  for (const [args, re] of /** @type {[string[], RegExp][]} */ ([
     [['--cap-add', 'NET_WIZARD'], /validate: capAdd: "NET_WIZARD" is not a capability/],
     [['--cap-add', 'NET_ADMIN', '--cap-drop', 'NET_ADMIN'], /validate: capAdd: CAP_NET_ADMIN is both added and dropped/],
     [['--privileged', '--cap-add', 'NET_ADMIN'], /validate: capAdd: does not go with privileged/],
     [['--security-opt', 'apparmor=x'], /usage: --security-opt "apparmor=x"/],
-  ]) {
+  ])) {
     const r = ctx.run(args, 'true');
     assert.is(r.status, 125, args.join(' '));
     assert.match(r.stderr, re);

@@ -2,8 +2,8 @@
 // host's file is never written.
 import * as assert from 'uvu/assert';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { kernelSuite } from './helpers/kernel.js';
-import { apiInNs, nsrunSync, records, removeStateDir, stateDir } from './helpers/nsrun.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
+import { apiInNs, nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
 
 const k = kernelSuite('nsrun run: DNS');
 k.before.each((ctx) => {

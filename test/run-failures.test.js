@@ -4,8 +4,8 @@
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
-import { kernelSuite } from './helpers/kernel.js';
-import { MAIN, apiInNs, nsrunSpawn, nsrunSync, ourVeths, records, removeStateDir, stateDir, vethsGone } from './helpers/nsrun.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
+import { MAIN, apiInNs, nsrunSpawn, nsrunSync, ourVeths, records, removeStateDir, stateDir, vethsGone } from '@nsrun/test-helpers/nsrun';
 
 const k = kernelSuite('nsrun run: refusals, rollback, gc');
 k.before.each((ctx) => {
@@ -27,6 +27,7 @@ k('bad input: refused with a clear line and status 125, before anything is creat
   ctx.ip('addr', 'add', '10.20.0.1/16', 'dev', 'up0');
   ctx.ip('link', 'set', 'up0', 'up');
   const before = ctx.links();
+  /** @type {[string[], RegExp][]} */
   const cases = [
     [['--bridge', 'a-name-16-bytes!'], /validate: bridge: .*16 bytes/],
     [['--subnet', '10.10.10.1/33'], /validate: subnet: /],

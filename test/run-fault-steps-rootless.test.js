@@ -6,11 +6,11 @@
 import * as assert from 'uvu/assert';
 import { existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { kernelSuite, skip } from './helpers/kernel.js';
-import { RUNNER_URL } from './helpers/nsrun.js';
-import { processesOf, removeDir, settledProcessesOf, spawnAsUser, userDir } from './helpers/rootless.js';
-import { netdDir, netdLeases, netdRecords, removeNetdDir, startNetd, until } from './helpers/netd.js';
-import { NOT_INJECTED } from './helpers/steps.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { RUNNER_URL } from '@nsrun/test-helpers/nsrun';
+import { processesOf, removeDir, settledProcessesOf, spawnAsUser, userDir } from '@nsrun/test-helpers/rootless';
+import { netdDir, netdLeases, netdRecords, removeNetdDir, startNetd, until } from '@nsrun/test-helpers/netd';
+import { NOT_INJECTED } from '@nsrun/test-helpers/steps';
 
 const LAUNCHER = fileURLToPath(new URL('../packages/cli/bin/nsrun-rootless.pl', import.meta.url));
 // A uid of this file's own (other test files run as other users at the same time).

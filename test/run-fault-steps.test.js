@@ -5,10 +5,10 @@
 // went through, in order; every name of the RunStep type (runner/src/errors.ts) must be reached
 // by some configuration or be named below with the reason it cannot be injected.
 import * as assert from 'uvu/assert';
-import { kernelSuite, skip } from './helpers/kernel.js';
-import { apiInNs, removeStateDir, stateDir } from './helpers/nsrun.js';
-import { busyboxSkipReason, tempBusyboxRootfs } from './helpers/rootfs.js';
-import { NOT_INJECTED, ROOTLESS_ONLY, runSteps } from './helpers/steps.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { apiInNs, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
+import { busyboxSkipReason, tempBusyboxRootfs } from '@nsrun/test-helpers/rootfs';
+import { NOT_INJECTED, ROOTLESS_ONLY, runSteps } from '@nsrun/test-helpers/steps';
 
 // The body run in a child Node inside the test's network namespace: for each configuration, one
 // run to the end with `log` (which steps, in order), then one run per step with faultAt there.

@@ -8,8 +8,8 @@ import { spawn, spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { kernelSuite } from './helpers/kernel.js';
-import { MAIN, nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from './helpers/nsrun.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
+import { MAIN, nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
 
 const BIN = fileURLToPath(new URL('../packages/cli/bin/nsrun.cjs', import.meta.url));
 

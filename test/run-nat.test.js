@@ -6,9 +6,9 @@
 import * as assert from 'uvu/assert';
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { kernelSuite, skip } from './helpers/kernel.js';
-import { nftSkipReason } from './helpers/nft.js';
-import { nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from './helpers/nsrun.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { nftSkipReason } from '@nsrun/test-helpers/nft';
+import { nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
 
 const NODE = process.execPath;
 
@@ -53,7 +53,7 @@ function nodeIn(ctx, nsArgs, script) {
     wait: (re) => new Promise((resolve, reject) => (waiters.push({ re, resolve, reject }), check())),
   };
 }
-const exited = (c) => new Promise((r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('close', r)));
+const exited = (c) => new Promise((/** @type {(v?: unknown) => void} */ r) => (c.exitCode !== null || c.signalCode !== null ? r() : c.once('close', r)));
 
 // One line each: servers print "ready" and, per client, the peer they saw; replies say "you=PEER".
 const tcpServer = (port, host = '0.0.0.0') =>
@@ -344,7 +344,7 @@ k("gc removes rules tagged with a container that has no record; other containers
 
 k('bad --publish and --nat without the bridge are refused before anything is created', (ctx) => {
   if (noNft) return skip(noNft);
-  for (const [args, re] of [
+  for (const [args, re] of /** @type {[string[], RegExp][]} */ ([
     [['--publish', '0:80'], /host port 0 is not 1\.\.65535/],
     [['--publish', '80:70000'], /container port 70000 is not 1\.\.65535/],
     [['--publish', '80:80/sctp'], /is not \[HOSTIP:\]HOSTPORT:CONTAINERPORT/],
@@ -352,7 +352,7 @@ k('bad --publish and --nat without the bridge are refused before anything is cre
     [['--publish', '80:80', '--publish', '80:81'], /published twice/],
     [['--net', 'none', '--nat'], /--nat needs --net bridge/],
     [['--net', 'host', '--publish', '80:80'], /--publish needs --net bridge/],
-  ]) {
+  ])) {
     const r = nsrunSync(ctx.ns, ['run', ...args, '--state-dir', ctx.state, '--', 'true']);
     assert.is(r.status, 125, `${args.join(' ')}: ${r.stderr}`);
     assert.match(r.stderr, re);

@@ -7,9 +7,9 @@
 import * as assert from 'uvu/assert';
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
-import { kernelSuite, skip } from './helpers/kernel.js';
-import { nftSkipReason } from './helpers/nft.js';
-import { MAIN, nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from './helpers/nsrun.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { nftSkipReason } from '@nsrun/test-helpers/nft';
+import { MAIN, nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
 
 const NODE = process.execPath;
 
@@ -114,6 +114,7 @@ k('which listeners a publish shadows: the wildcard, its HOSTIP, any but loopback
     [5353, '-u'],
   ])
     assert.ok(ssListens(ctx, flag, port), `ss sees ${port}`);
+  /** @type {[string[], RegExp][]} */
   const refused = [
     [['--publish', '8082:80'], /listens on 192\.0\.2\.2:8082/], // a host address, no HOSTIP: every non-loopback address is published
     [['--publish', '192.0.2.2:8082:80'], /listens on 192\.0\.2\.2:8082/],

@@ -3,8 +3,8 @@
 // created. Each test in a network namespace and state directory of its own.
 import * as assert from 'uvu/assert';
 import { spawn, execFileSync } from 'node:child_process';
-import { kernelSuite } from './helpers/kernel.js';
-import { nsrunSync, records, removeStateDir, stateDir } from './helpers/nsrun.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
+import { nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
 
 const k = kernelSuite('nsrun run / net attach: unusable subnets');
 k.before.each((ctx) => {
@@ -21,6 +21,7 @@ k.after.each((ctx) => {
   removeStateDir(ctx.state);
 });
 
+/** @type {[string, RegExp][]} */
 const CASES = [
   ['127.1.0.1/16', /127\.0\.0\.0\/8 is loopback/],
   ['0.10.10.1/24', /0\.0\.0\.0\/8 is "this network"/],

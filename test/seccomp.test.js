@@ -7,7 +7,7 @@ import { suite } from 'uvu';
 import * as assert from 'uvu/assert';
 import { assemble, BpfError, CAPABILITIES, compileSeccomp, SYSCALLS_AARCH64, SYSCALLS_I386, SYSCALLS_X86_64 } from '@nsrun/sys';
 import { DEFAULT_CAPABILITIES, defaultSeccompPolicy, resolveCapabilities } from '@nsrun/runner';
-import { runFilter } from './helpers/bpf.js';
+import { runFilter } from '@nsrun/test-helpers/bpf';
 
 // struct sock_filter by hand: { u16 code, u8 jt, u8 jf, u32 k }, little-endian.
 const insn = (code, jt, jf, k) => {
@@ -34,7 +34,7 @@ asm('the classic "deny one call" filter, byte for byte', () => {
 });
 
 asm('and, jge and a long jump', () => {
-  const body = Array.from({ length: 300 }, () => ({ op: 'ret', k: 0 }));
+  const body = Array.from({ length: 300 }, () => ({ op: /** @type {const} */ ('ret'), k: 0 }));
   const bytes = assemble([
     { op: 'ld', offset: 16 },
     { op: 'and', k: 0xff },
@@ -57,9 +57,9 @@ asm('refuses what the kernel would: undefined labels, conditional jumps out of r
     () => assemble([{ op: 'ja', to: 'nowhere' }]),
     (e) => e instanceof BpfError && /undefined label nowhere/.test(e.message),
   );
-  const body = Array.from({ length: 256 }, () => ({ op: 'ret', k: 0 }));
+  const body = Array.from({ length: 256 }, () => ({ op: /** @type {const} */ ('ret'), k: 0 }));
   assert.throws(() => assemble([{ op: 'jeq', k: 1, jt: 'far', jf: 0 }, ...body, { op: 'label', name: 'far' }, { op: 'ret', k: 0 }]), /out of reach/);
-  assert.throws(() => assemble(Array.from({ length: 4097 }, () => ({ op: 'ret', k: 0 }))), /BPF_MAXINSNS/);
+  assert.throws(() => assemble(Array.from({ length: 4097 }, () => ({ op: /** @type {const} */ ('ret'), k: 0 }))), /BPF_MAXINSNS/);
 });
 
 asm.run();
@@ -86,6 +86,7 @@ function reference(policy, arches, arch, nr, args = []) {
   return value(policy.defaultAction);
 }
 
+/** @type {import('@nsrun/sys').SeccompPolicy} */
 const POLICY = {
   defaultAction: { kind: 'errno', errno: 1 },
   newerAction: { kind: 'errno', errno: 38 },
@@ -100,7 +101,7 @@ const POLICY = {
     { name: 'clone3', action: { kind: 'errno', errno: 38 } },
     ...['read', 'write', 'openat', 'close', 'execve', 'exit_group', 'mmap', 'brk', 'rt_sigreturn', 'futex', 'socketcall', 'no_such_call'].map((name) => ({
       name,
-      action: { kind: 'allow' },
+      action: { kind: /** @type {const} */ ('allow') },
     })),
     { name: 'getpid', action: { kind: 'log' } },
   ],
@@ -108,7 +109,7 @@ const POLICY = {
 
 const compile = suite('compileSeccomp');
 
-for (const arches of [['x86_64', 'i386'], ['aarch64']]) {
+for (const arches of /** @type {import('@nsrun/sys').SeccompArch[][]} */ ([['x86_64', 'i386'], ['aarch64']])) {
   compile(`${arches.join(' + ')}: every number of every table, and beyond, decides as the policy says`, () => {
     const prog = compileSeccomp(POLICY, arches);
     let checked = 0;
@@ -127,6 +128,7 @@ for (const arches of [['x86_64', 'i386'], ['aarch64']]) {
   compile(`${arches.join(' + ')}: argument conditions read the low 32 bits, as the kernel does`, () => {
     const prog = compileSeccomp(POLICY, arches);
     const arch = arches[0];
+    /** @type {[string, (number | bigint)[]][]} */
     const cases = [
       ['socket', [40]],
       ['socket', [2]],
@@ -193,6 +195,7 @@ const ENOSYS = 0x00050026;
 const ALLOW = 0x7fff0000;
 
 function decide(caps, arch, name, args = []) {
+  /** @type {import('@nsrun/sys').SeccompArch[]} */
   const arches = arch === 'aarch64' ? ['aarch64'] : ['x86_64', 'i386'];
   const prog = compileSeccomp(defaultSeccompPolicy(caps), arches);
   const nr = TABLES[arch][name];

@@ -7,8 +7,8 @@ import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { kernelSuite } from './helpers/kernel.js';
-import { MAIN, nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from './helpers/nsrun.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
+import { MAIN, nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
 
 const k = kernelSuite('nsrun state: safety of live containers');
 k.before.each((ctx) => {
@@ -282,10 +282,12 @@ k('waiting for the lock: the wait names the holder (stopped); SIGINT ends nsrun 
     )
       await new Promise((r) => setTimeout(r, 10));
     process.kill(holder.pid, 'SIGSTOP');
-    for (const [args, sig, status] of [
+    /** @type {[string[], NodeJS.Signals, number][]} */
+    const signalled = [
       [['run', '--state-dir', ctx.state, '--', 'true'], 'SIGINT', 125],
       [['gc', '--state-dir', ctx.state], 'SIGTERM', 1],
-    ]) {
+    ];
+    for (const [args, sig, status] of signalled) {
       const c = nsrunSpawn(ctx.ns, args);
       // A watchdog, not a timing assertion: an nsrun that ignores the signal would hang the suite.
       watchdog.push(setTimeout(() => c.child.kill('SIGKILL'), 30_000));
@@ -346,6 +348,7 @@ const sh = (cmd) => {
 };
 
 k('state directory failures (read-only, full, lock is a directory) are step "state" naming the file, and leave nothing', (ctx) => {
+  /** @type {[string, () => void, RegExp, string[]?][]} */
   const cases = [
     [
       'read-only',
@@ -379,7 +382,7 @@ k('state directory failures (read-only, full, lock is a directory) are step "sta
         assert.is(r.stderr.trim().split('\n').length, 1, r.stderr);
         assert.equal(ctx.links(), ['lo'], `${what}, --net ${net}: links left`);
         assert.equal(records(ctx.state), [], `${what}, --net ${net}: records left`);
-        const left = readdirSync(ctx.state, { recursive: true }).filter((f) => /tmp-|resolv/.test(f));
+        const left = readdirSync(ctx.state, { recursive: true, encoding: 'utf8' }).filter((f) => /tmp-|resolv/.test(f));
         assert.equal(left, [], `${what}: files left`);
       }
     } finally {

@@ -86,6 +86,7 @@ export async function cniBench(o = cniOptions()) {
   }
   const keys = [...SUBJECTS.map((s) => s.key), 'floor'];
   const orders = Array.from({ length: o.rounds }, (_, i) => rotate(keys, i).join(','));
+  /** @type {NodeJS.ProcessEnv} */
   const env = { ...process.env, MAIN, REF, PATH: `${process.execPath.replace(/\/[^/]+$/, '')}:/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin` };
   delete env.NODE_EXTRA_CA_CERTS; // (every Node start would parse it: not the plugin's cost)
   say(`bench cni: ${o.rounds} rounds of ADD and DEL by ${SUBJECTS.map((s) => s.key).join(', ')}, and node -e 0, in one sandbox`);

@@ -29,7 +29,11 @@ process.on('exit', () => rmSync(dir, { recursive: true, force: true }));
 
 const ip4 = (a, b, i) => `${a}.${b + (i >> 16)}.${(i >> 8) & 255}.${i & 255}`;
 
-/** Runs ip; returns [ms from spawn to exit, stdout]. Any failure ends the program (exit 1). */
+/**
+ * Runs ip; returns [ms from spawn to exit, stdout]. Any failure ends the program (exit 1).
+ * @param {string[]} args
+ * @param {'ignore' | 'pipe' | number} [stdout]
+ */
 function ip(args, stdout = 'ignore') {
   const t = process.hrtime.bigint();
   const r = spawnSync(IP, args, { stdio: ['ignore', stdout, 'pipe'], maxBuffer: 1 << 30 });

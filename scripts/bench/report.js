@@ -11,6 +11,7 @@ export function median(xs) {
 export const fmt = (x) => (x === null ? '-' : x >= 100 ? x.toFixed(0) : x >= 10 ? x.toFixed(1) : x.toFixed(2));
 export const ratio = (a, b) => (a === null || b === null || b === 0 ? '-' : `${(a / b).toFixed(2)}x`);
 
+/** @type {[string, (r: any) => number][]} */
 const ROWS = [
   ['W1 link create+up', (r) => r.result?.w1_ms],
   ['W2 addr add', (r) => r.result?.w2_ms],

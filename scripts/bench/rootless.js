@@ -81,6 +81,7 @@ const rotate = (list, k) => [...list.slice(k % list.length), ...list.slice(0, k 
 
 export async function rootlessBench(o = rootlessOptions()) {
   const say = (s) => process.stderr.write(`${s}\n`);
+  /** @type {NodeJS.ProcessEnv} */
   const env = { ...process.env, BIN, ENTRY, PATH: '/usr/local/bin:/usr/bin:/bin:/usr/sbin:/sbin' };
   delete env.NODE_EXTRA_CA_CERTS;
   const times = Object.fromEntries(SUBJECTS.map((s) => [s.key, []]));

@@ -3,6 +3,7 @@
 // DAD/RS/MLD frames), lo left down. The namespace dies with the program; nothing is created in
 // the machine's own. Needs root.
 import { spawnSync } from 'node:child_process';
+import { sandboxArgv } from '@nsrun/test-helpers/sandbox';
 
 // Inside the new netns: sysctls, then the program, timed from fork to exit by bash, then how
 // many interfaces other than lo it left behind (must be 0).
@@ -23,7 +24,8 @@ exit $rc`;
  * tail of its stderr.
  */
 export function runInSandbox(argv, env = {}) {
-  const r = spawnSync('unshare', ['--net', '--', 'bash', '-c', INNER, 'nsrun-bench', ...argv], {
+  const [cmd, args] = sandboxArgv(argv, { netOnly: true, script: INNER });
+  const r = spawnSync(cmd, args, {
     env: { ...process.env, ...env },
     encoding: 'utf8',
     maxBuffer: 64 << 20,

@@ -35,7 +35,7 @@ export async function startNetd(ns, dir, extra = []) {
   let log = '';
   child.stderr.on('data', (d) => (log += d));
   const exited = new Promise((r) => child.on('exit', (code, signal) => r({ code, signal })));
-  await new Promise((resolve, reject) => {
+  await new Promise((/** @type {(v?: unknown) => void} */ resolve, reject) => {
     const check = () => (/listening on/.test(log) ? resolve() : undefined);
     child.stderr.on('data', check);
     exited.then((x) => reject(new Error(`netd exited (${x.code ?? x.signal}):\n${log}`)));

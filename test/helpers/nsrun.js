@@ -27,9 +27,19 @@ export function removeStateDir(dir) {
   rmSync(dir, { recursive: true, force: true });
 }
 
+/**
+ * @param {{ procPath: string }} ns
+ * @param {string[]} argv
+ * @returns {[string, string[]]}
+ */
 const inNs = (ns, argv) => ['nsenter', [`--net=${ns.procPath}`, ...argv]];
 
-/** `nsrun ARGS` inside `ns`, to completion: { status, stdout, stderr }. */
+/**
+ * `nsrun ARGS` inside `ns`, to completion: { status, stdout, stderr }.
+ * @param {{ procPath: string }} ns
+ * @param {string[]} args
+ * @param {{ timeout?: number, input?: string, env?: NodeJS.ProcessEnv }} [opts]
+ */
 export function nsrunSync(ns, args, opts = {}) {
   const [cmd, argv] = inNs(ns, [process.execPath, MAIN, ...args]);
   const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: opts.timeout ?? 30_000, input: opts.input ?? '', env: { ...process.env, ...opts.env } });
@@ -40,10 +50,15 @@ export function nsrunSync(ns, args, opts = {}) {
 /**
  * `nsrun ARGS` inside `ns`, running: the child, plus `lines(stream)` async iterators and
  * `done` resolving to { status, stdout, stderr }.
+ * @param {{ procPath: string }} ns
+ * @param {string[]} args
+ * @param {{ extraFds?: (number | 'pipe' | 'ignore' | 'inherit' | import('node:stream').Stream)[], env?: NodeJS.ProcessEnv }} [opts]
  */
 export function nsrunSpawn(ns, args, opts = {}) {
   const [cmd, argv] = inNs(ns, [process.execPath, MAIN, ...args]);
-  const child = spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe', ...(opts.extraFds ?? [])], env: { ...process.env, ...opts.env } });
+  const child = /** @type {import('node:child_process').ChildProcessWithoutNullStreams} */ (
+    spawn(cmd, argv, { stdio: ['pipe', 'pipe', 'pipe', ...(opts.extraFds ?? [])], env: { ...process.env, ...opts.env } })
+  );
   let stdout = '';
   let stderr = '';
   const waiters = [];
@@ -84,7 +99,11 @@ export function nsrunSpawn(ns, args, opts = {}) {
   };
 }
 
-/** Runs JS (an ES module body, with `run` and friends imported) in a child Node inside `ns`; returns its last JSON line. */
+/**
+ * Runs JS (an ES module body, with `run` and friends imported) in a child Node inside `ns`; returns its last JSON line.
+ * @param {{ procPath: string }} ns
+ * @param {string} body
+ */
 export function apiInNs(ns, body, timeout = 60_000) {
   const code = `import * as runner from ${JSON.stringify(RUNNER_URL)};\nimport * as fs from 'node:fs';\nconst out = (v) => fs.writeSync(1, JSON.stringify(v) + '\\n');\n${body}`;
   const [cmd, argv] = inNs(ns, [process.execPath, '--input-type=module', '-e', code]);

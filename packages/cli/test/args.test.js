@@ -3,7 +3,19 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { ValidationError } from '@nsrun/netlink';
-import { main, parseIp, HelpRequest, UsageError } from '@nsrun/cli';
+import { main, parseIp as parseInvocation, HelpRequest, UsageError } from '@nsrun/cli';
+
+/**
+ * parseIp for one command (-batch has tests of its own). `command` is left untyped: the tests
+ * read the fields of whichever object they parsed, and check them by value.
+ * @param {readonly string[]} argv
+ * @returns {Exclude<import('@nsrun/cli').IpInvocation, { object: 'batch' }> & { command: any }}
+ */
+function parseIp(argv) {
+  const i = parseInvocation(argv);
+  if (i.object === 'batch') throw new Error(`${argv.join(' ')}: a batch`);
+  return i;
+}
 
 /** The error `fn` throws; fails when it returns. */
 function thrown(fn) {

@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
 
 const BIN = fileURLToPath(new URL('../dist/bin.cjs', import.meta.url));
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));

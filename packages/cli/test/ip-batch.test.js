@@ -6,8 +6,8 @@ import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { NetNs } from '@nsrun/sys';
-import { ipIn, kernelSuite, shIn } from '../../../test/helpers/kernel.js';
-import { MAIN, ipRun, nsrun, quiet } from './helpers/ip-compare.js';
+import { ipIn, kernelSuite, shIn } from '@nsrun/test-helpers/kernel';
+import { MAIN, ipRun, nsrun, quiet } from '@nsrun/test-helpers/ip-compare';
 
 const k = kernelSuite('nsrun ip -batch');
 

@@ -8,7 +8,7 @@ import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
-import { kernelSuite, skip } from '../../../test/helpers/kernel.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const WARNING = 'Dump was interrupted and may be inconsistent.\n';

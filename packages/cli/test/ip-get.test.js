@@ -2,8 +2,8 @@
 // (text and -j), with the failures a user meets (no route, no entry, bad input).
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
-import { ipRun, nip, nsrun, sameAsIp, sameJson, sameText } from './helpers/ip-compare.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
+import { ipRun, nip, nsrun, sameAsIp, sameJson, sameText } from '@nsrun/test-helpers/ip-compare';
 
 const k = kernelSuite('nsrun ip route get / neigh get');
 

@@ -73,6 +73,7 @@ test("each object's help lists its commands", async () => {
 });
 
 test('unknown objects, commands and options: exit 2, one line naming it, and where to look', async () => {
+  /** @type {[string[], RegExp][]} */
   const cases = [
     [['ip', 'frob'], /^nsrun: ip: unknown object "frob" \(nsrun ip has link, address, route, neigh, netns, monitor\)\nTry "nsrun ip help"\.\n$/],
     [['ip', 'rule'], /^nsrun: ip: object "rule" is not implemented by nsrun ip \(only link, address, route, neigh, netns, monitor\)\nTry "nsrun ip help"\.\n$/],
@@ -96,15 +97,21 @@ test('unknown objects, commands and options: exit 2, one line naming it, and whe
 
 test("ip's abbreviations of the global options: -s -statistics count, -b is -batch, -br -brief, -f -family, -fo -force", async () => {
   const { parseIp } = await import('@nsrun/cli');
+  /** @param {string[]} argv */
+  const command = (argv) => {
+    const i = parseIp(argv);
+    return i.object === 'batch' ? undefined : i.command;
+  };
   assert.is(parseIp(['-s', '-stat', '-statistics', 'link']).opts.stats, 3);
-  assert.is(parseIp(['-b', 'file']).file, 'file');
+  const batch = parseIp(['-b', 'file']);
+  assert.is(batch.object === 'batch' && batch.file, 'file');
   assert.is(parseIp(['-br', 'link']).opts.brief, true);
   assert.is(parseIp(['-f', 'inet6', 'route']).opts.family, 6);
   assert.is(parseIp(['-fo', '-batch', '-']).opts.force, true);
   assert.is(parseIp(['-d', '-o', 'link']).opts.details, true);
   assert.is(parseIp(['-oneline', 'link']).opts.oneline, true);
-  assert.is(parseIp(['-a', 'netns', 'exec', 'true']).command.name, undefined);
-  assert.equal(parseIp(['netns', 'exec', 'blue', 'ip', '-j', 'link']).command, { op: 'exec', name: 'blue', argv: ['ip', '-j', 'link'] });
+  assert.equal(command(['-a', 'netns', 'exec', 'true']), { op: 'exec', argv: ['true'] }); // no name: -all
+  assert.equal(command(['netns', 'exec', 'blue', 'ip', '-j', 'link']), { op: 'exec', name: 'blue', argv: ['ip', '-j', 'link'] });
 });
 
 test.run();

@@ -6,8 +6,8 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
-import { MAIN } from './helpers/ip-compare.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
+import { MAIN } from '@nsrun/test-helpers/ip-compare';
 
 const SUITE = fileURLToPath(new URL('./iproute2/', import.meta.url));
 

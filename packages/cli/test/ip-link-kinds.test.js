@@ -10,7 +10,7 @@ import { fileURLToPath } from 'node:url';
 import { NetNs } from '@nsrun/sys';
 import { LINK_KINDS, NetlinkError, linkAdd, linkIndex } from '@nsrun/netlink';
 import { parseIp, HelpRequest } from '@nsrun/cli';
-import { ipIn, kernelSuite, skip } from '../../../test/helpers/kernel.js';
+import { ipIn, kernelSuite, skip } from '@nsrun/test-helpers/kernel';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 const KINDS = Object.keys(LINK_KINDS);

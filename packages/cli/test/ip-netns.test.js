@@ -6,8 +6,8 @@
 // The tests still delete what they make and check nothing is left.
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
-import { MAIN } from './helpers/ip-compare.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
+import { MAIN } from '@nsrun/test-helpers/ip-compare';
 
 const k = kernelSuite('nsrun ip netns');
 

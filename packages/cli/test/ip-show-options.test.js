@@ -1,8 +1,8 @@
 // `nsrun ip -br | -d | -s | -o` and the link/address show filters, each next to iproute2's
 // ip on the same objects: text line by line and -j value by value (every key, in ip's order).
 import * as assert from 'uvu/assert';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
-import { maskMoving, nip, nsrun, quiet, sameAsIp, sameJson, sameText } from './helpers/ip-compare.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
+import { maskMoving, nip, nsrun, quiet, sameAsIp, sameJson, sameText } from '@nsrun/test-helpers/ip-compare';
 
 const k = kernelSuite('nsrun ip show options');
 

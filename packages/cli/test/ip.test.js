@@ -9,7 +9,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { NetNs } from '@nsrun/sys';
 import { linkSetNetns } from '@nsrun/netlink';
 import { main } from '@nsrun/cli';
-import { kernelSuite, skip } from '../../../test/helpers/kernel.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 

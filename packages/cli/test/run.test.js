@@ -8,7 +8,7 @@ import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { main } from '@nsrun/cli';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
 
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
 
@@ -27,6 +27,7 @@ test('run --help prints the usage, status 0', async () => {
 });
 
 test('bad usage: one line "nsrun: run: <step>: <reason>", status 125', async () => {
+  /** @type {[string[], RegExp][]} */
   const cases = [
     [['--bogus', 'true'], /^nsrun: run: usage: unknown option "--bogus"/],
     [[], /^nsrun: run: usage: missing command/],
@@ -55,6 +56,10 @@ test.run();
 // bridged network has tests of its own, each in a namespace of its own).
 const noNet = (args) => (args.includes('--net') ? args : ['--net', 'none', ...args]);
 
+/**
+ * @param {string[]} args
+ * @param {{ netns?: import('@nsrun/sys').NetNs }} [opts]
+ */
 function nsrun(args, { netns } = {}) {
   args = noNet(args);
   const [file, argv] = netns ? ['nsenter', [`--net=${netns.procPath}`, process.execPath, MAIN, 'run', ...args]] : [process.execPath, [MAIN, 'run', ...args]];

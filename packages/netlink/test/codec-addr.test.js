@@ -25,17 +25,25 @@ import {
 } from '@nsrun/netlink/constants';
 import { Writer, findAttr } from '@nsrun/netlink/wire';
 import { decodeMessages, encodeMessages, decodeAddr, encodeAddr, addrSchema } from '@nsrun/netlink/messages';
-import { load, list } from './fixtures/load.js';
+import { decodeAs, load, roundTripSuite } from './fixtures/load.js';
 
 const NEW_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE;
 const REQ_SEQ = 1795943684;
 const DUMP = { type: RTM_NEWADDR, flags: NLM_F_MULTI, seq: 0x102, pid: 1 };
 const FOREVER = 0xffffffff; // ifa_cacheinfo lifetime of a permanent address
 
+/**
+ * The value of the first attribute of `type`; fails when there is none.
+ * @template {{ type: string }} A
+ * @template {A['type']} N
+ * @param {readonly A[]} attrs
+ * @param {N} type
+ * @returns {Extract<A, { type: N }> extends { value: infer V } ? V : never}
+ */
 function val(attrs, type) {
   const a = findAttr(attrs, type);
   assert.ok(a, `no ${type} attribute`);
-  return a.value;
+  return /** @type {any} */ (a).value;
 }
 const hex = (b) => Buffer.from(b).toString('hex');
 
@@ -44,7 +52,7 @@ const hex = (b) => Buffer.from(b).toString('hex');
 const requests = suite('decodeMessages: iproute2 address requests');
 
 requests('ip addr add 10.1.2.3/24 dev v0: IFA_LOCAL then IFA_ADDRESS', () => {
-  const ms = decodeMessages(load('req-addr-add-v4'));
+  const ms = decodeAs('addr', load('req-addr-add-v4'));
   assert.is(ms.length, 1);
   assert.is(ms[0].kind, 'addr');
   assert.equal(ms[0].header, { type: RTM_NEWADDR, flags: NEW_FLAGS, seq: REQ_SEQ, pid: 0 });
@@ -62,7 +70,7 @@ requests('ip addr add 10.1.2.3/24 dev v0: IFA_LOCAL then IFA_ADDRESS', () => {
 });
 
 requests('ip -6 addr add 2001:db8::1/64 dev v0: 16-byte addresses in RFC 5952 text', () => {
-  const ms = decodeMessages(load('req-addr-add-v6'));
+  const ms = decodeAs('addr', load('req-addr-add-v6'));
   assert.is(ms.length, 1);
   assert.equal(ms[0].header, { type: RTM_NEWADDR, flags: NEW_FLAGS, seq: REQ_SEQ, pid: 0 });
   assert.equal(ms[0].body, {
@@ -85,7 +93,7 @@ requests.run();
 const dump = suite('decodeMessages: kernel address dump (v4 + v6)');
 
 dump("six addresses, in the kernel's order: IPv4 first", () => {
-  const ms = decodeMessages(load('dump-addr-1'));
+  const ms = decodeAs('addr', load('dump-addr-1'));
   assert.is(ms.length, 6);
   for (const m of ms) {
     assert.is(m.kind, 'addr');
@@ -111,7 +119,7 @@ dump("six addresses, in the kernel's order: IPv4 first", () => {
 });
 
 dump('IPv4 10.1.2.3/24 on v1: local, label, flags, cacheinfo', () => {
-  const a = decodeMessages(load('dump-addr-1'))[1].body;
+  const a = decodeAs('addr', load('dump-addr-1'))[1].body;
   assert.equal({ ...a, attrs: undefined }, { family: AF_INET, prefixlen: 24, flags: IFA_F_PERMANENT, scope: RT_SCOPE_UNIVERSE, index: 3, attrs: undefined });
   assert.equal(
     a.attrs.map((x) => x.type),
@@ -129,14 +137,14 @@ dump('IPv4 10.1.2.3/24 on v1: local, label, flags, cacheinfo', () => {
 });
 
 dump('lo 127.0.0.1/8 has host scope', () => {
-  const a = decodeMessages(load('dump-addr-1'))[0].body;
+  const a = decodeAs('addr', load('dump-addr-1'))[0].body;
   assert.is(a.scope, RT_SCOPE_HOST);
   assert.is(val(a.attrs, 'label'), 'lo');
   assert.is(val(a.attrs, 'local'), '127.0.0.1');
 });
 
 dump('IPv6: no IFA_LOCAL or label; IFA_FLAGS carries NODAD / TENTATIVE; IFA_PROTO', () => {
-  const ms = decodeMessages(load('dump-addr-1')).map((m) => m.body);
+  const ms = decodeAs('addr', load('dump-addr-1')).map((m) => m.body);
   const [lo6, global, ll1, ll0] = ms.slice(2);
   assert.is(lo6.scope, RT_SCOPE_HOST);
   assert.is(val(lo6.attrs, 'proto'), 1); // IFAPROT_KERNEL_LO
@@ -162,16 +170,7 @@ dump.run();
 
 // ---- round trip -----------------------------------------------------------------------------
 
-const roundTrip = suite('encodeMessages: encode(decode(bytes)) is the same bytes');
-const FIXTURES = list().filter((f) => /^(req-addr-|dump-addr-)/.test(f));
-roundTrip('there are address fixtures', () => assert.ok(FIXTURES.length >= 4, FIXTURES.join(', ')));
-for (const f of FIXTURES) {
-  roundTrip(f, () => {
-    const bytes = load(f);
-    assert.is(hex(encodeMessages(decodeMessages(bytes))), hex(bytes));
-  });
-}
-roundTrip.run();
+roundTripSuite('address', /^(req-addr-|dump-addr-)/, 4);
 
 // ---- decodeAddr / encodeAddr ----------------------------------------------------------------
 
@@ -202,10 +201,12 @@ body.run();
 const build = suite("Writer / encodeMessages: requests built from scratch equal iproute2's bytes");
 
 build('encodeMessages: ip addr add 10.1.2.3/24 dev v0 and ip -6 addr add 2001:db8::1/64 dev v0', () => {
-  for (const [f, family, prefixlen, address] of [
+  /** @type {[string, number, number, string][]} */
+  const cases = [
     ['req-addr-add-v4', AF_INET, 24, '10.1.2.3'],
     ['req-addr-add-v6', AF_INET6, 64, '2001:db8::1'],
-  ]) {
+  ];
+  for (const [f, family, prefixlen, address] of cases) {
     const expected = load(f);
     const out = encodeMessages([
       {

@@ -26,16 +26,24 @@ import {
 } from '@nsrun/netlink/constants';
 import { Writer, findAttr } from '@nsrun/netlink/wire';
 import { decodeMessages, encodeMessages, decodeRoute, encodeRoute, routeSchema } from '@nsrun/netlink/messages';
-import { load, list } from './fixtures/load.js';
+import { decodeAs, load, roundTripSuite } from './fixtures/load.js';
 
 const NEW_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE;
 const REQ_SEQ = 1795943684;
 const DUMP_FLAGS = NLM_F_MULTI | NLM_F_DUMP_FILTERED; // strict checking: the kernel filtered by table
 
+/**
+ * The value of the first attribute of `type`; fails when there is none.
+ * @template {{ type: string }} A
+ * @template {A['type']} N
+ * @param {readonly A[]} attrs
+ * @param {N} type
+ * @returns {Extract<A, { type: N }> extends { value: infer V } ? V : never}
+ */
 function val(attrs, type) {
   const a = findAttr(attrs, type);
   assert.ok(a, `no ${type} attribute`);
-  return a.value;
+  return /** @type {any} */ (a).value;
 }
 const hex = (b) => Buffer.from(b).toString('hex');
 const rtmsg = (over) => ({
@@ -51,9 +59,8 @@ const rtmsg = (over) => ({
   ...over,
 });
 const one = (name) => {
-  const ms = decodeMessages(load(name));
+  const ms = decodeAs('route', load(name));
   assert.is(ms.length, 1);
-  assert.is(ms[0].kind, 'route');
   return ms[0];
 };
 
@@ -109,7 +116,7 @@ requests.run();
 const dump = suite('decodeMessages: kernel dump of table main');
 
 dump('four routes, each with RTA_TABLE 254', () => {
-  const ms = decodeMessages(load('dump-route-main-1'));
+  const ms = decodeAs('route', load('dump-route-main-1'));
   assert.is(ms.length, 4);
   for (const m of ms) {
     assert.is(m.kind, 'route');
@@ -128,7 +135,7 @@ dump('four routes, each with RTA_TABLE 254', () => {
 });
 
 dump('the connected route the kernel made for 10.1.2.3/24', () => {
-  const r = decodeMessages(load('dump-route-main-1'))[0].body;
+  const r = decodeAs('route', load('dump-route-main-1'))[0].body;
   assert.equal(r, {
     ...rtmsg({ dstLen: 24, protocol: RTPROT_KERNEL, scope: RT_SCOPE_LINK }),
     attrs: [
@@ -141,7 +148,7 @@ dump('the connected route the kernel made for 10.1.2.3/24', () => {
 });
 
 dump('multipath route: two hops on v1 (index 3) with weights 1 and 2', () => {
-  const r = decodeMessages(load('dump-route-main-1'))[1].body;
+  const r = decodeAs('route', load('dump-route-main-1'))[1].body;
   assert.equal({ ...r, attrs: undefined }, { ...rtmsg(), attrs: undefined });
   const hops = val(r.attrs, 'multipath');
   assert.is(hops.length, 2);
@@ -155,7 +162,7 @@ dump('multipath route: two hops on v1 (index 3) with weights 1 and 2', () => {
 });
 
 dump('blackhole route: type RTN_BLACKHOLE, no gateway or device', () => {
-  const r = decodeMessages(load('dump-route-main-1'))[2].body;
+  const r = decodeAs('route', load('dump-route-main-1'))[2].body;
   assert.is(r.type, RTN_BLACKHOLE);
   assert.equal(r.attrs, [
     { type: 'table', value: 254 },
@@ -164,7 +171,7 @@ dump('blackhole route: type RTN_BLACKHOLE, no gateway or device', () => {
 });
 
 dump('gateway route with metric 50', () => {
-  const r = decodeMessages(load('dump-route-main-1'))[3].body;
+  const r = decodeAs('route', load('dump-route-main-1'))[3].body;
   assert.equal(r.attrs, [
     { type: 'table', value: 254 },
     { type: 'dst', value: '10.9.0.0' },
@@ -225,16 +232,7 @@ split.run();
 
 // ---- round trip -----------------------------------------------------------------------------
 
-const roundTrip = suite('encodeMessages: encode(decode(bytes)) is the same bytes');
-const FIXTURES = list().filter((f) => /^(req-route-|dump-route-)/.test(f));
-roundTrip('there are route fixtures', () => assert.ok(FIXTURES.length >= 8, FIXTURES.join(', ')));
-for (const f of FIXTURES) {
-  roundTrip(f, () => {
-    const bytes = load(f);
-    assert.is(hex(encodeMessages(decodeMessages(bytes))), hex(bytes));
-  });
-}
-roundTrip.run();
+roundTripSuite('route', /^(req-route-|dump-route-)/, 8);
 
 // ---- decodeRoute / encodeRoute --------------------------------------------------------------
 

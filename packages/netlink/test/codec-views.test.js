@@ -29,9 +29,13 @@ function messagesOf(type) {
   return out;
 }
 
-/** What a Link's fields are, taken from the full decode. */
+/**
+ * What a Link's fields are, taken from the full decode.
+ * @param {import('@nsrun/netlink').LinkMessage} msg
+ */
 function linkFields(msg) {
-  const v = (t) => findAttr(msg.attrs, t)?.value;
+  /** @param {(typeof msg.attrs)[number]['type']} t */
+  const v = (t) => /** @type {any} */ (findAttr(msg.attrs, t))?.value;
   let kind;
   let slaveKind;
   for (const a of v('linkinfo') ?? []) {
@@ -43,7 +47,7 @@ function linkFields(msg) {
   }
   const op = v('operstate') ?? 0;
   // A string sent without its NUL (iproute2 does so for the alias) stays `unknown`; the view reads its text.
-  const text = (t, code) => v(t) ?? msg.attrs.find((a) => a.type === 'unknown' && a.code === code)?.data.toString();
+  const text = (t, code) => v(t) ?? /** @type {any} */ (msg.attrs.find((a) => a.type === 'unknown' && a.code === code))?.data.toString();
   return {
     index: msg.index,
     name: text('ifname', IFLA_IFNAME) ?? '',
@@ -65,8 +69,13 @@ function linkFields(msg) {
   };
 }
 
+/**
+ * What a Route's fields are, taken from the full decode.
+ * @param {import('@nsrun/netlink').RouteMessage} msg
+ */
 function routeFields(msg) {
-  const v = (t) => findAttr(msg.attrs, t)?.value;
+  /** @param {(typeof msg.attrs)[number]['type']} t */
+  const v = (t) => /** @type {any} */ (findAttr(msg.attrs, t))?.value;
   const dst = v('dst');
   let gateway = v('gateway');
   let nexthops;
@@ -98,6 +107,11 @@ function routeFields(msg) {
   };
 }
 
+/**
+ * A view's toJSON (the view classes' method; the Link and Route types leave it out).
+ * @param {any} view
+ */
+const toJSON = (view) => view.toJSON();
 const pick = (o, keys) => Object.fromEntries(keys.map((k) => [k, o[k]]));
 
 // ---- links ----------------------------------------------------------------------------------
@@ -113,7 +127,7 @@ links('every RTM_NEWLINK of the fixtures: the same fields as the full decode, an
     const view = linkFromBytes(m.buf, m.start, m.end);
     assert.equal(pick(view, Object.keys(want)), want, name);
     assert.equal(view.message, full, name);
-    assert.equal(view.toJSON(), { ...want, message: full }, name);
+    assert.equal(toJSON(view), { ...want, message: full }, name);
   }
 });
 
@@ -160,7 +174,7 @@ routes('every RTM_NEWROUTE of the fixtures: the same fields as the full decode, 
     const view = routeFromBytes(m.buf, m.start, m.end);
     assert.equal(pick(view, Object.keys(want)), want, name);
     assert.equal(view.message, full, name);
-    assert.equal(view.toJSON(), { ...want, message: full }, name);
+    assert.equal(toJSON(view), { ...want, message: full }, name);
   }
 });
 
@@ -201,10 +215,13 @@ routes.run();
 
 const names = suite('linkIndexMap: names from a link dump');
 
-/** A stand-in for NetlinkSocket answering a dump with the captured link dump, renumbered. */
+/**
+ * A stand-in for NetlinkSocket answering a dump with the captured link dump, renumbered.
+ * @returns {import('@nsrun/netlink').NetlinkSocket} (the methods the client calls; cast, as NetlinkSocket is a class)
+ */
 function dumpSocket(port, fixtures) {
   const queue = [];
-  return {
+  return /** @type {any} */ ({
     port,
     closed: false,
     rcvbuf: 1 << 20,
@@ -224,7 +241,7 @@ function dumpSocket(port, fixtures) {
       return queue.length ? { data: queue.shift(), port: 0, groups: 0 } : undefined;
     },
     close() {},
-  };
+  });
 }
 
 names('the dump of dump-link-{1,2,3}: every name with its index, as the full decode reads them', async () => {

@@ -6,7 +6,7 @@ import { spawn, execFileSync } from 'node:child_process';
 import { createServer } from 'node:net';
 import { NetlinkError } from '@nsrun/netlink';
 import { SockDiagClient, inetSockList } from '@nsrun/netlink/diag';
-import { kernelSuite, skip } from '../../../test/helpers/kernel.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
 
 const k = kernelSuite('kernel sock_diag: inetSockList');
 k.before.each((ctx) => {
@@ -61,10 +61,10 @@ const SS_STATE = { LISTEN: 'LISTEN', CLOSE: 'UNCONN', ESTABLISHED: 'ESTAB' };
 
 k('TCP listeners and bound UDP sockets, both families: exactly what ss lists, socket by socket', async (ctx) => {
   await holder(ctx, SOCKETS);
-  for (const [protocol, states, flag] of [
+  for (const [protocol, states, flag] of /** @type {const} */ ([
     ['tcp', ['LISTEN'], '-lt'],
     ['udp', ['CLOSE'], '-lu'],
-  ]) {
+  ])) {
     const ours = [...(await inetSockList(ctx.diag, { family: 4, protocol, states })), ...(await inetSockList(ctx.diag, { family: 6, protocol, states }))];
     const theirs = ss(ctx, [flag]);
     assert.is(ours.length, theirs.size, `${protocol}: as many as ss lists`);

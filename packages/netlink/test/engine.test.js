@@ -31,7 +31,14 @@ import { load } from './fixtures/load.js';
 const PORT = 4242;
 const NLM_F_CAPPED = 0x100;
 
-/** One message: nlmsghdr and payload, padded. */
+/**
+ * One message: nlmsghdr and payload, padded.
+ * @param {number} type
+ * @param {number} flags
+ * @param {number} seq
+ * @param {Buffer} [payload]
+ * @param {number} [pid]
+ */
 function msg(type, flags, seq, payload = Buffer.alloc(0), pid = PORT) {
   const w = new Writer();
   const at = w.beginMessage(type, flags, seq, pid);
@@ -39,7 +46,12 @@ function msg(type, flags, seq, payload = Buffer.alloc(0), pid = PORT) {
   w.endMessage(at);
   return w.toBuffer();
 }
-/** NLMSG_ERROR (capped) for the request `seq` with extended-ACK text and offset when given. */
+/**
+ * NLMSG_ERROR (capped) for the request `seq` with extended-ACK text and offset when given.
+ * @param {number} seq
+ * @param {number} errno
+ * @param {{ text?: string, offset?: number, reqType?: number, reqLen?: number }} [opts]
+ */
 function errorMsg(seq, errno, { text, offset, reqType = 0, reqLen = 16 } = {}) {
   const w = new Writer();
   w.i32(-errno).u32(reqLen).u16(reqType).u16(0).u32(seq).u32(0);
@@ -71,11 +83,12 @@ function renumbered(name, seq) {
 /**
  * A stand-in for NetlinkSocket: each send is answered by `answer(seq, sentBytes, n)` (n counts
  * the sends) with a list of datagrams, each a Buffer or { data, port } or an Error to throw.
+ * @returns {import('@nsrun/netlink').NetlinkSocket & { sent: Buffer[] }} (the methods the client calls; cast, as NetlinkSocket is a class)
  */
 function fakeSocket(answer) {
   const queue = [];
   let n = 0;
-  return {
+  return /** @type {any} */ ({
     port: PORT,
     closed: false,
     rcvbuf: 1 << 20,
@@ -93,7 +106,7 @@ function fakeSocket(answer) {
       return Buffer.isBuffer(d) ? { data: d, port: 0, groups: 0 } : { groups: 0, ...d };
     },
     close() {},
-  };
+  });
 }
 
 // Each client's way to send one request and to dump, with the words for its errors.
@@ -192,7 +205,7 @@ for (const [name, k] of Object.entries(CLIENTS)) {
     // rewritten: the refused dump's attribute went unnamed, or was named from the other request.
     t('an error is resolved against its own request even when the decoder made another request', () => {
       const sock = fakeSocket((seq, sent, n) => (n === 0 ? [Buffer.concat([item(seq, 1), doneMsg(seq, -22, 'bad filter', 0, 40)])] : [ack(seq)]));
-      const c = k.open(sock);
+      const c = /** @type {import('@nsrun/netlink').RtnlClient} */ (k.open(sock));
       const other = { type: RTM_GETLINK, what: 'linkGet lo', body: (w) => void w.zeros(16) };
       const e = throwsSync(() =>
         c.requestSync({ type: RTM_NEWLINK, what: 'linkAdd x3 (bridge)', body: linkBody }, (m) => {

@@ -14,7 +14,7 @@
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { DecodeError } from '@nsrun/netlink';
 import { decodeMessages, encodeMessages } from '@nsrun/netlink/messages';
-import { load, list } from './fixtures/load.js';
+import { attrAt, decodeAs, load, list } from './fixtures/load.js';
 
 const SEED = 0x6e737275; // "nsru"
 const RANDOM_CORRUPTIONS = 20000;
@@ -174,6 +174,7 @@ if (!isMainThread) {
   parentPort.postMessage(campaign(progress));
 } else {
   const { suite } = await import('uvu');
+  /** @type {typeof import('uvu/assert')} */
   const assert = await import('uvu/assert');
 
   const fuzz = suite('decodeMessages: fuzz (seeded, bounded)');
@@ -255,7 +256,7 @@ if (!isMainThread) {
       // RTM_NEWLINK { IFLA_LINKINFO { IFLA_INFO_KIND kind, IFLA_INFO_DATA { attr 1 } } }
       const buf = nlmsg(16, Buffer.concat([IFINFOMSG, attr(18, Buffer.concat([attr(1, Buffer.from(`${kind}\0`)), attr(2, attr(1, Buffer.alloc(4)))]))]));
       assert.is(outcome(buf), 'returned', kind);
-      const info = decodeMessages(buf)[0].body.attrs[0].value;
+      const info = attrAt(decodeAs('link', buf)[0].body.attrs, 0, 'linkinfo').value;
       assert.equal(
         info.map((a) => a.type),
         ['kind', 'unknown'],
@@ -264,7 +265,7 @@ if (!isMainThread) {
       // and IFLA_INFO_SLAVE_KIND: was mislabelled as bridge-port data
       const slave = nlmsg(16, Buffer.concat([IFINFOMSG, attr(18, Buffer.concat([attr(4, Buffer.from(`${kind}\0`)), attr(5, attr(1, Buffer.alloc(1)))]))]));
       assert.equal(
-        decodeMessages(slave)[0].body.attrs[0].value.map((a) => a.type),
+        attrAt(decodeAs('link', slave)[0].body.attrs, 0, 'linkinfo').value.map((a) => a.type),
         ['slaveKind', 'unknown'],
         kind,
       );
@@ -284,8 +285,10 @@ if (!isMainThread) {
       9,
       Buffer.concat([Buffer.from([8 + 20, 0, 0, 0, 3, 0, 0, 0]), attr(9, Buffer.from([8 + 8, 0, 0, 0, 3, 0, 0, 0, 8, 0, 5, 0, 10, 0, 0, 1]))]),
     );
-    const [m] = decodeMessages(nlmsg(24, Buffer.concat([RTMSG, two])));
-    assert.is(m.body.attrs[0].value[0].attrs[0].value[0].attrs[0].value, '10.0.0.1');
+    const [m] = decodeAs('route', nlmsg(24, Buffer.concat([RTMSG, two])));
+    const hop = attrAt(m.body.attrs, 0, 'multipath').value[0];
+    const nested = attrAt(hop.attrs, 0, 'multipath').value[0];
+    assert.is(attrAt(nested.attrs, 0, 'gateway').value, '10.0.0.1');
   });
 
   repro('veth peers nested 1600 deep (64 KB) were a RangeError (stack overflow)', () => {
@@ -303,13 +306,13 @@ if (!isMainThread) {
     const bytes = Buffer.from(load('req-link-add-bridge'));
     const at = bytes.indexOf(Buffer.from('br0\0'));
     bytes[at] = 0xff; // IFLA_IFNAME "\xffr0"
-    const [m] = decodeMessages(bytes);
-    const name = m.body.attrs[0];
+    const [m] = decodeAs('link', bytes);
+    const name = attrAt(m.body.attrs, 0, 'unknown');
     assert.equal([name.type, name.code, name.data?.toString('hex')], ['unknown', 3, 'ff723000']);
     assert.is(encodeMessages([m]).toString('hex'), bytes.toString('hex'));
     // valid UTF-8, U+FFFD itself included, still decodes to a string
     const ok = Buffer.concat([bytes.subarray(0, at - 4), Buffer.from([8, 0, 3, 0, 0xef, 0xbf, 0xbd, 0]), bytes.subarray(at + 4)]);
-    assert.equal(decodeMessages(ok)[0].body.attrs[0], { type: 'ifname', value: '\ufffd' });
+    assert.equal(decodeAs('link', ok)[0].body.attrs[0], { type: 'ifname', value: '\ufffd' });
   });
 
   lossless('a DecodeError inside IFLA_INFO_DATA gives the offset in the datagram (it was relative to the nest)', () => {

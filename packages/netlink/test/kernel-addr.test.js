@@ -2,7 +2,7 @@
 import * as assert from 'uvu/assert';
 import { NetlinkError, ValidationError, linkAdd, linkIndex, linkSetUp, addrAdd, addrReplace, addrDel, addrList } from '@nsrun/netlink';
 import { IFA_F_NODAD, IFA_F_SECONDARY, IFA_F_PERMANENT, IFA_F_TENTATIVE, RT_SCOPE_UNIVERSE, RT_SCOPE_HOST } from '@nsrun/netlink/constants';
-import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
+import { kernelSuite, rejection } from '@nsrun/test-helpers/kernel';
 
 /** `ip -j addr show dev NAME`'s addr_info entries. */
 const ipAddrs = (ctx, dev) => ctx.ip('-j', 'addr', 'show', 'dev', dev)[0]?.addr_info ?? [];
@@ -157,10 +157,12 @@ k('a duplicate addrAdd is EEXIST with the kernel text, IPv4 and IPv6', async (ct
   await links(ctx);
   await addrAdd(ctx.nl, 'a0', '10.0.0.1/24');
   await addrAdd(ctx.nl, 'a0', '2001:db8::1/64', { noDad: true });
-  for (const [cidr, o] of [
+  /** @type {[string, import('@nsrun/netlink').AddrOptions][]} */
+  const dups = [
     ['10.0.0.1/24', {}],
     ['2001:db8::1/64', { noDad: true }],
-  ]) {
+  ];
+  for (const [cidr, o] of dups) {
     const e = await rejection(addrAdd(ctx.nl, 'a0', cidr, o), `duplicate ${cidr}`);
     assert.instance(e, NetlinkError);
     assert.is(e.code, 'EEXIST');
@@ -177,6 +179,7 @@ k('ValidationErrors (prefix 33, "/abc", family mismatches): nothing is added', a
   await links(ctx);
   await addrAdd(ctx.nl, 'a0', '10.0.0.1/24');
   const before = ctx.ip('-j', 'addr', 'show');
+  /** @type {[() => Promise<unknown>, string][]} */
   const cases = [
     [() => addrAdd(ctx.nl, 'a0', '10.0.0.5/33'), 'address'],
     [() => addrAdd(ctx.nl, 'a0', '10.0.0.5/abc'), 'address'],
@@ -187,6 +190,7 @@ k('ValidationErrors (prefix 33, "/abc", family mismatches): nothing is added', a
     [() => addrAdd(ctx.nl, 'a0', '10.0.0.5/24', { broadcast: '2001:db8::ff' }), 'broadcast'],
     [() => addrReplace(ctx.nl, 'a0', '10.0.0.5/33'), 'address'],
     [() => addrDel(ctx.nl, 'a0', '10.0.0.1/abc'), 'address'],
+    // @ts-expect-error: no family 5 (refused at run time too)
     [() => addrList(ctx.nl, { family: 5 }), 'family'],
   ];
   for (const [run, field] of cases) {

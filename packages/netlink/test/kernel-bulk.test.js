@@ -2,7 +2,7 @@
 // purpose, each answer attributed to exactly its own request.
 import * as assert from 'uvu/assert';
 import { NetlinkError, linkAddRequest, addrAddRequest, linkList, addrList } from '@nsrun/netlink';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
 
 const N = 500;
 

@@ -18,7 +18,7 @@ import nl from 'netlink';
 import { linkAdd, linkIndex, linkSetUp, addrAdd, routeAdd, linkList, addrList, routeList } from '@nsrun/netlink';
 import { RTM_NEWLINK, RTM_NEWADDR, RTM_NEWROUTE, IFLA_GRO_MAX_SIZE } from '@nsrun/netlink/constants';
 import { splitMessages } from '@nsrun/netlink/wire';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
 
 /** Runs `fn` and returns its result and the payloads of every `type` message the socket received. */
 async function withPayloads(c, type, fn) {

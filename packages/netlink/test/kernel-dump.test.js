@@ -16,7 +16,7 @@ import {
   linkAddRequest,
 } from '@nsrun/netlink';
 import { RTM_GETADDR, RTM_GETNEIGH, AF_INET } from '@nsrun/netlink/constants';
-import { kernelSuite, skip } from '../../../test/helpers/kernel.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
 
 /** Counts the datagrams the client's socket receives while `fn` runs. */
 async function countingDatagrams(c, fn) {

@@ -5,7 +5,7 @@ import { NetNs } from '@nsrun/sys';
 import { routeGet, neighGet, nsidGet, nsidSet, nsidList, linkGet, linkList, decodeLinkStats, NetlinkError } from '@nsrun/netlink';
 import { RTM_F_CLONED, RTN_LOCAL, RT_TABLE_MAIN, AF_INET6 } from '@nsrun/netlink/constants';
 import { findAttr } from '@nsrun/netlink/wire';
-import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
+import { kernelSuite, rejection } from '@nsrun/test-helpers/kernel';
 
 const k = kernelSuite('lookups of one object');
 

@@ -29,7 +29,7 @@ import {
   linkDelGroup,
 } from '@nsrun/netlink';
 import { IFF_UP } from '@nsrun/netlink/constants';
-import { kernelSuite, ipIn, skip, rejection } from '../../../test/helpers/kernel.js';
+import { kernelSuite, ipIn, skip, rejection } from '@nsrun/test-helpers/kernel';
 
 /** The error a promise rejects with; fails the test when it resolves. */
 
@@ -403,6 +403,7 @@ k("EINVAL with the kernel's extended-ACK text: an mtu the device refuses", async
 k('ValidationError for a 16-byte name, a name with "/", mtu 20: nothing is sent, nothing created', async (ctx) => {
   await linkAdd(ctx.nl, { name: 'base0', kind: 'veth', peer: { name: 'base1' } });
   const before = (await linkList(ctx.nl)).map((l) => [l.index, l.name, l.mtu]);
+  /** @type {[() => Promise<unknown>, string, unknown][]} */
   const cases = [
     [() => linkAdd(ctx.nl, { name: 'abcdefghijklmnop', kind: 'bridge' }), 'link.name', 'abcdefghijklmnop'],
     [() => linkAdd(ctx.nl, { name: 'a/b', kind: 'bridge' }), 'link.name', 'a/b'],

@@ -10,7 +10,7 @@ import { NetNs } from '@nsrun/sys';
 import { RtnlClient, NetlinkError } from '@nsrun/netlink';
 import { RTM_GETLINK } from '@nsrun/netlink/constants';
 import { decodeLink } from '@nsrun/netlink/messages';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
 
 const fdCount = () => readdirSync('/proc/self/fd').length;
 const MB = 1024 * 1024;

@@ -93,10 +93,12 @@ framing('big-endian codecs: u64 handles and signed priorities', () => {
 });
 
 framing('dump request: as nft asks for tables and chains', () => {
-  for (const [type, name] of [
+  /** @type {[number, string][]} */
+  const dumps = [
     [NFT_MSG_GETTABLE, 'nf-req-table-dump'],
     [NFT_MSG_GETCHAIN, 'nf-req-chain-dump'],
-  ]) {
+  ];
+  for (const [type, name] of dumps) {
     const w = new Writer();
     writeNftRequest(w, { type, family: NFPROTO_UNSPEC, flags: NLM_F_DUMP, what: 'dump', body: () => {} }, 0, NLM_F_REQUEST);
     same(w.view(), name);
@@ -218,7 +220,9 @@ requests('what names the operation and the object', () => {
 });
 
 requests('validation: refused before anything is sent', () => {
+  // (the @ts-expect-error lines: values the types already refuse, refused at run time too)
   const bad = [
+    // @ts-expect-error: no family 'ipv4'
     () => nftTableAddRequest({ family: 'ipv4', name: 'x' }),
     () => nftTableAddRequest({ family: 'inet', name: '' }),
     () => nftTableAddRequest({ family: 'inet', name: 'x'.repeat(256) }),
@@ -230,7 +234,9 @@ requests('validation: refused before anything is sent', () => {
     () => nftChainAddRequest({ family: 'inet', table: 't', name: 'c', type: 'nat', hook: 'postrouting' }), // no priority
     () => nftChainAddRequest({ family: 'inet', table: 't', name: 'c', type: 'nat', hook: 'postrouting', priority: 2 ** 31 }),
     () => nftChainAddRequest({ family: 'inet', table: 't', name: 'c', type: 'filter', hook: 'egress', priority: 0 }), // netdev only
+    // @ts-expect-error: no policy 'reject'
     () => nftChainAddRequest({ family: 'inet', table: 't', name: 'c', type: 'filter', hook: 'input', priority: 0, policy: 'reject' }),
+    // @ts-expect-error: no chain type 'mangle'
     () => nftChainAddRequest({ family: 'inet', table: 't', name: 'c', type: 'mangle', hook: 'input', priority: 0 }),
   ];
   for (const f of bad) assert.throws(f, (e) => e instanceof ValidationError, f.toString());
@@ -367,10 +373,13 @@ errors('EEXIST to `nft create table`: the kernel points at NFTA_TABLE_NAME', () 
   assert.equal(locateAttr(load('nf-req-table-create'), 20, 20, NFT_MSG_NEWTABLE), { offset: 20, name: 'NFTA_TABLE_NAME' });
 });
 
-/** A stand-in for NetlinkSocket that answers each batch with `answer(sentBytes)`'s datagrams. */
+/**
+ * A stand-in for NetlinkSocket that answers each batch with `answer(sentBytes)`'s datagrams.
+ * @returns {import('@nsrun/netlink').NetlinkSocket & { sent: Buffer[] }} (the methods the client calls; cast, as NetlinkSocket is a class)
+ */
 function fakeSocket(port, answer) {
   const queue = [];
-  return {
+  return /** @type {any} */ ({
     port,
     closed: false,
     sent: [],
@@ -382,7 +391,7 @@ function fakeSocket(port, answer) {
       return queue.length ? { data: queue.shift(), port: 0, groups: 0 } : undefined;
     },
     close() {},
-  };
+  });
 }
 /** A copy of a captured error datagram renumbered for sequence number `seq`. */
 function renumber(name, seq) {

@@ -21,8 +21,8 @@ import {
   NF_IP_PRI_NAT_DST,
   NF_IP_PRI_FILTER,
 } from '@nsrun/netlink/nf';
-import { kernelSuite, rejection, skip } from '../../../test/helpers/kernel.js';
-import { nft, nftFile, nftSkipReason } from '../../../test/helpers/nft.js';
+import { kernelSuite, rejection, skip } from '@nsrun/test-helpers/kernel';
+import { nft, nftFile, nftSkipReason } from '@nsrun/test-helpers/nft';
 
 const reason = nftSkipReason;
 /** nft's view: tables and chains as plain objects. */

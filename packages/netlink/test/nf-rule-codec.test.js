@@ -242,7 +242,7 @@ for (const name of Object.keys(EXPECT)) {
   reencode(`nf-rule-req-${name}: object -> nftRuleAddRequest`, () => {
     const r = decodeRule(one(`nf-rule-req-${name}`));
     const spec = {
-      family: r.family,
+      family: /** @type {import('@nsrun/netlink').NftFamily} */ (r.family), // decodes to a name for every family nft sends
       table: r.table,
       chain: r.chain,
       expressions: r.expressions,
@@ -263,7 +263,18 @@ for (const name of Object.keys(EXPECT)) {
 for (const name of ['inet-masq', 'inet-dnat', 'inet-dnat6']) {
   reencode(`nf-rule-req-${name}: decoded, then nftRuleAddRequest`, () => {
     const r = decodeRule(one(`nf-rule-req-${name}`));
-    same(asNft(nftRuleAddRequest({ family: r.family, table: r.table, chain: r.chain, expressions: r.expressions, comment: r.comment })), `nf-rule-req-${name}`);
+    same(
+      asNft(
+        nftRuleAddRequest({
+          family: /** @type {import('@nsrun/netlink').NftFamily} */ (r.family),
+          table: r.table,
+          chain: r.chain,
+          expressions: r.expressions,
+          comment: r.comment,
+        }),
+      ),
+      `nf-rule-req-${name}`,
+    );
   });
 }
 
@@ -284,7 +295,7 @@ reencode.run();
 // ---- builders: the same bytes as nft for the same rule text ------------------------------------------
 
 const build = suite("nf rules: builders produce nft's rule bodies");
-const base = { family: 'ip', table: 't' };
+const base = /** @type {const} */ ({ family: 'ip', table: 't' });
 
 build('ip saddr 10.10.10.0/24 oifname != brg0 counter masquerade comment "nsrun:abc"', () => {
   same(
@@ -364,7 +375,7 @@ build('insert position 8 / add position 8', () => {
 });
 
 build('inet table: `meta nfproto` before the address match; dnat ip / dnat ip6', () => {
-  const inet = { family: 'inet', table: 't4' };
+  const inet = /** @type {const} */ ({ family: 'inet', table: 't4' });
   same(
     asNft(
       nftRuleAddRequest({
@@ -461,15 +472,18 @@ build('invalid input is a ValidationError naming the field', () => {
   bad(() => match.ip6Daddr('10.0.0.1'), 'ip6 daddr');
   bad(() => match.ipDaddr('nonsense'), 'ip daddr');
   bad(() => match.tcpDport(65536), 'tcp dport');
+  // @ts-expect-error: an unknown state name, refused at run time too
   bad(() => match.ctState(['bogus']), 'ct state');
   bad(() => dnat('10.0.0.1', -1), 'dnat port');
   bad(() => nftRuleAddRequest({ ...base, chain: 'c', expressions: [], comment: 'x', userdata: Buffer.alloc(1) }), 'rule.userdata');
   bad(() => nftRuleAddRequest({ ...base, chain: 'c', expressions: [], comment: 'x'.repeat(300) }), 'rule.comment');
   bad(() => nftRuleAddRequest({ ...base, chain: '', expressions: [] }), 'rule.chain');
+  // @ts-expect-error: an unknown family, refused at run time too
   bad(() => nftRuleAddRequest({ ...base, family: 'ipx', chain: 'c', expressions: [] }), 'rule.family');
   bad(() => nftRuleAddRequest({ ...base, chain: 'c', expressions: [], position: 0 }), 'rule.position');
   bad(() => nftRuleDelRequest({ ...base, chain: 'c', handle: 1.5 }), 'rule.handle');
   bad(() => nftRuleListRequest({ chain: 'c' }), 'filter.chain');
+  // @ts-expect-error: an unknown expression kind, refused at run time too
   assert.throws(() => asNft(nftRuleAddRequest({ ...base, chain: 'c', expressions: [{ kind: 'nosuch' }] })), /no nf_tables expression kind "nosuch"/);
 });
 

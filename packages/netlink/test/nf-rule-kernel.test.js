@@ -24,8 +24,8 @@ import {
   NF_NAT_RANGE_MAP_IPS,
   NFT_BITWISE_MASK_XOR,
 } from '@nsrun/netlink/nf';
-import { kernelSuite, rejection, skip } from '../../../test/helpers/kernel.js';
-import { nft, nftFile, nftSkipReason } from '../../../test/helpers/nft.js';
+import { kernelSuite, rejection, skip } from '@nsrun/test-helpers/kernel';
+import { nft, nftFile, nftSkipReason } from '@nsrun/test-helpers/nft';
 
 const reason = nftSkipReason;
 /** nft's view of one table's rules: [chain, handle, comment, expr] in listing order. */
@@ -56,6 +56,7 @@ const ourTable = (name) => [
 ];
 
 // nsrun's rules: [chain, nft text, our expressions, comment]
+/** @type {[string, string, import('@nsrun/netlink').NftRuleSpec['expressions'], string | undefined][]} */
 const RULES = [
   [
     'post',
@@ -153,7 +154,7 @@ k('rules nft made list through our decoder: handles, comments, and the expressio
 k('nftRuleAdd returns the handle; find by comment, delete by handle; insert before a handle', async (ctx) => {
   if (reason) return skip(reason);
   await ctx.nft.transaction(ourTable('t'));
-  const spec = (comment, expressions) => ({ family: 'ip', table: 't', chain: 'forw', comment, expressions });
+  const spec = (comment, expressions) => ({ family: /** @type {const} */ ('ip'), table: 't', chain: 'forw', comment, expressions });
   const a = await nftRuleAdd(ctx.nft, spec('nsrun:a', [match.iifname('brg0'), accept()]));
   const b = await nftRuleAdd(ctx.nft, spec('nsrun:b', [match.oifname('brg0'), accept()]));
   const a2 = await nftRuleAdd(ctx.nft, spec('nsrun:a', [match.ipSaddr('10.10.10.0/24'), accept()]));

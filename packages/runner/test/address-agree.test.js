@@ -21,7 +21,9 @@ test('textToIp and checkAddress agree on IPv4 texts, and on the value', () => {
       v,
       text,
     );
-    if (v) assert.is(textToIp(text), checkAddress('a', text, 4).v4, text);
+    if (!v) continue;
+    const a = checkAddress('a', text, 4); // family 4 asked for, but the type is still the union
+    assert.is(textToIp(text), a.family === 4 ? a.v4 : undefined, text);
   }
 });
 

@@ -50,14 +50,16 @@ test("parseEnv: each command's required variables, their form (code 4); VERSION 
   );
   assert.is(parseEnv({ CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'a', CNI_IFNAME: 'eth0' }).netns, '');
   assert.is(parseEnv({ CNI_COMMAND: 'VERSION', CNI_NETNS: 'dummy', CNI_IFNAME: 'x/y' }).command, 'VERSION');
-  for (const [env, re] of [
+  /** @type {[Record<string, string>, RegExp][]} */
+  const refused = [
     [{}, /CNI_COMMAND/],
     [{ CNI_COMMAND: 'add' }, /"add"/],
     [{ CNI_COMMAND: 'CHECK', CNI_CONTAINERID: 'a' }, /CNI_NETNS, CNI_IFNAME/],
     [{ CNI_COMMAND: 'DEL', CNI_CONTAINERID: '_a', CNI_IFNAME: 'eth0' }, /CNI_CONTAINERID/],
     [{ CNI_COMMAND: 'DEL', CNI_CONTAINERID: 'a', CNI_IFNAME: 'a-very-long-name0' }, /CNI_IFNAME/],
     [{ CNI_COMMAND: 'ADD', CNI_CONTAINERID: 'a', CNI_IFNAME: 'eth0', CNI_NETNS: 'rel' }, /absolute/],
-  ]) {
+  ];
+  for (const [env, re] of refused) {
     const [c, text] = code(() => parseEnv(env));
     assert.is(c, 4);
     assert.match(text, re);
@@ -81,7 +83,8 @@ test("parseConfig: the reference bridge plugin's keys and defaults; codes 6, 7, 
     ['cni0', true, true, false, 0, 'host-local', '0a:58:0a:0a:0a:02'],
   );
   assert.is(parseConfig('{"cniVersion":"0.4.0","name":"n","type":"nsrun"}', new Map([['MAC', '0a:00:00:00:00:01']])).mac, '0a:00:00:00:00:01');
-  for (const [text, c2, re] of [
+  /** @type {[string, number, RegExp][]} */
+  const configs = [
     ['nope', 6, /JSON/],
     ['[]', 6, /object/],
     ['{"name":"n","type":"nsrun"}', 7, /cniVersion is required/],
@@ -94,7 +97,8 @@ test("parseConfig: the reference bridge plugin's keys and defaults; codes 6, 7, 
     ['{"cniVersion":"1.0.0","name":"n","type":"nsrun","runtimeConfig":{"mac":"zz"}}', 7, /MAC/],
     ['{"cniVersion":"1.0.0","name":"n","type":"nsrun","prevResult":{"ips":[{"address":"10.0.0.1"}]}}', 7, /ips\[0\]\.address/],
     ['{"cniVersion":"1.0.0","name":"n","type":"nsrun","stateDir":"/a","ipam":{"type":"nsrun","dataDir":"/b"}}', 7, /differ/],
-  ]) {
+  ];
+  for (const [text, c2, re] of configs) {
     const [got, msg] = code(() => parseConfig(text));
     assert.is(got, c2, text);
     assert.match(msg, re, text);

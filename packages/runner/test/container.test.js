@@ -7,8 +7,8 @@ import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
-import { kernelSuite, skip } from '../../../test/helpers/kernel.js';
-import { MARKER, busyboxSkipReason, tempBusyboxRootfs } from '../../../test/helpers/rootfs.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { MARKER, busyboxSkipReason, tempBusyboxRootfs } from '@nsrun/test-helpers/rootfs';
 
 const RUNNER_URL = import.meta.resolve('@nsrun/runner');
 
@@ -51,6 +51,10 @@ out({ before, after: state(), status, error });`;
 /**
  * Starts run(opts) in a child Node process (in network namespace `netns` if given: nsenter
  * execs node, same pid); lines are parsed as they come.
+ */
+/**
+ * @param {object} opts
+ * @param {{ netns?: import('@nsrun/sys').NetNs }} [where]
  */
 function startRun(opts, { netns } = {}) {
   const argv = [process.execPath, '--input-type=module', '-e', CHILD, JSON.stringify(opts)];
@@ -99,7 +103,7 @@ function startRun(opts, { netns } = {}) {
         const v = lines.find((l) => key in l);
         if (v) return v;
         if (done) assert.unreachable(`child exited without a "${key}" line; stderr:\n${stderr}\nstdout:\n${text.join('\n')}`);
-        await new Promise((r) => (wake = r));
+        await new Promise((/** @type {(v?: unknown) => void} */ r) => (wake = r));
       }
     },
     /** The final report: { before, after, status, error }, with the container's text output. */

@@ -41,6 +41,7 @@ alice brg0 4 nat publish=8000-8999   # alice
 });
 
 test('policy: each mistake is refused naming FILE:LINE', () => {
+  /** @type {[string, RegExp][]} */
   const cases = [
     ['alice brg0', /usernet:1: want USER\|UID\|@GROUP BRIDGE MAX/],
     ['\n\nalice brg0 many', /usernet:3: MAX "many" is not a count/],
@@ -100,12 +101,18 @@ test('ruleFor: the first rule naming the caller (by name, uid, group) and the br
 });
 
 test('checkRuleAllows: --nat only with nat; published host ports only inside publish=LOW-HIGH', () => {
+  /** @param {string} text */
+  const publish = (text) => {
+    const p = parsePublish(text);
+    if (typeof p === 'string') throw new Error(`${text}: ${p}`);
+    return p;
+  };
   const [with_, without] = parsePolicy('alice brg0 4 nat publish=80-90\nbob brg0 1\n', F).rules;
-  checkRuleAllows(with_, true, [parsePublish('80:8080'), parsePublish('90:1/udp')]);
-  refused(() => checkRuleAllows(with_, false, [parsePublish('91:80')]), /host port 91\/tcp is outside 80-90, the range \/etc\/nsrun\/usernet:1 allows/);
+  checkRuleAllows(with_, true, [publish('80:8080'), publish('90:1/udp')]);
+  refused(() => checkRuleAllows(with_, false, [publish('91:80')]), /host port 91\/tcp is outside 80-90, the range \/etc\/nsrun\/usernet:1 allows/);
   refused(() => checkRuleAllows(without, true, []), /--nat is not allowed by \/etc\/nsrun\/usernet:2/);
   refused(
-    () => checkRuleAllows(without, false, [parsePublish('8080:80')]),
+    () => checkRuleAllows(without, false, [publish('8080:80')]),
     /publishing host port 8080\/tcp is not allowed by \/etc\/nsrun\/usernet:2 \(the rule has no publish=LOW-HIGH\)/,
   );
 });
@@ -118,6 +125,7 @@ test('requests: attach, detach, list, cni parsed strictly; who asks is never a f
   assert.equal(parseNetdRequest('{"op":"detach","pid":7}'), { op: 'detach', pid: 7 });
   assert.equal(parseNetdRequest('{"op":"list"}'), { op: 'list' });
   assert.equal(parseNetdRequest('{"op":"cni","env":{"CNI_COMMAND":"VERSION"},"stdin":"{}"}'), { op: 'cni', env: { CNI_COMMAND: 'VERSION' }, stdin: '{}' });
+  /** @type {[string, RegExp][]} */
   const cases = [
     ['', /^netd: request: not a JSON object/],
     ['null', /not a JSON object$/],

@@ -12,6 +12,7 @@ const any = { hostPort: 8080, containerPort: 80, proto: 'tcp' };
 const on1 = { ...any, hostIp: '192.0.2.1' };
 
 test('shadows: the wildcard, HOSTIP, every non-loopback address without one; IPv6 for the IPv4 it takes', () => {
+  /** @type {[ReturnType<typeof sock>, boolean, boolean][]} */
   const cases = [
     // socket, shadowed by a publish without HOSTIP, by one on 192.0.2.1
     [sock(4, '0.0.0.0'), true, true],

@@ -23,7 +23,7 @@ import {
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { startNode } from '../../sys/test/helpers/child.js';
+import { startNode } from '@nsrun/test-helpers/child';
 
 const STATE_URL = new URL('./state/index.js', import.meta.resolve('@nsrun/runner'));
 const {
@@ -89,6 +89,7 @@ test('classifyRecord: format 2 is read; truncated, garbage, newer, version 1 and
   const good = record();
   assert.equal(classifyRecord(JSON.stringify(good), 'f').record, good);
   const text = JSON.stringify(good);
+  /** @type {[string, RegExp, object][]} */
   const cases = [
     [text.slice(0, text.length >> 1), /^not JSON .*truncated/, {}],
     ['\u0000\u0001garbage', /^not JSON/, {}],

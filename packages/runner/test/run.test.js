@@ -6,7 +6,7 @@ import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { RunnerError, validateRunOptions, exitStatus } from '@nsrun/runner';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
 
 const RUNNER_URL = import.meta.resolve('@nsrun/runner');
 

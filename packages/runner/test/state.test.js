@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { flock, openPath, close, SysError, LOCK_EX, LOCK_NB } from '@nsrun/sys';
-import { startNode } from '../../sys/test/helpers/child.js';
+import { startNode } from '@nsrun/test-helpers/child';
 
 // state/ is not (yet) exported from the package's main index: import the built file itself.
 const STATE_URL = new URL('./state/index.js', import.meta.resolve('@nsrun/runner')).href;
@@ -557,7 +557,7 @@ test('withLock: 3 processes taking the lock 25 times each never interleave', asy
 // ---------------------------------------------------------------- addresses
 
 const isAddrErr = (reason, field) => (e) =>
-  e instanceof AddressError && e instanceof RangeError && e.reason === reason && (field === undefined || e.field === field);
+  e instanceof AddressError && e.reason === reason && (field === undefined || e.field === field) && e instanceof RangeError;
 
 test('ipToText / textToIp / overlaps', () => {
   assert.is(textToIp('10.10.10.7'), 0x0a0a0a07);
@@ -628,6 +628,7 @@ test('allocateAddress: a just released address is not handed out again at once',
 test('allocateAddress: a wanted address, or why not', () => {
   const subnet = parseGateway('10.10.10.1/24');
   const used = new Map([[ip('10.10.10.9'), 'aaaaaaaaaaaa']]);
+  /** @param {string} wanted @param {Map<number, string> | Set<string>} [u] */
   const want = (wanted, u = used) => allocateAddress({ subnet, used: u, wanted, cursor: ip('10.10.10.2') });
   assert.is(want('10.10.10.7').text, '10.10.10.7/24');
   assert.is(want('10.10.10.7/24').ip, ip('10.10.10.7'));

@@ -8,7 +8,7 @@ import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { skip } from '../../../test/helpers/kernel.js';
+import { skip } from '@nsrun/test-helpers/kernel';
 
 const TTY_URL = new URL('./tty.js', import.meta.resolve('@nsrun/runner')).href;
 // A hang (a handle left open) fails the test instead of stalling the run.

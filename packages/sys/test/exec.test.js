@@ -8,7 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runNode, childCode } from './helpers/child.js';
+import { runNode, childCode } from '@nsrun/test-helpers/child';
 
 const GREP = ['/usr/bin/grep', '/bin/grep'].find((p) => existsSync(p));
 

@@ -7,8 +7,8 @@ import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kernelSuite, skip } from '../../../test/helpers/kernel.js';
-import { runNode, startNode } from './helpers/child.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { runNode, startNode } from '@nsrun/test-helpers/child';
 
 const BUSYBOX = ['/bin/busybox', '/usr/bin/busybox'].find((p) => existsSync(p));
 

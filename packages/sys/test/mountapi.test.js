@@ -1,11 +1,11 @@
 // The new mount API (mountFresh, mountSetattr) against the real kernel, in child Node processes
-// with a private mount namespace each (helpers/child.js), observed through their mountinfo.
+// with a private mount namespace each (@nsrun/test-helpers/child), observed through their mountinfo.
 import * as assert from 'uvu/assert';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
-import { runNode } from './helpers/child.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
+import { runNode } from '@nsrun/test-helpers/child';
 
 const k = kernelSuite('mountFresh, mountSetattr');
 k.before.each((ctx) => {

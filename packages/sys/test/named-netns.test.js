@@ -7,7 +7,7 @@ import { once } from 'node:events';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { NetNs, NamedNetnsError, checkNetnsName, netnsAdd, netnsDelete, netnsIdentify, netnsNames, netnsPids, NETNS_RUN_DIR } from '@nsrun/sys';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
 
 const k = kernelSuite('named network namespaces');
 const fdCount = () => readdirSync('/proc/self/fd').length;

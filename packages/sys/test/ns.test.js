@@ -6,12 +6,12 @@ import { closeSync, existsSync, fstatSync, mkdtempSync, readFileSync, rmSync, st
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SysError, NS_FLAGS, nsOpen, nsEnter, nsType, nsUnshare } from '@nsrun/sys';
-import { kernelSuite, skip } from '../../../test/helpers/kernel.js';
-import { runNode, startNode } from './helpers/child.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { runNode, startNode } from '@nsrun/test-helpers/child';
 
 test('nsOpen(self, kind) opens the namespace of that kind for every kind the kernel has', () => {
   const missing = [];
-  for (const [kind, flag] of Object.entries(NS_FLAGS)) {
+  for (const [kind, flag] of /** @type {[keyof typeof NS_FLAGS, number][]} */ (Object.entries(NS_FLAGS))) {
     if (!existsSync(`/proc/self/ns/${kind}`)) {
       missing.push(kind);
       continue;
@@ -34,10 +34,14 @@ test('nsOpen(self, kind) opens the namespace of that kind for every kind the ker
 });
 
 test('nsOpen refuses unknown kinds and bad pids (RangeError); a missing pid is SysError ENOENT naming the path', () => {
+  // @ts-expect-error: no kind 'network'
   assert.throws(() => nsOpen('self', 'network'), RangeError);
   assert.throws(() => nsOpen(0, 'net'), RangeError);
+  // @ts-expect-error: a pid is a number or 'self'
   assert.throws(() => nsOpen('1', 'net'), RangeError);
+  // @ts-expect-error: no kind 'bogus'
   assert.throws(() => nsEnter(0, 'bogus'), RangeError);
+  // @ts-expect-error: no kind 'bogus'
   assert.throws(() => nsUnshare('net', 'bogus'), RangeError);
   assert.throws(
     () => nsOpen(4194305, 'uts'),

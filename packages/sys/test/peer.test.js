@@ -31,7 +31,7 @@ import {
   pidfdSendSignal,
   UCRED_SIZE,
 } from '@nsrun/sys';
-import { kernelSuite, skip } from '../../../test/helpers/kernel.js';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
 
 test('struct ucred: bytes <-> object (pid_t, uid_t, gid_t, little-endian)', () => {
   // What getsockopt(SO_PEERCRED) wrote for pid 4242, uid 65534, gid 100 (strace -X raw of ss -p).

@@ -7,8 +7,8 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { hostname } from 'node:os';
 import { SysError, kill, getppid, gethostname, signalNumber, sigset, sigsetSignals } from '@nsrun/sys';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
-import { runNode, childCode } from './helpers/child.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
+import { runNode, childCode } from '@nsrun/test-helpers/child';
 
 /** Above the largest possible pid_max (2^22): never a live process. */
 const NO_PID = 4194305;

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { readdirSync, readlinkSync } from 'node:fs';
 import { isatty } from 'node:tty';
 import { SysError, openPty, getWinsize, setWinsize, pipe2, read, write, close, fcntl, F_GETFD, FD_CLOEXEC } from '@nsrun/sys';
-import { nodeArgs } from './helpers/child.js';
+import { nodeArgs } from '@nsrun/test-helpers/child';
 
 const fdCount = () => readdirSync('/proc/self/fd').length;
 

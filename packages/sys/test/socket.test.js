@@ -26,7 +26,7 @@ import {
   MSG_PEEK,
   MSG_TRUNC,
 } from '@nsrun/sys';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
 
 const AF_NETLINK = 16;
 const NETLINK_ROUTE = 0;

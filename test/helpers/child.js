@@ -23,6 +23,8 @@ export function nodeArgs(body) {
 /**
  * Runs `body` to completion: { status, signal, stdout, stderr, lines (parsed JSON lines of stdout) }.
  * A child that dies or fails shows its stderr in the assertion message of the caller.
+ * @param {string} body
+ * @param {{ env?: NodeJS.ProcessEnv, input?: string, timeout?: number, uid?: number, gid?: number }} [opts]
  */
 export function runNode(body, { env = process.env, input, timeout = 30_000, uid, gid } = {}) {
   const r = spawnSync(process.execPath, nodeArgs(body), { encoding: 'utf8', env, input, timeout, uid, gid });
@@ -77,6 +79,7 @@ export function startNode(body, { env = process.env } = {}) {
     end() {
       child.stdin.end();
     },
+    /** @param {NodeJS.Signals} [sig] */
     kill(sig = 'SIGKILL') {
       child.kill(sig);
     },
