@@ -58,7 +58,7 @@ test.after.each(async (ctx) => {
 
 const files = (dir) => {
   try {
-    return readdirSync(dir, { recursive: true }).sort();
+    return readdirSync(dir, { recursive: true, encoding: 'utf8' }).sort();
   } catch (e) {
     if (e.code === 'ENOENT') return [];
     throw e;

@@ -63,6 +63,7 @@ const standIns = (name, resolve) => ({
   },
 });
 
+/** @type {import('esbuild').BuildOptions & { write: false, metafile: true }} */
 const common = {
   bundle: true,
   platform: 'node',
@@ -114,10 +115,10 @@ if (entryFiles.some((f) => !expected.some((e) => f.endsWith(e))))
 if (inputs(mainOut).some((f) => /(^|\/)dist\/args\.js$/.test(f) && !f.startsWith('nsrun-args:')))
   throw new Error('bundle: the main bundle has its own args.js (UsageError would be two classes)');
 
-for (const [name, out] of [
+for (const [name, out] of /** @type {const} */ ([
   ['entry', entryOut],
   ['main', mainOut],
-]) {
+])) {
   const code = out.outputFiles[0].text;
   const { file, cache } = BUNDLES[name];
   if (/\bimport\(/.test(code)) throw new Error(`bundle: a dynamic import() is left in ${file} (bin.cjs runs it without a module loader)`);

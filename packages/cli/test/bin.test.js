@@ -51,12 +51,14 @@ test('--version, help and a usage error load the entry bundle only', () => {
   // The process reports which bundles it compiled; the main bundle is the whole toolkit.
   const probe = `const b = require(${JSON.stringify(BIN)}); process.on('exit', () => process.stderr.write('\\n' + Object.keys(b.scripts).join(',')));
 b.start(process.argv.slice(1));`;
-  for (const [args, status, bundles] of [
+  /** @type {[string[], number, string][]} */
+  const cases = [
     [['--version'], 0, 'entry'],
     [['--help'], 0, 'entry'],
     [['frobnicate'], 2, 'entry'],
     [['run', '--help'], 0, 'entry,main'],
-  ]) {
+  ];
+  for (const [args, status, bundles] of cases) {
     const r = spawnSync(process.execPath, ['-e', probe, '--', ...args], { encoding: 'utf8' });
     assert.is(r.status, status, r.stderr);
     assert.is(r.stderr.split('\n').pop(), bundles, args.join(' '));

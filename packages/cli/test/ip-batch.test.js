@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { NetNs } from '@nsrun/sys';
 import { ipIn, kernelSuite, shIn } from '@nsrun/test-helpers/kernel';
-import { MAIN, ipRun, nsrun, quiet } from '@nsrun/test-helpers/ip-compare';
+import { MAIN, ipRun, nsrun, quiet } from './helpers/ip-compare.js';
 
 const k = kernelSuite('nsrun ip -batch');
 

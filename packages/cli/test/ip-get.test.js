@@ -3,7 +3,7 @@
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { kernelSuite } from '@nsrun/test-helpers/kernel';
-import { ipRun, nip, nsrun, sameAsIp, sameJson, sameText } from '@nsrun/test-helpers/ip-compare';
+import { ipRun, nip, nsrun, sameAsIp, sameJson, sameText } from './helpers/ip-compare.js';
 
 const k = kernelSuite('nsrun ip route get / neigh get');
 

@@ -7,7 +7,7 @@ import { spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { kernelSuite } from '@nsrun/test-helpers/kernel';
-import { MAIN } from '@nsrun/test-helpers/ip-compare';
+import { MAIN } from './helpers/ip-compare.js';
 
 const SUITE = fileURLToPath(new URL('./iproute2/', import.meta.url));
 

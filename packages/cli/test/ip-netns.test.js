@@ -7,7 +7,7 @@
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { kernelSuite } from '@nsrun/test-helpers/kernel';
-import { MAIN } from '@nsrun/test-helpers/ip-compare';
+import { MAIN } from './helpers/ip-compare.js';
 
 const k = kernelSuite('nsrun ip netns');
 

@@ -2,7 +2,7 @@
 // ip on the same objects: text line by line and -j value by value (every key, in ip's order).
 import * as assert from 'uvu/assert';
 import { kernelSuite } from '@nsrun/test-helpers/kernel';
-import { maskMoving, nip, nsrun, quiet, sameAsIp, sameJson, sameText } from '@nsrun/test-helpers/ip-compare';
+import { maskMoving, nip, nsrun, quiet, sameAsIp, sameJson, sameText } from './helpers/ip-compare.js';
 
 const k = kernelSuite('nsrun ip show options');
 

@@ -100,6 +100,7 @@ function order(b, kind) {
   };
 }
 
+/** @type {[string, import('@nsrun/netlink').LinkAddSpec, number[], number[]][]} */
 const CASES = [
   // [fixture, spec, our order: top level, IFLA_INFO_DATA (veth: the peer's attributes)]
   ['req-link-add-bridge', { name: 'br0', kind: 'bridge' }, [IFLA_IFNAME, IFLA_LINKINFO], []],

@@ -31,7 +31,7 @@ function messagesOf(type) {
 
 /**
  * What a Link's fields are, taken from the full decode.
- * @param {import('@nsrun/netlink').LinkMessage} msg
+ * @param {import('@nsrun/netlink/messages').LinkMessage} msg
  */
 function linkFields(msg) {
   /** @param {(typeof msg.attrs)[number]['type']} t */
@@ -71,7 +71,7 @@ function linkFields(msg) {
 
 /**
  * What a Route's fields are, taken from the full decode.
- * @param {import('@nsrun/netlink').RouteMessage} msg
+ * @param {import('@nsrun/netlink/messages').RouteMessage} msg
  */
 function routeFields(msg) {
   /** @param {(typeof msg.attrs)[number]['type']} t */
@@ -217,7 +217,7 @@ const names = suite('linkIndexMap: names from a link dump');
 
 /**
  * A stand-in for NetlinkSocket answering a dump with the captured link dump, renumbered.
- * @returns {import('@nsrun/netlink').NetlinkSocket} (the methods the client calls; cast, as NetlinkSocket is a class)
+ * @returns {import('@nsrun/netlink/transport').NetlinkSocket} (the methods the client calls; cast, as NetlinkSocket is a class)
  */
 function dumpSocket(port, fixtures) {
   const queue = [];

@@ -222,7 +222,7 @@ const client = suite('SockDiagClient: dumps and errors');
 
 /**
  * A stand-in for NetlinkSocket that answers each request with `answer(sentBytes)`'s datagrams.
- * @returns {import('@nsrun/netlink').NetlinkSocket & { sent: Buffer[] }} (the methods the client calls; cast, as NetlinkSocket is a class)
+ * @returns {import('@nsrun/netlink/transport').NetlinkSocket & { sent: Buffer[] }} (the methods the client calls; cast, as NetlinkSocket is a class)
  */
 function fakeSocket(port, answer) {
   const queue = [];

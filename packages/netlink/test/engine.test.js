@@ -83,7 +83,7 @@ function renumbered(name, seq) {
 /**
  * A stand-in for NetlinkSocket: each send is answered by `answer(seq, sentBytes, n)` (n counts
  * the sends) with a list of datagrams, each a Buffer or { data, port } or an Error to throw.
- * @returns {import('@nsrun/netlink').NetlinkSocket & { sent: Buffer[] }} (the methods the client calls; cast, as NetlinkSocket is a class)
+ * @returns {import('@nsrun/netlink/transport').NetlinkSocket & { sent: Buffer[] }} (the methods the client calls; cast, as NetlinkSocket is a class)
  */
 function fakeSocket(answer) {
   const queue = [];

@@ -375,7 +375,7 @@ errors('EEXIST to `nft create table`: the kernel points at NFTA_TABLE_NAME', () 
 
 /**
  * A stand-in for NetlinkSocket that answers each batch with `answer(sentBytes)`'s datagrams.
- * @returns {import('@nsrun/netlink').NetlinkSocket & { sent: Buffer[] }} (the methods the client calls; cast, as NetlinkSocket is a class)
+ * @returns {import('@nsrun/netlink/transport').NetlinkSocket & { sent: Buffer[] }} (the methods the client calls; cast, as NetlinkSocket is a class)
  */
 function fakeSocket(port, answer) {
   const queue = [];

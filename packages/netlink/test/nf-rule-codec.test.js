@@ -242,7 +242,7 @@ for (const name of Object.keys(EXPECT)) {
   reencode(`nf-rule-req-${name}: object -> nftRuleAddRequest`, () => {
     const r = decodeRule(one(`nf-rule-req-${name}`));
     const spec = {
-      family: /** @type {import('@nsrun/netlink').NftFamily} */ (r.family), // decodes to a name for every family nft sends
+      family: /** @type {import('@nsrun/netlink/nf').NftFamily} */ (r.family), // decodes to a name for every family nft sends
       table: r.table,
       chain: r.chain,
       expressions: r.expressions,
@@ -266,7 +266,7 @@ for (const name of ['inet-masq', 'inet-dnat', 'inet-dnat6']) {
     same(
       asNft(
         nftRuleAddRequest({
-          family: /** @type {import('@nsrun/netlink').NftFamily} */ (r.family),
+          family: /** @type {import('@nsrun/netlink/nf').NftFamily} */ (r.family),
           table: r.table,
           chain: r.chain,
           expressions: r.expressions,

@@ -56,7 +56,7 @@ const ourTable = (name) => [
 ];
 
 // nsrun's rules: [chain, nft text, our expressions, comment]
-/** @type {[string, string, import('@nsrun/netlink').NftRuleSpec['expressions'], string | undefined][]} */
+/** @type {[string, string, import('@nsrun/netlink/nf').NftRuleSpec['expressions'], string | undefined][]} */
 const RULES = [
   [
     'post',
