@@ -5,7 +5,7 @@
 // fresh state directory, container namespaces held by this process (CNI_NETNS /proc/PID/fd/N).
 import * as assert from 'uvu/assert';
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { NetNs } from '@nsrun/sys';
 import { ipIn, kernelSuite, skip } from '@nsrun/test-helpers/kernel';
 import { nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
@@ -242,7 +242,24 @@ k('try again later (11): an ADD waiting for the state lock, ended by SIGTERM, an
   try {
     await new Promise((r) => setTimeout(r, 200));
     const p = cniSpawn(ctx.ns, bin, 'nsrun', 'ADD', ctx.conf(), attach(c));
-    await new Promise((r) => setTimeout(r, 700));
+    // Signalled once it waits: the plugin has the lock file open (nsenter and the launcher exec
+    // it in the same pid). A fixed delay was too short on a loaded machine.
+    const lock = `${ctx.state}/lock`;
+    const waiting = () => {
+      try {
+        return readdirSync(`/proc/${p.child.pid}/fd`).some((fd) => {
+          try {
+            return readlinkSync(`/proc/${p.child.pid}/fd/${fd}`) === lock;
+          } catch {
+            return false;
+          }
+        });
+      } catch {
+        return false;
+      }
+    };
+    for (let i = 0; i < 600 && !waiting(); i++) await new Promise((r) => setTimeout(r, 50));
+    assert.ok(waiting(), 'the ADD never waited for the lock');
     p.child.kill('SIGTERM');
     const r = await p.done;
     assert.is(r.status, 1, r.stdout + r.stderr);
