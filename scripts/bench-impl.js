@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // nsrun: the rtnetlink benchmark workloads done with @nsrun/netlink, following the contract of
-// the peer harness: `bench-impl.js N R` inside a fresh netns, one JSON line on stdout.
+// the peer harness (a set of rtnetlink benchmarks of iproute2, pyroute2, Go vishvananda/netlink,
+// C libmnl and node_netlink, kept outside this repository): `bench-impl.js N R` inside a fresh netns, one JSON line on stdout.
 //
 //   W1  N veth pairs b{i}a/b{i}b, both ends up      bulk linkAdd with up: true (b{i}a comes up
 //                                                   as it is created), then bulk linkSet up of

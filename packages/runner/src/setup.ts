@@ -11,7 +11,8 @@ import type { SecurityPlan } from './security/plan.js';
 import { nowMs } from './clock.js';
 
 // The one synchronous stretch where nsrun's main thread stands in the container's namespaces
-// (platform.md): unshare, spawn the gate (it becomes PID 1 and shares the new namespaces),
+// (unshare moves only the calling thread: libuv's pool threads stay home, so an async fs call
+// in here would run in the host's mount namespace): unshare, spawn the gate (it becomes PID 1 and shares the new namespaces),
 // set the container up from outside it, go back home. No `await` in here: nothing else of the
 // process may run while the main thread is away, and no thread may be created after the pid
 // unshare (the libuv pool must already be running: see run.ts).

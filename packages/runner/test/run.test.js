@@ -87,7 +87,7 @@ try {
 } catch (e) {
   error = { name: e.name, step: e.step, message: e.message };
 }
-// A dead pid namespace for children would make this throw ENOMEM (platform.md).
+// A dead pid namespace for children (its PID 1 gone) would make this throw ENOMEM.
 const spawnAfter = spawnSync('true').status;
 fs.writeSync(1, JSON.stringify({ before, after: state(), status, error, pid, spawnAfter }) + '\\n');`;
   const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', cwd: '/tmp', timeout: 30_000 });

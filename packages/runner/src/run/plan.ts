@@ -35,8 +35,9 @@ export async function planRun(opts: RunOptions): Promise<RunContext> {
   const step = stepRunner(opts.log, opts.faultAt);
   if (!PDEATHSIG_AVAILABLE) opts.onWarning?.('setpriv (util-linux) not found: if nsrun is killed, the container will outlive it');
   if (opts.init && !INIT_FORWARDS_INT_QUIT) opts.onWarning?.('bash not found: under the dash init the command ignores SIGINT and SIGQUIT');
-  // Start libuv's thread pool now: no thread can be created while the main thread's
-  // pid namespace for children is the new one (platform.md: Node aborts).
+  // Start libuv's thread pool now: no thread can be created while the main thread's pid
+  // namespace for children is the new one (the kernel refuses with EINVAL, and libuv aborts
+  // Node when its pool fails to start).
   await new Promise((resolve) => stat('/', resolve));
   const state = new StateDir(opts.stateDir, { onWarning: opts.onWarning });
   const id = newId();
