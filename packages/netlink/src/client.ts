@@ -33,7 +33,7 @@ export interface DumpOptions {
 }
 
 export interface BulkOptions {
-  /** At most this many requests per datagram (default: as many as the receive buffer can answer). */
+  /** At most this many requests per datagram (default: as many as fit in 64 KiB and the receive buffer can answer). */
   perDatagram?: number;
   /**
    * Called with each answer that is not an ACK or error, e.g. the object the kernel echoes for
@@ -136,7 +136,8 @@ export class RtnlClient {
    *
    * `reqs` may be any iterable, read as it is sent: a generator that builds each request as it
    * is asked for keeps only one datagram's requests alive (those whose answers are pending),
-   * not all of them, however many there are.
+   * not all of them, however many there are. When the iterable throws (a builder refusing its
+   * input), the requests read before are sent and answered, then bulk throws that error.
    */
   async bulk(reqs: Iterable<Request>, opts: BulkOptions = {}): Promise<(NetlinkError | undefined)[]> {
     return this.bulkSync(reqs, opts);
@@ -165,6 +166,7 @@ export class RtnlClient {
     const offsets: number[] = [];
     // A request read but left for the next datagram (it did not fit).
     let carry: Request | undefined;
+    let thrown: { e: unknown } | undefined;
     for (;;) {
       w.reset();
       batch.length = 0;
@@ -176,7 +178,15 @@ export class RtnlClient {
         let req = carry;
         carry = undefined;
         if (req === undefined) {
-          const next = it.next();
+          let next: IteratorResult<Request>;
+          try {
+            next = it.next();
+          } catch (e) {
+            // A request that could not be built (a builder refusing its input) ends the bulk
+            // there: what was read before it is still sent, then the error is thrown.
+            thrown = { e };
+            break;
+          }
           if (next.done === true) break;
           req = next.value;
         }
@@ -195,7 +205,10 @@ export class RtnlClient {
         results.push(undefined);
       }
       const count = batch.length;
-      if (count === 0) return;
+      if (count === 0) {
+        if (thrown) throw thrown.e;
+        return;
+      }
       // ACK the last message of the datagram: its answer tells us the whole datagram is done.
       const lastAt = offsets[count - 1] as number;
       const lastFlags = w.view().readUInt16LE(lastAt + 6);
@@ -223,6 +236,7 @@ export class RtnlClient {
         },
         (seq) => seq - firstSeq >= 0 && seq - firstSeq < count,
       );
+      if (thrown) throw thrown.e;
       if (count < perDatagram && carry === undefined) return;
     }
   }

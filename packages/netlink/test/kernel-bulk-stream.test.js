@@ -2,8 +2,8 @@
 // sent (not all first), one result per request, and a failure among thousands is named by its
 // own request with the errno and the kernel's text while the others are applied.
 import * as assert from 'uvu/assert';
-import { NetlinkError, linkAdd, linkIndex, routeRequest } from '@nsrun/netlink';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
+import { NetlinkError, ValidationError, linkAdd, linkIndex, routeRequest } from '@nsrun/netlink';
+import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
 
 const R = 5000;
 const k = kernelSuite('kernel bulk from a generator');
@@ -65,6 +65,23 @@ k(`${R} routes from a generator; an unreachable gateway and a duplicate among th
     'the last one',
   );
   assert.not.ok(shown.some((r) => r.dst === '10.100.0.0/16'));
+});
+
+k('a request that cannot be built ends the bulk: those before it are applied, then its error is thrown', async (ctx) => {
+  await linkAdd(ctx.nl, { name: 'r0', kind: 'bridge', up: true });
+  const dev = await linkIndex(ctx.nl, 'r0');
+  function* routes() {
+    for (let j = 0; j < 3000; j++) yield routeRequest('routeAdd', { dst: `198.18.${j >> 8}.${j & 255}/32`, dev, scope: 'link' });
+    yield routeRequest('routeAdd', { dst: '198.18.300.1/32', dev });
+    throw new Error('not reached');
+  }
+  const e = await rejection(ctx.nl.bulk(routes()), 'bulk');
+  assert.instance(e, ValidationError);
+  assert.is(e.field, 'route.dst');
+  assert.match(String(e.value), /^198\.18\.300\.1/);
+  assert.is(ctx.ip('-j', 'route', 'show', 'table', 'main', 'dev', 'r0').length, 3000, 'the 3000 built before it');
+  // The client goes on working.
+  assert.equal(await ctx.nl.bulk([routeRequest('routeAdd', { dst: '198.19.0.0/16', dev })]), [undefined]);
 });
 
 k('an empty generator sends nothing', async (ctx) => {
