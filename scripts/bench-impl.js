@@ -9,7 +9,8 @@
 //                                                   IFLA_IFNAME: no lookups). N + N requests.
 //   W2  b{i}a gets 100.64.x.y/32                    one linkIndexMap({kind: 'veth'}) dump for the
 //                                                   indexes (w2_lookup_ms), then bulk addrAdd
-//   W3  R routes 198.18.x.y/32 dev b0a scope link   bulk routeAdd
+//                                                   from a generator (built as they are sent)
+//   W3  R routes 198.18.x.y/32 dev b0a scope link   bulk routeAdd, likewise
 //   W4  dump IPv4 table main, decode, count         routeList (the kernel filters the table)
 //   W5  delete the N b{i}a                          bulk linkDel by name (peers and routes go too)
 //
@@ -37,7 +38,7 @@ async function bulk(c, step, reqs) {
   const bad = results.findIndex((e) => e !== undefined);
   if (bad >= 0) {
     const failed = results.filter((e) => e !== undefined).length;
-    process.stderr.write(`${WHO}: ${step}: ${failed} of ${reqs.length} requests failed; first: ${results[bad].message}\n`);
+    process.stderr.write(`${WHO}: ${step}: ${failed} of ${results.length} requests failed; first: ${results[bad].message}\n`);
     process.exit(1);
   }
 }
@@ -67,16 +68,26 @@ const indexA = Array.from({ length: N }, (_, i) => byName.get(`b${i}a`));
 extra.w2_lookup_ms = since(t);
 const missing = indexA.indexOf(undefined);
 if (missing >= 0) throw new Error(`W2: b${missing}a is not in the link dump`);
-const addrs = [];
-for (let i = 0; i < N; i++) addrs.push(addrAddRequest(indexA[i], `${ip4(100, 64, i)}/32`));
-await bulk(c, 'W2 addrAdd', addrs);
+// Requests built as bulk reads them (a generator): only one datagram's requests are alive at once.
+await bulk(
+  c,
+  'W2 addrAdd',
+  (function* () {
+    for (let i = 0; i < N; i++) yield addrAddRequest(indexA[i], `${ip4(100, 64, i)}/32`);
+  })(),
+);
 const w2 = since(t);
 
 // W3: R host routes through b0a.
 t = performance.now();
-const routes = [];
-for (let j = 0; j < R; j++) routes.push(routeRequest('routeAdd', { dst: `${ip4(198, 18, j)}/32`, dev: indexA[0], scope: 'link' }));
-await bulk(c, 'W3 routeAdd', routes);
+const dev = indexA[0];
+await bulk(
+  c,
+  'W3 routeAdd',
+  (function* () {
+    for (let j = 0; j < R; j++) yield routeRequest('routeAdd', { dst: `${ip4(198, 18, j)}/32`, dev, scope: 'link' });
+  })(),
+);
 const w3 = since(t);
 
 let w4 = null,

@@ -3,7 +3,9 @@
 // rtnetlink workloads (N veth pairs, N addresses, R routes, a route dump, N deletions; see
 // bench-impl.js) done through @nsrun/netlink and through `ip -batch`, interleaved for K rounds
 // (default 3), each run in its own throwaway network namespace; then medians, ratios and a
-// group-deletion comparison. Defaults N=1000 R=10000 (W5 alone is ~20 s per run: the kernel
+// group-deletion comparison. The compiled peers of ../shared/bench/netlink (batched C on libmnl,
+// Go vishvananda/netlink) join the same rounds when their builds are found (bench/peers.js says
+// where it looks; NLBENCH_DIR names a built copy). Defaults N=1000 R=10000 (W5 alone is ~20 s per run: the kernel
 // waits for an RCU grace period on every link delete); --quick is N=200 R=2000, one round.
 // Then the -batch section: `nsrun ip -batch FILE` (and -force) next to `ip -batch FILE` on
 // one topology file of a few thousand lines (bench/ip-batch.js, which says what it times; skip
@@ -19,6 +21,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { runInSandbox } from './bench/sandbox.js';
 import { report } from './bench/report.js';
+import { peerCommands } from './bench/peers.js';
 import { runnerBench, runnerOptions } from './bench/runner.js';
 import { ipBatchBench, ipBatchOptions } from './bench/ip-batch.js';
 import { rootlessBench, rootlessOptions } from './bench/rootless.js';
@@ -63,9 +66,11 @@ if (process.getuid?.() !== 0) {
 const node = process.execPath;
 const N = String(opts.N);
 const R = String(opts.R);
+const PEERS = peerCommands(N, R);
 const PLAN = [
   { name: 'nsrun', kind: 'workloads', argv: [node, here('./bench-impl.js'), N, R] },
   { name: 'iproute2', kind: 'workloads', argv: [node, here('./bench/iproute2.js'), N, R] },
+  ...PEERS.commands.map((p) => ({ ...p, kind: 'workloads' })),
   { name: 'nsrun', kind: 'group', argv: [node, here('./bench/group-delete.js'), N] },
   { name: 'iproute2', kind: 'group', argv: [node, here('./bench/iproute2.js'), '--group', N] },
 ];
@@ -75,6 +80,7 @@ const started = Date.now();
 let ok = true;
 if (opts.netlink) {
   console.error(`bench: N=${N} R=${R}, ${opts.rounds} round(s) of ${PLAN.map((p) => `${p.name}/${p.kind}`).join(', ')}`);
+  if (PEERS.note) console.error(`bench: ${PEERS.note}`);
   for (let round = 1; round <= opts.rounds; round++) {
     for (const p of PLAN) {
       const r = { name: p.name, kind: p.kind, round, ...runInSandbox(p.argv) };

@@ -1,5 +1,6 @@
 // Turns the per-run records of scripts/bench.js into the printed report: medians per workload
-// for nsrun and iproute2, their ratio, the group-deletion line, and any problems seen.
+// for nsrun, iproute2 and the peers that ran (bench/peers.js), nsrun's ratio to each, the
+// group-deletion line, and any problems seen.
 
 export function median(xs) {
   const v = xs.filter((x) => typeof x === 'number' && Number.isFinite(x)).sort((a, b) => a - b);
@@ -35,17 +36,29 @@ function problems(runs, R) {
   return out;
 }
 
-/** `runs`: { name: 'nsrun'|'iproute2', kind: 'workloads'|'group', round, rc, result, wallMs, leftover, stderr }. */
+const SHORT = { iproute2: 'ip', 'c-libmnl-batch': 'C-batch', 'go-vishvananda': 'go' };
+
+/** `runs`: { name: 'nsrun'|'iproute2'|peer, kind: 'workloads'|'group', round, rc, result, wallMs, leftover, stderr }. */
 export function report(runs, { N, R, rounds }) {
   const pick = (name, kind) => runs.filter((r) => r.name === name && r.kind === kind && r.rc === 0 && r.result);
+  // nsrun, iproute2, then each peer that ran, in the order they ran.
+  const others = [...new Set(runs.filter((r) => r.kind === 'workloads' && r.name !== 'nsrun').map((r) => r.name))];
   const ns = pick('nsrun', 'workloads');
-  const ip = pick('iproute2', 'workloads');
   const lines = [`rtnetlink benchmark: N=${N} veth pairs, R=${R} routes, ${rounds} round(s); medians in ms`, ''];
-  lines.push(`${'workload'.padEnd(22)}${'nsrun'.padStart(10)}${'iproute2'.padStart(10)}${'nsrun/ip'.padStart(10)}`);
+  const w = 10;
+  lines.push(
+    'workload'.padEnd(22) +
+      ['nsrun', ...others].map((n) => n.padStart(Math.max(w, n.length + 2))).join('') +
+      others.map((n) => `nsrun/${SHORT[n] ?? n}`.padStart(Math.max(w, (SHORT[n] ?? n).length + 8))).join(''),
+  );
   for (const [label, get] of ROWS) {
     const a = median(ns.map(get));
-    const b = median(ip.map(get));
-    lines.push(`${label.padEnd(22)}${fmt(a).padStart(10)}${fmt(b).padStart(10)}${ratio(a, b).padStart(10)}`);
+    const b = others.map((n) => median(pick(n, 'workloads').map(get)));
+    lines.push(
+      label.padEnd(22) +
+        [a, ...b].map((x, i) => fmt(x).padStart(Math.max(w, ['nsrun', ...others][i].length + 2))).join('') +
+        b.map((x, i) => ratio(a, x).padStart(Math.max(w, (SHORT[others[i]] ?? others[i]).length + 8))).join(''),
+    );
   }
   const gn = median(pick('nsrun', 'group').map((r) => r.result.del_group_ms));
   const gi = median(pick('iproute2', 'group').map((r) => r.result.del_group_ms));

@@ -33,7 +33,7 @@ export interface DumpOptions {
 }
 
 export interface BulkOptions {
-  /** At most this many requests per datagram (default: as many as the receive buffer can answer). */
+  /** At most this many requests per datagram (default: as many as fit in 64 KiB and the receive buffer can answer). */
   perDatagram?: number;
   /**
    * Called with each answer that is not an ACK or error, e.g. the object the kernel echoes for
@@ -54,6 +54,11 @@ const ATTR_NAMES: Record<string, AttrNames | undefined> = {
   route: { names: C.RTA_NAMES, fixed: C.RTMSG_LEN },
   neigh: { names: C.NDA_NAMES, fixed: C.NDMSG_LEN },
 };
+
+// Bytes of requests per bulk datagram (at most the socket's send limit): 64 KiB, as libmnl's
+// batches. Bigger ones save no kernel time (it handles the messages one by one either way) and
+// keep more requests waiting for their answers; the kernel copies each into one skb.
+const DATAGRAM_BYTES = 64 << 10;
 
 const RTNL: Protocol = {
   typeName: (type) => C.RTM_NAMES[type] ?? `type ${type}`,
@@ -128,58 +133,90 @@ export class RtnlClient {
    * Sends many change requests pipelined: as many per datagram as fit, ACKs requested only on
    * the last of each datagram (the kernel always reports failures), then collects the answers.
    * Returns one entry per request: undefined for success, the NetlinkError for a failure.
+   *
+   * `reqs` may be any iterable, read as it is sent: a generator that builds each request as it
+   * is asked for keeps only one datagram's requests alive (those whose answers are pending),
+   * not all of them, however many there are. When the iterable throws (a builder refusing its
+   * input), the requests read before are sent and answered, then bulk throws that error.
    */
-  async bulk(reqs: readonly Request[], opts: BulkOptions = {}): Promise<(NetlinkError | undefined)[]> {
+  async bulk(reqs: Iterable<Request>, opts: BulkOptions = {}): Promise<(NetlinkError | undefined)[]> {
     return this.bulkSync(reqs, opts);
   }
 
-  bulkSync(reqs: readonly Request[], opts: BulkOptions = {}): (NetlinkError | undefined)[] {
-    const results: (NetlinkError | undefined)[] = new Array(reqs.length).fill(undefined);
+  bulkSync(reqs: Iterable<Request>, opts: BulkOptions = {}): (NetlinkError | undefined)[] {
+    const results: (NetlinkError | undefined)[] = [];
     // Each failure answer costs up to ~1 KiB of receive buffer; bound a datagram's requests so
     // that even all of them failing cannot overflow it.
     const perDatagram = opts.perDatagram ?? Math.max(16, Math.floor(this.socket.rcvbuf / 1536));
-    const limit = Math.min(this.socket.maxSend, 1 << 20);
+    const limit = Math.min(this.socket.maxSend, DATAGRAM_BYTES);
     // The engine's writer, kept from call to call; a call made from inside onReply gets its own.
     const w = this.#ex.writer();
     try {
-      this.#bulkOn(reqs, opts, w, results, perDatagram, limit);
+      this.#bulkOn(reqs[Symbol.iterator](), opts, w, results, perDatagram, limit);
     } finally {
       this.#ex.release(w);
     }
     return results;
   }
 
-  #bulkOn(reqs: readonly Request[], opts: BulkOptions, w: Writer, results: (NetlinkError | undefined)[], perDatagram: number, limit: number): void {
+  #bulkOn(it: Iterator<Request>, opts: BulkOptions, w: Writer, results: (NetlinkError | undefined)[], perDatagram: number, limit: number): void {
     const ex = this.#ex;
-    let i = 0;
-    while (i < reqs.length) {
+    // The requests of the datagram in flight and where each starts in it; reused.
+    const batch: Request[] = [];
+    const offsets: number[] = [];
+    // A request read but left for the next datagram (it did not fit).
+    let carry: Request | undefined;
+    let thrown: { e: unknown } | undefined;
+    for (;;) {
       w.reset();
-      const first = i;
-      // Consecutive numbers for the datagram's requests (those that do not fit go unused).
-      const firstSeq = ex.take(Math.min(perDatagram, reqs.length - i));
-      const offsets: number[] = [];
-      while (i < reqs.length && i - first < perDatagram) {
-        const req = reqs[i] as Request;
+      batch.length = 0;
+      offsets.length = 0;
+      const first = results.length;
+      // Consecutive numbers for the datagram's requests (those not used go unused).
+      const firstSeq = ex.take(perDatagram);
+      while (batch.length < perDatagram) {
+        let req = carry;
+        carry = undefined;
+        if (req === undefined) {
+          let next: IteratorResult<Request>;
+          try {
+            next = it.next();
+          } catch (e) {
+            // A request that could not be built (a builder refusing its input) ends the bulk
+            // there: what was read before it is still sent, then the error is thrown.
+            thrown = { e };
+            break;
+          }
+          if (next.done === true) break;
+          req = next.value;
+        }
         const before = w.length;
-        const at = w.beginMessage(req.type, C.NLM_F_REQUEST | (req.flags ?? 0), firstSeq + (i - first), 0);
+        const at = w.beginMessage(req.type, C.NLM_F_REQUEST | (req.flags ?? 0), firstSeq + batch.length, 0);
         req.body(w);
         w.endMessage(at);
-        if (w.length > limit && i > first) {
+        if (w.length > limit && batch.length > 0) {
           // Does not fit: send it with the next datagram.
           w.length = before;
+          carry = req;
           break;
         }
+        batch.push(req);
         offsets.push(before);
-        i++;
+        results.push(undefined);
+      }
+      const count = batch.length;
+      if (count === 0) {
+        if (thrown) throw thrown.e;
+        return;
       }
       // ACK the last message of the datagram: its answer tells us the whole datagram is done.
-      const lastAt = offsets[offsets.length - 1] as number;
+      const lastAt = offsets[count - 1] as number;
       const lastFlags = w.view().readUInt16LE(lastAt + 6);
       w.setU16(lastAt + 6, lastFlags | C.NLM_F_ACK);
-      const lastSeq = firstSeq + offsets.length - 1;
+      const lastSeq = firstSeq + count - 1;
       const sent = w.view();
       this.socket.send(sent);
-      const lastReq = reqs[i - 1] as Request;
+      const lastReq = batch[count - 1] as Request;
       ex.collect(
         ex.info(lastReq.type, lastSeq, lastReq.what),
         (m) => {
@@ -189,16 +226,18 @@ export class RtnlClient {
           }
           const e = decodeError(m);
           const k = e.request.seq - firstSeq;
-          if (k < 0 || k >= offsets.length) return false;
+          if (k < 0 || k >= count) return false;
           if (e.error !== 0) {
-            const req = reqs[first + k] as Request;
+            const req = batch[k] as Request;
             // `sent` stays valid here: the writer is not touched until this datagram is answered.
             results[first + k] = ex.error(ex.info(req.type, e.request.seq, req.what), e.error, e.attrs, sent, offsets[k] as number);
           }
           return e.request.seq === lastSeq;
         },
-        (seq) => seq - firstSeq >= 0 && seq - firstSeq < offsets.length,
+        (seq) => seq - firstSeq >= 0 && seq - firstSeq < count,
       );
+      if (thrown) throw thrown.e;
+      if (count < perDatagram && carry === undefined) return;
     }
   }
 }

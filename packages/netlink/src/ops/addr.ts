@@ -6,7 +6,7 @@ import type { RawMessage } from '../wire/header.js';
 import type { Request, RtnlClient } from '../client.js';
 import { ValidationError } from '../errors.js';
 import { decodeAddr, type AddrMessage } from '../messages/addr.js';
-import { checkAddress, checkInt, checkPrefix, type Family, writeAddrAttr } from '../validate.js';
+import { checkAddress, checkInt, checkPrefix, type Addr, type Family, type Prefix, writeAddrAttr } from '../validate.js';
 import { linkIndex } from './link.js';
 import type { LinkRef } from './common.js';
 
@@ -106,50 +106,83 @@ function broadcastOf(address: string, prefixlen: number): string {
   return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
 }
 
-function addrRequest(op: 'addrAdd' | 'addrReplace' | 'addrDel', index: number, cidr: string, o: AddrOptions, dev: string = `#${index}`): Request {
-  checkInt('link', index, 1, 0x7fffffff);
-  const p = checkPrefix('address', cidr);
-  const peer = o.peer !== undefined ? checkAddress('peer', o.peer, p.family) : undefined;
-  let brd: string | undefined;
-  if (o.broadcast !== undefined) {
-    if (p.family !== 4) throw new ValidationError('broadcast', o.broadcast, 'only IPv4 addresses have a broadcast address');
-    brd = o.broadcast === true ? broadcastOf(p.address, p.prefixlen) : checkAddress('broadcast', o.broadcast, 4).address;
+type AddrOp = 'addrAdd' | 'addrReplace' | 'addrDel';
+const ADDR_FLAGS: Record<AddrOp, number> = { addrAdd: C.NLM_F_CREATE | C.NLM_F_EXCL, addrReplace: C.NLM_F_CREATE | C.NLM_F_REPLACE, addrDel: 0 };
+
+// A class rather than an object with a closure: bulk work builds thousands of these, and the
+// words for an error message are only needed when one fails.
+class AddrRequest implements Request {
+  readonly type: number;
+  readonly flags: number;
+  readonly #op: AddrOp;
+  readonly #index: number;
+  readonly #p: Prefix;
+  readonly #peer: Addr | undefined;
+  readonly #brd: string | undefined;
+  readonly #o: AddrOptions;
+  /** IFA_F_* */
+  readonly #ifaFlags: number;
+  readonly #scope: number;
+  readonly #dev: string | undefined;
+
+  constructor(op: AddrOp, index: number, cidr: string, o: AddrOptions, dev: string | undefined) {
+    checkInt('link', index, 1, 0x7fffffff);
+    const p = checkPrefix('address', cidr);
+    const peer = o.peer !== undefined ? checkAddress('peer', o.peer, p.family) : undefined;
+    let brd: string | undefined;
+    if (o.broadcast !== undefined) {
+      if (p.family !== 4) throw new ValidationError('broadcast', o.broadcast, 'only IPv4 addresses have a broadcast address');
+      brd = o.broadcast === true ? broadcastOf(p.address, p.prefixlen) : checkAddress('broadcast', o.broadcast, 4).address;
+    }
+    if (o.scope !== undefined) checkInt('scope', o.scope, 0, 255);
+    if (o.validLft !== undefined) checkInt('validLft', o.validLft, 0, 0xffffffff);
+    if (o.preferredLft !== undefined) checkInt('preferredLft', o.preferredLft, 0, 0xffffffff);
+    if (o.label !== undefined && (typeof o.label !== 'string' || Buffer.byteLength(o.label) > 15))
+      throw new ValidationError('label', o.label, 'must be a string of at most 15 bytes');
+    let flags = 0;
+    if (o.noPrefixRoute) flags |= C.IFA_F_NOPREFIXROUTE;
+    if (o.noDad) flags |= C.IFA_F_NODAD;
+    this.type = op === 'addrDel' ? C.RTM_DELADDR : C.RTM_NEWADDR;
+    this.flags = ADDR_FLAGS[op];
+    this.#op = op;
+    this.#index = index;
+    this.#p = p;
+    this.#peer = peer;
+    this.#brd = brd;
+    this.#o = o;
+    this.#ifaFlags = flags;
+    this.#scope = o.scope ?? (p.family === 4 && p.v4 >>> 24 === 127 ? C.RT_SCOPE_HOST : C.RT_SCOPE_UNIVERSE);
+    this.#dev = dev;
   }
-  if (o.scope !== undefined) checkInt('scope', o.scope, 0, 255);
-  if (o.validLft !== undefined) checkInt('validLft', o.validLft, 0, 0xffffffff);
-  if (o.preferredLft !== undefined) checkInt('preferredLft', o.preferredLft, 0, 0xffffffff);
-  if (o.label !== undefined && (typeof o.label !== 'string' || Buffer.byteLength(o.label) > 15))
-    throw new ValidationError('label', o.label, 'must be a string of at most 15 bytes');
-  let flags = 0;
-  if (o.noPrefixRoute) flags |= C.IFA_F_NOPREFIXROUTE;
-  if (o.noDad) flags |= C.IFA_F_NODAD;
-  const scope = o.scope ?? (p.family === 4 && p.address.startsWith('127.') ? C.RT_SCOPE_HOST : C.RT_SCOPE_UNIVERSE);
-  const flagsByOp = { addrAdd: C.NLM_F_CREATE | C.NLM_F_EXCL, addrReplace: C.NLM_F_CREATE | C.NLM_F_REPLACE, addrDel: 0 };
-  return {
-    type: op === 'addrDel' ? C.RTM_DELADDR : C.RTM_NEWADDR,
-    flags: flagsByOp[op],
-    what: `${op} ${p.address}/${p.prefixlen} dev ${dev}`,
-    body: (w: Writer) => {
-      w.u8(p.family === 4 ? C.AF_INET : C.AF_INET6)
-        .u8(p.prefixlen)
-        .u8(flags & 0xff)
-        .u8(scope)
-        .u32(index);
-      writeAddrAttr(w, C.IFA_LOCAL, p);
-      writeAddrAttr(w, C.IFA_ADDRESS, peer ?? p);
-      if (brd !== undefined) w.attrBytes(C.IFA_BROADCAST, parseIP(brd));
-      if (o.label !== undefined) w.attrString(C.IFA_LABEL, o.label);
-      if (flags > 0xff) w.attrU32(C.IFA_FLAGS, flags);
-      if (o.validLft !== undefined || o.preferredLft !== undefined) {
-        const at = w.beginAttr(C.IFA_CACHEINFO);
-        w.u32(o.preferredLft ?? o.validLft ?? 0xffffffff)
-          .u32(o.validLft ?? 0xffffffff)
-          .u32(0)
-          .u32(0);
-        w.endAttr(at);
-      }
-    },
-  };
+
+  get what(): string {
+    return `${this.#op} ${this.#p.address}/${this.#p.prefixlen} dev ${this.#dev ?? `#${this.#index}`}`;
+  }
+
+  body(w: Writer): void {
+    const p = this.#p;
+    const o = this.#o;
+    const flags = this.#ifaFlags;
+    // struct ifaddrmsg: family, prefixlen, flags, scope; index.
+    w.u8x4(p.family === 4 ? C.AF_INET : C.AF_INET6, p.prefixlen, flags & 0xff, this.#scope).u32(this.#index);
+    writeAddrAttr(w, C.IFA_LOCAL, p);
+    writeAddrAttr(w, C.IFA_ADDRESS, this.#peer ?? p);
+    if (this.#brd !== undefined) w.attrBytes(C.IFA_BROADCAST, parseIP(this.#brd));
+    if (o.label !== undefined) w.attrString(C.IFA_LABEL, o.label);
+    if (flags > 0xff) w.attrU32(C.IFA_FLAGS, flags);
+    if (o.validLft !== undefined || o.preferredLft !== undefined) {
+      const at = w.beginAttr(C.IFA_CACHEINFO);
+      w.u32(o.preferredLft ?? o.validLft ?? 0xffffffff)
+        .u32(o.validLft ?? 0xffffffff)
+        .u32(0)
+        .u32(0);
+      w.endAttr(at);
+    }
+  }
+}
+
+function addrRequest(op: AddrOp, index: number, cidr: string, o: AddrOptions, dev?: string): Request {
+  return new AddrRequest(op, index, cidr, o, dev);
 }
 
 /** RTM_NEWADDR (create, fail if present) for a link index; for bulk use. `dev` names the link in errors. */

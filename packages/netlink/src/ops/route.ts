@@ -66,124 +66,7 @@ export interface RouteSpec {
   family?: Family;
 }
 
-/** A RouteSpec with every link already an index, checked and ready to encode. */
-interface Resolved {
-  family: Family;
-  dst: Prefix | undefined;
-  gateway: Addr | undefined;
-  oif: number | undefined;
-  src: Addr | undefined;
-  metric: number | undefined;
-  table: number;
-  scope: number;
-  type: number;
-  protocol: number;
-  mtu: number | undefined;
-  onlink: boolean;
-  nexthops: { gateway: Addr | undefined; oif: number | undefined; weight: number; onlink: boolean }[] | undefined;
-}
-
-const ANY_FAMILY = {};
-
-function resolve(spec: RouteSpec, forDelete: boolean): Resolved {
-  if (typeof spec !== 'object' || spec === null) throw new ValidationError('route', spec, 'must be an object');
-  let family: Family | undefined = spec.family;
-  if (family !== undefined && family !== 4 && family !== 6) throw new ValidationError('route.family', family, 'must be 4 or 6');
-  let dst: Resolved['dst'];
-  if (spec.dst !== 'default') {
-    const p = checkPrefix('route.dst', spec.dst, family === undefined ? ANY_FAMILY : { family });
-    family = p.family;
-    const net = networkOf(p);
-    if (net !== p) throw new ValidationError('route.dst', spec.dst, `has host bits set; the network is ${net.address}/${p.prefixlen}`);
-    dst = p;
-  }
-  const gw = spec.gateway === undefined ? undefined : checkAddress('route.gateway', spec.gateway, family);
-  family ??= gw?.family;
-  const nexthops = spec.nexthops?.map((h, i) => {
-    const g = h.gateway === undefined ? undefined : checkAddress(`route.nexthops[${i}].gateway`, h.gateway, family);
-    family ??= g?.family;
-    return {
-      gateway: g,
-      oif: indexOnly(`route.nexthops[${i}].dev`, h.dev),
-      weight: h.weight === undefined ? 1 : checkInt(`route.nexthops[${i}].weight`, h.weight, 1, 256),
-      onlink: h.onlink ?? false,
-    };
-  });
-  if (nexthops && (spec.gateway !== undefined || spec.dev !== undefined))
-    throw new ValidationError('route.nexthops', spec.nexthops, 'cannot be combined with gateway or dev');
-  if (nexthops && nexthops.length === 0) throw new ValidationError('route.nexthops', spec.nexthops, 'must list at least one next hop');
-  family ??= 4;
-  const src = spec.src === undefined ? undefined : checkAddress('route.src', spec.src, family);
-  const typeName = spec.type ?? 'unicast';
-  const type = ROUTE_TYPES.indexOf(typeName);
-  if (type <= 0) throw new ValidationError('route.type', spec.type, `must be one of ${ROUTE_TYPES.slice(1, 11).join(', ')}`);
-  const table = spec.table === undefined ? C.RT_TABLE_MAIN : checkInt('route.table', spec.table, 1, 0xffffffff);
-  const protocol =
-    typeof spec.protocol === 'number'
-      ? checkInt('route.protocol', spec.protocol, 0, 255)
-      : spec.protocol === undefined
-        ? forDelete
-          ? 0
-          : C.RTPROT_BOOT
-        : (ROUTE_PROTOCOLS[spec.protocol] ?? -1);
-  if (protocol < 0) throw new ValidationError('route.protocol', spec.protocol, `must be a number or one of ${Object.keys(ROUTE_PROTOCOLS).join(', ')}`);
-  const oif = indexOnly('route.dev', spec.dev);
-  const special = type !== C.RTN_UNICAST;
-  // Scope as iproute2 picks it: host for local routes, link for a directly connected unicast route.
-  let scope: number;
-  if (typeof spec.scope === 'number') scope = checkInt('route.scope', spec.scope, 0, 255);
-  else if (spec.scope !== undefined) {
-    const s = ROUTE_SCOPES[spec.scope];
-    if (s === undefined) throw new ValidationError('route.scope', spec.scope, `must be a number or one of ${Object.keys(ROUTE_SCOPES).join(', ')}`);
-    scope = s;
-  } else if (forDelete) scope = C.RT_SCOPE_NOWHERE;
-  else if (type === C.RTN_LOCAL) scope = C.RT_SCOPE_HOST;
-  else if (!special && gw === undefined && !nexthops) scope = C.RT_SCOPE_LINK;
-  else scope = C.RT_SCOPE_UNIVERSE;
-  if (!forDelete && !special && gw === undefined && oif === undefined && !nexthops) {
-    throw new ValidationError('route', spec.dst, 'a unicast route needs a gateway, a dev or nexthops');
-  }
-  const mtu = spec.mtu === undefined ? undefined : checkInt('route.mtu', spec.mtu, 68, 65536);
-  const metric = spec.metric === undefined ? undefined : checkInt('route.metric', spec.metric, 0, 0xffffffff);
-  return { family, dst, gateway: gw, oif, src, metric, table, scope, type, protocol, mtu, onlink: spec.onlink ?? false, nexthops };
-}
-
-function writeRoute(w: Writer, r: Resolved, forDelete: boolean): void {
-  const af = r.family === 4 ? C.AF_INET : C.AF_INET6;
-  w.u8(af)
-    .u8(r.dst?.prefixlen ?? 0)
-    .u8(0)
-    .u8(0)
-    .u8(r.table < 256 ? r.table : C.RT_TABLE_UNSPEC)
-    .u8(r.protocol)
-    .u8(r.scope)
-    .u8(forDelete && r.type === C.RTN_UNICAST ? C.RTN_UNICAST : r.type)
-    .u32(r.onlink ? C.RTNH_F_ONLINK : 0);
-  if (r.table >= 256) w.attrU32(C.RTA_TABLE, r.table);
-  if (r.dst) writeAddrAttr(w, C.RTA_DST, r.dst);
-  if (r.metric !== undefined) w.attrU32(C.RTA_PRIORITY, r.metric);
-  if (r.src !== undefined) writeAddrAttr(w, C.RTA_PREFSRC, r.src);
-  if (r.gateway !== undefined) writeAddrAttr(w, C.RTA_GATEWAY, r.gateway);
-  if (r.oif !== undefined) w.attrU32(C.RTA_OIF, r.oif);
-  if (r.mtu !== undefined) {
-    const m = w.beginNest(C.RTA_METRICS);
-    w.attrU32(C.RTAX_MTU, r.mtu);
-    w.endAttr(m);
-  }
-  if (r.nexthops) {
-    const mp = w.beginAttr(C.RTA_MULTIPATH);
-    for (const h of r.nexthops) {
-      const at = w.length;
-      w.u16(0)
-        .u8(h.onlink ? C.RTNH_F_ONLINK : 0)
-        .u8(h.weight - 1)
-        .i32(h.oif ?? 0);
-      if (h.gateway !== undefined) writeAddrAttr(w, C.RTA_GATEWAY, h.gateway);
-      w.setU16(at, w.length - at);
-    }
-    w.endAttr(mp);
-  }
-}
+type NextHop = { gateway: Addr | undefined; oif: number | undefined; weight: number; onlink: boolean };
 
 type RouteOp = 'routeAdd' | 'routeReplace' | 'routeAppend' | 'routeDel';
 const OP_FLAGS: Record<RouteOp, number> = {
@@ -193,42 +76,166 @@ const OP_FLAGS: Record<RouteOp, number> = {
   routeDel: 0,
 };
 
-/** Builds a route request; `dev` and next-hop devs must be indexes (see routeAdd for names). */
-export function routeRequest(op: RouteOp, spec: RouteSpec, devName?: string): Request {
-  return new RouteRequest(op, resolve(spec, op === 'routeDel'), spec.dst, devName);
-}
+const ANY_FAMILY = {};
+const FAMILY_4 = { family: 4 } as const;
+const FAMILY_6 = { family: 6 } as const;
 
-// A class rather than an object with a closure: bulk work builds tens of thousands of these,
-// and the words for an error message are only needed when one fails.
+/**
+ * A route request: the RouteSpec checked, its links already indexes, ready to encode. One object
+ * per request, built by the constructor and read by `body`: bulk work builds tens of thousands
+ * of these, and the words for an error message are only needed when one fails.
+ */
 class RouteRequest implements Request {
   readonly type: number;
   readonly flags: number;
-  #op: RouteOp;
-  #r: Resolved;
-  #dst: string;
-  #dev: string | undefined;
+  readonly op: RouteOp;
+  readonly family: Family;
+  readonly dst: Prefix | undefined;
+  readonly gateway: Addr | undefined;
+  readonly oif: number | undefined;
+  readonly src: Addr | undefined;
+  readonly metric: number | undefined;
+  readonly table: number;
+  readonly scope: number;
+  /** RTN_* */
+  readonly rtype: number;
+  readonly protocol: number;
+  readonly mtu: number | undefined;
+  readonly onlink: boolean;
+  readonly nexthops: NextHop[] | undefined;
+  /** `spec.dst` as given, and the link's name when known: the words of `what`. */
+  readonly #dst: string;
+  readonly #dev: string | undefined;
 
-  constructor(op: RouteOp, r: Resolved, dst: string, dev: string | undefined) {
-    this.type = op === 'routeDel' ? C.RTM_DELROUTE : C.RTM_NEWROUTE;
+  constructor(op: RouteOp, spec: RouteSpec, dev: string | undefined) {
+    if (typeof spec !== 'object' || spec === null) throw new ValidationError('route', spec, 'must be an object');
+    const forDelete = op === 'routeDel';
+    let family: Family | undefined = spec.family;
+    if (family !== undefined && family !== 4 && family !== 6) throw new ValidationError('route.family', family, 'must be 4 or 6');
+    let dst: Prefix | undefined;
+    if (spec.dst !== 'default') {
+      const p = checkPrefix('route.dst', spec.dst, family === undefined ? ANY_FAMILY : family === 4 ? FAMILY_4 : FAMILY_6);
+      family = p.family;
+      const net = networkOf(p);
+      if (net !== p) throw new ValidationError('route.dst', spec.dst, `has host bits set; the network is ${net.address}/${p.prefixlen}`);
+      dst = p;
+    }
+    const gw = spec.gateway === undefined ? undefined : checkAddress('route.gateway', spec.gateway, family);
+    family ??= gw?.family;
+    let nexthops: NextHop[] | undefined;
+    if (spec.nexthops !== undefined) {
+      nexthops = spec.nexthops.map((h, i) => {
+        const g = h.gateway === undefined ? undefined : checkAddress(`route.nexthops[${i}].gateway`, h.gateway, family);
+        family ??= g?.family;
+        return {
+          gateway: g,
+          oif: indexOnly(`route.nexthops[${i}].dev`, h.dev),
+          weight: h.weight === undefined ? 1 : checkInt(`route.nexthops[${i}].weight`, h.weight, 1, 256),
+          onlink: h.onlink ?? false,
+        };
+      });
+      if (spec.gateway !== undefined || spec.dev !== undefined)
+        throw new ValidationError('route.nexthops', spec.nexthops, 'cannot be combined with gateway or dev');
+      if (nexthops.length === 0) throw new ValidationError('route.nexthops', spec.nexthops, 'must list at least one next hop');
+    }
+    family ??= 4;
+    const src = spec.src === undefined ? undefined : checkAddress('route.src', spec.src, family);
+    const type = spec.type === undefined ? C.RTN_UNICAST : ROUTE_TYPES.indexOf(spec.type);
+    if (type <= 0) throw new ValidationError('route.type', spec.type, `must be one of ${ROUTE_TYPES.slice(1, 11).join(', ')}`);
+    const table = spec.table === undefined ? C.RT_TABLE_MAIN : checkInt('route.table', spec.table, 1, 0xffffffff);
+    const protocol =
+      typeof spec.protocol === 'number'
+        ? checkInt('route.protocol', spec.protocol, 0, 255)
+        : spec.protocol === undefined
+          ? forDelete
+            ? 0
+            : C.RTPROT_BOOT
+          : (ROUTE_PROTOCOLS[spec.protocol] ?? -1);
+    if (protocol < 0) throw new ValidationError('route.protocol', spec.protocol, `must be a number or one of ${Object.keys(ROUTE_PROTOCOLS).join(', ')}`);
+    const oif = indexOnly('route.dev', spec.dev);
+    const special = type !== C.RTN_UNICAST;
+    // Scope as iproute2 picks it: host for local routes, link for a directly connected unicast route.
+    let scope: number;
+    if (typeof spec.scope === 'number') scope = checkInt('route.scope', spec.scope, 0, 255);
+    else if (spec.scope !== undefined) {
+      const s = ROUTE_SCOPES[spec.scope];
+      if (s === undefined) throw new ValidationError('route.scope', spec.scope, `must be a number or one of ${Object.keys(ROUTE_SCOPES).join(', ')}`);
+      scope = s;
+    } else if (forDelete) scope = C.RT_SCOPE_NOWHERE;
+    else if (type === C.RTN_LOCAL) scope = C.RT_SCOPE_HOST;
+    else if (!special && gw === undefined && !nexthops) scope = C.RT_SCOPE_LINK;
+    else scope = C.RT_SCOPE_UNIVERSE;
+    if (!forDelete && !special && gw === undefined && oif === undefined && !nexthops) {
+      throw new ValidationError('route', spec.dst, 'a unicast route needs a gateway, a dev or nexthops');
+    }
+    const mtu = spec.mtu === undefined ? undefined : checkInt('route.mtu', spec.mtu, 68, 65536);
+    const metric = spec.metric === undefined ? undefined : checkInt('route.metric', spec.metric, 0, 0xffffffff);
+    this.type = forDelete ? C.RTM_DELROUTE : C.RTM_NEWROUTE;
     this.flags = OP_FLAGS[op];
-    this.#op = op;
-    this.#r = r;
-    this.#dst = dst;
+    this.op = op;
+    this.family = family;
+    this.dst = dst;
+    this.gateway = gw;
+    this.oif = oif;
+    this.src = src;
+    this.metric = metric;
+    this.table = table;
+    this.scope = scope;
+    this.rtype = type;
+    this.protocol = protocol;
+    this.mtu = mtu;
+    this.onlink = spec.onlink ?? false;
+    this.nexthops = nexthops;
+    this.#dst = spec.dst;
     this.#dev = dev;
   }
 
   get what(): string {
-    const r = this.#r;
-    const via = r.gateway !== undefined ? ` via ${r.gateway.address}` : '';
-    const dev = r.oif !== undefined ? ` dev ${this.#dev ?? `#${r.oif}`}` : '';
-    const table = r.table !== C.RT_TABLE_MAIN ? ` table ${r.table}` : '';
-    const type = r.type !== C.RTN_UNICAST ? `${ROUTE_TYPES[r.type]} ` : '';
-    return `${this.#op} ${type}${this.#dst}${via}${dev}${table}`;
+    const via = this.gateway !== undefined ? ` via ${this.gateway.address}` : '';
+    const dev = this.oif !== undefined ? ` dev ${this.#dev ?? `#${this.oif}`}` : '';
+    const table = this.table !== C.RT_TABLE_MAIN ? ` table ${this.table}` : '';
+    const type = this.rtype !== C.RTN_UNICAST ? `${ROUTE_TYPES[this.rtype]} ` : '';
+    return `${this.op} ${type}${this.#dst}${via}${dev}${table}`;
   }
 
   body(w: Writer): void {
-    writeRoute(w, this.#r, this.#op === 'routeDel');
+    const forDelete = this.op === 'routeDel';
+    const table = this.table;
+    const dst = this.dst;
+    // struct rtmsg: family, dst_len, src_len, tos; table, protocol, scope, type; flags.
+    w.u8x4(this.family === 4 ? C.AF_INET : C.AF_INET6, dst?.prefixlen ?? 0, 0, 0)
+      .u8x4(table < 256 ? table : C.RT_TABLE_UNSPEC, this.protocol, this.scope, forDelete && this.rtype === C.RTN_UNICAST ? C.RTN_UNICAST : this.rtype)
+      .u32(this.onlink ? C.RTNH_F_ONLINK : 0);
+    if (table >= 256) w.attrU32(C.RTA_TABLE, table);
+    if (dst !== undefined) writeAddrAttr(w, C.RTA_DST, dst);
+    if (this.metric !== undefined) w.attrU32(C.RTA_PRIORITY, this.metric);
+    if (this.src !== undefined) writeAddrAttr(w, C.RTA_PREFSRC, this.src);
+    if (this.gateway !== undefined) writeAddrAttr(w, C.RTA_GATEWAY, this.gateway);
+    if (this.oif !== undefined) w.attrU32(C.RTA_OIF, this.oif);
+    if (this.mtu !== undefined) {
+      const m = w.beginNest(C.RTA_METRICS);
+      w.attrU32(C.RTAX_MTU, this.mtu);
+      w.endAttr(m);
+    }
+    if (this.nexthops !== undefined) {
+      const mp = w.beginAttr(C.RTA_MULTIPATH);
+      for (const h of this.nexthops) {
+        const at = w.length;
+        w.u16(0)
+          .u8(h.onlink ? C.RTNH_F_ONLINK : 0)
+          .u8(h.weight - 1)
+          .i32(h.oif ?? 0);
+        if (h.gateway !== undefined) writeAddrAttr(w, C.RTA_GATEWAY, h.gateway);
+        w.setU16(at, w.length - at);
+      }
+      w.endAttr(mp);
+    }
   }
+}
+
+/** Builds a route request; `dev` and next-hop devs must be indexes (see routeAdd for names). */
+export function routeRequest(op: RouteOp, spec: RouteSpec, devName?: string): Request {
+  return new RouteRequest(op, spec, devName);
 }
 
 async function withIndexes(c: RtnlClient, spec: RouteSpec): Promise<RouteSpec> {
@@ -239,9 +246,10 @@ async function withIndexes(c: RtnlClient, spec: RouteSpec): Promise<RouteSpec> {
 }
 
 async function run(c: RtnlClient, op: RouteOp, spec: RouteSpec): Promise<void> {
-  resolve(
+  new RouteRequest(
+    op,
     { ...spec, dev: spec.dev === undefined ? undefined : 1, nexthops: spec.nexthops?.map((h) => ({ ...h, dev: h.dev === undefined ? undefined : 1 })) },
-    op === 'routeDel',
+    undefined,
   ); // validate before any lookup (index 1 stands in for a named dev)
   await c.request(routeRequest(op, await withIndexes(c, spec), typeof spec.dev === 'string' ? spec.dev : undefined), () => undefined);
 }
