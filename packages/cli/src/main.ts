@@ -4,15 +4,14 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import { HelpRequest, UsageError, isHelp } from './args.js';
 import { rootlessReady } from '@nsrun/runner';
-import { report } from './errors.js';
+import { EXIT_OK, EXIT_RUNNER_FAILED, fail, type Failing } from './errors.js';
 import type { Io } from './io.js';
 import { parseIp, runIp } from './ip/index.js';
 
 // The `nsrun` binary: dispatch to a command, report failures as one line and an exit status.
 // `main` is also the programmatic entry (tests call it in-process with their own Io).
-// run, ps, gc and net import their code when they run (`nsrun ip` and `--version` start
-// without the runner). ip is imported up front: main(['ip', ...]) opens its socket (and a
-// monitor subscribes) before its first await, as callers in-process rely on.
+// ip is imported up front: main(['ip', ...]) opens its socket (and a monitor subscribes)
+// before its first await, as callers in-process rely on.
 
 export const USAGE = `Usage: nsrun COMMAND [ARGS]
 COMMAND := ip        iproute2-style links, addresses, routes, neighbours, monitor (over netlink)
@@ -29,33 +28,44 @@ Try "nsrun ip help".
 
 const version = (): string => (createRequire(import.meta.url)('../package.json') as { version: string }).version;
 
-/** Runs `nsrun ARGV...`; resolves to the exit status (0 ok, 1 failure, 2 bad usage). */
+type Command = (argv: readonly string[], io: Io) => Promise<number>;
+
+/**
+ * The commands and how their failures read (errors.ts `fail`): each one's errors are thrown
+ * up to main, which reports them the one way. run, ps, gc and net import their code when they
+ * run (`nsrun ip` and `--version` start without it). `run` reports its own failures (its
+ * --json stream tells them too), the same way.
+ */
+const COMMANDS = new Map<string, { run: Command; failing: Failing }>([
+  ['run', { run: async (argv, io) => (await import('./run.js')).runRun(argv, io), failing: { command: 'run', status: EXIT_RUNNER_FAILED } }],
+  ['ps', { run: async (argv, io) => (await import('./containers.js')).runPs(argv, io), failing: { command: 'ps' } }],
+  ['gc', { run: async (argv, io) => (await import('./containers.js')).runGc(argv, io), failing: { command: 'gc' } }],
+  ['nat', { run: async (argv, io) => (await import('./containers.js')).runNat(argv, io), failing: { command: 'nat' } }],
+  ['net', { run: async (argv, io) => (await import('./containers.js')).runNet(argv, io), failing: { command: 'net' } }],
+  ['netd', { run: async (argv, io) => (await import('./netd.js')).runNetd(argv, io), failing: { command: 'netd' } }],
+  // ip's errors name their own object (`nsrun: linkAdd br0 (bridge): EEXIST ...`).
+  ['ip', { run: (argv, io) => runIp(parseIp(argv), io), failing: {} }],
+  ['cni', { run: async (argv, io) => (await import('./cni.js')).runCni(argv, io), failing: { command: 'cni' } }],
+  // The plugin itself, as the launcher `nsrun cni install` writes runs it (not in the usage).
+  ['cni-plugin', { run: async (_argv, io) => (await import('./cni.js')).runCniPlugin(io), failing: { command: 'cni-plugin' } }],
+]);
+
+/** Runs `nsrun ARGV...`; resolves to the exit status (0 ok, 1 failure, 2 bad usage; run: see its usage). */
 export async function main(argv: readonly string[], io: Io): Promise<number> {
+  const [cmd, ...rest] = argv;
+  const command = cmd === undefined ? undefined : COMMANDS.get(cmd);
   try {
-    const [cmd, ...rest] = argv;
     if (cmd === undefined) throw new UsageError('missing command', USAGE.trimEnd());
     if (isHelp(cmd)) throw new HelpRequest(USAGE);
     if (cmd === '--version' || cmd === '-V') {
       io.stdout(`nsrun ${version()}\n`);
-      return 0;
+      return EXIT_OK;
     }
-    if (cmd === 'run') return await (await import('./run.js')).runRun(rest, io);
-    if (cmd === 'ps') return await (await import('./containers.js')).runPs(rest, io);
-    if (cmd === 'gc') return await (await import('./containers.js')).runGc(rest, io);
-    if (cmd === 'nat') return await (await import('./containers.js')).runNat(rest, io);
-    if (cmd === 'net') return await (await import('./containers.js')).runNet(rest, io);
-    if (cmd === 'netd') return await (await import('./netd.js')).runNetd(rest, io);
-    if (cmd === 'ip') return await runIp(parseIp(rest), io);
-    if (cmd === 'cni') return await (await import('./cni.js')).runCni(rest, io);
-    // The plugin itself, as the launcher `nsrun cni install` writes runs it (not in the usage).
-    if (cmd === 'cni-plugin') return await (await import('./cni.js')).runCniPlugin(io);
-    throw new UsageError(`unknown command ${JSON.stringify(cmd)}`, 'Try "nsrun help".');
+    if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(cmd)}`, 'Try "nsrun help".');
+    // ip is called before any await: main(['ip', ...]) has opened its socket when it returns.
+    return await command.run(rest, io);
   } catch (e) {
-    if (e instanceof HelpRequest) {
-      io.stdout(e.text);
-      return 0;
-    }
-    return report(e, io);
+    return fail(e, io, command?.failing);
   }
 }
 

@@ -1,6 +1,7 @@
 import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { run, RunnerError, EXIT_RUNNER_FAILED, type NetMode, type RunOptions } from '@nsrun/runner';
+import { run, RunnerError, type NetMode, type RunOptions } from '@nsrun/runner';
+import { EXIT_RUNNER_FAILED, fail, failure } from './errors.js';
 import { FlagError, int, parseFlags, str, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
 import { jsonFdProblem } from './json-fd.js';
@@ -227,14 +228,13 @@ export async function runRun(argv: readonly string[], io: Io): Promise<number> {
     if (inv.verbose) io.stderr(`nsrun: run: exited with status ${status}\n`);
     return status;
   } catch (e) {
-    const what =
-      e instanceof FlagError ? `usage: ${e.message}` : e instanceof RunnerError ? e.message : `internal: ${e instanceof Error ? e.message : String(e)}`;
-    io.stderr(`nsrun: run: ${what.split('\n')[0]}\n`);
+    // The line first, as every command reports it (errors.ts), then the event that tells it.
+    const status = fail(e, io, { command: 'run', status: EXIT_RUNNER_FAILED });
     try {
-      events?.({ event: 'failed', step: e instanceof RunnerError ? e.step : e instanceof FlagError ? 'usage' : 'internal', error: what.split('\n')[0] });
+      events?.({ event: 'failed', step: e instanceof RunnerError ? e.step : e instanceof FlagError ? 'usage' : 'internal', error: failure(e, 'run').text });
     } catch {
       // the event fd is gone: the line on stderr is all we can do
     }
-    return EXIT_RUNNER_FAILED;
+    return status;
   }
 }
