@@ -39,8 +39,9 @@ export function parseRun(argv: readonly string[]): RunInvocation {
   const has = (n: string): boolean => p.flags.has(n);
   if (has('--help')) return { help: true, verbose: false, jsonFd: undefined, opts: { command: [] } };
   const opts: RunOptionsDraft = { ...runFlagOptions(p.flags), command: p.rest };
-  if (opts.net !== undefined)
-    for (const f of RUN_FLAGS) if (f.nets && !f.nets.includes(opts.net) && has(f.flag)) throw new FlagError(`${f.flag} needs --net bridge`);
+  const net = opts.net;
+  const misplaced = net === undefined ? undefined : RUN_FLAGS.find((f) => f.nets && !f.nets.includes(net) && has(f.flag));
+  if (misplaced) throw new FlagError(`${misplaced.flag} needs --net bridge`);
   if (opts.publishForce && opts.publish === undefined) throw new FlagError('--publish-force needs --publish');
   if (has('--tty') && has('--no-tty')) throw new FlagError('--tty and --no-tty: choose one');
   // isatty, not process.stdin.isTTY: that would build a stream for stdin (for a file, Node's
