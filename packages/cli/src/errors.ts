@@ -1,5 +1,5 @@
 import { ValidationError } from '@nsrun/netlink';
-import { EXIT_RUNNER_FAILED, NetdError, RunnerError } from '@nsrun/runner';
+import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_RUNNER_FAILED, NetdError, RunnerError } from '@nsrun/runner';
 import { HelpRequest, UsageError } from './args.js';
 import { FlagError } from './flags.js';
 import type { Io } from './io.js';
@@ -14,8 +14,11 @@ import type { Io } from './io.js';
 export const EXIT_OK = 0;
 export const EXIT_FAILURE = 1;
 export const EXIT_USAGE = 2;
-/** `nsrun run`'s status for any failure of nsrun itself (the runner's, defined there). */
-export { EXIT_RUNNER_FAILED };
+/**
+ * The runner's, defined there: `nsrun run`'s status for any failure of nsrun itself, and the
+ * shell's for a command that cannot be run or is not found (run, ip netns exec).
+ */
+export { EXIT_RUNNER_FAILED, EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND };
 
 export interface Failing {
   /** The command named in the line (`run`, `ps`, `net` ...); ip and main name nothing. */
