@@ -4,7 +4,7 @@
 
 /** Bad usage: unknown command or option, missing or malformed argument. Exit status 2. */
 export class UsageError extends Error {
-  override readonly name = 'UsageError';
+  override readonly name: string = 'UsageError';
   /** One line telling how to get help, e.g. `Try "nsrun ip link help".` */
   readonly hint: string | undefined;
   constructor(message: string, hint?: string) {
@@ -13,10 +13,16 @@ export class UsageError extends Error {
   }
 }
 
-/** A request for help text (`help`, `-h`, `--help`): printed to stdout, exit status 0. */
-export class HelpRequest {
+/**
+ * A request for help text (`help`, `-h`, `--help`), thrown from wherever a parser meets it:
+ * printed to stdout, exit status 0 (errors.ts `fail`). An Error, so that whatever catches it
+ * on the way sees an Error; its message is the first line of the text.
+ */
+export class HelpRequest extends Error {
+  override readonly name = 'HelpRequest';
   readonly text: string;
   constructor(text: string) {
+    super(text.split('\n', 1)[0]);
     this.text = text;
   }
 }

@@ -59,39 +59,35 @@ exec "$node" "$bin" cni-plugin
 `;
 }
 
+/** `nsrun cni ARGV...`; what it throws main reports. */
 export async function runCni(argv: readonly string[], io: Io): Promise<number> {
-  try {
-    const [sub, ...rest] = argv;
-    if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
-      if (sub === undefined) throw new FlagError('missing install (try "nsrun cni --help")');
-      return (io.stdout(CNI_USAGE), 0);
-    }
-    if (sub !== 'install') throw new FlagError(`unknown subcommand ${JSON.stringify(sub)}: install`);
-    const p = parseFlags(rest, { '--help': { alias: ['-h'] }, '--dir': { value: true } }, 'nsrun cni install', false);
-    if (p.flags.has('--help')) return (io.stdout(CNI_USAGE), 0);
-    const dir = str(p, '--dir') ?? DEFAULT_CNI_DIR;
-    if (!dir.startsWith('/')) throw new FlagError(`--dir ${JSON.stringify(dir)}: must be an absolute path`);
-    const file = join(dir, 'nsrun');
-    const tmp = `${file}.tmp-${process.pid}`;
-    try {
-      mkdirSync(dir, { recursive: true, mode: 0o755 });
-      writeFileSync(tmp, launcher(binPath(), process.execPath), { mode: 0o755 });
-      chmodSync(tmp, 0o755);
-      renameSync(tmp, file); // a plugin being run keeps its old text; the next run gets the new
-    } catch (e) {
-      rmSync(tmp, { force: true });
-      throw new Error(`cni install: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
-    }
-    io.stdout(`installed ${file} (runs ${binPath()})\n`);
-    return 0;
-  } catch (e) {
-    if (e instanceof FlagError) {
-      io.stderr(`nsrun: cni: usage: ${e.message}\n`);
-      return 2;
-    }
-    io.stderr(`nsrun: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}\n`);
-    return 1;
+  const [sub, ...rest] = argv;
+  if (sub === undefined || sub === '--help' || sub === '-h' || sub === 'help') {
+    if (sub === undefined) throw new FlagError('missing install (try "nsrun cni --help")');
+    return (io.stdout(CNI_USAGE), 0);
   }
+  if (sub !== 'install') throw new FlagError(`unknown subcommand ${JSON.stringify(sub)}: install`);
+  const p = parseFlags(rest, { '--help': { alias: ['-h'] }, '--dir': { value: true } }, 'nsrun cni install', false);
+  if (p.flags.has('--help')) return (io.stdout(CNI_USAGE), 0);
+  const dir = str(p, '--dir') ?? DEFAULT_CNI_DIR;
+  if (!dir.startsWith('/')) throw new FlagError(`--dir ${JSON.stringify(dir)}: must be an absolute path`);
+  const file = join(dir, 'nsrun');
+  const tmp = `${file}.tmp-${process.pid}`;
+  try {
+    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    writeFileSync(tmp, launcher(binPath(), process.execPath), { mode: 0o755 });
+    chmodSync(tmp, 0o755);
+    renameSync(tmp, file); // a plugin being run keeps its old text; the next run gets the new
+  } catch (e) {
+    try {
+      rmSync(tmp, { force: true });
+    } catch {
+      // nothing to remove: DIR itself could not be made (ENOTDIR, EACCES)
+    }
+    throw new Error(`install: cannot write ${file}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+  }
+  io.stdout(`installed ${file} (runs ${binPath()})\n`);
+  return 0;
 }
 
 /** The plugin: one CNI command, from the process's environment and stdin. */

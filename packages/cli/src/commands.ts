@@ -1,7 +1,8 @@
 import { createRequire } from 'node:module';
 import { HelpRequest, UsageError, isHelp } from './args.js';
 import type { Io } from './io.js';
-import { usageFailure } from './exit.js';
+import type { Failing } from './errors.js';
+import { EXIT_OK, usageFailure } from './exit.js';
 import { fdWriter } from './out.js';
 
 // The `nsrun` commands and their dispatch. Every command's code is imported when it runs, so a
@@ -27,43 +28,63 @@ const version = (): string => (createRequire(import.meta.url)('../package.json')
 /** One command: its arguments (after the command's name) to an exit status. */
 export type Command = (args: readonly string[], io: Io) => Promise<number>;
 
-export const COMMANDS: Readonly<Record<string, Command>> = {
-  run: async (a, io) => (await import('./run.js')).runRun(a, io),
-  ps: async (a, io) => (await import('./containers.js')).runPs(a, io),
-  gc: async (a, io) => (await import('./containers.js')).runGc(a, io),
-  nat: async (a, io) => (await import('./containers.js')).runNat(a, io),
-  net: async (a, io) => (await import('./containers.js')).runNet(a, io),
-  netd: async (a, io) => (await import('./netd.js')).runNetd(a, io),
-  ip: async (a, io) => {
-    const ip = await import('./ip/index.js');
-    return ip.runIp(ip.parseIp(a), io);
-  },
-  cni: async (a, io) => (await import('./cni.js')).runCni(a, io),
-  // The plugin itself, as the launcher `nsrun cni install` writes runs it (not in the usage).
-  'cni-plugin': async (_a, io) => (await import('./cni.js')).runCniPlugin(io),
-};
+/** A command and how its failures read (errors.ts `fail`). */
+export interface CommandEntry {
+  run: Command;
+  failing: Failing;
+}
 
-/** Runs `nsrun ARGV...` with these commands; resolves to the exit status (0 ok, 1 failure, 2 bad usage). */
-export async function dispatch(argv: readonly string[], io: Io, commands: Readonly<Record<string, Command>> = COMMANDS): Promise<number> {
+/**
+ * The commands. Each one's errors are thrown up to dispatch, which reports them the one way;
+ * `run` reports its own (its --json stream tells them too), the same way, with the runner's
+ * failure status.
+ */
+export const COMMANDS: ReadonlyMap<string, CommandEntry> = new Map<string, CommandEntry>([
+  ['run', { run: async (a, io) => (await import('./run.js')).runRun(a, io), failing: { command: 'run', status: 'runner' } }],
+  ['ps', { run: async (a, io) => (await import('./containers.js')).runPs(a, io), failing: { command: 'ps' } }],
+  ['gc', { run: async (a, io) => (await import('./containers.js')).runGc(a, io), failing: { command: 'gc' } }],
+  ['nat', { run: async (a, io) => (await import('./containers.js')).runNat(a, io), failing: { command: 'nat' } }],
+  ['net', { run: async (a, io) => (await import('./containers.js')).runNet(a, io), failing: { command: 'net' } }],
+  ['netd', { run: async (a, io) => (await import('./netd.js')).runNetd(a, io), failing: { command: 'netd' } }],
+  // ip's errors name their own object (`nsrun: linkAdd br0 (bridge): EEXIST ...`).
+  [
+    'ip',
+    {
+      run: async (a, io) => {
+        const ip = await import('./ip/index.js');
+        return ip.runIp(ip.parseIp(a), io);
+      },
+      failing: {},
+    },
+  ],
+  ['cni', { run: async (a, io) => (await import('./cni.js')).runCni(a, io), failing: { command: 'cni' } }],
+  // The plugin itself, as the launcher `nsrun cni install` writes runs it (not in the usage).
+  ['cni-plugin', { run: async (_a, io) => (await import('./cni.js')).runCniPlugin(io), failing: { command: 'cni-plugin' } }],
+]);
+
+/** Runs `nsrun ARGV...` with these commands; resolves to the exit status (0 ok, 1 failure, 2 bad usage; run: see its usage). */
+export async function dispatch(argv: readonly string[], io: Io, commands: ReadonlyMap<string, CommandEntry> = COMMANDS): Promise<number> {
+  const [cmd, ...rest] = argv;
+  const command = cmd === undefined ? undefined : commands.get(cmd);
   try {
-    const [cmd, ...rest] = argv;
     if (cmd === undefined) throw new UsageError('missing command', USAGE.trimEnd());
     if (isHelp(cmd)) throw new HelpRequest(USAGE);
     if (cmd === '--version' || cmd === '-V') {
       io.stdout(`nsrun ${version()}\n`);
-      return 0;
+      return EXIT_OK;
     }
-    const command = Object.hasOwn(commands, cmd) ? commands[cmd] : undefined;
-    if (!command) throw new UsageError(`unknown command ${JSON.stringify(cmd)}`, 'Try "nsrun help".');
-    return await command(rest, io);
+    if (command === undefined) throw new UsageError(`unknown command ${JSON.stringify(cmd)}`, 'Try "nsrun help".');
+    // main.ts's ip is called before any await: main(['ip', ...]) has opened its socket when it returns.
+    return await command.run(rest, io);
   } catch (e) {
     if (e instanceof HelpRequest) {
       io.stdout(e.text);
-      return 0;
+      return EXIT_OK;
     }
-    // The report of any other failure needs the libraries' error classes: loaded only then.
-    if (e instanceof UsageError) return usageFailure(e, io);
-    return (await import('./errors.js')).report(e, io);
+    // Before any command: said here. A command's failure needs the libraries' error classes,
+    // loaded only then.
+    if (command === undefined && e instanceof UsageError) return usageFailure(e, io);
+    return (await import('./errors.js')).fail(e, io, command?.failing);
   }
 }
 

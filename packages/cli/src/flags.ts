@@ -1,3 +1,5 @@
+import { UsageError } from './args.js';
+
 // GNU-style options for the container commands (run, ps, gc, net): `--name VALUE`,
 // `--name=VALUE`, short aliases, repeatable ones; parsing stops at `--` or, when the command
 // takes one, at the first word that is not an option (the command to run). An option that
@@ -5,8 +7,11 @@
 // would be dropped silently. A flag without a value may be repeated: once or twice, it says
 // the same thing.
 
-/** Bad usage of one of these commands (exit 125 for run, 2 for the others). */
-export class FlagError extends Error {
+/**
+ * Bad usage of one of these commands (exit 125 for run, 2 for the others): reported as
+ * `nsrun: COMMAND: usage: MESSAGE`, the message ending with where to get help when that helps.
+ */
+export class FlagError extends UsageError {
   override readonly name = 'FlagError';
 }
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { COMMANDS, cli, dispatch, type Command } from './commands.js';
+import { COMMANDS, cli, dispatch, type CommandEntry } from './commands.js';
 import type { Io } from './io.js';
 import { parseIp, runIp } from './ip/index.js';
 
@@ -12,9 +12,9 @@ import { parseIp, runIp } from './ip/index.js';
 
 export { USAGE } from './commands.js';
 
-const IN_PROCESS: Readonly<Record<string, Command>> = { ...COMMANDS, ip: async (a, io) => runIp(parseIp(a), io) };
+const IN_PROCESS: ReadonlyMap<string, CommandEntry> = new Map([...COMMANDS, ['ip', { run: async (a, io) => runIp(parseIp(a), io), failing: {} }]]);
 
-/** Runs `nsrun ARGV...`; resolves to the exit status (0 ok, 1 failure, 2 bad usage). */
+/** Runs `nsrun ARGV...`; resolves to the exit status (0 ok, 1 failure, 2 bad usage; run: see its usage). */
 export function main(argv: readonly string[], io: Io): Promise<number> {
   return dispatch(argv, io, IN_PROCESS);
 }

@@ -1,4 +1,4 @@
-import { NetdError, NetdServer, NETD_DEFAULT_POLICY, NETD_DEFAULT_SOCKET } from '@nsrun/runner';
+import { NetdServer, NETD_DEFAULT_POLICY, NETD_DEFAULT_SOCKET } from '@nsrun/runner';
 import { FlagError, parseFlags, str } from './flags.js';
 import type { Io } from './io.js';
 
@@ -18,36 +18,28 @@ Under systemd socket activation (nsrun-netd.socket) it serves the socket it is g
 
 const FIRST_LISTEN_FD = 3;
 
+/** `nsrun netd ARGV...`; what it throws main reports (netd's own steps as `nsrun: netd: STEP: ...`). */
 export async function runNetd(argv: readonly string[], io: Io): Promise<number> {
-  try {
-    const p = parseFlags(
-      argv,
-      { '--help': { alias: ['-h'] }, '--socket': { value: true }, '--policy': { value: true }, '--state-dir': { value: true } },
-      'nsrun netd',
-      false,
-    );
-    if (p.flags.has('--help')) return (io.stdout(NETD_USAGE), 0);
-    const activated = process.env.LISTEN_PID === String(process.pid) && Number(process.env.LISTEN_FDS) >= 1;
-    if (activated && str(p, '--socket') !== undefined) throw new FlagError('--socket and a socket from systemd (LISTEN_FDS): give one');
-    const now = (): string => new Date().toISOString();
-    const server = await NetdServer.start({
-      ...(activated ? { listenFd: FIRST_LISTEN_FD } : { socket: str(p, '--socket') ?? NETD_DEFAULT_SOCKET }),
-      ...(str(p, '--policy') !== undefined && { policy: str(p, '--policy')! }),
-      ...(str(p, '--state-dir') !== undefined && { stateDir: str(p, '--state-dir')! }),
-      log: (line) => io.stderr(`nsrun netd: ${now()} ${line}\n`),
-      onWarning: (m) => io.stderr(`nsrun netd: warning: ${m}\n`),
-    });
-    io.stderr(`nsrun netd: listening on ${server.socket ?? `fd ${FIRST_LISTEN_FD} (systemd)`}, policy ${server.policy}, state ${server.state.path}\n`);
-    if (io.signal && !io.signal.aborted) await new Promise((r) => io.signal!.addEventListener('abort', r, { once: true }));
-    await server.close();
-    io.stderr('nsrun netd: stopped (what it wired stays; a restarted netd takes it over)\n');
-    return 0;
-  } catch (e) {
-    if (e instanceof FlagError) {
-      io.stderr(`nsrun: netd: usage: ${e.message}\n`);
-      return 2;
-    }
-    io.stderr(`nsrun: ${e instanceof NetdError ? e.message : `netd: ${(e instanceof Error ? e.message : String(e)).split('\n')[0]}`}\n`);
-    return 1;
-  }
+  const p = parseFlags(
+    argv,
+    { '--help': { alias: ['-h'] }, '--socket': { value: true }, '--policy': { value: true }, '--state-dir': { value: true } },
+    'nsrun netd',
+    false,
+  );
+  if (p.flags.has('--help')) return (io.stdout(NETD_USAGE), 0);
+  const activated = process.env.LISTEN_PID === String(process.pid) && Number(process.env.LISTEN_FDS) >= 1;
+  if (activated && str(p, '--socket') !== undefined) throw new FlagError('--socket and a socket from systemd (LISTEN_FDS): give one');
+  const now = (): string => new Date().toISOString();
+  const server = await NetdServer.start({
+    ...(activated ? { listenFd: FIRST_LISTEN_FD } : { socket: str(p, '--socket') ?? NETD_DEFAULT_SOCKET }),
+    ...(str(p, '--policy') !== undefined && { policy: str(p, '--policy')! }),
+    ...(str(p, '--state-dir') !== undefined && { stateDir: str(p, '--state-dir')! }),
+    log: (line) => io.stderr(`nsrun netd: ${now()} ${line}\n`),
+    onWarning: (m) => io.stderr(`nsrun netd: warning: ${m}\n`),
+  });
+  io.stderr(`nsrun netd: listening on ${server.socket ?? `fd ${FIRST_LISTEN_FD} (systemd)`}, policy ${server.policy}, state ${server.state.path}\n`);
+  if (io.signal && !io.signal.aborted) await new Promise((r) => io.signal!.addEventListener('abort', r, { once: true }));
+  await server.close();
+  io.stderr('nsrun netd: stopped (what it wired stays; a restarted netd takes it over)\n');
+  return 0;
 }

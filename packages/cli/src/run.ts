@@ -1,9 +1,11 @@
 import { writeSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { run, RunnerError, EXIT_RUNNER_FAILED, type NetMode, type RunOptions } from '@nsrun/runner';
-import { FlagError, int, parseFlags, str, type FlagSpec } from './flags.js';
+import { run, RunnerError, type RunOptions } from '@nsrun/runner';
+import { EXIT_RUNNER_FAILED, fail, failure } from './errors.js';
+import { FlagError, int, parseFlags } from './flags.js';
 import type { Io } from './io.js';
 import { jsonFdProblem } from './json-fd.js';
+import { RUN_FLAGS, runFlagOptions, runFlagSpec, runFlagUsage, type RunOptionsDraft } from './run-flags.js';
 
 // `nsrun run`: a thin layer over @nsrun/runner. Every failure of nsrun itself (bad usage
 // included) is one line `nsrun: run: <step>: <reason>` and exit status 125, so the command's
@@ -14,84 +16,14 @@ Runs CMD as PID 1 in new mount, pid, uts, ipc and network namespaces, with a fre
 /sys, wired by default to a host bridge (veth pair, leased address, default route via the bridge),
 confined as docker confines a container: its 14 default capabilities, no_new_privs, a seccomp
 filter, masked and read-only /proc and /sys paths (see --cap-add, --security-opt, --privileged).
-Options:
-  --net bridge|none|host|slirp4netns|pasta
-                      bridge (default as root): own network namespace on a host bridge;
-                      none: only lo, up; host: share nsrun's network namespace;
-                      slirp4netns, pasta: user-mode networking, for a user who is not root
-                      (default there: slirp4netns, else pasta, when it works)
-  --bridge NAME       bridge to attach to (default brg0; created if absent)
-  --subnet CIDR       the bridge's address and subnet (default 10.10.10.1/24)
-  --ip ADDR[/LEN]     a fixed address in the subnet (default: the next free one)
-  --nat               masquerade the container's traffic leaving the host through any other
-                      interface than the bridge (rules in nf_tables table "ip nsrun"; turns
-                      on IPv4 forwarding, which stays on)
-  --publish, -p [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp]
-                      forward a host port to the container (DNAT; repeatable). HOSTIP must
-                      be an address of this host; a port a host service listens on (on
-                      0.0.0.0, HOSTIP or, without HOSTIP, any address but 127/8) is refused;
-                      with slirp4netns or pasta the helper listens on HOSTPORT (>= 1024)
-  --publish-force     publish such a port anyway: the container takes its connections
-  --dns IP            a nameserver for the container's own /etc/resolv.conf (repeatable;
-                      default: the host's, with systemd-resolved's upstream servers for its stub)
-  --rootfs DIR        switch to DIR as the root file system (pivot_root); without it CMD
-                      shares the host's files (and devices) as root: use a rootfs to contain
-                      untrusted code
-  --cap-add CAP       add a capability to the default set (docker's 14) (repeatable; ALL)
-  --cap-drop CAP      drop a capability from it (repeatable; ALL drops all)
-  --security-opt seccomp=unconfined|no-new-privileges=false
-                      no seccomp filter (default: docker's default profile, through perl);
-                      keep set-uid programs working (default: no_new_privs)
-  --privileged        no confinement: every capability, no filter, writable /sys and /proc/sys
-  --hostname NAME     host name inside (default: a copy of the host's)
-  --tty, -t           give CMD a terminal of its own (default when stdin and stdout are
-                      terminals); --no-tty: pass stdin, stdout, stderr straight through
-  --init              run CMD under a minimal PID 1 that reaps orphans and forwards signals
-  --env K=V           set a variable for CMD (repeatable; added to nsrun's environment)
-  --workdir DIR       working directory of CMD (inside the rootfs with --rootfs)
-  --stop-timeout SEC  after a stop signal (TERM, INT, HUP, QUIT), kill the container after SEC
-                      seconds (default 10); a second stop signal kills at once
-  --state-dir DIR     leases and records (default /run/nsrun; for a user who is not root
-                      $XDG_RUNTIME_DIR/nsrun, else /tmp/nsrun-UID)
-  --json              lifecycle events (started, exited, failed) as JSON lines on stderr
-  --json-fd FD        ... on file descriptor FD instead (never mixed with CMD's stdout); FD
-                      must be one nsrun's parent passed open for writing
-  --verbose, -v       print each setup step and its time to stderr
-  --help, -h          this text
-As a user who is not root, nsrun runs in a user namespace of its own (CMD is root inside,
+${runFlagUsage()}As a user who is not root, nsrun runs in a user namespace of its own (CMD is root inside,
 the user outside; with a range in /etc/subuid and /etc/subgid, 65536 ids through newuidmap;
 NSRUN_USERNS=single maps only the user).
 Exit status: CMD's own; 128+N if killed by signal N; 126 not executable; 127 not found;
 125 nsrun failed (nothing was left running or created).
 `;
 
-const SPEC: Record<string, FlagSpec> = {
-  '--help': { alias: ['-h'] },
-  '--verbose': { alias: ['-v'] },
-  '--net': { value: true },
-  '--bridge': { value: true },
-  '--subnet': { value: true },
-  '--ip': { value: true },
-  '--rootfs': { value: true },
-  '--privileged': {},
-  '--cap-add': { value: true, repeat: true },
-  '--cap-drop': { value: true, repeat: true },
-  '--security-opt': { value: true, repeat: true },
-  '--hostname': { value: true },
-  '--init': {},
-  '--tty': { alias: ['-t'] },
-  '--no-tty': {},
-  '--env': { value: true, repeat: true },
-  '--dns': { value: true, repeat: true },
-  '--nat': {},
-  '--publish': { alias: ['-p'], value: true, repeat: true },
-  '--publish-force': {},
-  '--workdir': { value: true },
-  '--stop-timeout': { value: true },
-  '--state-dir': { value: true },
-  '--json': {},
-  '--json-fd': { value: true },
-};
+const SPEC = runFlagSpec();
 
 export interface RunInvocation {
   help: boolean;
@@ -106,65 +38,15 @@ export function parseRun(argv: readonly string[]): RunInvocation {
   const p = parseFlags(argv, SPEC, 'nsrun run', true);
   const has = (n: string): boolean => p.flags.has(n);
   if (has('--help')) return { help: true, verbose: false, jsonFd: undefined, opts: { command: [] } };
-  const opts: { -readonly [K in keyof RunOptions]: RunOptions[K] } = { command: p.rest };
-  const net = str(p, '--net');
-  if (net !== undefined) {
-    if (!['bridge', 'none', 'host', 'slirp4netns', 'pasta'].includes(net))
-      throw new FlagError(`--net ${JSON.stringify(net)}: must be bridge, none, host, slirp4netns or pasta`);
-    opts.net = net as NetMode;
-  }
-  for (const [flag, key] of [
-    ['--bridge', 'bridge'],
-    ['--subnet', 'subnet'],
-    ['--ip', 'ip'],
-    ['--rootfs', 'rootfs'],
-    ['--hostname', 'hostname'],
-    ['--workdir', 'cwd'],
-    ['--state-dir', 'stateDir'],
-  ] as const) {
-    const v = str(p, flag);
-    if (v !== undefined) opts[key] = v;
-  }
-  if (net !== undefined && net !== 'bridge') {
-    const usernet = net === 'slirp4netns' || net === 'pasta';
-    for (const f of ['--bridge', '--subnet', '--ip', '--nat', ...(usernet ? [] : ['--publish'])]) if (has(f)) throw new FlagError(`${f} needs --net bridge`);
-  }
-  if (has('--init')) opts.init = true;
-  if (has('--privileged')) opts.privileged = true;
-  const capAdd = p.flags.get('--cap-add');
-  if (Array.isArray(capAdd)) opts.capAdd = capAdd;
-  const capDrop = p.flags.get('--cap-drop');
-  if (Array.isArray(capDrop)) opts.capDrop = capDrop;
-  const secOpts = p.flags.get('--security-opt');
-  if (Array.isArray(secOpts)) Object.assign(opts, parseSecurityOpts(secOpts));
-  if (has('--nat')) opts.nat = true;
-  const publish = p.flags.get('--publish');
-  if (Array.isArray(publish)) opts.publish = publish;
-  if (has('--publish-force')) {
-    if (!Array.isArray(publish)) throw new FlagError('--publish-force needs --publish');
-    opts.publishForce = true;
-  }
+  const opts: RunOptionsDraft = { ...runFlagOptions(p.flags), command: p.rest };
+  const net = opts.net;
+  const misplaced = net === undefined ? undefined : RUN_FLAGS.find((f) => f.nets && !f.nets.includes(net) && has(f.flag));
+  if (misplaced) throw new FlagError(`${misplaced.flag} needs --net bridge`);
+  if (opts.publishForce && opts.publish === undefined) throw new FlagError('--publish-force needs --publish');
   if (has('--tty') && has('--no-tty')) throw new FlagError('--tty and --no-tty: choose one');
   // isatty, not process.stdin.isTTY: that would build a stream for stdin (for a file, Node's
   // fs streams and the modules behind them) that nsrun never reads.
   opts.tty = has('--tty') || (!has('--no-tty') && isatty(0) && isatty(1));
-  const timeout = str(p, '--stop-timeout');
-  if (timeout !== undefined) {
-    if (!/^\d+(\.\d+)?$/.test(timeout)) throw new FlagError(`--stop-timeout ${JSON.stringify(timeout)}: must be a number of seconds`);
-    opts.stopTimeout = Number(timeout);
-  }
-  const dns = p.flags.get('--dns');
-  if (Array.isArray(dns)) opts.dns = dns;
-  const envs = p.flags.get('--env');
-  if (Array.isArray(envs)) {
-    const env: Record<string, string> = {};
-    for (const kv of envs) {
-      const at = kv.indexOf('=');
-      if (at <= 0) throw new FlagError(`--env ${JSON.stringify(kv)}: must be KEY=VALUE`);
-      env[kv.slice(0, at)] = kv.slice(at + 1);
-    }
-    opts.env = env;
-  }
   let jsonFd = has('--json') ? 2 : undefined;
   const fd = int(p, '--json-fd', 0);
   if (fd !== undefined) {
@@ -175,18 +57,6 @@ export function parseRun(argv: readonly string[]): RunInvocation {
   }
   if (opts.command.length === 0) throw new FlagError('missing command (try "nsrun run --help")');
   return { help: false, verbose: has('--verbose'), jsonFd, opts };
-}
-
-/** docker's --security-opt spellings that nsrun has: seccomp=unconfined|default, no-new-privileges[=true|false]. */
-function parseSecurityOpts(list: readonly string[]): Pick<RunOptions, 'seccomp' | 'noNewPrivileges'> {
-  const out: { seccomp?: 'default' | 'unconfined'; noNewPrivileges?: boolean } = {};
-  for (const o of list) {
-    const [k, v] = o.includes('=') ? [o.slice(0, o.indexOf('=')), o.slice(o.indexOf('=') + 1)] : [o, undefined];
-    if (k === 'seccomp' && (v === 'unconfined' || v === 'default')) out.seccomp = v;
-    else if (k === 'no-new-privileges' && (v === undefined || v === 'true' || v === 'false')) out.noNewPrivileges = v !== 'false';
-    else throw new FlagError(`--security-opt ${JSON.stringify(o)}: nsrun knows seccomp=unconfined|default and no-new-privileges[=true|false]`);
-  }
-  return out;
 }
 
 /** `nsrun run ARGV...`: resolves to the exit status. */
@@ -227,14 +97,13 @@ export async function runRun(argv: readonly string[], io: Io): Promise<number> {
     if (inv.verbose) io.stderr(`nsrun: run: exited with status ${status}\n`);
     return status;
   } catch (e) {
-    const what =
-      e instanceof FlagError ? `usage: ${e.message}` : e instanceof RunnerError ? e.message : `internal: ${e instanceof Error ? e.message : String(e)}`;
-    io.stderr(`nsrun: run: ${what.split('\n')[0]}\n`);
+    // The line first, as every command reports it (errors.ts), then the event that tells it.
+    const status = fail(e, io, { command: 'run', status: EXIT_RUNNER_FAILED });
     try {
-      events?.({ event: 'failed', step: e instanceof RunnerError ? e.step : e instanceof FlagError ? 'usage' : 'internal', error: what.split('\n')[0] });
+      events?.({ event: 'failed', step: e instanceof RunnerError ? e.step : e instanceof FlagError ? 'usage' : 'internal', error: failure(e, 'run').text });
     } catch {
       // the event fd is gone: the line on stderr is all we can do
     }
-    return EXIT_RUNNER_FAILED;
+    return status;
   }
 }

@@ -52,15 +52,24 @@ export type AsyncStepRunner = <T>(name: RunStep, fn: () => Promise<T>) => Promis
 export class RunnerError extends Error {
   override readonly name = 'RunnerError';
   readonly step: RunStep;
+  /**
+   * Why, in one line, without the step (the message is `<step>: <reason>`); after a rollback
+   * that could not undo everything, it ends with `; could not undo ...` (see `notUndone`).
+   */
+  readonly reason: string;
   /** For `validate`: the option that was refused (`command`, `hostname`, `env`, `cwd`, `net`). */
   readonly field: string | undefined;
+  /** The undos that failed after this failure, each `<step>: <why>`: what may be left behind. */
+  readonly notUndone: readonly string[];
   override readonly cause: unknown;
 
-  constructor(step: RunStep, reason: string, opts: { cause?: unknown; field?: string } = {}) {
+  constructor(step: RunStep, reason: string, opts: { cause?: unknown; field?: string | undefined; notUndone?: readonly string[] } = {}) {
     super(`${step}: ${reason}`);
     this.step = step;
+    this.reason = reason;
     this.cause = opts.cause;
     this.field = opts.field;
+    this.notUndone = opts.notUndone ?? [];
   }
 
   /**
@@ -70,7 +79,18 @@ export class RunnerError extends Error {
   static wrap(step: RunStep, e: unknown): RunnerError {
     if (e instanceof RunnerError) return e;
     if (e instanceof StateError) return new RunnerError('state', e.message, { cause: e });
-    const reason = e instanceof SysError || e instanceof NetlinkError || e instanceof Error ? e.message.split('\n')[0]! : String(e);
-    return new RunnerError(step, reason, { cause: e });
+    return new RunnerError(step, oneLine(e), { cause: e });
   }
+}
+
+/**
+ * An error's text for a one-line report: nsrun's own errors (SysError, NetlinkError) are one
+ * line by construction; another error's message is cut to its first line (Node's and other
+ * libraries' messages may carry a multi-line report after it).
+ */
+export function oneLine(e: unknown): string {
+  if (e instanceof SysError || e instanceof NetlinkError) return e.message;
+  const text = e instanceof Error ? e.message : String(e);
+  const nl = text.indexOf('\n');
+  return nl === -1 ? text : text.slice(0, nl);
 }

@@ -1,4 +1,4 @@
-import { RunnerError, type RunStep } from './errors.js';
+import { RunnerError, oneLine, type RunStep } from './errors.js';
 
 // What a setup has made so far, undone last-first when a later step fails. Every undo runs even
 // when an earlier one fails; what could not be undone is named in the error the caller sees.
@@ -18,12 +18,15 @@ export class Rollback {
       try {
         await fn();
       } catch (u) {
-        failed.push(`${name}: ${u instanceof Error ? u.message.split('\n')[0] : String(u)}`);
+        failed.push(`${name}: ${oneLine(u)}`);
       }
     }
     this.#steps.length = 0;
     if (!failed.length) return failure;
-    const reason = failure.message.slice(failure.step.length + 2);
-    return new RunnerError(failure.step, `${reason}; could not undo ${failed.join('; ')}`, { cause: failure.cause, field: failure.field });
+    return new RunnerError(failure.step, `${failure.reason}; could not undo ${failed.join('; ')}`, {
+      cause: failure.cause,
+      field: failure.field,
+      notUndone: [...failure.notUndone, ...failed],
+    });
   }
 }

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import * as C from '@nsrun/netlink/constants';
 import { linkFromBytes, linkGet, type Request } from '@nsrun/netlink';
 import { HelpRequest, UsageError } from '../args.js';
-import { report } from '../errors.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, fail } from '../errors.js';
 import type { IpContext, Resolver } from './context.js';
 import { addrChangeRequest } from './addr.js';
 import { parseCommand, runCommand, type IpCommand } from './index.js';
@@ -186,13 +186,13 @@ export async function runBatch(ctx: IpContext, file: string): Promise<number> {
     io.stderr(
       `nsrun: ip -batch: cannot read ${file === '-' ? 'standard input' : file}: ${(e as NodeJS.ErrnoException).code ?? ''} (${(e as Error).message})\n`,
     );
-    return 1;
+    return EXIT_FAILURE;
   }
-  let status = 0;
-  const fail = (line: BatchLine, e: unknown): void => {
-    if (e !== undefined) report(e, io);
+  let status = EXIT_OK;
+  const lineFailed = (line: BatchLine, e: unknown): void => {
+    if (e !== undefined) fail(e, io);
     io.stderr(`Command failed ${file}:${line.no}\n`);
-    status = 1;
+    status = EXIT_FAILURE;
   };
   const parsed: Parsed[] = [];
   try {
@@ -204,27 +204,26 @@ export async function runBatch(ctx: IpContext, file: string): Promise<number> {
       }
     }
   } catch (e) {
-    report(e, io); // an unterminated quote: ip gives up on the whole batch
-    return 2;
+    return fail(e, io); // an unterminated quote (bad usage): ip gives up on the whole batch
   }
   if (!force) {
     // Nothing runs when a line is malformed.
     const bad = parsed.find((p) => p.error !== undefined && !(p.error instanceof HelpRequest));
     if (bad) {
-      fail(bad.line, bad.error);
-      return 2;
+      lineFailed(bad.line, bad.error);
+      return EXIT_USAGE;
     }
   }
-  const pipe = new Pipeline(ctx, fail);
+  const pipe = new Pipeline(ctx, lineFailed);
   for (const p of parsed) {
-    if (!force && status !== 0) break;
+    if (!force && status !== EXIT_OK) break;
     if (p.cmd === undefined) {
       if (p.error instanceof HelpRequest) {
         pipe.flush();
         io.stdout(p.error.text);
       } else {
         pipe.flush();
-        fail(p.line, p.error);
+        lineFailed(p.line, p.error);
       }
       continue;
     }
@@ -238,9 +237,9 @@ export async function runBatch(ctx: IpContext, file: string): Promise<number> {
       if (!pipe.flush() && !force) break;
       ctx.forgetLinks();
       const s = await runCommand(ctx, p.cmd, true);
-      if (s !== 0) fail(p.line, undefined);
+      if (s !== 0) lineFailed(p.line, undefined);
     } catch (e) {
-      fail(p.line, e);
+      lineFailed(p.line, e);
     }
   }
   pipe.flush();

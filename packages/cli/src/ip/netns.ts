@@ -17,6 +17,7 @@ import {
   netnsPids,
 } from '@nsrun/sys';
 import { Args, parseUint, pick } from '../args.js';
+import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND } from '../errors.js';
 import type { IpContext } from './context.js';
 import { Out } from './out.js';
 
@@ -308,5 +309,5 @@ function execIn(ctx: IpContext, name: string, argv: readonly string[]): number {
 function execFailed(ctx: IpContext, name: string, e: unknown): number {
   if (!(e instanceof SysError)) throw e;
   ctx.io.stderr(`nsrun: netns exec ${name}: ${e.message}\n`);
-  return e.code === 'ENOENT' ? 127 : 126;
+  return e.code === 'ENOENT' ? EXIT_NOT_FOUND : EXIT_NOT_EXECUTABLE;
 }

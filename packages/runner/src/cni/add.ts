@@ -243,9 +243,7 @@ async function undo(rollback: Rollback, err: unknown): Promise<unknown> {
   if (err instanceof CniError) {
     const e = await rollback.undo(err, 'validate');
     // Keep the CNI error (its code), with what could not be undone.
-    return e.message.includes('could not undo')
-      ? new CniError(err.code, err.msg, `${err.details ?? ''}; ${e.message.slice(e.message.indexOf('could not undo'))}`)
-      : err;
+    return e.notUndone.length ? new CniError(err.code, err.msg, `${err.details ?? ''}; could not undo ${e.notUndone.join('; ')}`) : err;
   }
   return rollback.undo(err, 'validate');
 }

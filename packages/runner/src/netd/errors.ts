@@ -72,7 +72,7 @@ export class NetdError extends Error {
     let root: unknown = e;
     if (e instanceof RunnerError) {
       s = e.step;
-      reason = e.message.slice(e.step.length + 2);
+      reason = e.reason;
       field = e.field;
       root = e.cause;
     } else if (e instanceof StateError) {
