@@ -10,7 +10,7 @@ import { NetdError, RunnerError } from '@nsrun/runner';
 import { main, HelpRequest, UsageError } from '@nsrun/cli';
 import { EXIT_FAILURE, EXIT_USAGE, EXIT_RUNNER_FAILED, fail } from '../dist/errors.js';
 import { FlagError } from '../dist/flags.js';
-import { kernelSuite } from '../../../test/helpers/kernel.js';
+import { kernelSuite } from '@nsrun/test-helpers/kernel';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 

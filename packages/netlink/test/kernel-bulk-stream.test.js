@@ -3,7 +3,7 @@
 // own request with the errno and the kernel's text while the others are applied.
 import * as assert from 'uvu/assert';
 import { NetlinkError, ValidationError, linkAdd, linkIndex, routeRequest } from '@nsrun/netlink';
-import { kernelSuite, rejection } from '../../../test/helpers/kernel.js';
+import { kernelSuite, rejection } from '@nsrun/test-helpers/kernel';
 
 const R = 5000;
 const k = kernelSuite('kernel bulk from a generator');
