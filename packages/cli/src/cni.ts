@@ -1,7 +1,7 @@
-import { chmodSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cniPlugin, CNI_ERR_NSRUN, NETD_DEFAULT_SOCKET } from '@nsrun/runner';
+import { cniPlugin, CNI_ERR_NSRUN, mkdirp, NETD_DEFAULT_SOCKET } from '@nsrun/runner';
 
 const DEFAULT_NETD_SOCKET = NETD_DEFAULT_SOCKET;
 import { FlagError, parseFlags, str } from './flags.js';
@@ -74,7 +74,7 @@ export async function runCni(argv: readonly string[], io: Io): Promise<number> {
   const file = join(dir, 'nsrun');
   const tmp = `${file}.tmp-${process.pid}`;
   try {
-    mkdirSync(dir, { recursive: true, mode: 0o755 });
+    mkdirp(dir, 0o755);
     writeFileSync(tmp, launcher(binPath(), process.execPath), { mode: 0o755 });
     chmodSync(tmp, 0o755);
     renameSync(tmp, file); // a plugin being run keeps its old text; the next run gets the new

@@ -21,5 +21,6 @@ export { defaultSeccompPolicy } from './security/profile.js';
 export { securityPlan, type SecurityPlan, type SecurityOptions } from './security/plan.js';
 export { rootless, rootlessReady, agentSpawn, type RootlessContext } from './rootless.js';
 export { defaultStateDir, ROOT_STATE_DIR } from './state/default-dir.js';
+export { mkdirp } from './state/files.js';
 export * from './netd/index.js';
 export * from './cni/index.js';
