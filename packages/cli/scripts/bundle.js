@@ -41,15 +41,10 @@ const COMMAND_MODULES = {
   './ip/index.js': 'ip',
   '@nsrun/runner': 'runner',
 };
-const MAIN_EXPORTS = {
-  run: './dist/run.js',
-  containers: './dist/containers.js',
-  netd: './dist/netd.js',
-  cni: './dist/cni.js',
-  errors: './dist/errors.js',
-  ip: './dist/ip/index.js',
-  runner: '@nsrun/runner',
-};
+/** The main bundle's exports, by the same names: each module's path from the package. */
+const MAIN_EXPORTS = Object.fromEntries(
+  Object.entries(COMMAND_MODULES).map(([spec, name]) => [name, spec.startsWith('./') ? `./dist/${spec.slice(2)}` : spec]),
+);
 
 /** Stand-in modules: `require('nsrun:X').NAME`, resolved by bin.cjs at run time. */
 const standIns = (name, resolve) => ({

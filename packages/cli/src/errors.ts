@@ -1,7 +1,7 @@
 import { ValidationError } from '@nsrun/netlink';
 import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_RUNNER_FAILED, NetdError, RunnerError } from '@nsrun/runner';
 import { HelpRequest, UsageError } from './args.js';
-import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE } from './exit.js';
+import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, writeFailure } from './exit.js';
 import { FlagError } from './flags.js';
 import type { Io } from './io.js';
 
@@ -63,8 +63,7 @@ export function fail(e: unknown, io: Io, how: Failing = {}): number {
     return EXIT_OK;
   }
   const f = failure(e, how.command);
-  io.stderr(`nsrun: ${how.command === undefined ? '' : `${how.command}: `}${f.text}\n`);
-  if (f.hint) io.stderr(`${f.hint}\n`);
+  writeFailure(io, f.text, how.command, f.hint);
   if (how.status === 'runner') return EXIT_RUNNER_FAILED;
   return how.status ?? (f.usage ? EXIT_USAGE : EXIT_FAILURE);
 }

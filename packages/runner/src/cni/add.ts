@@ -18,7 +18,7 @@ import { enableIpForward } from '../nat/forwarding.js';
 import { addNat, removeNat } from '../nat/apply.js';
 import { ensureCniBridge } from './bridge.js';
 import type { NetConf } from './config.js';
-import type { CniEnv } from './env.js';
+import type { CniCommandOptions, CniEnv } from './env.js';
 import { CniError, CNI_ERR_EXISTS, CNI_ERR_NETNS } from './errors.js';
 import { cniId } from './ids.js';
 import { execDelegate } from './ipam-exec.js';
@@ -33,14 +33,7 @@ import { configureCni, hasLink, plugCni } from './wire.js';
 // fails undoes every earlier step, the delegated IPAM's lease included (DEL to it), so a failed
 // ADD leaves nothing behind.
 
-export interface CniAddOptions {
-  state: StateDir;
-  /** The environment given to delegated plugins. */
-  env: NodeJS.ProcessEnv;
-  signal?: AbortSignal | undefined;
-}
-
-export async function cniAdd(e: CniEnv, conf: NetConf, o: CniAddOptions): Promise<CniResult> {
+export async function cniAdd(e: CniEnv, conf: NetConf, o: CniCommandOptions): Promise<CniResult> {
   const { state } = o;
   const id = cniId(conf.name, e.containerId, e.ifname);
   const veth = vethName(id);

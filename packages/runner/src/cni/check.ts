@@ -1,12 +1,11 @@
 import { isIP } from 'node:net';
 import { addrList, linkFind, linkGet, RtnlClient, routeList } from '@nsrun/netlink';
 import { NetNs } from '@nsrun/sys';
-import type { StateDir } from '../state/dir.js';
 import { textToIp } from '../state/leases.js';
 import { vethName } from '../network/names.js';
 import { natIds } from '../nat/apply.js';
 import type { NetConf } from './config.js';
-import type { CniEnv } from './env.js';
+import type { CniCommandOptions, CniEnv } from './env.js';
 import { CniError, CNI_ERR_CHECK, CNI_ERR_INVALID_CONFIG } from './errors.js';
 import { cniId } from './ids.js';
 import { execDelegate } from './ipam-exec.js';
@@ -18,7 +17,7 @@ import { execDelegate } from './ipam-exec.js';
 // what the result does not list: the record, nsrun's lease, the NAT rules. The delegated IPAM
 // is asked too. The first difference is the error (code 104), naming it.
 
-export async function cniCheck(e: CniEnv, conf: NetConf, o: { state: StateDir; env: NodeJS.ProcessEnv }): Promise<void> {
+export async function cniCheck(e: CniEnv, conf: NetConf, o: CniCommandOptions): Promise<void> {
   const prev = conf.prevResult;
   if (!prev) throw new CniError(CNI_ERR_INVALID_CONFIG, 'invalid network configuration: prevResult', 'CHECK needs prevResult (the result of the ADD)');
   const fail = (what: string): CniError => new CniError(CNI_ERR_CHECK, 'the attachment is not as prevResult says', what);

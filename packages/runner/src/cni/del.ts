@@ -1,11 +1,10 @@
 import { linkFind, RtnlClient } from '@nsrun/netlink';
 import { releaseRecord } from '../release.js';
-import type { StateDir } from '../state/dir.js';
 import { vethName } from '../network/names.js';
 import { parseStamp } from '../network/stamp.js';
 import { unplugVeth } from '../network/wire.js';
 import type { NetConf } from './config.js';
-import type { CniEnv } from './env.js';
+import type { CniCommandOptions, CniEnv } from './env.js';
 import { cniId } from './ids.js';
 import { execDelegate } from './ipam-exec.js';
 
@@ -16,13 +15,7 @@ import { execDelegate } from './ipam-exec.js';
 // directory still goes. Then the delegated IPAM's DEL, as the reference calls it, whatever
 // was found. A second DEL finds nothing and succeeds.
 
-export interface CniDelOptions {
-  state: StateDir;
-  env: NodeJS.ProcessEnv;
-  signal?: AbortSignal | undefined;
-}
-
-export async function cniDel(e: CniEnv, conf: NetConf, o: CniDelOptions): Promise<void> {
+export async function cniDel(e: CniEnv, conf: NetConf, o: CniCommandOptions): Promise<void> {
   const { state } = o;
   const id = cniId(conf.name, e.containerId, e.ifname);
   if (state.exists()) {

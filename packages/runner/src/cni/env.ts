@@ -1,3 +1,4 @@
+import type { StateDir } from '../state/dir.js';
 import { CniError, CNI_ERR_INVALID_ENV } from './errors.js';
 
 // The protocol parameters (SPEC.md, section 2 "Parameters"), from the environment, checked
@@ -17,6 +18,14 @@ export interface CniEnv {
   args: Map<string, string>;
   /** CNI_PATH, split: where delegated (IPAM) plugins are looked for. */
   path: string[];
+}
+
+/** What every command (ADD, DEL, CHECK, GC, STATUS) runs with, beside its env and configuration. */
+export interface CniCommandOptions {
+  state: StateDir;
+  /** The environment given to delegated plugins. */
+  env: NodeJS.ProcessEnv;
+  signal?: AbortSignal | undefined;
 }
 
 /** SPEC.md: alphanumeric first, then alphanumerics, `_`, `.`, `-`. */

@@ -1,10 +1,9 @@
 import { accessSync, constants } from 'node:fs';
 import { RtnlClient } from '@nsrun/netlink';
 import { releaseRecord } from '../release.js';
-import type { StateDir } from '../state/dir.js';
 import { usedAddresses } from '../network/lease.js';
 import type { NetConf } from './config.js';
-import type { CniEnv } from './env.js';
+import type { CniCommandOptions, CniEnv } from './env.js';
 import { CniError, CNI_ERR_GC, CNI_ERR_NOT_AVAILABLE } from './errors.js';
 import { cniId } from './ids.js';
 import { execDelegate } from './ipam-exec.js';
@@ -16,7 +15,7 @@ import { ipamPick, ipamPlan } from './ipam-nsrun.js';
 // can. STATUS: ready when the state directory can be written and (nsrun IPAM) an address is
 // free; the delegated IPAM is asked too.
 
-export async function cniGc(e: CniEnv, conf: NetConf, o: { state: StateDir; env: NodeJS.ProcessEnv; signal?: AbortSignal | undefined }): Promise<void> {
+export async function cniGc(e: CniEnv, conf: NetConf, o: CniCommandOptions): Promise<void> {
   const { state } = o;
   const valid = new Set((conf.validAttachments ?? []).map((a) => cniId(conf.name, a.containerID, a.ifname)));
   const errors: string[] = [];
@@ -46,7 +45,7 @@ export async function cniGc(e: CniEnv, conf: NetConf, o: { state: StateDir; env:
   if (errors.length) throw new CniError(CNI_ERR_GC, 'GC could not release everything', errors.join('; '));
 }
 
-export async function cniStatus(e: CniEnv, conf: NetConf, o: { state: StateDir; env: NodeJS.ProcessEnv; signal?: AbortSignal | undefined }): Promise<void> {
+export async function cniStatus(e: CniEnv, conf: NetConf, o: CniCommandOptions): Promise<void> {
   const { state } = o;
   const dir = state.exists() ? state.path : '/run';
   try {
