@@ -17,17 +17,18 @@ import { SIG_DFL, SIG_SETMASK, SIGSET_SIZE, setSignalDisposition, sigprocmaskRaw
 
 const mallocCall = bindPointer('malloc', [T.u64], (a) => `${String(a[0])} bytes`);
 const memcpyCall = bindPure('memcpy', [T.u64, T.buf, T.u64], T.u64);
-const freeCall = bindPure('free', [T.u64], T.void);
+/** free(3) of a block from buildVectors. */
+export const freeCall = bindPure('free', [T.u64], T.void);
 
 export type Env = Readonly<Record<string, string | undefined>> | readonly string[];
 
 /** `KEY=value` strings from an environment object (undefined values left out) or a list. */
-function envStrings(envp: Env): string[] {
+export function envStrings(envp: Env, call = 'execve'): string[] {
   if (Array.isArray(envp)) return envp.map((e) => String(e));
   const out: string[] = [];
   for (const [k, v] of Object.entries(envp)) {
     if (v === undefined) continue;
-    if (k === '' || k.includes('=')) throw new TypeError(`execve: invalid environment variable name ${JSON.stringify(k)}`);
+    if (k === '' || k.includes('=')) throw new TypeError(`${call}: invalid environment variable name ${JSON.stringify(k)}`);
     out.push(`${k}=${v}`);
   }
   return out;
@@ -39,7 +40,7 @@ function envStrings(envp: Env): string[] {
  * a Buffer with addresses computed from the malloc'd base, then copied in by one memcpy: two
  * FFI calls whatever the number of strings. Returns the base; free() it if execve fails.
  */
-function buildVectors(argv: readonly (string | Uint8Array)[], env: readonly string[]): { base: number; envOffset: number } {
+export function buildVectors(argv: readonly (string | Uint8Array)[], env: readonly string[]): { base: number; envOffset: number } {
   const strings = [...argv.map((a, i) => cstr(a, `argv[${i}]`)), ...env.map((e, i) => cstr(e, `envp[${i}]`))];
   const tableBytes = (argv.length + 1 + env.length + 1) * 8;
   const total = strings.reduce((n, s) => n + s.byteLength, tableBytes);
