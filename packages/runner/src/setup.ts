@@ -1,5 +1,18 @@
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { MS_PRIVATE, MS_REC, O_CLOEXEC, mount, nsEnter, nsOpen, nsUnshare, pipe2, setCloexec, sethostname, type NsKind } from '@nsrun/sys';
+import {
+  MS_PRIVATE,
+  MS_REC,
+  O_CLOEXEC,
+  mount,
+  nsEnter,
+  nsOpen,
+  nsUnshare,
+  pipe2,
+  setCloexec,
+  sethostname,
+  spawnProcess,
+  type NsKind,
+  type Subprocess,
+} from '@nsrun/sys';
 import { RtnlClient } from '@nsrun/netlink';
 import { closeSync, existsSync, readdirSync } from 'node:fs';
 import { RunnerError } from './errors.js';
@@ -26,7 +39,9 @@ const HAS_CGROUP_NS = existsSync('/proc/self/ns/cgroup');
 
 export interface Started {
   /** The gate shell, PID 1 of the new pid namespace, blocked on fd 3. */
-  child: ChildProcess;
+  child: Subprocess;
+  /** The write end of the gate's release pipe (its fd 3): the caller writes GATE_GO to it, or closes it. */
+  releaseFd: number;
   /** A netlink socket bound to the container's network namespace (not with `net: host`). */
   nl: RtnlClient | undefined;
   /** An fd of the container's network namespace (not with `net: host`); the caller closes it. */
@@ -75,6 +90,7 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
   const cwd = process.cwd();
   let error: RunnerError | undefined;
   let ready: [number, number] | undefined;
+  let releasePipe: [number, number] | undefined;
 
   const step = syncStepRunner(opts.log, opts.faultAt);
 
@@ -89,22 +105,25 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
       const gate = gateSpawn({ ...opts, tty: tty !== undefined, ttyPath: tty?.slavePath, security }, env);
       closeStrayFdsOnExec();
       ready = pipe2(O_CLOEXEC); // blocking: see waitGateReady
-      const stdio: StdioOptions = tty ? [tty.slave, tty.slave, tty.slave, 'pipe'] : ['inherit', 'inherit', 'inherit', 'pipe'];
-      stdio.push(ready[1]); // fd GATE_READY_FD in the gate
-      const child = spawn(gate.file, gate.args, {
-        stdio,
+      releasePipe = pipe2(O_CLOEXEC); // blocking: GATE_GO always fits
+      const stdio = tty ? [tty.slave, tty.slave, tty.slave] : [0, 1, 2];
+      // posix_spawn, not child_process (which loads Node's whole stream and net stack, ~15 ms).
+      started.child = spawnProcess(gate.file, [gate.file, ...gate.args], {
+        fds: [...stdio, releasePipe[0], ready[1]], // GATE_FD, GATE_READY_FD
         // A session of its own, so the terminal can become its controlling terminal.
-        detached: tty !== undefined,
+        setsid: tty !== undefined,
         env: gate.env,
         ...(gate.cwd !== undefined && { cwd: gate.cwd }),
       });
-      started.child = child;
-      closeSync(ready[1]); // the gate's copy is the only writer: EOF if it dies
+      // The gate's copies are the only reader and writer: EPIPE or EOF when it dies.
+      closeSync(releasePipe[0]);
+      releasePipe[0] = -1;
+      closeSync(ready[1]);
       ready[1] = -1;
-      // A failed spawn is reported through 'error' on the next tick; run.ts reads it.
-      if (child.pid === undefined) throw new RunnerError('spawn', `could not start ${gate.file}`);
+      started.releaseFd = releasePipe[1];
+      releasePipe[1] = -1;
     });
-    const pid = started.child!.pid!;
+    const pid = started.child!.pid;
     if (opts.hostname !== undefined) step('hostname', () => sethostname(opts.hostname!));
     if (net !== 'host') {
       // The socket stays bound to the netns it is created in, after we leave it.
@@ -136,7 +155,7 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
   } catch (e) {
     error = RunnerError.wrap('spawn', e);
   } finally {
-    if (ready) for (const fd of ready) if (fd >= 0) closeSync(fd);
+    for (const fd of [...(ready ?? []), ...(releasePipe ?? [])]) if (fd >= 0) closeSync(fd);
     const t0 = nowMs();
     const failed: string[] = [];
     for (const k of RESTORE_ORDER) {
@@ -165,7 +184,7 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
  * Marks every fd above 2 close-on-exec before the gate is spawned: an fd the embedding program
  * left open (a directory above all) would otherwise reach the container, and with a rootfs let
  * it read the host's files through /proc/self/fd (the CVE-2024-21626 pattern). The gate gets
- * only what spawn dup2s into place: stdio, the release pipe, the ready pipe.
+ * only what spawnProcess dup2s into place: stdio, the release pipe, the ready pipe.
  */
 function closeStrayFdsOnExec(): void {
   for (const name of readdirSync('/proc/self/fd')) {

@@ -1,4 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
+import type { Subprocess } from '@nsrun/sys';
 
 // Signals nsrun passes on to the command while it runs (the list).
 export const FORWARDED_SIGNALS = ['SIGINT', 'SIGTERM', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'] as const;
@@ -19,9 +19,9 @@ export interface ForwardOptions {
  * ends every process of its pid namespace; a second stop signal does that at once. Returns the
  * undo (listeners removed, timer cleared); the child's exit clears the timer as well.
  */
-export function forwardSignals(child: ChildProcess, opts: ForwardOptions = {}): () => void {
+export function forwardSignals(child: Subprocess, opts: ForwardOptions = {}): () => void {
   const stopTimeout = opts.stopTimeout ?? DEFAULT_STOP_TIMEOUT;
-  const alive = (): boolean => child.exitCode === null && child.signalCode === null;
+  const alive = (): boolean => child.exit === undefined;
   let timer: NodeJS.Timeout | undefined;
   let stopping = false;
   const clear = (): void => {
@@ -41,15 +41,14 @@ export function forwardSignals(child: ChildProcess, opts: ForwardOptions = {}): 
     } else {
       stopping = true;
       child.kill(sig);
-      // unref: a pending kill must not keep nsrun alive; the child's handle does that.
+      // unref: a pending kill must not keep nsrun alive; the Subprocess keeps it alive while the child runs.
       timer = setTimeout(killNow, Math.min(stopTimeout * 1000, MAX_TIMER_MS)).unref();
     }
   };
   register(forward);
-  child.once('exit', clear);
+  void child.exited.then(clear);
   return () => {
     clear();
-    child.off('exit', clear);
     unregister(forward);
   };
 }

@@ -9,9 +9,9 @@ export const EXIT_NOT_EXECUTABLE = 126;
 /** The command was not found. */
 export const EXIT_NOT_FOUND = 127;
 
-/** The command's status: its exit code, or 128+n when signal n killed it. */
-export function exitStatus(code: number | null, signal: NodeJS.Signals | null): number {
+/** The command's status: its exit code, or 128+n when signal n (a name or a number) killed it. */
+export function exitStatus(code: number | null, signal: NodeJS.Signals | number | null): number {
   if (code !== null) return code;
-  const n = signal === null ? undefined : (constants.signals as Record<string, number>)[signal];
+  const n = typeof signal === 'number' ? signal : signal === null ? undefined : (constants.signals as Record<string, number>)[signal];
   return n === undefined ? EXIT_RUNNER_FAILED : 128 + n;
 }

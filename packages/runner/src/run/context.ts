@@ -1,5 +1,5 @@
-import type { ChildProcess } from 'node:child_process';
 import type { RtnlClient } from '@nsrun/netlink';
+import type { Subprocess } from '@nsrun/sys';
 import type { AsyncStepRunner } from '../errors.js';
 import type { NetdHandle } from '../netd/client.js';
 import type { PublishSpec } from '../nat/publish.js';
@@ -63,9 +63,12 @@ export interface RunContext {
   /** slirp4netns's API socket (when it publishes ports). */
   apiSocket?: string;
 
-  // Made by startContainer; `inner`, `netnsFd` and `readyFd` are closed once setup is over.
+  // Made by startContainer; `inner`, `netnsFd` and `readyFd` are closed once setup is over,
+  // `releaseFd` at the release or by the rollback.
   /** The gate: PID 1 of the container, blocked until the release. */
-  child?: ChildProcess;
+  child?: Subprocess;
+  /** The write end of the gate's release pipe, until the release (or the rollback) closes it. */
+  releaseFd?: number;
   /** Resolves to the exit status once the gate has exited. */
   exited?: Promise<number>;
   /** An rtnetlink socket in the container's network namespace. */

@@ -1,6 +1,6 @@
-import { closeSync, rmSync } from 'node:fs';
+import { closeSync, rmSync, writeSync } from 'node:fs';
 import { RunnerError } from '../errors.js';
-import { GATE_FD, GATE_GO, waitGateReady } from '../gate.js';
+import { GATE_GO, waitGateReady } from '../gate.js';
 import { removeNat } from '../nat/apply.js';
 import { forwardSignals } from '../signals.js';
 import type { RunHandle } from '../run.js';
@@ -26,11 +26,15 @@ export async function gateReady(ctx: RunContext): Promise<void> {
 export function release(ctx: RunContext): RunHandle {
   const { opts, tty } = ctx;
   const child = ctx.child!;
-  const gate = child.stdio[GATE_FD] as NodeJS.WritableStream & { on(ev: 'error', fn: () => void): void };
-  gate.on('error', () => {}); // the command died first (EPIPE): its exit status tells the story
   // From here the container's output goes through nsrun (its copy of the slave closes).
   tty?.start();
-  gate.end(GATE_GO);
+  try {
+    writeSync(ctx.releaseFd!, GATE_GO);
+  } catch {
+    // the gate died first (EPIPE; Node ignores SIGPIPE): its exit status tells the story
+  }
+  closeSync(ctx.releaseFd!);
+  ctx.releaseFd = undefined;
   opts.log?.('release', 0);
   const unforward = forwardSignals(child, { stopTimeout: opts.stopTimeout ?? 10 });
   // The host socket was for setup and its undo; the container needs nothing of it.
@@ -43,7 +47,7 @@ export function release(ctx: RunContext): RunHandle {
   });
   return {
     id: ctx.id,
-    pid: child.pid!,
+    pid: child.pid,
     address: record.ip,
     veth: ctx.veth ?? ctx.attachment?.veth,
     bridge: record.bridge,

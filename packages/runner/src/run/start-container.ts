@@ -1,6 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { RunnerError } from '../errors.js';
+import { closeSync } from 'node:fs';
 import { setUpNamespaces } from '../setup.js';
 import { exitStatus } from '../status.js';
 import type { RunContext } from './context.js';
@@ -23,34 +21,22 @@ export async function startContainer(ctx: RunContext): Promise<void> {
   });
   const child = started.child;
   ctx.child = child;
+  ctx.releaseFd = started.releaseFd;
   ctx.inner = started.nl;
   ctx.netnsFd = started.netnsFd;
   ctx.readyFd = started.readyFd;
   if (child) {
-    const exited = exitPromise(child);
+    const exited = child.exited.then(({ code, signal }) => exitStatus(code, signal));
     ctx.exited = exited;
     // The gate is PID 1 of its namespace: only SIGKILL from outside ends it for sure.
     ctx.rollback.push('spawn', async () => {
-      if (child.pid !== undefined) child.kill('SIGKILL');
+      if (ctx.releaseFd !== undefined) closeSync(ctx.releaseFd);
+      ctx.releaseFd = undefined;
+      child.kill('SIGKILL');
       await exited;
     });
   }
-  if (error?.step === 'spawn' && child && child.pid === undefined) {
-    // Node reports why spawn failed on the next tick.
-    const [e] = (await once(child, 'error')) as [Error];
-    throw RunnerError.wrap('spawn', e);
-  }
   if (error) throw error;
-  ctx.record = { ...ctx.record!, pid: child!.pid! };
+  ctx.record = { ...ctx.record!, pid: child!.pid };
   state.write(ctx.record);
-}
-
-function exitPromise(child: ChildProcess): Promise<number> {
-  return new Promise((resolve) => {
-    child.once('exit', (code, signal) => resolve(exitStatus(code, signal)));
-    // A failed spawn emits 'error' and no 'exit'.
-    child.once('error', () => {
-      if (child.pid === undefined) resolve(125);
-    });
-  });
 }
