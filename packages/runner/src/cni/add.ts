@@ -4,7 +4,7 @@ import { NetNs } from '@nsrun/sys';
 import { RunnerError } from '../errors.js';
 import { Rollback } from '../rollback.js';
 import { releaseRecord } from '../release.js';
-import { stepRunner } from '../steps.js';
+import { FaultPoint, stepRunner } from '../steps.js';
 import type { StateDir } from '../state/dir.js';
 import { processIdentity } from '../state/liveness.js';
 import { ipToText, textToIp } from '../state/leases.js';
@@ -37,7 +37,7 @@ export async function cniAdd(e: CniEnv, conf: NetConf, o: CniCommandOptions): Pr
   const { state } = o;
   const id = cniId(conf.name, e.containerId, e.ifname);
   const veth = vethName(id);
-  const step = stepRunner(undefined, undefined);
+  const step = stepRunner(undefined, new FaultPoint(undefined));
   const rollback = new Rollback();
   const plan = conf.ipamType === 'nsrun' ? ipamPlan(conf.ipam) : undefined;
   let netns: NetNs | undefined;

@@ -16,7 +16,7 @@ import type { StateDir } from '../state/dir.js';
 import { mkdirs } from '../state/files.js';
 import { ipToText, parseGateway } from '../state/leases.js';
 import type { ContainerRecord } from '../state/records.js';
-import { stepRunner } from '../steps.js';
+import { FaultPoint, stepRunner } from '../steps.js';
 import { closePeer, identifyPeer, openTarget, type Peer } from './caller.js';
 import { NetdError } from './errors.js';
 import { DEFAULT_POLICY, checkRuleAllows, readPolicy, ruleFor } from './policy.js';
@@ -291,7 +291,7 @@ export class NetdServer {
         publish: req.publish,
         uid: peer.uid,
         describe: `of process ${target.pid}`,
-        step: stepRunner(undefined, undefined),
+        step: stepRunner(undefined, new FaultPoint(undefined)),
         onNotice: (m) => this.#log(m),
       });
       return attachmentOf(got.record);
