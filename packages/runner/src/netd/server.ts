@@ -1,5 +1,6 @@
 import { chmodSync, lstatSync, statSync, unlinkSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { nodeNet } from '../lazy-node.js';
 import { dirname } from 'node:path';
 import { addrList, linkFind, RtnlClient, subscribe, type RtnlSubscription } from '@nsrun/netlink';
 import { commandOf } from '../attach.js';
@@ -93,7 +94,7 @@ export class NetdServer {
     const sub = subscribe({ groups: ['link'] });
     let server: Server | undefined;
     try {
-      server = createServer({ allowHalfOpen: true });
+      server = nodeNet().createServer({ allowHalfOpen: true });
       const socket = o.listenFd === undefined ? (o.socket ?? DEFAULT_SOCKET) : undefined;
       const d = new NetdServer(server, sub, state, policy, socket, o);
       sub.on('event', (e) => {
@@ -417,7 +418,7 @@ async function clearStaleSocket(path: string): Promise<void> {
   }
   if (!st.isSocket()) throw new NetdError('serve', `${path} exists and is not a socket: remove it or give another --socket`, { object: path });
   const live = await new Promise<boolean>((resolve) => {
-    const c = createConnection(path);
+    const c = nodeNet().createConnection(path);
     c.once('connect', () => {
       c.destroy();
       resolve(true);
