@@ -94,7 +94,10 @@ function parseAddr(v: string): Addr | undefined {
   return bytes === undefined ? undefined : { family: 6, address: formatIPv6(bytes), bytes };
 }
 
-/** An address without a prefix length: IPv4 or IPv6. */
+/** An address without a prefix length: IPv4 or IPv6 (the family given, when one is). */
+export function checkAddress(field: string, v: unknown, family: 4): Extract<Addr, { family: 4 }>;
+export function checkAddress(field: string, v: unknown, family: 6): Extract<Addr, { family: 6 }>;
+export function checkAddress(field: string, v: unknown, family?: Family): Addr;
 export function checkAddress(field: string, v: unknown, family?: Family): Addr {
   if (typeof v !== 'string' || v === '') throw new ValidationError(field, v, 'must be an IPv4 or IPv6 address');
   if (v.includes('/')) throw new ValidationError(field, v, 'must be an address without a prefix length');

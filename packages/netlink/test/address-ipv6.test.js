@@ -125,6 +125,14 @@ test('checkAddress and checkPrefix: the same bytes, the RFC 5952 text, and the o
   const a = checkAddress('a', '2001:0DB8:0:0:0:0:0:1');
   assert.equal(a, { family: 6, address: '2001:db8::1', bytes: Buffer.from('20010db8000000000000000000000001', 'hex') });
   assert.is(checkAddress('a', '::ffff:1.2.3.4').address, '::ffff:1.2.3.4');
+  // With a family asked for, the type says which (v4 is a number, bytes a Buffer: the test's
+  // type check fails on a checkAddress that returns the union).
+  /** @type {number} */
+  const v4 = checkAddress('a', '10.1.2.3', 4).v4;
+  assert.is(v4, 0x0a010203);
+  /** @type {Buffer} */
+  const bytes = checkAddress('a', '::1', 6).bytes;
+  assert.is(bytes.length, 16);
   const p = checkPrefix('p', '2001:db8::/32');
   assert.is(p.family, 6);
   assert.is(p.prefixlen, 32);
