@@ -16,7 +16,7 @@ import {
 import { RtnlClient } from '@nsrun/netlink';
 import { closeSync, existsSync, readdirSync } from 'node:fs';
 import { RunnerError } from './errors.js';
-import { syncStepRunner } from './steps.js';
+import { syncStepRunner, type FaultPoint } from './steps.js';
 import { gateSpawn, waitGateReady } from './gate.js';
 import { mountContainer } from './mounts.js';
 import type { RunOptions } from './options.js';
@@ -71,6 +71,8 @@ export interface SetupPlan {
   sharedNet?: boolean;
   /** sysfs cannot be mounted (rootless with the host's network: not the user namespace's). */
   noSysfs?: boolean;
+  /** The run's fault point (steps.ts), which its other steps count too. */
+  fault: FaultPoint;
 }
 
 export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: SetupPlan): SetupResult {
@@ -92,7 +94,7 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
   let ready: [number, number] | undefined;
   let releasePipe: [number, number] | undefined;
 
-  const step = syncStepRunner(opts.log, opts.faultAt);
+  const step = syncStepRunner(opts.log, plan.fault);
 
   try {
     step('save-namespaces', () => {

@@ -1,5 +1,5 @@
+import { nodeChildProcess } from '../lazy-node.js';
 import { accessSync, constants, statSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { CniError, CNI_ERR_IPAM } from './errors.js';
 import { decodeResult, type CniResult } from './result.js';
@@ -43,10 +43,7 @@ export function findPlugin(type: string, path: readonly string[]): string {
 /** Runs the delegated plugin; its result for ADD (undefined for the other commands). */
 export function execDelegate(o: DelegateOptions): CniResult | undefined {
   const file = findPlugin(o.type, o.path);
-  // Loaded here: node:child_process brings Node's stream, net and dgram modules, which every
-  // `nsrun run` (the runner's modules are initialised together) would load for nothing.
-  const { spawnSync } = createRequire(import.meta.url)('node:child_process') as typeof import('node:child_process');
-  const r = spawnSync(file, [], {
+  const r = nodeChildProcess().spawnSync(file, [], {
     input: o.stdin,
     env: { ...(o.env ?? process.env), CNI_COMMAND: o.command },
     stdio: ['pipe', 'pipe', 'inherit'],
