@@ -1,7 +1,10 @@
 import {
+  CLOSE_RANGE_CLOEXEC,
   MS_PRIVATE,
   MS_REC,
   O_CLOEXEC,
+  SysError,
+  closeRange,
   mount,
   nsEnter,
   nsOpen,
@@ -189,6 +192,12 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
  * only what spawnProcess dup2s into place: stdio, the release pipe, the ready pipe.
  */
 function closeStrayFdsOnExec(): void {
+  try {
+    closeRange(3, 0xffffffff, CLOSE_RANGE_CLOEXEC); // one call (the loop: ~0.9 ms)
+    return;
+  } catch (e) {
+    if (!(e instanceof SysError && (e.code === 'ENOSYS' || e.code === 'EINVAL'))) throw e; // before Linux 5.11
+  }
   for (const name of readdirSync('/proc/self/fd')) {
     const fd = Number(name);
     if (fd <= 2) continue;
