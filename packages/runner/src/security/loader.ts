@@ -42,6 +42,7 @@ const SECCOMP_SET_MODE_FILTER = 1;
 // <asm-generic/errno-base.h>
 const ENOENT = 2;
 const ENOTDIR = 20;
+// <asm-generic/signal.h>, <asm/signal.h> (x86)
 const SIGKILL = 9;
 
 // argv (after --): the syscall numbers (prctl,capget,capset,seccomp); the filter in hex ('' for
