@@ -14,7 +14,7 @@ const root = fileURLToPath(new URL('..', import.meta.url));
 /** What each package may import besides node:* and its own files. */
 const ALLOWED = {
   sys: ['ffi-rs'],
-  netlink: ['@nsrun/sys', 'ip-address', 'netlink'],
+  netlink: ['@nsrun/sys', 'netlink'],
   runner: ['@nsrun/sys', '@nsrun/netlink'],
   cli: ['@nsrun/sys', '@nsrun/netlink', '@nsrun/runner'],
 };

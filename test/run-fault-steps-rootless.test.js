@@ -99,11 +99,15 @@ async function faults(ctx, name, opts, env = {}) {
   if (full.status !== 0) bad.push(`${name}: the run to the end: ${full.status} ${JSON.stringify(full.error)}`);
   if (full.steps.join(' ') !== ORDER[name]) bad.push(`${name}: steps ${full.steps.join(' ')}, not ${ORDER[name]}`);
   const clean = JSON.stringify(full.left);
-  for (const step of [...new Set(full.steps)].filter((s) => !(s in NOT_INJECTED))) {
+  // Each use of each step: NAME for the first, NAME#N for the Nth.
+  const uses = {};
+  for (const base of full.steps.filter((s) => !(s in NOT_INJECTED))) {
+    uses[base] = (uses[base] ?? 0) + 1;
+    const step = uses[base] === 1 ? base : `${base}#${uses[base]}`;
     const r = await runOnce(ctx, { ...opts, faultAt: step }, env);
     const what = `${name}, faultAt ${step}`;
     if (!r.error) bad.push(`${what}: the run did not fail`);
-    else if (r.error.step !== step || !r.error.message.startsWith(`${step}: injected failure`) || /could not undo/.test(r.error.message))
+    else if (r.error.step !== base || !r.error.message.startsWith(`${base}: injected failure`) || /could not undo/.test(r.error.message))
       bad.push(`${what}: ${r.error.step}: ${r.error.message}`);
     if (JSON.stringify(r.left) !== clean) bad.push(`${what}: left ${JSON.stringify(r.left)} (after a run to the end: ${clean})`);
   }

@@ -40,7 +40,11 @@ for (const [name, opts] of Object.entries(${JSON.stringify(configs)})) {
   await runner.gc({ stateDir: STATE, bridges: true });
   const before = snapshot();
   const faults = {};
-  for (const step of [...new Set(steps)].filter((s) => !SKIP.includes(s))) {
+  // Each use of each step: NAME for the first, NAME#N for the Nth (a run goes through some twice).
+  const uses = {};
+  for (const name of steps.filter((s) => !SKIP.includes(s))) {
+    uses[name] = (uses[name] ?? 0) + 1;
+    const step = uses[name] === 1 ? name : name + '#' + uses[name];
     let error = null;
     try {
       const h = await runner.run({ ...opts, stateDir: STATE, faultAt: step });
@@ -56,7 +60,8 @@ out(res);`;
 
 // The order of the steps is part of what a run promises (the gate ready before the release, NAT
 // after the veth, the namespaces restored before the network is wired): the phases of run.ts
-// must not reorder them. (A name twice: the same step name for two calls; faultAt reaches the first.)
+// must not reorder them. (A name twice: the same step name for two calls; faultAt NAME#2 reaches
+// the second.)
 const ORDER = {
   bridge:
     'netlink-socket bridge bridge bridge bridge-address bridge-up lease tty save-namespaces unshare make-private spawn hostname netlink-socket hide-state resolv-conf hide-state mount-proc mount-sys mask-paths restore-namespaces veth attach loopback address link-up route ip-forward nat release release',
@@ -93,11 +98,12 @@ function problems(name, r, reached) {
   for (const s of r.steps) reached.add(s);
   for (const [step, { error, after }] of Object.entries(r.faults)) {
     const what = `${name}, faultAt ${step}`;
+    const base = step.split('#')[0];
     if (!error) {
       bad.push(`${what}: the run did not fail`);
       continue;
     }
-    if (error.name !== 'RunnerError' || error.step !== step || !error.message.startsWith(`${step}: injected failure`) || /could not undo/.test(error.message))
+    if (error.name !== 'RunnerError' || error.step !== base || !error.message.startsWith(`${base}: injected failure`) || /could not undo/.test(error.message))
       bad.push(`${what}: ${error.name} ${error.step}: ${error.message}`);
     for (const key of Object.keys(r.before)) {
       const diff = changed(r.before[key], after[key]);

@@ -1,5 +1,7 @@
 import { ValidationError } from '@nsrun/netlink';
-import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_RUNNER_FAILED, NetdError, RunnerError } from '@nsrun/runner';
+// The runner's error classes only: this module serves every command's failure (ip's too), and
+// the runner's root entry point would initialise all of the runner.
+import { EXIT_NOT_EXECUTABLE, EXIT_NOT_FOUND, EXIT_RUNNER_FAILED, NetdError, RunnerError } from '@nsrun/runner/errors';
 import { HelpRequest, UsageError } from './args.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, writeFailure } from './exit.js';
 import { FlagError } from './flags.js';

@@ -1,5 +1,5 @@
 import { writeSync } from 'node:fs';
-import { isatty } from 'node:tty';
+import { isatty } from '@nsrun/sys';
 import { run, RunnerError, type RunOptions } from '@nsrun/runner';
 import { EXIT_RUNNER_FAILED, fail, failure } from './errors.js';
 import { FlagError, int, parseFlags } from './flags.js';
@@ -44,8 +44,9 @@ export function parseRun(argv: readonly string[]): RunInvocation {
   if (misplaced) throw new FlagError(`${misplaced.flag} needs --net bridge`);
   if (opts.publishForce && opts.publish === undefined) throw new FlagError('--publish-force needs --publish');
   if (has('--tty') && has('--no-tty')) throw new FlagError('--tty and --no-tty: choose one');
-  // isatty, not process.stdin.isTTY: that would build a stream for stdin (for a file, Node's
-  // fs streams and the modules behind them) that nsrun never reads.
+  // isatty(3), not process.stdin.isTTY: that would build a stream for stdin (for a file, Node's
+  // fs streams and the modules behind them) that nsrun never reads; nor node:tty's isatty, which
+  // loads node:net and the stream machinery at every start.
   opts.tty = has('--tty') || (!has('--no-tty') && isatty(0) && isatty(1));
   let jsonFd = has('--json') ? 2 : undefined;
   const fd = int(p, '--json-fd', 0);

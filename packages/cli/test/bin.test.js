@@ -65,6 +65,29 @@ b.start(process.argv.slice(1));`;
   }
 });
 
+test("ip, and ip's failures, load none of Node's stream machinery (net, tty, child_process) nor the runner", () => {
+  // Which of Node's modules the process loaded after its own start. (Before the runner's error
+  // classes had a subpath of their own, a failing ip command initialised the whole runner, and
+  // child_process, net and the streams with it.)
+  const probe = `const before = new Set(process.moduleLoadList);
+const b = require(${JSON.stringify(BIN)});
+process.on('exit', () => require('node:fs').writeSync(2, '\\n' + process.moduleLoadList.filter((m) => !before.has(m) && m.startsWith('NativeModule ')).map((m) => m.slice(13)).join(',')));
+b.start(process.argv.slice(1));`;
+  /** @type {[string[], number][]} */
+  const cases = [
+    [['ip', '-j', 'link', 'show', 'lo'], 0],
+    [['ip', 'link', 'show', 'no-such-link0'], 1],
+    [['ip', 'link', 'frobnicate'], 2],
+  ];
+  for (const [args, status] of cases) {
+    const r = spawnSync(process.execPath, ['-e', probe, '--', ...args], { encoding: 'utf8' });
+    assert.is(r.status, status, r.stderr);
+    const loaded = r.stderr.split('\n').pop()?.split(',') ?? [];
+    const heavy = loaded.filter((m) => /^(net|tty|child_process|stream|dgram|internal\/streams\/.*)$/.test(m));
+    assert.equal(heavy, [], `${args.join(' ')}: loaded ${loaded.join(' ')}`);
+  }
+});
+
 test('the executable npm links (bin/nsrun.cjs, committed) runs the built entry', () => {
   const linked = fileURLToPath(new URL('../bin/nsrun.cjs', import.meta.url));
   const v = node(linked, ['--version']);

@@ -9,7 +9,7 @@ import { releaseRecord } from './release.js';
 import { openStateDir } from './open-state.js';
 import { StateError } from './state/errors.js';
 import { processIdentity } from './state/liveness.js';
-import { stepRunner } from './steps.js';
+import { FaultPoint, stepRunner } from './steps.js';
 import { parsePublishList } from './nat/publish.js';
 import { checkPublishHost } from './nat/host.js';
 
@@ -58,7 +58,7 @@ export async function netAttach(opts: AttachOptions): Promise<Attachment> {
   if (target === readlinkSync('/proc/self/ns/net'))
     throw invalid('pid', `process ${pid} shares nsrun's own network namespace: give a process in a namespace of its own`);
   await checkPublishHost(publish, { gateway: plan.gateway.split('/')[0]!, force: opts.publishForce, onWarning: opts.onWarning });
-  const step = stepRunner(opts.log, opts.faultAt);
+  const step = stepRunner(opts.log, new FaultPoint(opts.faultAt));
   let netns: NetNs | undefined;
   try {
     netns = NetNs.fromPid(pid);

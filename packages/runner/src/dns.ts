@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import type { NetKind } from './state/records.js';
-import { isIP } from 'node:net';
+import { ipFamily } from './ip-family.js';
 
 // The container's /etc/resolv.conf. The tutorial echoes a nameserver into the container's
 // file, which without a rootfs *is* the host's file. nsrun instead bind-mounts a file of the
@@ -67,10 +67,19 @@ const isLoopback = (ip: string): boolean => ip === '::1' || ip.startsWith('127.'
 const render = (servers: readonly string[], other: readonly string[]): string =>
   `# written by nsrun for this container (the host's file is unchanged)\n${[...servers.map((s) => `nameserver ${s}`), ...other].join('\n')}\n`;
 
+// resolv.conf takes an IPv6 server with its zone (fe80::1%eth0); the zone's characters as
+// node:net's isIP took them, none that could end the line.
+const ZONE = /%[0-9a-zA-Z.:-]+$/;
+const serverFamily = (s: string): 0 | 4 | 6 => {
+  const zone = ZONE.exec(s);
+  if (zone === null) return ipFamily(s);
+  return ipFamily(s.slice(0, zone.index)) === 6 ? 6 : 0;
+};
+
 /** Checks `--dns` values; returns the reason one is refused. */
 export function checkDnsServers(dns: readonly unknown[]): string | undefined {
   for (const s of dns) {
-    if (typeof s !== 'string' || isIP(s) === 0) return `${JSON.stringify(s)} is not an IP address`;
+    if (typeof s !== 'string' || serverFamily(s) === 0) return `${JSON.stringify(s)} is not an IP address`;
   }
   return undefined;
 }

@@ -110,7 +110,10 @@ export interface RunOptions {
   signal?: AbortSignal;
   /** Told about problems that do not fail the run (e.g. a cleanup step that failed at exit). */
   onWarning?: (message: string) => void;
-  /** Testing aid (fault injection): fail at this step as if its system call had failed. */
+  /**
+   * Testing aid (fault injection): fail at this step as if its system call had failed; `NAME`
+   * for the step's first use in the run, `NAME#N` for its Nth.
+   */
   faultAt?: string;
 }
 

@@ -1,5 +1,5 @@
 import { closeSync, readFileSync, writeSync } from 'node:fs';
-import { Socket } from 'node:net';
+import { nodeNet } from './lazy-node.js';
 import { setCloexec } from '@nsrun/sys';
 
 // nsrun as root in a user namespace that the launcher made for a user who is not root
@@ -65,7 +65,7 @@ let replies: { next(): Promise<string | undefined> } | undefined;
 
 /** The reply pipe as a libuv pipe handle: unref'd, so a pending read never keeps nsrun alive. */
 function replyLines(fd: number): { next(): Promise<string | undefined> } {
-  const sock = new Socket({ fd, readable: true, writable: false });
+  const sock = new (nodeNet().Socket)({ fd, readable: true, writable: false });
   sock.unref();
   sock.setEncoding('latin1');
   let buf = '';

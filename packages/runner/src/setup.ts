@@ -3,7 +3,7 @@ import { MS_PRIVATE, MS_REC, O_CLOEXEC, mount, nsEnter, nsOpen, nsUnshare, pipe2
 import { RtnlClient } from '@nsrun/netlink';
 import { closeSync, existsSync, readdirSync } from 'node:fs';
 import { RunnerError } from './errors.js';
-import { syncStepRunner } from './steps.js';
+import { syncStepRunner, type FaultPoint } from './steps.js';
 import { gateSpawn, waitGateReady } from './gate.js';
 import { mountContainer } from './mounts.js';
 import type { RunOptions } from './options.js';
@@ -56,6 +56,8 @@ export interface SetupPlan {
   sharedNet?: boolean;
   /** sysfs cannot be mounted (rootless with the host's network: not the user namespace's). */
   noSysfs?: boolean;
+  /** The run's fault point (steps.ts), which its other steps count too. */
+  fault: FaultPoint;
 }
 
 export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: SetupPlan): SetupResult {
@@ -76,7 +78,7 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
   let error: RunnerError | undefined;
   let ready: [number, number] | undefined;
 
-  const step = syncStepRunner(opts.log, opts.faultAt);
+  const step = syncStepRunner(opts.log, plan.fault);
 
   try {
     step('save-namespaces', () => {

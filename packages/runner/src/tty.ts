@@ -1,6 +1,7 @@
 import { closeSync, readSync, writeSync } from 'node:fs';
-import tty from 'node:tty';
-import { F_DUPFD_CLOEXEC, fcntl, getWinsize, openPty, setNonblock, setWinsize, type Winsize } from '@nsrun/sys';
+import { nodeTty } from './lazy-node.js';
+import type { ReadStream } from 'node:tty';
+import { F_DUPFD_CLOEXEC, fcntl, getWinsize, isatty, openPty, setNonblock, setWinsize, type Winsize } from '@nsrun/sys';
 
 // A terminal of the container's own (`docker run -it`): the first process gets the slave of a
 // new pty as fd 0-2 in a new session, and nsrun copies bytes between its own terminal (raw
@@ -36,7 +37,7 @@ export class TtyProxy {
   #started = false;
   #closed = false;
   #settle!: (err?: Error) => void;
-  #reader: tty.ReadStream | undefined;
+  #reader: ReadStream | undefined;
   #queue: Buffer[] = [];
   #retry: NodeJS.Timeout | undefined;
   #retryMs = RETRY_FIRST_MS;
@@ -69,7 +70,7 @@ export class TtyProxy {
   static open(size?: Winsize): TtyProxy {
     const { master, slave, slavePath } = openPty();
     try {
-      const ws = size ?? (tty.isatty(1) ? getWinsize(1) : undefined);
+      const ws = size ?? (isatty(1) ? getWinsize(1) : undefined);
       if (ws !== undefined) setWinsize(master, ws);
       setNonblock(master, true);
     } catch (e) {
@@ -145,7 +146,7 @@ export class TtyProxy {
 
   #readMaster(): void {
     // The stream closes its fd when it ends: give it a dup, the proxy keeps the master.
-    const reader = new tty.ReadStream(fcntl(this.#master, F_DUPFD_CLOEXEC, 0));
+    const reader = new (nodeTty().ReadStream)(fcntl(this.#master, F_DUPFD_CLOEXEC, 0));
     this.#reader = reader;
     reader.on('data', (chunk: Buffer) => {
       if (!process.stdout.write(chunk)) {

@@ -19,6 +19,7 @@ const unlockptCall = bind('unlockpt', T.i32, [T.i32], fdOf);
 // ptsname_r returns an error number instead of -1 and errno.
 const ptsnameRCall = bindPure('ptsname_r', [T.i32, T.buf, T.u64]);
 // ioctl is variadic; the third argument is a pointer to struct winsize here.
+const isattyCall = bindPure('isatty', [T.i32]);
 const ioctlCall = bind('ioctl', T.i32, [T.i32, T.u64, T.buf], (a) => `fd ${String(a[0])} request 0x${Number(a[1]).toString(16)}`);
 
 export interface PtyPair {
@@ -28,6 +29,14 @@ export interface PtyPair {
   slave: number;
   /** The slave's path, /dev/pts/N. */
   slavePath: string;
+}
+
+/**
+ * Whether `fd` is a terminal: isatty(3). Node's tty.isatty does the same, but node:tty loads
+ * node:net and the stream machinery (tty.ReadStream is a net.Socket) at every start.
+ */
+export function isatty(fd: number): boolean {
+  return isattyCall(fd) === 1;
 }
 
 /** A window size in character cells. */

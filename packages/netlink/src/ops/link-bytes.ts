@@ -4,6 +4,7 @@ import { DecodeError } from '../wire/errors.js';
 import { AttrReader, u32le } from '../wire/reader.js';
 import { decodeLink, type LinkMessage } from '../messages/link.js';
 import type { Link } from './link.js';
+import { jsonSafe } from './json.js';
 
 // A link read straight from its bytes, as RawRoute does for routes: one walk with the attribute
 // reader takes the numbers, the name and the kind; the MAC addresses become text
@@ -151,9 +152,29 @@ export class RawLink implements Link {
     return (this.#message ??= decodeLink(this.#buf, this.#start, this.#end));
   }
 
-  toJSON(): Link {
+  /** The fields, 64-bit attribute values as JSON numbers or strings (json.ts). */
+  toJSON(): Omit<Link, 'message'> & { message: unknown } {
     const { index, name, type, flags, up, mtu, operstate, master, kind, slaveKind, address, broadcast, group, link, linkNetnsid, txqlen, alias, message } =
       this;
-    return { index, name, type, flags, up, mtu, operstate, master, kind, slaveKind, address, broadcast, group, link, linkNetnsid, txqlen, alias, message };
+    return {
+      index,
+      name,
+      type,
+      flags,
+      up,
+      mtu,
+      operstate,
+      master,
+      kind,
+      slaveKind,
+      address,
+      broadcast,
+      group,
+      link,
+      linkNetnsid,
+      txqlen,
+      alias,
+      message: jsonSafe(message),
+    };
   }
 }

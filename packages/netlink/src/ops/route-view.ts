@@ -5,6 +5,7 @@ import { DecodeError } from '../wire/errors.js';
 import { AttrReader, u32le } from '../wire/reader.js';
 import { formatIPv4, formatIPv6 } from '../wire/attrs.js';
 import type { Family } from '../validate.js';
+import { jsonSafe } from './json.js';
 
 // A route as dumps and events deliver it: read lazily from its bytes (route.ts has the
 // operations that make, change and list routes).
@@ -171,9 +172,10 @@ class RawRoute implements Route {
     return (this.#message ??= decodeRoute(this.#buf, this.#start, this.#end));
   }
 
-  toJSON(): Route {
+  /** The fields, 64-bit attribute values as JSON numbers or strings (json.ts). */
+  toJSON(): Omit<Route, 'message'> & { message: unknown } {
     const { family, dst, dstLen, gateway, oif, prefsrc, metric, table, protocol, scope, type, flags, nexthops, message } = this;
-    return { family, dst, dstLen, gateway, oif, prefsrc, metric, table, protocol, scope, type, flags, nexthops, message };
+    return { family, dst, dstLen, gateway, oif, prefsrc, metric, table, protocol, scope, type, flags, nexthops, message: jsonSafe(message) };
   }
 }
 

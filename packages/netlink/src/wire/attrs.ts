@@ -1,6 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { AttrReader, u32le } from './reader.js';
 import type { Writer } from './writer.js';
+import { V4, ipv6Bytes } from './ip-text.js';
 
 // Attribute schemas. A family of attributes (IFLA_*, RTA_*, ...) is a list of
 // [code, name, codec]; decoding yields a discriminated union `{ type: name, value }` per
@@ -226,11 +227,6 @@ export function formatIPv6(b: Uint8Array, off = 0): string {
     .join(':')}`;
 }
 
-// No leading zeros (010 would be octal to inet_aton, decimal to others): refused, as
-// validate.ts's checkAddress and the runner's textToIp refuse it.
-const OCTET = '(0|[1-9]\\d{0,2})';
-const V4 = new RegExp(`^${OCTET}\\.${OCTET}\\.${OCTET}\\.${OCTET}$`);
-
 /** Parses an IPv4 or IPv6 address to its 4 or 16 bytes; RangeError when it is neither. */
 export function parseIP(s: string): Buffer {
   const m = V4.exec(s);
@@ -248,30 +244,8 @@ export function parseIP(s: string): Buffer {
 }
 
 function parseIPv6(s: string): Buffer {
-  const bad = (): never => {
-    throw new RangeError(`invalid IPv6 address ${JSON.stringify(s)}`);
-  };
-  let text = s;
-  // A trailing dotted quad (::ffff:1.2.3.4) becomes two hex groups.
-  const lastColon = text.lastIndexOf(':');
-  if (text.indexOf('.', lastColon) >= 0) {
-    const v4 = parseIP(text.slice(lastColon + 1));
-    if (v4.length !== 4) bad();
-    text = `${text.slice(0, lastColon + 1)}${((v4[0]! << 8) | v4[1]!).toString(16)}:${((v4[2]! << 8) | v4[3]!).toString(16)}`;
-  }
-  const halves = text.split('::');
-  if (halves.length > 2) bad();
-  const parse = (part: string): number[] => (part === '' ? [] : part.split(':').map((h) => (/^[0-9a-fA-F]{1,4}$/.test(h) ? parseInt(h, 16) : bad())));
-  const head = parse(halves[0] ?? '');
-  let groups = head;
-  if (halves.length === 2) {
-    const rest = parse(halves[1] ?? '');
-    if (head.length + rest.length > 7) bad();
-    groups = [...head, ...new Array<number>(8 - head.length - rest.length).fill(0), ...rest];
-  }
-  if (groups.length !== 8) bad();
-  const out = Buffer.alloc(16);
-  groups.forEach((g, i) => out.writeUInt16BE(g, 2 * i));
+  const out = ipv6Bytes(s);
+  if (out === undefined) throw new RangeError(`invalid IPv6 address ${JSON.stringify(s)}`);
   return out;
 }
 

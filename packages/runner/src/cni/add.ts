@@ -1,10 +1,10 @@
-import { isIP } from 'node:net';
+import { ipFamily } from '../ip-family.js';
 import { RtnlClient, linkGet } from '@nsrun/netlink';
 import { NetNs } from '@nsrun/sys';
 import { RunnerError } from '../errors.js';
 import { Rollback } from '../rollback.js';
 import { releaseRecord } from '../release.js';
-import { stepRunner } from '../steps.js';
+import { FaultPoint, stepRunner } from '../steps.js';
 import type { StateDir } from '../state/dir.js';
 import { processIdentity } from '../state/liveness.js';
 import { ipToText, textToIp } from '../state/leases.js';
@@ -37,7 +37,7 @@ export async function cniAdd(e: CniEnv, conf: NetConf, o: CniCommandOptions): Pr
   const { state } = o;
   const id = cniId(conf.name, e.containerId, e.ifname);
   const veth = vethName(id);
-  const step = stepRunner(undefined, undefined);
+  const step = stepRunner(undefined, new FaultPoint(undefined));
   const rollback = new Rollback();
   const plan = conf.ipamType === 'nsrun' ? ipamPlan(conf.ipam) : undefined;
   let netns: NetNs | undefined;
@@ -110,7 +110,7 @@ export async function cniAdd(e: CniEnv, conf: NetConf, o: CniCommandOptions): Pr
             ...(ip.gateway !== undefined ? { gateway: ip.gateway } : conf.isGateway && { gateway: firstHost(ip.address) }),
           }));
         }
-        const v4 = ips.find((ip) => isIP(ip.address.split('/')[0]!) === 4 && ip.gateway !== undefined);
+        const v4 = ips.find((ip) => ipFamily(ip.address.split('/')[0]!) === 4 && ip.gateway !== undefined);
         const gateway = conf.isGateway && v4 ? `${v4.gateway}/${v4.address.split('/')[1]}` : undefined;
         const bridge = await ensureCniBridge(
           h,
@@ -164,14 +164,14 @@ export async function cniAdd(e: CniEnv, conf: NetConf, o: CniCommandOptions): Pr
     );
     const routes: CniRoute[] = [...(plan ? plan.routes : (delegated?.routes ?? []))];
     if (conf.isDefaultGateway) {
-      const gw = got.ips.find((ip) => isIP(ip.address.split('/')[0]!) === 4)?.gateway;
+      const gw = got.ips.find((ip) => ipFamily(ip.address.split('/')[0]!) === 4)?.gateway;
       if (!routes.some((r) => r.dst === '0.0.0.0/0' && r.gw !== undefined)) routes.push({ dst: '0.0.0.0/0', ...(gw !== undefined && { gw }) });
     }
     await configureCni(inner, e.ifname, got.ips, routes, step);
     if (conf.isGateway) await step('ip-forward', async () => enableIpForward());
 
     if (conf.ipMasq || conf.portMappings.length) {
-      const ip = got.ips.find((x) => isIP(x.address.split('/')[0]!) === 4)?.address.split('/')[0];
+      const ip = got.ips.find((x) => ipFamily(x.address.split('/')[0]!) === 4)?.address.split('/')[0];
       if (ip === undefined) throw new RunnerError('nat', 'ipMasq and portMappings need an IPv4 address, and IPAM gave none');
       await step('ip-forward', async () => enableIpForward());
       // The record names the rules before they exist: a plugin killed in between leaves gc a record to clean up.
@@ -210,7 +210,7 @@ function wantedIp(e: CniEnv, conf: NetConf): string | undefined {
 /** The subnet's first address (the reference's calcGatewayIP). */
 function firstHost(cidr: string): string | undefined {
   const [a, l] = cidr.split('/');
-  if (isIP(a!) !== 4) return undefined;
+  if (ipFamily(a!) !== 4) return undefined;
   const mask = Number(l) === 0 ? 0 : (0xffffffff << (32 - Number(l))) >>> 0;
   return ipToText(((textToIp(a!) & mask) >>> 0) + 1);
 }

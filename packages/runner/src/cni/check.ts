@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { ipFamily } from '../ip-family.js';
 import { addrList, linkFind, linkGet, RtnlClient, routeList } from '@nsrun/netlink';
 import { NetNs } from '@nsrun/sys';
 import { textToIp } from '../state/leases.js';
@@ -50,7 +50,7 @@ export async function cniCheck(e: CniEnv, conf: NetConf, o: CniCommandOptions): 
     const routes = [...(await routeList(inner, { family: 4 })), ...(await routeList(inner, { family: 6 }).catch(() => []))];
     for (const r of prev.routes ?? []) {
       const dst = /^(0\.0\.0\.0|::)\/0$/.test(r.dst) ? 'default' : r.dst;
-      const gwOf = (prev.ips ?? []).find((x) => x.interface === idx && isIP(x.address.split('/')[0]!) === isIP(r.dst.split('/')[0]!))?.gateway;
+      const gwOf = (prev.ips ?? []).find((x) => x.interface === idx && ipFamily(x.address.split('/')[0]!) === ipFamily(r.dst.split('/')[0]!))?.gateway;
       const gw = r.gw ?? gwOf;
       if (!routes.some((k) => k.dst === dst && (gw === undefined || k.gateway === gw)))
         throw fail(`route ${r.dst}${gw ? ` via ${gw}` : ''} is missing in ${e.netns}`);

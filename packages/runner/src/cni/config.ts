@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { ipFamily } from '../ip-family.js';
 import { checkIfname } from '@nsrun/netlink';
 import { CniError, CNI_ERR_DECODE, CNI_ERR_INVALID_CONFIG, CNI_ERR_UNSUPPORTED_FIELD } from './errors.js';
 import { decodeDns, decodeResult, parseJson, type CniDns, type CniResult } from './result.js';
@@ -205,7 +205,7 @@ export function parsePortMappings(v: unknown): PublishSpec[] {
     if (proto !== 'tcp' && proto !== 'udp') throw unsupported(`${field}.protocol`, proto, 'nsrun publishes tcp and udp ports');
     let hostIp = get('hostIP') ?? m.HostIp ?? m.hostIp;
     if (hostIp === '' || hostIp === '0.0.0.0') hostIp = undefined;
-    if (hostIp !== undefined && (typeof hostIp !== 'string' || isIP(hostIp) !== 4))
+    if (hostIp !== undefined && (typeof hostIp !== 'string' || ipFamily(hostIp) !== 4))
       throw unsupported(`${field}.hostIP`, hostIp, 'nsrun publishes on IPv4 host addresses');
     const spec = parsePublish(`${hostIp !== undefined ? `${String(hostIp)}:` : ''}${String(get('hostPort'))}:${String(get('containerPort'))}/${proto}`);
     if (typeof spec === 'string') throw invalid(field, spec);

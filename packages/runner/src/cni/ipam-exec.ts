@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { nodeChildProcess } from '../lazy-node.js';
 import { accessSync, constants, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CniError, CNI_ERR_IPAM } from './errors.js';
@@ -43,7 +43,7 @@ export function findPlugin(type: string, path: readonly string[]): string {
 /** Runs the delegated plugin; its result for ADD (undefined for the other commands). */
 export function execDelegate(o: DelegateOptions): CniResult | undefined {
   const file = findPlugin(o.type, o.path);
-  const r = spawnSync(file, [], {
+  const r = nodeChildProcess().spawnSync(file, [], {
     input: o.stdin,
     env: { ...(o.env ?? process.env), CNI_COMMAND: o.command },
     stdio: ['pipe', 'pipe', 'inherit'],

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isIP } from 'node:net';
+import { ipFamily } from '../ip-family.js';
 import { CniError, CNI_ERR_FULL, CNI_ERR_INVALID_CONFIG, CNI_ERR_UNSUPPORTED_FIELD } from './errors.js';
 import { decodeRoute, type CniDns, type CniRoute } from './result.js';
 import { inSubnet, ipToText, MAX_PREFIX, MIN_PREFIX, prefixMask, textToIp, unusableRange, type Subnet } from '../state/leases.js';
@@ -56,7 +56,7 @@ export function ipamPlan(ipam: Record<string, unknown>): IpamPlan {
     if (!Array.isArray(ipam.routes)) throw invalid('routes', 'must be a list');
     ipam.routes.forEach((r, i) => {
       const route = decodeRoute(r, `routes[${i}]`, (f, why) => invalid(f, why));
-      if (isIP(route.dst.split('/')[0]!) !== 4)
+      if (ipFamily(route.dst.split('/')[0]!) !== 4)
         throw new CniError(
           CNI_ERR_UNSUPPORTED_FIELD,
           `unsupported field ipam.routes[${i}]`,
@@ -77,7 +77,7 @@ function parseRange(r: unknown, field: string): IpamRange {
   if (!isObject(r)) throw invalid(field, 'must be an object {subnet, rangeStart, rangeEnd, gateway}');
   const m = typeof r.subnet === 'string' ? /^([^/]+)\/([0-9]{1,2})$/.exec(r.subnet) : null;
   if (!m) throw invalid(`${field}.subnet`, `${JSON.stringify(r.subnet)} is not an IPv4 subnet (like 10.22.0.0/16)`);
-  if (isIP(m[1]!) === 6)
+  if (ipFamily(m[1]!) === 6)
     throw new CniError(
       CNI_ERR_UNSUPPORTED_FIELD,
       `unsupported field ipam.${field}.subnet`,

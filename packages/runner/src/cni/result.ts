@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { ipFamily } from '../ip-family.js';
 import { CniError, CNI_ERR_DECODE, CNI_ERR_INVALID_CONFIG } from './errors.js';
 import { atLeast } from './version.js';
 
@@ -53,7 +53,7 @@ const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'obj
 export function encodeResult(r: CniResult, cniVersion: string): string {
   const legacy = !atLeast(cniVersion, '1.0.0');
   const ips = (r.ips ?? []).map((ip) => ({
-    ...(legacy && { version: isIP(ip.address.split('/')[0]!) === 6 ? '6' : '4' }),
+    ...(legacy && { version: ipFamily(ip.address.split('/')[0]!) === 6 ? '6' : '4' }),
     address: ip.address,
     ...(ip.gateway !== undefined && { gateway: ip.gateway }),
     ...(ip.interface !== undefined && { interface: ip.interface }),
@@ -93,7 +93,7 @@ export function decodeResult(v: unknown, what: string, code = CNI_ERR_INVALID_CO
         throw bad(`ips[${n}].address`, `must be an address in CIDR notation, got ${JSON.stringify(isObject(i) ? i.address : i)}`);
       const x: CniIp = { address: i.address };
       if (i.gateway !== undefined && i.gateway !== '') {
-        if (typeof i.gateway !== 'string' || !isIP(i.gateway)) throw bad(`ips[${n}].gateway`, `must be an address, got ${JSON.stringify(i.gateway)}`);
+        if (typeof i.gateway !== 'string' || !ipFamily(i.gateway)) throw bad(`ips[${n}].gateway`, `must be an address, got ${JSON.stringify(i.gateway)}`);
         x.gateway = i.gateway;
       }
       if (i.interface !== undefined && i.interface !== null) {
@@ -116,7 +116,7 @@ export function decodeRoute(r: unknown, field: string, bad: (field: string, why:
     throw bad(`${field}.dst`, `must be a destination in CIDR notation, got ${JSON.stringify(isObject(r) ? r.dst : r)}`);
   const x: CniRoute = { dst: r.dst };
   if (r.gw !== undefined && r.gw !== '') {
-    if (typeof r.gw !== 'string' || !isIP(r.gw)) throw bad(`${field}.gw`, `must be an address, got ${JSON.stringify(r.gw)}`);
+    if (typeof r.gw !== 'string' || !ipFamily(r.gw)) throw bad(`${field}.gw`, `must be an address, got ${JSON.stringify(r.gw)}`);
     x.gw = r.gw;
   }
   for (const k of ['mtu', 'advmss', 'priority', 'table', 'scope'] as const) {
@@ -145,7 +145,7 @@ export function decodeDns(d: Record<string, unknown>): CniDns {
 export function isCidr(s: string): boolean {
   const m = /^([^/]+)\/([0-9]{1,3})$/.exec(s);
   if (!m) return false;
-  const fam = isIP(m[1]!);
+  const fam = ipFamily(m[1]!);
   const len = Number(m[2]);
   return (fam === 4 && len <= 32) || (fam === 6 && len <= 128);
 }

@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { ipFamily } from '../ip-family.js';
 import { addrAdd, linkAdd, linkFind, linkGet, linkSet, routeAdd, type Link, type RtnlClient } from '@nsrun/netlink';
 import type { NetNs } from '@nsrun/sys';
 import type { AsyncStepRunner } from '../errors.js';
@@ -68,17 +68,17 @@ export async function configureCni(
   let v4gw: string | undefined;
   let v6gw: string | undefined;
   for (const ip of ips) {
-    const v4 = isIP(ip.address.split('/')[0]!) === 4;
+    const v4 = ipFamily(ip.address.split('/')[0]!) === 4;
     const len = Number(ip.address.split('/')[1]);
     await step('address', () => addrAdd(inner, ifname, ip.address, v4 && len < 31 ? { broadcast: true } : {}));
     if (ip.gateway !== undefined) {
-      if (isIP(ip.gateway) === 4) v4gw ??= ip.gateway;
+      if (ipFamily(ip.gateway) === 4) v4gw ??= ip.gateway;
       else v6gw ??= ip.gateway;
     }
   }
   await step('link-up', () => linkSet(inner, ifname, { up: true, txqlen: 0 }));
   for (const r of routes) {
-    const v4 = isIP(r.dst.split('/')[0]!) === 4;
+    const v4 = ipFamily(r.dst.split('/')[0]!) === 4;
     const gateway = r.gw ?? (v4 ? v4gw : v6gw);
     await step('route', () =>
       routeAdd(inner, {

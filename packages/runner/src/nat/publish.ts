@@ -1,4 +1,4 @@
-import { isIP } from 'node:net';
+import { ipFamily } from '../ip-family.js';
 
 // --publish [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp]: a port of the host forwarded (DNAT) to
 // one of the container's. Parsed before anything is created.
@@ -17,7 +17,7 @@ export function parsePublish(text: unknown): PublishSpec | string {
   const m = /^(?:([0-9.]+):)?(\d{1,5}):(\d{1,5})(?:\/(tcp|udp))?$/.exec(text);
   if (!m) return `${JSON.stringify(text)} is not [HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp]`;
   const [, hostIp, hp, cp, proto] = m;
-  if (hostIp !== undefined && isIP(hostIp) !== 4) return `${JSON.stringify(text)}: ${hostIp} is not an IPv4 address`;
+  if (hostIp !== undefined && ipFamily(hostIp) !== 4) return `${JSON.stringify(text)}: ${hostIp} is not an IPv4 address`;
   // 0.0.0.0 is the usual spelling of "any of the host's addresses" (docker's too).
   const anyHost = hostIp === '0.0.0.0';
   if (hostIp !== undefined && !anyHost) {

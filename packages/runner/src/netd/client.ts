@@ -1,4 +1,4 @@
-import { createConnection } from 'node:net';
+import { nodeNet } from '../lazy-node.js';
 import { errnoNumber, strerror } from '@nsrun/sys';
 import { NetdError } from './errors.js';
 import { DEFAULT_SOCKET, MAX_REPLY_BYTES, formatRequest, parseReply, replyError, type NetdAttachment, type NetdReply } from './protocol.js';
@@ -39,7 +39,7 @@ async function ask(req: Record<string, unknown>, o: NetdClientOptions): Promise<
   const path = netdSocket(o.socket);
   if (o.signal?.aborted) throw new NetdError('connect', 'aborted', { object: path });
   return new Promise((resolve, reject) => {
-    const sock = createConnection(path);
+    const sock = nodeNet().createConnection(path);
     let connected = false;
     const chunks: Buffer[] = [];
     let size = 0;

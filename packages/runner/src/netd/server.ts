@@ -1,5 +1,6 @@
 import { chmodSync, lstatSync, statSync, unlinkSync } from 'node:fs';
-import { createConnection, createServer, type Server, type Socket } from 'node:net';
+import type { Server, Socket } from 'node:net';
+import { nodeNet } from '../lazy-node.js';
 import { dirname } from 'node:path';
 import { addrList, linkFind, RtnlClient, subscribe, type RtnlSubscription } from '@nsrun/netlink';
 import { commandOf } from '../attach.js';
@@ -16,7 +17,7 @@ import type { StateDir } from '../state/dir.js';
 import { mkdirs } from '../state/files.js';
 import { ipToText, parseGateway } from '../state/leases.js';
 import type { ContainerRecord } from '../state/records.js';
-import { stepRunner } from '../steps.js';
+import { FaultPoint, stepRunner } from '../steps.js';
 import { closePeer, identifyPeer, openTarget, type Peer } from './caller.js';
 import { NetdError } from './errors.js';
 import { DEFAULT_POLICY, checkRuleAllows, readPolicy, ruleFor } from './policy.js';
@@ -93,7 +94,7 @@ export class NetdServer {
     const sub = subscribe({ groups: ['link'] });
     let server: Server | undefined;
     try {
-      server = createServer({ allowHalfOpen: true });
+      server = nodeNet().createServer({ allowHalfOpen: true });
       const socket = o.listenFd === undefined ? (o.socket ?? DEFAULT_SOCKET) : undefined;
       const d = new NetdServer(server, sub, state, policy, socket, o);
       sub.on('event', (e) => {
@@ -291,7 +292,7 @@ export class NetdServer {
         publish: req.publish,
         uid: peer.uid,
         describe: `of process ${target.pid}`,
-        step: stepRunner(undefined, undefined),
+        step: stepRunner(undefined, new FaultPoint(undefined)),
         onNotice: (m) => this.#log(m),
       });
       return attachmentOf(got.record);
@@ -417,7 +418,7 @@ async function clearStaleSocket(path: string): Promise<void> {
   }
   if (!st.isSocket()) throw new NetdError('serve', `${path} exists and is not a socket: remove it or give another --socket`, { object: path });
   const live = await new Promise<boolean>((resolve) => {
-    const c = createConnection(path);
+    const c = nodeNet().createConnection(path);
     c.once('connect', () => {
       c.destroy();
       resolve(true);

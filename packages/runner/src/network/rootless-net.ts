@@ -5,6 +5,7 @@ import { NetdError } from '../netd/errors.js';
 import { isUsernet, type NetMode, type RunOptions } from '../options.js';
 import { nowMs } from '../clock.js';
 import { defaultUsernet } from './usernet.js';
+import type { FaultPoint } from '../steps.js';
 
 // The network of a rootless run (run.ts): the bridge through nsrun netd, or user-mode
 // networking (usernet.ts), chosen and checked before anything is made.
@@ -43,11 +44,11 @@ export function rootlessDefaultNet(netd?: string): NetMode {
  * network not asked for (`fallback`), netd's refusal as text when it is not there or its policy
  * does not take this request: the caller then takes user-mode networking.
  */
-export async function netdWire(opts: RunOptions, fallback: boolean): Promise<NetdHandle | string> {
+export async function netdWire(opts: RunOptions, fallback: boolean, fault: FaultPoint): Promise<NetdHandle | string> {
   const t0 = nowMs();
   try {
     // Before netd is asked (faultAt: a test's failure at this step), as stepRunner injects it.
-    if (opts.faultAt === 'netd') throw new RunnerError('netd', 'injected failure (faultAt)');
+    fault.hit('netd');
     const h = await netdAttach(
       {
         ...(opts.bridge !== undefined && { bridge: opts.bridge }),

@@ -1,5 +1,5 @@
 import { accessSync, constants } from 'node:fs';
-import { connect } from 'node:net';
+import { nodeNet } from '../lazy-node.js';
 import { join } from 'node:path';
 import { firstExecutable } from '../exec-path.js';
 import { RunnerError } from '../errors.js';
@@ -133,7 +133,7 @@ export async function slirpPublish(apiSocket: string, publish: readonly PublishS
       arguments: { proto: p.proto, host_addr: p.hostIp ?? '0.0.0.0', host_port: p.hostPort, guest_port: p.containerPort },
     };
     const reply = await new Promise<string>((resolve, reject) => {
-      const s = connect(apiSocket);
+      const s = nodeNet().connect(apiSocket);
       let text = '';
       s.setEncoding('utf8');
       s.on('connect', () => s.end(JSON.stringify(request)));

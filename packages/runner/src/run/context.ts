@@ -11,6 +11,7 @@ import type { SecurityPlan } from '../security/plan.js';
 import type { StateDir } from '../state/dir.js';
 import type { ContainerRecord, NatRecord } from '../state/records.js';
 import type { TtyProxy } from '../tty.js';
+import type { FaultPoint } from '../steps.js';
 
 // What one `run` knows and holds, passed from phase to phase (run.ts): what plan decided before
 // anything exists, then what each phase made. Every phase registers the undo of what it made on
@@ -33,6 +34,8 @@ export interface RunContext {
   readonly publish: readonly PublishSpec[];
   /** NAT rules to add (root's bridge with --nat or --publish). */
   readonly nat: NatRecord | undefined;
+  /** Where `faultAt` injects a failure: counted across every step runner of the run. */
+  readonly fault: FaultPoint;
   /** Times each step, injects `faultAt`, names the step in failures (steps.ts). */
   readonly step: AsyncStepRunner;
   readonly state: StateDir;

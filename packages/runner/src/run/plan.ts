@@ -13,7 +13,7 @@ import { StateDir } from '../state/dir.js';
 import { processIdentity } from '../state/liveness.js';
 import { newId } from '../state/names.js';
 import { boundCommand, RECORD_VERSION } from '../state/records.js';
-import { stepRunner } from '../steps.js';
+import { FaultPoint, stepRunner } from '../steps.js';
 import type { RunContext } from './context.js';
 
 /**
@@ -32,7 +32,8 @@ export async function planRun(opts: RunOptions): Promise<RunContext> {
   // The host address and listeners on the host port: refused before anything is created.
   if (plan && nat?.publish.length)
     await checkPublishHost(nat.publish, { gateway: plan.gateway.split('/')[0]!, force: opts.publishForce, onWarning: opts.onWarning });
-  const step = stepRunner(opts.log, opts.faultAt);
+  const fault = new FaultPoint(opts.faultAt);
+  const step = stepRunner(opts.log, fault);
   if (!PDEATHSIG_AVAILABLE) opts.onWarning?.('neither perl (perl-base) nor setpriv (util-linux) found: if nsrun is killed, the container will outlive it');
   if (opts.init && !INIT_FORWARDS_INT_QUIT) opts.onWarning?.('bash not found: under the dash init the command ignores SIGINT and SIGQUIT');
   // Start libuv's thread pool now: no thread can be created while the main thread's pid
@@ -53,6 +54,7 @@ export async function planRun(opts: RunOptions): Promise<RunContext> {
     plan,
     publish,
     nat,
+    fault,
     step,
     state,
     id,

@@ -52,7 +52,7 @@ export async function prepareHost(ctx: RunContext): Promise<void> {
 async function attachThroughNetd(ctx: RunContext): Promise<void> {
   const { opts } = ctx;
   const fallback = opts.net === undefined && opts.bridge === undefined && opts.ip === undefined && !opts.nat;
-  const got = await netdWire(opts, fallback);
+  const got = await netdWire(opts, fallback, ctx.fault);
   if (typeof got === 'string') {
     ctx.net = rootlessDefaultNet(got);
     ctx.base.net = ctx.net;

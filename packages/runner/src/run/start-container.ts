@@ -20,6 +20,7 @@ export async function startContainer(ctx: RunContext): Promise<void> {
     stateDir: state.path,
     sharedNet: rootless !== undefined,
     noSysfs: rootless !== undefined && ctx.net === 'host',
+    fault: ctx.fault,
   });
   const child = started.child;
   ctx.child = child;

@@ -1,6 +1,7 @@
 import { compileSeccomp, nativeArches, type CapabilityName, type SeccompArch } from '@nsrun/sys';
 import { RunnerError } from '../errors.js';
 import { resolveCapabilities } from './caps.js';
+import { DEFAULT_FILTERS } from './default-filters.js';
 import { PERL } from './loader.js';
 import { defaultSeccompPolicy } from './profile.js';
 
@@ -31,6 +32,19 @@ const invalid = (field: string, reason: string): RunnerError => new RunnerError(
 
 /** Compiled filters by capability set: most containers share the default one. */
 const filters = new Map<string, Buffer>();
+/** The capabilities of a run that asks for none: the set default-filters.ts holds filters for. */
+const DEFAULT_KEY = resolveCapabilities(undefined, undefined).join(',');
+
+/** The filter for these capabilities: the default set's as generated (default-filters.ts), any other compiled once. */
+function filterFor(capabilities: readonly CapabilityName[], arches: readonly SeccompArch[]): Buffer {
+  const key = capabilities.join(',');
+  let filter = filters.get(key);
+  if (filter) return filter;
+  const generated = key === DEFAULT_KEY ? DEFAULT_FILTERS[arches.join(',')] : undefined;
+  filter = generated !== undefined ? Buffer.from(generated, 'base64') : compileSeccomp(defaultSeccompPolicy(capabilities), arches);
+  filters.set(key, filter);
+  return filter;
+}
 
 export function securityPlan(o: SecurityOptions): SecurityPlan {
   if (o.privileged !== undefined && typeof o.privileged !== 'boolean') throw invalid('privileged', 'must be true or false');
@@ -58,13 +72,7 @@ export function securityPlan(o: SecurityOptions): SecurityPlan {
     } catch (e) {
       throw invalid('seccomp', `${(e as Error).message}; run with seccomp unconfined (--security-opt seccomp=unconfined)`);
     }
-    const key = capabilities.join(',');
-    let filter = filters.get(key);
-    if (!filter) {
-      filter = compileSeccomp(defaultSeccompPolicy(capabilities), arches);
-      filters.set(key, filter);
-    }
-    seccomp = { filter, arch: arches[0]! };
+    seccomp = { filter: filterFor(capabilities, arches), arch: arches[0]! };
   }
   return { privileged: false, capabilities, noNewPrivs: o.noNewPrivileges ?? true, seccomp };
 }
