@@ -1,49 +1,49 @@
 import { readSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { CAPABILITIES, capLastCap, type CapabilityName } from '@nsrun/sys';
 import { firstExecutable } from './exec-path.js';
 import type { RunOptions } from './options.js';
 import { FORWARDED_SIGNALS } from './signals.js';
-import { loaderEnv, seccompLoaderArgv } from './security/loader.js';
+import { GATE_FD, GATE_READY, GATE_READY_FD } from './gate-protocol.js';
+import { loaderEnv, PERL_GATE, perlGateArgv, type PerlGate } from './security/loader.js';
 import type { SecurityPlan } from './security/plan.js';
 
-// The container's first process before the command: a shell that waits on fd 3 until nsrun has
-// finished setting up the namespaces, then execs the command in its place (same pid: PID 1),
-// or with --init stays PID 1 and runs it as a child. Two pipes, no polling (cf. runc's sync.go):
+// The container's first process before the command: a program that waits on fd 3 until nsrun
+// has finished setting up the namespaces, then execs the command in its place (same pid: PID 1),
+// or with --init is a shell that stays PID 1 and runs it as a child. Two pipes, no polling
+// (cf. runc's sync.go):
 //
 //   nsrun                                         the gate (the container's PID 1)
-//   spawn, with GATE_FD and GATE_READY_FD ------> [seccomp loader] -> setpriv
-//                                                 (parent-death signal) -> sh
+//   spawn, with GATE_FD and GATE_READY_FD ------> perl (security/loader.ts): parent-death
+//                                                 signal, [seccomp filter], capabilities,
+//                                                 [no_new_privs]; [--init: exec the init
+//                                                 shell, which does the rest]; [--tty: the
+//                                                 terminal as fd 0]
+//                                                 (without perl: setpriv -> sh, the same steps)
 //                                                 READY: GATE_READY on GATE_READY_FD, closed
 //   waitGateReady: reads it (the ready pipe) <--- (EOF instead: the gate died; the step fails)
 //     with --rootfs: before pivot_root (setup.ts),
 //     else at step `release`, after the network
-//   release: GATE_GO on GATE_FD, closed --------> RELEASE: read _ <&GATE_FD
+//   release: GATE_GO on GATE_FD, closed --------> RELEASE: reads "go" from GATE_FD, closes it
 //                                                 [--rootfs: cd to the workdir]
-//                                                 EXEC: the command (or the init)
+//                                                 EXEC: the command (--init: run it)
 //   a failure before: GATE_FD closed unwritten -> EOF: exit 125 (nsrun's failure)
 //
-// The shell's own exec gives the conventional 127 (not found) and 126 (not executable) and
-// searches PATH.
+// The exec searches PATH and exits as a shell's does: 127 (not found), 126 (not executable).
 export const GATE_SHELL = '/bin/sh';
-export const GATE_FD = 3;
-/** What nsrun writes to GATE_FD to let the command start. */
-export const GATE_GO = 'go\n';
-/**
- * The gate says on this fd that it is running (see READY): its programs are loaded, and setpriv
- * has set its parent-death signal. nsrun releases the command only after that, so an nsrun
- * killed at any moment after the release takes the container with it.
- */
-export const GATE_READY_FD = 4;
-/** What the gate writes on GATE_READY_FD (one byte; only its arrival counts). */
-export const GATE_READY = 'r';
+export { GATE_FD, GATE_GO, GATE_READY, GATE_READY_FD } from './gate-protocol.js';
 
 /**
- * util-linux setpriv sets PR_SET_PDEATHSIG in the gate, which Node's spawn cannot do between
- * fork and exec: SIGKILL when nsrun's main thread (the one that forked) dies, even by SIGKILL.
- * The signal survives the gate's execs, and PID 1 dying ends the whole pid namespace.
+ * The gate sets PR_SET_PDEATHSIG, which Node's spawn cannot do between fork and exec: SIGKILL
+ * when nsrun's main thread (the one that forked) dies, even by SIGKILL. The signal survives the
+ * gate's execs, and PID 1 dying ends the whole pid namespace. The Perl gate sets it itself;
+ * without perl, util-linux setpriv does (and drops the capabilities), then the gate shell runs.
  */
 export const SETPRIV = firstExecutable(['/usr/bin/setpriv', '/bin/setpriv', '/usr/sbin/setpriv', '/sbin/setpriv']);
-/** False where setpriv is missing: the container then outlives an nsrun killed by SIGKILL. */
-export const PDEATHSIG_AVAILABLE = SETPRIV !== undefined;
+/** True where the gate can drop the container's capabilities (and set the parent-death signal). */
+export const GATE_CONFINES = PERL_GATE || SETPRIV !== undefined;
+/** False where perl and setpriv are both missing: the container then outlives an nsrun killed by SIGKILL. */
+export const PDEATHSIG_AVAILABLE = GATE_CONFINES;
 
 /**
  * The --init shell. dash marks SIGINT and SIGQUIT "hard ignored" in an asynchronous list (no
@@ -58,9 +58,9 @@ const INIT_SHELL_ARGS = INIT_SHELL === GATE_SHELL ? [] : ['-p'];
 /** False when --init runs under dash: the command then ignores SIGINT and SIGQUIT. */
 export const INIT_FORWARDS_INT_QUIT = INIT_SHELL !== GATE_SHELL;
 
-// Exit 125 (nsrun's failure): the pipe closed without "go", or the workdir is missing.
-// The gate is running (its programs are loaded, its parent-death signal set): nsrun may pivot
-// now (with a rootfs), and release it.
+// The gate shell (with --init, or without perl). Exit 125 (nsrun's failure): the pipe closed
+// without "go", or the workdir is missing. The gate is running (its programs are loaded, its
+// parent-death signal set): nsrun may pivot now (with a rootfs), and release it.
 const READY = `printf ${GATE_READY} >&${GATE_READY_FD}; exec ${GATE_READY_FD}>&-`;
 const RELEASE = `read _ <&${GATE_FD} || exit 125; exec ${GATE_FD}<&-`;
 // With a rootfs the workdir ($1) is a path inside it, entered after the pivot.
@@ -116,48 +116,76 @@ function setprivArgs(s: SecurityPlan): string[] {
   return args;
 }
 
+let lastCap: number | undefined;
+/** Capabilities the kernel has (up to /proc/sys/kernel/cap_last_cap) that the container does not keep. */
+function dropped(keep: readonly CapabilityName[]): number[] {
+  lastCap ??= capLastCap();
+  const kept = new Set<number>(keep.map((c) => CAPABILITIES[c]));
+  const out: number[] = [];
+  for (let c = 0; c <= lastCap; c++) if (!kept.has(c)) out.push(c);
+  return out;
+}
+
 /**
  * The program and argv that wait on GATE_FD, then run `plan.command` (under the init with
- * `plan.init`): [seccomp loader] → setpriv → the gate shell, each exec'ing the next.
+ * `plan.init`): the Perl gate, exec'ing it itself; with `init`, perl → the init shell; without
+ * perl, setpriv → the gate (or init) shell, each exec'ing the next.
  */
 export function gateSpawn(plan: GatePlan, env: NodeJS.ProcessEnv): GateSpawn {
   const rootfs = plan.rootfs !== undefined;
-  const shell = plan.init ? INIT_SHELL : GATE_SHELL;
+  const security = plan.security;
+  // Without a rootfs the workdir is a host path, entered by spawn itself.
+  const cwd = !rootfs && plan.cwd !== undefined ? { cwd: plan.cwd } : {};
   // With a terminal of its own (tty.ts): the gate leads a new session; reopening the terminal
   // (no O_NOCTTY) makes it the session's controlling terminal, with the gate's group in front.
   // By its /dev/pts path, not /proc/self/fd/0: nsrun replaces the container's /proc while the
   // gate starts, and for that moment /proc is an empty directory (a gate that reopened through
   // it then died before it was ready: seen once in a loaded full run).
-  const script = [...(plan.tty ? ['exec 0<>"$1"; shift'] : []), READY, RELEASE, ...(rootfs ? [ENTER_WORKDIR] : []), plan.init ? INIT : EXEC].join('\n');
+  const ttyPath = plan.tty ? (plan.ttyPath ?? '/dev/tty') : undefined;
+  // With a rootfs the workdir is a path inside it, entered after the pivot.
+  const workdir = rootfs ? (plan.cwd ?? '/') : undefined;
+  // Perl alone is the gate. With --init, the init shell is: it is loaded before the pivot, so a
+  // rootfs needs no shell of its own.
+  if (PERL_GATE && !plan.init) {
+    const argv = perlGateArgv({ ...perlConfines(security), gate: true, tty: ttyPath, workdir }, plan.command);
+    // PWD as the gate shell exported it (after its cd, or from its start in the workdir).
+    const pwd = workdir ?? plan.cwd;
+    const out = loaderEnv(env);
+    if (pwd !== undefined) out.PWD = resolve('/', pwd);
+    return { ...cwd, file: argv[0]!, args: argv.slice(1), env: out };
+  }
+  const script = [...(ttyPath ? ['exec 0<>"$1"; shift'] : []), READY, RELEASE, ...(rootfs ? [ENTER_WORKDIR] : []), plan.init ? INIT : EXEC].join('\n');
   const shellArgs = [
-    shell,
+    plan.init ? INIT_SHELL : GATE_SHELL,
     ...(plan.init ? INIT_SHELL_ARGS : []),
     '-c',
     script,
     plan.init ? 'nsrun-init' : 'nsrun-gate',
-    ...(plan.tty ? [plan.ttyPath ?? '/dev/tty'] : []),
-    ...(rootfs ? [plan.cwd ?? '/'] : []),
+    ...(ttyPath ? [ttyPath] : []),
+    ...(workdir !== undefined ? [workdir] : []),
     ...plan.command,
   ];
-  const security = plan.security;
-  // Without setpriv only a privileged container may start (options.ts refuses the others).
-  let chain = SETPRIV !== undefined ? [SETPRIV, ...setprivArgs(security), '--', ...shellArgs] : shellArgs;
-  if (security.seccomp) chain = seccompLoaderArgv(security.seccomp.filter, chain, security.seccomp.arch);
-  return {
-    // Without a rootfs the workdir is a host path, entered by spawn itself.
-    ...(!rootfs && plan.cwd !== undefined && { cwd: plan.cwd }),
-    file: chain[0]!,
-    args: chain.slice(1),
-    env: security.seccomp ? loaderEnv(env) : env,
-  };
+  if (PERL_GATE) {
+    const argv = perlGateArgv({ ...perlConfines(security), gate: false }, shellArgs);
+    return { ...cwd, file: argv[0]!, args: argv.slice(1), env: loaderEnv(env) };
+  }
+  // Without setpriv (and perl) only a privileged container may start (options.ts refuses the
+  // others); without perl there is no seccomp filter (plan.ts refuses it).
+  const chain = SETPRIV !== undefined ? [SETPRIV, ...setprivArgs(security), '--', ...shellArgs] : shellArgs;
+  return { ...cwd, file: chain[0]!, args: chain.slice(1), env };
+}
+
+/** The Perl gate's part of setpriv's: the same capability sets and no_new_privs, and the filter. */
+function perlConfines(s: SecurityPlan): Pick<PerlGate, 'filter' | 'drop' | 'noNewPrivs'> {
+  return { filter: s.seccomp?.filter, drop: s.capabilities === 'all' ? 'none' : dropped(s.capabilities), noNewPrivs: s.noNewPrivs };
 }
 
 /**
  * Blocks until the gate writes to its ready pipe (`fd`: the read end, blocking), or throws when
- * it exited first. Until then the gate may still be loading (setpriv, the shell, their
- * libraries: the dynamic loader opens them by path *after* spawn returns), so a pivot_root
+ * it exited first. Until then the gate may still be loading (perl, or setpriv and the shell, and
+ * their libraries: the dynamic loader opens them by path *after* spawn returns), so a pivot_root
  * before that would make it look for them in the rootfs. A blocking read, not polling: the
- * shell writes as the first thing its script does.
+ * gate writes as soon as it has confined itself.
  */
 export function waitGateReady(fd: number): void {
   const b = Buffer.alloc(1);

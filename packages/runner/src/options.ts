@@ -3,7 +3,7 @@ import { HOST_NAME_MAX } from '@nsrun/sys';
 import { RunnerError } from './errors.js';
 import { checkDnsServers, type HostResolvFiles } from './dns.js';
 import { parsePublishList } from './nat/publish.js';
-import { SETPRIV } from './gate.js';
+import { GATE_CONFINES } from './gate.js';
 import { securityPlan, type SecurityPlan } from './security/plan.js';
 
 // What `run` accepts, checked before anything is created.
@@ -199,10 +199,10 @@ export function validateRunOptions(opts: RunOptions): SecurityPlan {
   }
   if (stdio !== undefined && stdio !== 'inherit') throw invalid('stdio', `${JSON.stringify(stdio)}: only "inherit" is supported`);
   const security = securityPlan(opts);
-  if (!security.privileged && SETPRIV === undefined) {
+  if (!security.privileged && !GATE_CONFINES) {
     throw invalid(
       'privileged',
-      "setpriv (util-linux) was not found: nsrun drops the container's capabilities with it; install util-linux, or run it privileged",
+      "neither perl (perl-base) nor setpriv (util-linux) was found: nsrun drops the container's capabilities with one of them; install one, or run it privileged",
     );
   }
   if (process.getuid?.() !== 0) {

@@ -34,7 +34,7 @@ export async function planRun(opts: RunOptions): Promise<RunContext> {
     await checkPublishHost(nat.publish, { gateway: plan.gateway.split('/')[0]!, force: opts.publishForce, onWarning: opts.onWarning });
   const fault = new FaultPoint(opts.faultAt);
   const step = stepRunner(opts.log, fault);
-  if (!PDEATHSIG_AVAILABLE) opts.onWarning?.('setpriv (util-linux) not found: if nsrun is killed, the container will outlive it');
+  if (!PDEATHSIG_AVAILABLE) opts.onWarning?.('neither perl (perl-base) nor setpriv (util-linux) found: if nsrun is killed, the container will outlive it');
   if (opts.init && !INIT_FORWARDS_INT_QUIT) opts.onWarning?.('bash not found: under the dash init the command ignores SIGINT and SIGQUIT');
   // Start libuv's thread pool now: no thread can be created while the main thread's pid
   // namespace for children is the new one (the kernel refuses with EINVAL, and libuv aborts

@@ -1,40 +1,138 @@
 import { firstExecutable } from '../exec-path.js';
-import { NR_SECCOMP, type SeccompArch } from '@nsrun/sys';
+import { SYSCALLS_AARCH64, SYSCALLS_X86_64 } from '@nsrun/sys';
+import { GATE_FD, GATE_GO, GATE_READY, GATE_READY_FD } from '../gate-protocol.js';
 
-// Installing the seccomp filter in the container. A filter can only be installed by the process
-// itself, and the container's first process is not Node: it is exec'd by Node's spawn, which
-// runs nothing of ours between fork and exec. Node cannot be that process cheaply either (a
-// second Node start costs ~60 ms here, against ~3 ms for this). So nsrun assembles the filter in
-// TypeScript (security/filter.ts) and a few lines of Perl, through Perl's syscall() builtin,
-// hand it to the kernel and exec the rest of the chain: no C code, and Perl (perl-base) is
-// an Essential package of Debian and Ubuntu. The loader runs first, with root's capabilities,
-// so the filter needs no no_new_privs (that is setpriv's, after it); it stays on every process
-// of the container from then on.
+// The container's first process, in Perl: the whole gate (gate.ts) in one program that execs the
+// command itself. A filter can only be installed by the process itself, and Node's spawn runs
+// nothing of ours between fork and exec; Node cannot be that process cheaply either (a second
+// Node start costs ~60 ms here, against ~10 ms for perl). So nsrun assembles the filter in
+// TypeScript (`compileSeccomp` in @nsrun/sys) and this program hands it to the kernel with Perl's
+// syscall() builtin, then does what util-linux setpriv and the gate shell did after it (each an
+// exec of ~4 ms more on every start): no C code, and Perl (perl-base) is an Essential package of
+// Debian and Ubuntu. The filter goes in while the process still has root's capabilities, so it
+// needs no no_new_privs; it stays on every process of the container from then on.
 
 export const PERL = firstExecutable(['/usr/bin/perl', '/bin/perl']);
 
-/** Perl's variables that make it load code; moved aside for the loader, given back to the container. */
+/**
+ * The system calls the program makes through syscall(), by number for this machine's ABI
+ * (@nsrun/sys's tables, generated from <asm/unistd_64.h> and <asm-generic/unistd.h>); undefined
+ * on another architecture, where the gate is setpriv and the shell.
+ */
+const SYSCALLS = process.arch === 'x64' ? SYSCALLS_X86_64 : process.arch === 'arm64' ? SYSCALLS_AARCH64 : undefined;
+const NRS = SYSCALLS && ['prctl', 'capget', 'capset', 'seccomp'].map((n) => SYSCALLS[n]!).join(',');
+
+/** True where the Perl gate can run: perl is installed and the machine's ABI is known. */
+export const PERL_GATE = PERL !== undefined && NRS !== undefined;
+
+/** Perl's variables that make it load code; moved aside for the gate, given back to the container. */
 const PERL_VARIABLES = ['PERL5OPT', 'PERL5LIB', 'PERLLIB', 'PERL_BADLANG'] as const;
 const SAVED = 'NSRUN_SAVED_';
 
-// argv: the seccomp(2) number, the filter in hex, then the program to exec and its arguments.
-// A failure exits 125 (nsrun's own), before anything of the container has run.
+// <linux/prctl.h>
+const PR_SET_PDEATHSIG = 1;
+const PR_CAPBSET_DROP = 24;
+const PR_SET_NO_NEW_PRIVS = 38;
+const PR_CAP_AMBIENT = 47;
+const PR_CAP_AMBIENT_CLEAR_ALL = 4;
+// <linux/capability.h>: capget/capset with this version take two struct __user_cap_data_struct.
+const _LINUX_CAPABILITY_VERSION_3 = 0x20080522;
+// <linux/seccomp.h>
+const SECCOMP_SET_MODE_FILTER = 1;
+// <asm-generic/errno-base.h>
+const ENOENT = 2;
+const ENOTDIR = 20;
+// <asm-generic/signal.h>, <asm/signal.h> (x86)
+const SIGKILL = 9;
+
+// argv (after --): the syscall numbers (prctl,capget,capset,seccomp); the filter in hex ('' for
+// none); the capabilities to drop from the bounding set, comma-separated ('-': leave every set
+// as it is, as with privileged); '1' for no_new_privs; '1' to be the gate itself ('': exec the
+// program at once, a gate shell); the terminal to reopen as fd 0 (''); the workdir to enter
+// after the release ('', without a rootfs); then the program and its arguments.
+// Numbers from argv are strings: syscall() passes a string as a pointer, so they get `+ 0`.
+// Any failure before the release exits 125 (nsrun's own), before anything of the container ran.
 const SCRIPT = `delete $ENV{PERL_BADLANG};
 for my $k (qw(${PERL_VARIABLES.join(' ')})) { my $s = "${SAVED}$k"; $ENV{$k} = delete $ENV{$s} if exists $ENV{$s}; }
-my ($nr, $hex) = splice(@ARGV, 0, 2);
-my $filter = pack('H*', $hex);
-my $fprog = pack('S x![P] P', length($filter) / 8, $filter);
-if (syscall($nr + 0, 1, 0, $fprog) != 0) { print STDERR "nsrun: seccomp: cannot install the filter: $!\\n"; exit 125; }
-exec { $ARGV[0] } @ARGV;
-print STDERR "nsrun: seccomp: cannot exec $ARGV[0]: $!\\n";
-exit 125;`;
+my ($nrs, $hex, $drop, $nnp, $gate, $tty, $workdir) = splice(@ARGV, 0, 7);
+my ($prctl, $capget, $capset, $seccomp) = map { $_ + 0 } split(/,/, $nrs);
+sub fail { print STDERR "nsrun: gate: $_[0]: $!\\n"; exit 125; }
+# SIGKILL when the nsrun thread that forked us dies; it survives the exec.
+syscall($prctl, ${PR_SET_PDEATHSIG}, ${SIGKILL}, 0, 0, 0) == 0 or fail('prctl(PR_SET_PDEATHSIG)');
+if ($hex ne '') {
+  my $filter = pack('H*', $hex);
+  my $fprog = pack('S x![P] P', length($filter) / 8, $filter);
+  syscall($seccomp, ${SECCOMP_SET_MODE_FILTER}, 0, $fprog) == 0 or fail('seccomp: cannot install the filter');
+}
+# As setpriv --bounding-set -all,+KEPT --inh-caps -all --ambient-caps -all: permitted and
+# effective stay, and the command (a root exec) gets the bounding set as both.
+if ($drop ne '-') {
+  for my $c (split(/,/, $drop)) { syscall($prctl, ${PR_CAPBSET_DROP}, $c + 0, 0, 0, 0) == 0 or fail("prctl(PR_CAPBSET_DROP, $c)"); }
+  my $hdr = pack('Li', ${_LINUX_CAPABILITY_VERSION_3}, 0);
+  my $data = "\\0" x 24;
+  syscall($capget, $hdr, $data) == 0 or fail('capget');
+  my @d = unpack('L6', $data);
+  @d[2, 5] = (0, 0);
+  syscall($capset, $hdr, pack('L6', @d)) == 0 or fail('capset');
+  syscall($prctl, ${PR_CAP_AMBIENT}, ${PR_CAP_AMBIENT_CLEAR_ALL}, 0, 0, 0) == 0 or fail('prctl(PR_CAP_AMBIENT_CLEAR_ALL)');
+}
+syscall($prctl, ${PR_SET_NO_NEW_PRIVS}, 1, 0, 0, 0) == 0 or fail('prctl(PR_SET_NO_NEW_PRIVS)') if $nnp;
+exec_command() unless $gate;
+# Opened without O_NOCTTY by the session leader: it becomes the controlling terminal.
+if ($tty ne '') { open(STDIN, '+<', $tty) or fail("terminal $tty"); }
+open(my $ready, '>&=', ${GATE_READY_FD}) or fail('ready pipe');
+syswrite($ready, '${GATE_READY}');
+close($ready);
+open(my $go, '<&=', ${GATE_FD}) or fail('release pipe');
+my $got = '';
+1 while length($got) < ${GATE_GO.length} && sysread($go, $got, ${GATE_GO.length} - length($got), length($got));
+exit 125 if $got ne ${JSON.stringify(GATE_GO)};
+close($go);
+if ($workdir ne '') { chdir($workdir) or do { print STDERR "nsrun: workdir $workdir: cannot enter it inside the rootfs\\n"; exit 125; }; }
+exec_command();
+# execvp: PATH searched, a file without #! run by /bin/sh; then the shell's statuses.
+sub exec_command {
+  exec { $ARGV[0] } @ARGV;
+  my $e = $! + 0;
+  if ($e == ${ENOENT} || $e == ${ENOTDIR}) { print STDERR "nsrun: $ARGV[0]: not found\\n"; exit 127; }
+  print STDERR "nsrun: $ARGV[0]: $!\\n";
+  exit 126;
+}`;
 
-/** The argv that installs `filter` and then execs `next` (PERL must exist). */
-export function seccompLoaderArgv(filter: Buffer, next: readonly string[], arch: SeccompArch): string[] {
-  return [PERL!, '-e', SCRIPT, '--', String(NR_SECCOMP[arch]), filter.toString('hex'), ...next];
+/** What the Perl gate does before it execs `command`. */
+export interface PerlGate {
+  /** The seccomp filter (struct sock_filter array), if any. */
+  filter?: Buffer | undefined;
+  /** Capabilities to drop from the bounding set (inheritable and ambient are cleared); 'none': touch no set. */
+  drop: readonly number[] | 'none';
+  noNewPrivs: boolean;
+  /** Whether it is the gate (below); false: it execs the command at once (a gate shell). */
+  gate: boolean;
+  /** The terminal (/dev/pts/N) to reopen as fd 0 before it is ready. */
+  tty?: string | undefined;
+  /** The directory to enter after the release (inside the rootfs). */
+  workdir?: string | undefined;
 }
 
-/** The environment for a chain that starts with the loader: Perl's own variables moved aside (and its locale warnings off). */
+/** The argv of the gate program that ends by exec'ing `command` (PERL_GATE must be true). */
+export function perlGateArgv(g: PerlGate, command: readonly string[]): string[] {
+  return [
+    PERL!,
+    '-e',
+    SCRIPT,
+    '--',
+    NRS!,
+    g.filter?.toString('hex') ?? '',
+    g.drop === 'none' ? '-' : g.drop.join(','),
+    g.noNewPrivs ? '1' : '',
+    g.gate ? '1' : '',
+    g.tty ?? '',
+    g.workdir ?? '',
+    ...command,
+  ];
+}
+
+/** The environment for the Perl gate: Perl's own variables moved aside (and its locale warnings off). */
 export function loaderEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = { ...env };
   for (const k of PERL_VARIABLES) {
