@@ -83,26 +83,28 @@ const FAMILY_6 = { family: 6 } as const;
 /**
  * A route request: the RouteSpec checked, its links already indexes, ready to encode. One object
  * per request, built by the constructor and read by `body`: bulk work builds tens of thousands
- * of these, and the words for an error message are only needed when one fails.
+ * of these, and the words for an error message are only needed when one fails. The public
+ * fields are `declare`d: set by the constructor's assignments only, not defined first by a class
+ * field initializer (a define per field per object: ~8% of building 10,000 cold route requests).
  */
 class RouteRequest implements Request {
-  readonly type: number;
-  readonly flags: number;
-  readonly op: RouteOp;
-  readonly family: Family;
-  readonly dst: Prefix | undefined;
-  readonly gateway: Addr | undefined;
-  readonly oif: number | undefined;
-  readonly src: Addr | undefined;
-  readonly metric: number | undefined;
-  readonly table: number;
-  readonly scope: number;
+  declare readonly type: number;
+  declare readonly flags: number;
+  declare readonly op: RouteOp;
+  declare readonly family: Family;
+  declare readonly dst: Prefix | undefined;
+  declare readonly gateway: Addr | undefined;
+  declare readonly oif: number | undefined;
+  declare readonly src: Addr | undefined;
+  declare readonly metric: number | undefined;
+  declare readonly table: number;
+  declare readonly scope: number;
   /** RTN_* */
-  readonly rtype: number;
-  readonly protocol: number;
-  readonly mtu: number | undefined;
-  readonly onlink: boolean;
-  readonly nexthops: NextHop[] | undefined;
+  declare readonly rtype: number;
+  declare readonly protocol: number;
+  declare readonly mtu: number | undefined;
+  declare readonly onlink: boolean;
+  declare readonly nexthops: NextHop[] | undefined;
   /** `spec.dst` as given, and the link's name when known: the words of `what`. */
   readonly #dst: string;
   readonly #dev: string | undefined;
