@@ -10,6 +10,7 @@ import { capabilityMask, processCapabilities } from '@nsrun/sys';
 import { DEFAULT_CAPABILITIES } from '@nsrun/runner';
 import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
 import { MAIN, nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
+import { capHex, confinementCommand, statusFields } from '@nsrun/test-helpers/proc-status';
 
 const PERL = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
 const STRACE = ['/usr/bin/strace', '/bin/strace'].find((p) => existsSync(p));
@@ -81,15 +82,9 @@ k('perl execs the command itself: two programs between the spawn and a running c
   );
 });
 
-const hex = (m) => m.toString(16).padStart(16, '0');
-const STATUS = 'grep -E "^(Cap(Inh|Prm|Eff|Bnd|Amb)|NoNewPrivs|Seccomp):" /proc/1/status';
-const status = (out) =>
-  Object.fromEntries(
-    out
-      .split('\n')
-      .filter((l) => l.includes(':'))
-      .map((l) => l.split(/:\s*/)),
-  );
+const hex = capHex;
+const STATUS = confinementCommand('/proc/1/status');
+const status = statusFields;
 
 k("PID 1 (the command, or the init shell) as setpriv left it: the container's capabilities, none inheritable or ambient, no_new_privs, the filter", (ctx) => {
   const mask = hex(capabilityMask(DEFAULT_CAPABILITIES));
