@@ -69,12 +69,14 @@ function through(ctx, host, type, conf, cont, id) {
 
 /**
  * The state once the kernel has settled: linkwatch updates a bridge's operstate at most once a
- * second after its ports change (later on a loaded machine), so it is read again until two reads
- * 1.1 s apart agree and the bridge with its port up has left UNKNOWN, for up to ~11 s.
+ * second after its ports change, and later when other namespaces are being torn down (it needs
+ * the RTNL lock their cleanup holds: a clean-clone CI run once saw a bridge still UNKNOWN after
+ * 11 s, right after the previous test files' namespaces went). So it is read again until two
+ * reads 1.1 s apart agree and the bridge with its port up has left UNKNOWN, for up to ~33 s.
  */
 function settled(x) {
   let a = x.read();
-  for (let i = 0; i < 10; i++) {
+  for (let i = 0; i < 30; i++) {
     execFileSync('sleep', ['1.1']);
     const b = x.read();
     if (JSON.stringify(a) === JSON.stringify(b) && b.bridge?.operstate !== 'UNKNOWN') return b;
