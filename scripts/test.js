@@ -111,20 +111,25 @@ let failed = 0;
 let skipped = 0;
 // `jobs` files at a time (each kernel test uses its own netns, so they do not meet).
 const queue = [...files];
-const results = [];
+/** @type {string[]} */
+const failing = [];
 async function worker() {
   for (let f = queue.shift(); f; f = queue.shift()) {
     const r = await runFile(f);
-    results.push(r);
     const sum = summary(r.out);
     const softSkips = (r.out.match(/^# SKIP /gm) ?? []).length;
     const name = relative(root, f);
     process.stdout.write(`\n=== ${name}\n${r.out.trimEnd()}\n`);
-    if (!sum || r.code !== 0) {
-      failed += sum ? Math.max(1, sum.total - sum.passed - sum.skipped) : 1;
+    // uvu counts a test neither passed nor failed, and exits 0, when an after.each hook throws
+    // after the test failed (its runner's finally swallows both errors): that is a failure too.
+    const lost = sum ? sum.total - sum.passed - sum.skipped : 0;
+    if (!sum || r.code !== 0 || lost > 0) {
+      failed += sum ? Math.max(1, lost) : 1;
       passed += sum?.passed ?? 0;
       skipped += sum?.skipped ?? 0;
-      process.stdout.write(`!!! ${name} failed (exit ${r.code ?? r.signal}${sum ? '' : ', no uvu summary'})\n`);
+      failing.push(name);
+      const why = !sum ? ', no uvu summary' : r.code === 0 ? `; ${lost} test(s) neither passed nor failed: a hook threw after a failure` : '';
+      process.stdout.write(`!!! ${name} failed (exit ${r.code ?? r.signal}${why})\n`);
     } else {
       passed += sum.passed - softSkips;
       skipped += sum.skipped + softSkips;
@@ -132,7 +137,6 @@ async function worker() {
   }
 }
 await Promise.all(Array.from({ length: Math.min(jobs, files.length || 1) }, () => worker()));
-const bad = results.filter((r) => r.code !== 0).map((r) => relative(root, r.file));
-console.log(`\n${files.length} test files in ${((Date.now() - started) / 1000).toFixed(1)} s${bad.length ? `; failing: ${bad.join(', ')}` : ''}`);
+console.log(`\n${files.length} test files in ${((Date.now() - started) / 1000).toFixed(1)} s${failing.length ? `; failing: ${failing.join(', ')}` : ''}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || files.length === 0 ? 1 : 0);
