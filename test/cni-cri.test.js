@@ -8,7 +8,7 @@
 // by the test and stopped at its end; cgroup directories its runtime made are removed.
 import * as assert from 'uvu/assert';
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, closeSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import grpc from '@grpc/grpc-js';
@@ -16,6 +16,7 @@ import loader from '@grpc/proto-loader';
 import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
 import { records } from '@nsrun/test-helpers/nsrun';
 import { pluginDir } from '@nsrun/test-helpers/cni';
+import { cgroupDirs, removeNewCgroups } from '@nsrun/test-helpers/cgroups';
 
 const ENGINES = fileURLToPath(new URL('./helpers/cni-engines.sh', import.meta.url));
 const CRI = fileURLToPath(new URL('./helpers/cni-cri.sh', import.meta.url));
@@ -39,43 +40,14 @@ k.after(() => {
   for (const d of [bin, dir]) if (d) rmSync(d, { recursive: true, force: true });
 });
 
-/** Every cgroup directory (v1 controllers and v2), a few levels down. */
-const cgroups = () =>
-  new Set(execFileSync('find', ['/sys/fs/cgroup', '-mindepth', '1', '-maxdepth', '4', '-type', 'd'], { encoding: 'utf8' }).split('\n').filter(Boolean));
 k.before.each((ctx) => {
-  ctx.cg = cgroups();
+  ctx.cg = cgroupDirs();
   if (dir) ctx.t = mkdtempSync(`${dir}/run-`);
 });
-/** rmdir, again for up to 5 s while the cgroup is busy (its last processes still exiting); whether it went. */
-function rmdirSoon(d) {
-  for (let i = 0; ; i++) {
-    try {
-      rmdirSync(d);
-      return true;
-    } catch (e) {
-      if (e.code === 'ENOENT') return true;
-      if (e.code !== 'EBUSY' || i >= 50) {
-        console.log(`\n# ${d}: ${e.code}`);
-        return false;
-      }
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 100);
-    }
-  }
-}
 k.after.each((ctx) => {
-  // Deepest first: what runc made for the pod and left.
-  const left = [...cgroups()]
-    .filter((d) => !ctx.cg.has(d))
-    .sort()
-    .reverse()
-    .filter((d) => !rmdirSoon(d));
+  // What runc made for the pod and left.
+  removeNewCgroups(ctx.cg);
   if (ctx.t) rmSync(ctx.t, { recursive: true, force: true });
-  // Said, and the file fails, but not thrown: uvu drops a failed test's own error when an
-  // after.each hook throws.
-  if (left.length) {
-    console.log(`\n# cgroup directories left behind: ${left.join(' ')}`);
-    process.exitCode = 1;
-  }
 });
 
 function conflist(ctx) {

@@ -7,11 +7,12 @@
 // made are removed.
 import * as assert from 'uvu/assert';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, rmSync, rmdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
 import { records } from '@nsrun/test-helpers/nsrun';
 import { pluginDir } from '@nsrun/test-helpers/cni';
+import { cgroupDirs, removeNewCgroups } from '@nsrun/test-helpers/cgroups';
 
 const SCRIPT = fileURLToPath(new URL('./helpers/cni-engines.sh', import.meta.url));
 const has = (...cmds) => cmds.filter((c) => spawnSync('sh', ['-c', `command -v ${c}`]).status !== 0);
@@ -28,21 +29,14 @@ k.after(() => {
   for (const d of [bin, dir]) if (d) rmSync(d, { recursive: true, force: true });
 });
 
-/** Every cgroup directory (v1 controllers and v2), a few levels down. */
-const cgroups = () =>
-  new Set(execFileSync('find', ['/sys/fs/cgroup', '-mindepth', '1', '-maxdepth', '4', '-type', 'd'], { encoding: 'utf8' }).split('\n').filter(Boolean));
 k.before.each((ctx) => {
-  ctx.cg = cgroups();
+  ctx.cg = cgroupDirs();
   ctx.t = mkdtempSync(`${dir}/run-`);
   symlinkSync(`${dir}/image.tar`, `${ctx.t}/image.tar`);
 });
 k.after.each((ctx) => {
-  // Deepest first: what the engines' runtimes made and left.
-  for (const d of [...cgroups()]
-    .filter((d) => !ctx.cg.has(d))
-    .sort()
-    .reverse())
-    rmdirSync(d);
+  // What the engines' runtimes made and left.
+  removeNewCgroups(ctx.cg);
   rmSync(ctx.t, { recursive: true, force: true });
 });
 
