@@ -19,6 +19,12 @@ export async function gateReady(ctx: RunContext): Promise<void> {
   if (opts.signal?.aborted) throw new RunnerError('release', 'interrupted before the command started');
 }
 
+/** Closes nsrun's end of the release pipe, once: after GATE_GO, or unwritten (the gate then exits 125). */
+export function closeReleasePipe(ctx: RunContext): void {
+  if (ctx.releaseFd !== undefined) closeSync(ctx.releaseFd);
+  ctx.releaseFd = undefined;
+}
+
 /**
  * Lets the command start (GATE_GO on GATE_FD), hands signals on to it, and returns its handle;
  * once it has exited, what the run holds is let go (afterExit). Nothing here fails.
@@ -33,8 +39,7 @@ export function release(ctx: RunContext): RunHandle {
   } catch {
     // the gate died first (EPIPE; Node ignores SIGPIPE): its exit status tells the story
   }
-  closeSync(ctx.releaseFd!);
-  ctx.releaseFd = undefined;
+  closeReleasePipe(ctx);
   opts.log?.('release', 0);
   const unforward = forwardSignals(child, { stopTimeout: opts.stopTimeout ?? 10 });
   // The host socket was for setup and its undo; the container needs nothing of it.

@@ -1,7 +1,7 @@
-import { closeSync } from 'node:fs';
 import { setUpNamespaces } from '../setup.js';
 import { exitStatus } from '../status.js';
 import type { RunContext } from './context.js';
+import { closeReleasePipe } from './release.js';
 
 /**
  * The third phase: the namespaces made and the gate spawned in them as PID 1 (setup.ts), the
@@ -31,8 +31,7 @@ export async function startContainer(ctx: RunContext): Promise<void> {
     ctx.exited = exited;
     // The gate is PID 1 of its namespace: only SIGKILL from outside ends it for sure.
     ctx.rollback.push('spawn', async () => {
-      if (ctx.releaseFd !== undefined) closeSync(ctx.releaseFd);
-      ctx.releaseFd = undefined;
+      closeReleasePipe(ctx);
       child.kill('SIGKILL');
       await exited;
     });

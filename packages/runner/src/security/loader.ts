@@ -1,5 +1,5 @@
 import { firstExecutable } from '../exec-path.js';
-import { SYSCALLS_AARCH64, SYSCALLS_X86_64 } from '@nsrun/sys';
+import { nativeArches, SECCOMP_ARCHES } from '@nsrun/sys';
 import { GATE_FD, GATE_GO, GATE_READY, GATE_READY_FD } from '../gate-protocol.js';
 
 // The container's first process, in Perl: the whole gate (gate.ts) in one program that execs the
@@ -15,11 +15,17 @@ import { GATE_FD, GATE_GO, GATE_READY, GATE_READY_FD } from '../gate-protocol.js
 export const PERL = firstExecutable(['/usr/bin/perl', '/bin/perl']);
 
 /**
- * The system calls the program makes through syscall(), by number for this machine's ABI
- * (@nsrun/sys's tables, generated from <asm/unistd_64.h> and <asm-generic/unistd.h>); undefined
- * on another architecture, where the gate is setpriv and the shell.
+ * The system calls the program makes through syscall(), by number for this machine's native ABI
+ * (@nsrun/sys's tables, generated from <asm/unistd_64.h> and <asm-generic/unistd.h>, as the
+ * filter uses them); undefined on another architecture, where the gate is setpriv and the shell.
  */
-const SYSCALLS = process.arch === 'x64' ? SYSCALLS_X86_64 : process.arch === 'arm64' ? SYSCALLS_AARCH64 : undefined;
+const SYSCALLS = (() => {
+  try {
+    return SECCOMP_ARCHES[nativeArches()[0]!].table;
+  } catch {
+    return undefined; // nativeArches: not x64 or arm64
+  }
+})();
 const NRS = SYSCALLS && ['prctl', 'capget', 'capset', 'seccomp'].map((n) => SYSCALLS[n]!).join(',');
 
 /** True where the Perl gate can run: perl is installed and the machine's ABI is known. */

@@ -21,11 +21,8 @@ export interface SecurityPlan {
   /** The container's capabilities (bounding, permitted, effective); every one with `privileged`. */
   capabilities: readonly CapabilityName[] | 'all';
   noNewPrivs: boolean;
-  /**
-   * The seccomp filter (struct sock_filter array) and the native ABI its loader calls seccomp(2)
-   * with; none with `privileged` or seccomp unconfined.
-   */
-  seccomp: { filter: Buffer; arch: SeccompArch } | undefined;
+  /** The seccomp filter (struct sock_filter array); none with `privileged` or seccomp unconfined. */
+  seccomp: { filter: Buffer } | undefined;
 }
 
 const invalid = (field: string, reason: string): RunnerError => new RunnerError('validate', `${field}: ${reason}`, { field });
@@ -72,7 +69,7 @@ export function securityPlan(o: SecurityOptions): SecurityPlan {
     } catch (e) {
       throw invalid('seccomp', `${(e as Error).message}; run with seccomp unconfined (--security-opt seccomp=unconfined)`);
     }
-    seccomp = { filter: filterFor(capabilities, arches), arch: arches[0]! };
+    seccomp = { filter: filterFor(capabilities, arches) };
   }
   return { privileged: false, capabilities, noNewPrivs: o.noNewPrivileges ?? true, seccomp };
 }
