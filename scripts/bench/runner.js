@@ -150,22 +150,18 @@ function entryState() {
   } catch (e) {
     return `cannot load ${BIN}: ${e.message}`;
   }
-  const { BUNDLES, ID_LINE, wrap } = paths;
+  const { BUNDLES, ID_LINE, cachedData } = paths;
   const states = [];
   for (const [name, { file, cache }] of Object.entries(BUNDLES)) {
     if (!existsSync(file)) return 'NO BUNDLES: the bin falls back to the unbundled entry.js (run `npm run build`)';
-    const source = readFileSync(file, 'utf8');
-    let data;
-    try {
-      data = readFileSync(cache);
-    } catch {
+    if (!existsSync(cache)) {
       states.push(`${name}: NO CODE CACHE`);
       continue;
     }
-    const nl = data.indexOf(10);
-    if (data.toString('latin1', 0, nl) !== ID_LINE.exec(source)?.[1]) states.push(`${name}: code cache of ANOTHER build (not used)`);
-    else if (new Script(wrap(source), { filename: file, cachedData: data.subarray(nl + 1) }).cachedDataRejected)
-      states.push(`${name}: code cache REJECTED by V8`);
+    const source = readFileSync(file, 'latin1');
+    const data = cachedData(cache, ID_LINE.exec(source)?.[1]);
+    if (data === undefined) states.push(`${name}: code cache of ANOTHER build (not used)`);
+    else if (new Script(source, { filename: file, cachedData: data }).cachedDataRejected) states.push(`${name}: code cache REJECTED by V8`);
   }
   return states.length ? `bundles, ${states.join('; ')}` : 'bundles + V8 code caches (accepted)';
 }

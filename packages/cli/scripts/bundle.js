@@ -12,9 +12,12 @@
 // (ffi-rs and its per-platform binaries; netlink, required only by `ip monitor`); @nsrun/cli
 // depends on both itself, so they resolve from dist/ wherever it is installed.
 //
-// The bundles are minified (names kept, for stack traces) and ASCII only: V8 holds a source
-// with one non-ASCII character as two-byte text, which costs reading and compiling it, and
-// bin.cjs reads them as latin1 (no UTF-8 decoding). The caches are written by a Node process of
+// The bundles are minified and ASCII only: V8 holds a source with one non-ASCII character as
+// two-byte text, which costs reading and compiling it, and bin.cjs reads them as latin1 (no UTF-8
+// decoding). Function names are not kept (esbuild's keepNames): its __name call per function
+// allocated 330 KiB at a `run`'s module initialisation, and nsrun prints messages, never stacks;
+// the error classes name themselves. Each file is its own CommonJS wrapper (bin.cjs
+// WRAPPER_HEAD), so the text V8 compiles is the one string read from disk. The caches are written by a Node process of
 // the machine's own (V8 refuses a cache stamped with other flags or another version) after it
 // has run the bundles' module initialisation and a few commands that need no privileges (WARM):
 // they hold the bytecode of what a start really runs, not of every function (--no-lazy). That
@@ -29,7 +32,7 @@ import { build } from 'esbuild';
 
 const cli = fileURLToPath(new URL('..', import.meta.url));
 const dist = fileURLToPath(new URL('../dist/', import.meta.url));
-const { BUNDLES, ID_LINE } = createRequire(import.meta.url)('../dist/bin.cjs');
+const { BUNDLES, ID_LINE, WRAPPER_HEAD, WRAPPER_TAIL } = createRequire(import.meta.url)('../dist/bin.cjs');
 
 /** What commands.js imports when a command runs, by the name the main bundle exports it under. */
 const COMMAND_MODULES = {
@@ -70,7 +73,6 @@ const common = {
   define: { 'import.meta.url': '__nsrunUrl' },
   banner: { js: "var __nsrunUrl = require('node:url').pathToFileURL(__filename).href;" },
   minify: true,
-  keepNames: true,
   charset: 'ascii',
   legalComments: 'none',
   write: false,
@@ -118,7 +120,7 @@ for (const [name, out] of /** @type {const} */ ([
   const { file, cache } = BUNDLES[name];
   if (/\bimport\(/.test(code)) throw new Error(`bundle: a dynamic import() is left in ${file} (bin.cjs runs it without a module loader)`);
   const id = createHash('sha256').update(code).digest('hex').slice(0, 32);
-  const source = `// nsrun bundle ${id} (made by packages/cli/scripts/bundle.js; do not edit: its code cache is keyed on the id)\n${code}`;
+  const source = `// nsrun bundle ${id} (made by packages/cli/scripts/bundle.js; do not edit: its code cache is keyed on the id)\n${WRAPPER_HEAD}${code}${WRAPPER_TAIL}`;
   if (ID_LINE.exec(source)?.[1] !== id) throw new Error('bundle: the id line does not match bin.cjs');
   if (/[^\x00-\x7f]/.test(source)) throw new Error(`bundle: a non-ASCII character is left in ${file} (bin.cjs reads it as latin1)`);
   rmSync(cache, { force: true });
@@ -132,13 +134,13 @@ const WARM = [['--version'], ['--help'], ['run', '--help'], ['ps', '--help'], ['
 const warmer = `
 const { readFileSync, writeFileSync } = require('node:fs');
 const [bin, warm] = process.argv.slice(1);
-const { BUNDLES, ID_LINE, scripts, start } = require(bin);
+const { BUNDLES, ID_LINE, cacheHeader, scripts, start } = require(bin);
 process.stdout.write = process.stderr.write = () => true;
 process.on('exit', () => {
   for (const [name, script] of Object.entries(scripts)) {
     const { file, cache } = BUNDLES[name];
     const id = ID_LINE.exec(readFileSync(file, 'latin1'))[1];
-    writeFileSync(cache, Buffer.concat([Buffer.from(id + '\\n', 'latin1'), script.createCachedData()]));
+    writeFileSync(cache, Buffer.concat([cacheHeader(id), script.createCachedData()]));
   }
   process.exitCode = 0;
 });

@@ -16,7 +16,7 @@ import { kernelSuite } from '@nsrun/test-helpers/kernel';
 
 const BIN = fileURLToPath(new URL('../dist/bin.cjs', import.meta.url));
 const MAIN = fileURLToPath(new URL('../dist/main.js', import.meta.url));
-const { BUNDLES, ID_LINE, wrap } = createRequire(import.meta.url)(BIN);
+const { BUNDLES, ID_LINE, WRAPPER_HEAD, WRAPPER_TAIL, cacheHeader, cachedData } = createRequire(import.meta.url)(BIN);
 const VERSION = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')).version;
 
 function node(file, args, opts = {}) {
@@ -33,16 +33,20 @@ function node(file, args, opts = {}) {
   return { status: r.status, stdout: r.stdout, stderr: r.stderr, why: `status ${r.status ?? r.signal}; stderr: ${r.stderr}` };
 }
 
-test('the build made both bundles, each with a code cache that names it and that V8 accepts', () => {
+test('the build made both bundles, each a CommonJS wrapper with a code cache that names it, aligned, that V8 accepts', () => {
   for (const { file, cache } of Object.values(BUNDLES)) {
     assert.ok(existsSync(file), `${file} is missing: npm run build makes it`);
-    const source = readFileSync(file, 'utf8');
+    const source = readFileSync(file, 'latin1');
     const id = ID_LINE.exec(source)?.[1];
     assert.ok(id, `first line: ${source.slice(0, 80)}`);
+    const [, code] = /^[^\n]*\n([^]*)$/.exec(source);
+    assert.ok(code.startsWith(WRAPPER_HEAD) && code.endsWith(WRAPPER_TAIL), `${file}: not its own wrapper`);
     const data = readFileSync(cache);
-    const nl = data.indexOf(10);
-    assert.is(data.toString('latin1', 0, nl), id);
-    const script = new Script(wrap(source), { filename: file, cachedData: data.subarray(nl + 1) });
+    assert.equal(data.subarray(0, 64), cacheHeader(id));
+    const v8data = cachedData(cache, id);
+    assert.ok(v8data && v8data.length === data.length - 64, 'the data starts at byte 64');
+    assert.is(cachedData(cache, 'f'.repeat(32)), undefined, 'another build id');
+    const script = new Script(source, { filename: file, cachedData: v8data });
     assert.is(script.cachedDataRejected, false, file);
   }
 });
@@ -117,16 +121,23 @@ function standIn(files) {
 
 test('bin.cjs runs the bundles next to it, each with its cache only when the cache names it', () => {
   // A stand-in entry that asks for the main bundle, which uses the entry's args module.
+  const bundle = (id, code) => `// nsrun bundle ${id} (stand-in)\n${WRAPPER_HEAD}${code}${WRAPPER_TAIL}`;
   const entry = (id, word) =>
-    `// nsrun bundle ${id} (stand-in)\nmodule.exports.args = { word: ${JSON.stringify(word)} };\n` +
-    "module.exports.cli = () => console.log(require('nsrun:main').say(), __filename.endsWith('nsrun.entry.cjs'));\n";
-  const main = (id) => `// nsrun bundle ${id} (stand-in)\nmodule.exports.say = () => require('nsrun:args').word + ' main';\n`;
+    bundle(
+      id,
+      `module.exports.args = { word: ${JSON.stringify(word)} };\n` +
+        "module.exports.cli = () => console.log(require('nsrun:main').say(), __filename.endsWith('nsrun.entry.cjs'));",
+    );
+  const main = (id) => bundle(id, "module.exports.say = () => require('nsrun:args').word + ' main';");
+  const cacheFile = (id, data) => Buffer.concat([cacheHeader(id), Buffer.from(data)]);
   const cases = [
     { files: {}, out: 'plain main true' },
     // Another build's cache: not even handed to V8.
-    { files: { 'nsrun.entry.cache': 'bbbb\nnot v8 data', 'nsrun.main.cache': 'bbbb\nnot v8 data' }, out: 'other-build main true' },
+    { files: { 'nsrun.entry.cache': cacheFile('bbbb', 'not v8 data'), 'nsrun.main.cache': cacheFile('bbbb', 'not v8 data') }, out: 'other-build main true' },
     // This build's id but data V8 refuses: V8 compiles the source instead.
-    { files: { 'nsrun.entry.cache': 'aaaa\nnot v8 data', 'nsrun.main.cache': 'cccc\nnot v8 data' }, out: 'refused main true' },
+    { files: { 'nsrun.entry.cache': cacheFile('aaaa', 'not v8 data'), 'nsrun.main.cache': cacheFile('cccc', 'not v8 data') }, out: 'refused main true' },
+    // The old layout (id, newline, data): not this build's header, not used.
+    { files: { 'nsrun.entry.cache': 'aaaa\nnot v8 data', 'nsrun.main.cache': 'cccc\nnot v8 data' }, out: 'old-layout main true' },
   ];
   for (const c of cases) {
     const word = c.out.split(' ')[0];
