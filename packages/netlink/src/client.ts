@@ -161,20 +161,22 @@ export class RtnlClient {
 
   #bulkOn(it: Iterator<Request>, opts: BulkOptions, w: Writer, results: (NetlinkError | undefined)[], perDatagram: number, limit: number): void {
     const ex = this.#ex;
-    // The requests of the datagram in flight and where each starts in it; reused.
+    // The requests of the datagram in flight and where each starts in it: the first `count`
+    // entries. Reused from datagram to datagram and written by index (setting `length = 0`
+    // would drop their storage, and each datagram would grow them again).
     const batch: Request[] = [];
     const offsets: number[] = [];
+    let count = 0;
     // A request read but left for the next datagram (it did not fit).
     let carry: Request | undefined;
     let thrown: { e: unknown } | undefined;
     for (;;) {
       w.reset();
-      batch.length = 0;
-      offsets.length = 0;
+      count = 0;
       const first = results.length;
       // Consecutive numbers for the datagram's requests (those not used go unused).
       const firstSeq = ex.take(perDatagram);
-      while (batch.length < perDatagram) {
+      while (count < perDatagram) {
         let req = carry;
         carry = undefined;
         if (req === undefined) {
@@ -191,20 +193,20 @@ export class RtnlClient {
           req = next.value;
         }
         const before = w.length;
-        const at = w.beginMessage(req.type, C.NLM_F_REQUEST | (req.flags ?? 0), firstSeq + batch.length, 0);
+        const at = w.beginMessage(req.type, C.NLM_F_REQUEST | (req.flags ?? 0), firstSeq + count, 0);
         req.body(w);
         w.endMessage(at);
-        if (w.length > limit && batch.length > 0) {
+        if (w.length > limit && count > 0) {
           // Does not fit: send it with the next datagram.
           w.length = before;
           carry = req;
           break;
         }
-        batch.push(req);
-        offsets.push(before);
+        batch[count] = req;
+        offsets[count] = before;
+        count++;
         results.push(undefined);
       }
-      const count = batch.length;
       if (count === 0) {
         if (thrown) throw thrown.e;
         return;
