@@ -97,7 +97,13 @@ export function cli(argv: readonly string[] = process.argv.slice(2), run: typeof
   for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => stop.abort());
   // A closed pipe (`nsrun ip link | head -1`) ends the output, not with a stack trace.
   const epipe = (): never => process.exit(process.exitCode ?? 0);
-  const io: Io = { stdout: fdWriter(1, epipe), stderr: fdWriter(2, epipe), signal: stop.signal };
+  // Output that went through a Node stream may still be pending: then the process ends when
+  // the event loop has drained, as usual.
+  let streamed = false;
+  const onStream = (): void => {
+    streamed = true;
+  };
+  const io: Io = { stdout: fdWriter(1, epipe, onStream), stderr: fdWriter(2, epipe, onStream), signal: stop.signal };
   // Started by the rootless launcher: it may forward signals from now on (till now it turned a
   // stop signal into SIGKILL: PID 1 of a pid namespace ignores what it has no handler for).
   const ready = process.env.NSRUN_ROOTLESS === undefined ? Promise.resolve() : import('@nsrun/runner').then((r) => r.rootlessReady());
@@ -106,5 +112,8 @@ export function cli(argv: readonly string[] = process.argv.slice(2), run: typeof
     .then(() => run(argv, io))
     .then((status) => {
       process.exitCode = status;
+      // The command is done and its output written: exit now rather than tear the isolate
+      // down (an munmap per heap chunk, ~5 ms of a `run`'s CPU here; 'exit' listeners still run).
+      if (!streamed) process.exit(status);
     });
 }

@@ -7,8 +7,11 @@ import { writeSync } from 'node:fs';
 // A descriptor in non-blocking mode (shared with a process that set O_NONBLOCK) can refuse a
 // write with EAGAIN: from then on that fd's output goes through Node's stream, which waits.
 
-/** A writer for fd 1 or 2; `onEpipe` runs when the reader has gone. */
-export function fdWriter(fd: 1 | 2, onEpipe: () => void): (text: string) => void {
+/**
+ * A writer for fd 1 or 2; `onEpipe` runs when the reader has gone, `onStream` when the writer
+ * falls back to Node's stream (whose writes may then be pending until the event loop runs).
+ */
+export function fdWriter(fd: 1 | 2, onEpipe: () => void, onStream?: () => void): (text: string) => void {
   let stream: NodeJS.WriteStream | undefined;
   return (text) => {
     if (stream) return void stream.write(text);
@@ -21,6 +24,7 @@ export function fdWriter(fd: 1 | 2, onEpipe: () => void): (text: string) => void
       if (code === 'EPIPE') return onEpipe();
       if (code !== 'EAGAIN') throw e;
       stream = fd === 1 ? process.stdout : process.stderr;
+      onStream?.();
       stream.on('error', (err: NodeJS.ErrnoException) => {
         if (err.code === 'EPIPE') return onEpipe();
         throw err;
