@@ -10,7 +10,7 @@ import type { Request, RtnlClient } from '../client.js';
 import { NetlinkError, ValidationError } from '../errors.js';
 import { DecodeError } from '../wire/errors.js';
 import { AttrReader, u32le } from '../wire/reader.js';
-import type { LinkMessage, LinkInfoAttr } from '../messages/link.js';
+import type { LinkMessage } from '../messages/link.js';
 import { checkIfname, checkInt, checkMac, checkMtu } from '../validate.js';
 import { checkRef, describeNetns, writeNetns, type LinkRef, type NetnsTarget } from './common.js';
 
@@ -337,5 +337,3 @@ export function linkDelGroupRequest(group: number): Request {
 export async function linkDelGroup(c: RtnlClient, group: number): Promise<void> {
   await c.request(linkDelGroupRequest(group), () => undefined);
 }
-
-export type { LinkInfoAttr };

@@ -2,7 +2,6 @@ import * as C from '../constants/index.js';
 import type { Writer } from '../wire/writer.js';
 import type { Request, RtnlClient } from '../client.js';
 import { NetlinkError, ValidationError } from '../errors.js';
-import type { RouteAttr } from '../messages/route.js';
 
 import { checkAddress, checkInt, checkPrefix, networkOf, type Addr, type Family, type Prefix, writeAddrAttr } from '../validate.js';
 import { linkIndex } from './link.js';
@@ -317,5 +316,3 @@ export async function routeList(c: RtnlClient, filter: RouteListFilter = {}): Pr
         throw e;
       });
 }
-
-export type { RouteAttr };
