@@ -6,6 +6,7 @@ import * as assert from 'uvu/assert';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { linkDelRequest } from '@nsrun/netlink';
 
 const pkgDir = fileURLToPath(new URL('..', import.meta.url));
 const pkg = JSON.parse(readFileSync(join(pkgDir, 'package.json'), 'utf8'));
@@ -35,7 +36,7 @@ function exported(file, seen = new Set()) {
 const entries = Object.fromEntries(Object.entries(pkg.exports).map(([e, t]) => [e, exported(join(pkgDir, t.types))]));
 
 test('the declarations are read: the root has its client, operations and types, the codec its schemas', () => {
-  for (const n of ['RtnlClient', 'linkAdd', 'Link', 'LinkAddSpec', 'RouteSpec', 'Request']) assert.ok(entries['.'].has(n), n);
+  for (const n of ['RtnlClient', 'linkAdd', 'Link', 'LinkAddSpec', 'RouteSpec', 'RtnlRequest']) assert.ok(entries['.'].has(n), n);
   for (const n of ['decodeRoute', 'RouteMessage', 'NeighAttr', 'linkSchema']) assert.ok(entries['./messages'].has(n), n);
   assert.ok(entries['./wire'].has('Writer') && entries['./transport'].has('NetlinkSocket'));
 });
@@ -58,6 +59,21 @@ test('every name, types included, is exported by exactly one entry point', () =>
     [...where].filter(([, es]) => es.length > 1).map(([n, es]) => `${n}: ${es.join(' ')}`),
     [],
   );
+});
+
+test("rtnetlink's request type is RtnlRequest (not the fetch API's name); Request stays, a deprecated alias of it", () => {
+  // Type-checked with the tests (tsconfig.test.json): a builder's result is an RtnlRequest, and
+  // the 0.1.0 name still names the same type.
+  /** @type {import('@nsrun/netlink').RtnlRequest} */
+  const req = linkDelRequest('d0');
+  /** @type {import('@nsrun/netlink').Request} */
+  const old = req;
+  /** @type {import('@nsrun/netlink').RtnlRequest} */
+  const back = old;
+  assert.is(back.what, 'linkDel d0');
+  const client = readFileSync(join(pkgDir, 'dist/client.d.ts'), 'utf8');
+  assert.match(client, /@deprecated[^\n]*RtnlRequest[^]*?\*\/\nexport type Request = RtnlRequest;/);
+  assert.ok(entries['.'].has('RtnlRequest') && entries['.'].has('Request'));
 });
 
 test.run();
