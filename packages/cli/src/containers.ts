@@ -1,6 +1,7 @@
 import { gc, natShow, netAttach, netDetach, netdAttach, netdDetach, netdList, ps, RunnerError } from '@nsrun/runner';
 import { FlagError, int, parseFlags, str, type FlagSpec } from './flags.js';
 import type { Io } from './io.js';
+import { ATTACH_FLAGS, checkPublishForce, runFlagOptions, runFlagSpec, runFlagUsage } from './run-flags.js';
 
 // `nsrun ps`, `nsrun gc`, `nsrun net attach|detach`: thin layers over @nsrun/runner. What
 // they throw main reports (errors.ts): bad usage exits 2, failures 1 (one line naming the
@@ -18,14 +19,13 @@ cannot read or judge keep their address and veth (and are named on stderr). With
 also the bridges nsrun created that no container uses. Safe to run at any time, and again;
 a state directory that does not exist is nothing to do.
 `;
-export const NET_USAGE = `Usage: nsrun net attach --pid PID [--bridge NAME] [--subnet CIDR] [--ip ADDR] [--nat] [--publish SPEC]... [--publish-force] [--json] [--state-dir DIR]
+export const NET_USAGE = `Usage: nsrun net attach --pid PID [NETWORK OPTIONS] [--json] [--state-dir DIR]
        nsrun net detach --pid PID [--state-dir DIR]
        nsrun net list [--json]                          (through netd)
        as a user other than root: [--socket PATH] instead of --state-dir, no --subnet or --publish-force
 attach: wires the network namespace of a running process to the bridge, as nsrun run does
-(veth pair, address, default route via the bridge), with --nat, --publish and --publish-force
-as in nsrun run (a host port a host service listens on is refused unless --publish-force).
-detach: undoes it. A user other than root goes through nsrun netd (its socket: --socket, else
+(veth pair, address, default route via the bridge), with nsrun run's network options:
+${runFlagUsage(ATTACH_FLAGS)}detach: undoes it. A user other than root goes through nsrun netd (its socket: --socket, else
 $NSRUN_NETD_SOCKET, else /run/nsrun/netd.sock), for a process in a network namespace of a user
 namespace of their own, as netd's policy allows (bridge, count, --nat, --publish ports).
 list: the attachments netd keeps for you.
@@ -100,12 +100,7 @@ export async function runNet(argv: readonly string[], io: Io): Promise<number> {
       ? {
           '--help': { alias: ['-h'] },
           '--pid': { value: true },
-          '--bridge': { value: true },
-          '--subnet': { value: true },
-          '--ip': { value: true },
-          '--nat': {},
-          '--publish': { alias: ['-p'], value: true, repeat: true },
-          '--publish-force': {},
+          ...runFlagSpec(ATTACH_FLAGS),
           '--json': {},
           '--state-dir': { value: true },
           '--verbose': { alias: ['-v'] },
@@ -118,6 +113,9 @@ export async function runNet(argv: readonly string[], io: Io): Promise<number> {
   if (p.flags.has('--help')) return (io.stdout(NET_USAGE), 0);
   if (viaNetd) return netViaNetd(sub, p, io);
   if (p.flags.has('--socket')) throw new FlagError('--socket is for users other than root (root wires namespaces itself)');
+  // run's network options (run-flags.ts): what each gives, and their rule, checked as run checks them.
+  const net = runFlagOptions(p.flags, ATTACH_FLAGS);
+  checkPublishForce(net);
   const pid = int(p, '--pid');
   if (pid === undefined) throw new FlagError(`${sub} needs --pid PID`);
   if (sub === 'detach') {
@@ -130,23 +128,13 @@ export async function runNet(argv: readonly string[], io: Io): Promise<number> {
     io.stdout(p.flags.has('--json') ? `${JSON.stringify(r)}\n` : `detached ${r.ids.join(' ')}\n`);
     return 0;
   }
-  const opts = {
+  const opts: Parameters<typeof netAttach>[0] = {
     pid,
+    ...net,
     ...stateDir(str(p, '--state-dir')),
     onWarning: (m: string) => io.stderr(`nsrun: net: warning: ${m}\n`),
     ...(io.signal && { signal: io.signal }),
-  } as Parameters<typeof netAttach>[0];
-  for (const k of ['bridge', 'subnet', 'ip'] as const) {
-    const v = str(p, `--${k}`);
-    if (v !== undefined) opts[k] = v;
-  }
-  if (p.flags.has('--nat')) opts.nat = true;
-  const publish = p.flags.get('--publish');
-  if (Array.isArray(publish)) opts.publish = publish;
-  if (p.flags.has('--publish-force')) {
-    if (!Array.isArray(publish)) throw new FlagError('--publish-force needs --publish');
-    opts.publishForce = true;
-  }
+  };
   if (p.flags.has('--verbose')) {
     opts.log = (step, ms) => io.stderr(`nsrun: net: ${step} ${ms.toFixed(2)} ms\n`);
     opts.onNotice = (m) => io.stderr(`nsrun: net: ${m}\n`);
@@ -183,14 +171,14 @@ async function netViaNetd(sub: 'attach' | 'detach' | 'list', p: ReturnType<typeo
     io.stdout(json ? `${JSON.stringify(r)}\n` : `detached ${r.ids.join(' ')}\n`);
     return 0;
   }
-  const publish = p.flags.get('--publish');
+  const { bridge, ip, nat, publish } = runFlagOptions(p.flags, ATTACH_FLAGS);
   const { release: _release, ...a } = await netdAttach(
     {
       pid,
-      ...(str(p, '--bridge') !== undefined && { bridge: str(p, '--bridge')! }),
-      ...(str(p, '--ip') !== undefined && { ip: str(p, '--ip')! }),
-      ...(p.flags.has('--nat') && { nat: true }),
-      ...(Array.isArray(publish) && { publish }),
+      ...(bridge !== undefined && { bridge }),
+      ...(ip !== undefined && { ip }),
+      ...(nat && { nat }),
+      ...(publish !== undefined && { publish }),
     },
     o,
   );

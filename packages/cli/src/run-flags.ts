@@ -3,8 +3,9 @@ import { FlagError, type FlagSpec } from './flags.js';
 
 // The options of `nsrun run`, one row each: the parser's spec, the usage's Options part and
 // what each gives RunOptions are made from this table (run.ts). A new option is one row here
-// (and its field in the runner); rules between options (--tty or --no-tty, --publish-force
-// needs --publish) stay in parseRun.
+// (and its field in the runner); rules between options (--tty or --no-tty) stay in parseRun.
+// `nsrun net attach` takes the network options marked `attach` from here too (containers.ts),
+// and their one rule, checkPublishForce.
 
 /** RunOptions while parseRun fills it in. */
 export type RunOptionsDraft = { -readonly [K in keyof RunOptions]: RunOptions[K] };
@@ -20,6 +21,8 @@ interface Common {
   readonly help: readonly string[];
   /** The --net modes it works with (another --net is bad usage); absent: all. */
   readonly nets?: readonly NetMode[];
+  /** Also an option of `nsrun net attach`, with the same meaning (what it gives is a field of AttachOptions). */
+  readonly attach?: true;
 }
 
 /**
@@ -59,6 +62,7 @@ export const RUN_FLAGS: readonly RunFlag[] = [
   },
   {
     flag: '--bridge',
+    attach: true,
     kind: 'one',
     value: 'NAME',
     group: 'Network',
@@ -68,6 +72,7 @@ export const RUN_FLAGS: readonly RunFlag[] = [
   },
   {
     flag: '--subnet',
+    attach: true,
     kind: 'one',
     value: 'CIDR',
     group: 'Network',
@@ -77,6 +82,7 @@ export const RUN_FLAGS: readonly RunFlag[] = [
   },
   {
     flag: '--ip',
+    attach: true,
     kind: 'one',
     value: 'ADDR[/LEN]',
     group: 'Network',
@@ -86,6 +92,7 @@ export const RUN_FLAGS: readonly RunFlag[] = [
   },
   {
     flag: '--nat',
+    attach: true,
     kind: 'flag',
     group: 'Network',
     nets: BRIDGE,
@@ -98,6 +105,7 @@ export const RUN_FLAGS: readonly RunFlag[] = [
   },
   {
     flag: '--publish',
+    attach: true,
     alias: ['-p'],
     kind: 'many',
     value: '[HOSTIP:]HOSTPORT:CONTAINERPORT[/tcp|udp]',
@@ -113,6 +121,7 @@ export const RUN_FLAGS: readonly RunFlag[] = [
   },
   {
     flag: '--publish-force',
+    attach: true,
     kind: 'flag',
     group: 'Network',
     help: ['publish such a port anyway: the container takes its connections'],
@@ -268,6 +277,14 @@ export const RUN_FLAGS: readonly RunFlag[] = [
     help: ['this text'],
   },
 ];
+
+/** The options `nsrun net attach` shares with run. */
+export const ATTACH_FLAGS: readonly RunFlag[] = RUN_FLAGS.filter((f) => f.attach);
+
+/** The rule between the network options, for run and net attach alike. */
+export function checkPublishForce(opts: Pick<RunOptions, 'publish' | 'publishForce'>): void {
+  if (opts.publishForce && opts.publish === undefined) throw new FlagError('--publish-force needs --publish');
+}
 
 /** docker's --security-opt spellings that nsrun has: seccomp=unconfined|default, no-new-privileges[=true|false]. */
 function securityOpts(list: readonly string[]): Pick<RunOptions, 'seccomp' | 'noNewPrivileges'> {

@@ -5,7 +5,7 @@ import { EXIT_RUNNER_FAILED, fail, failure } from './errors.js';
 import { FlagError, int, parseFlags } from './flags.js';
 import type { Io } from './io.js';
 import { jsonFdProblem } from './json-fd.js';
-import { RUN_FLAGS, runFlagOptions, runFlagSpec, runFlagUsage, type RunOptionsDraft } from './run-flags.js';
+import { checkPublishForce, RUN_FLAGS, runFlagOptions, runFlagSpec, runFlagUsage, type RunOptionsDraft } from './run-flags.js';
 
 // `nsrun run`: a thin layer over @nsrun/runner. Every failure of nsrun itself (bad usage
 // included) is one line `nsrun: run: <step>: <reason>` and exit status 125, so the command's
@@ -42,7 +42,7 @@ export function parseRun(argv: readonly string[]): RunInvocation {
   const net = opts.net;
   const misplaced = net === undefined ? undefined : RUN_FLAGS.find((f) => f.nets && !f.nets.includes(net) && has(f.flag));
   if (misplaced) throw new FlagError(`${misplaced.flag} needs --net bridge`);
-  if (opts.publishForce && opts.publish === undefined) throw new FlagError('--publish-force needs --publish');
+  checkPublishForce(opts);
   if (has('--tty') && has('--no-tty')) throw new FlagError('--tty and --no-tty: choose one');
   // isatty(3), not process.stdin.isTTY: that would build a stream for stdin (for a file, Node's
   // fs streams and the modules behind them) that nsrun never reads; nor node:tty's isatty, which

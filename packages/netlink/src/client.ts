@@ -11,8 +11,8 @@ import { familyOf } from './messages/index.js';
 // pipelined bulk requests. Every request completes synchronously inside one call (rtnetlink
 // answers within sendto), so requests on one client never interleave.
 
-/** One request: its type, extra NLM_F_* flags, a body writer and words for error messages. */
-export interface Request {
+/** One rtnetlink request: its type, extra NLM_F_* flags, a body writer and words for error messages. */
+export interface RtnlRequest {
   type: number;
   flags?: number;
   /** Writes the payload after the nlmsghdr. */
@@ -20,6 +20,12 @@ export interface Request {
   /** The operation and object, e.g. `linkAdd veth0 (veth)`. */
   what: string;
 }
+
+/**
+ * RtnlRequest's name in 0.1.0, kept for the programs that import it.
+ * @deprecated Use RtnlRequest: imported, `Request` hides the global Request of the fetch API.
+ */
+export type Request = RtnlRequest;
 
 export interface DumpOptions {
   /** Re-run the dump this many times when the kernel flags it NLM_F_DUMP_INTR (default 0). */
@@ -93,16 +99,16 @@ export class RtnlClient {
    * Sends one request with NLM_F_ACK and returns the raw reply messages (for GET requests, the
    * object; for changes, none). Rejects with NetlinkError when the kernel refuses.
    */
-  async request<T>(req: Request, decode: (m: RawMessage) => T): Promise<T[]> {
+  async request<T>(req: RtnlRequest, decode: (m: RawMessage) => T): Promise<T[]> {
     return this.requestSync(req, decode);
   }
 
   /** Synchronous form of `request`, for code that must not yield (namespace switches). */
-  requestSync<T>(req: Request, decode: (m: RawMessage) => T): T[] {
+  requestSync<T>(req: RtnlRequest, decode: (m: RawMessage) => T): T[] {
     return this.#requestOn(req, decode, false);
   }
 
-  #requestOn<T>(req: Request, decode: (m: RawMessage) => T, borrow: boolean): T[] {
+  #requestOn<T>(req: RtnlRequest, decode: (m: RawMessage) => T, borrow: boolean): T[] {
     const ex = this.#ex;
     const w = ex.writer();
     try {
@@ -120,11 +126,11 @@ export class RtnlClient {
    * A dump (NLM_F_DUMP). `decode` may return undefined to skip a message. NLM_F_DUMP_INTR
    * becomes DumpInterruptedError with the partial result, after `retries` more attempts.
    */
-  async dump<T>(req: Request, decode: (m: RawMessage) => T | undefined, opts: DumpOptions = {}): Promise<T[]> {
+  async dump<T>(req: RtnlRequest, decode: (m: RawMessage) => T | undefined, opts: DumpOptions = {}): Promise<T[]> {
     return this.dumpSync(req, decode, opts);
   }
 
-  dumpSync<T>(req: Request, decode: (m: RawMessage) => T | undefined, opts: DumpOptions = {}): T[] {
+  dumpSync<T>(req: RtnlRequest, decode: (m: RawMessage) => T | undefined, opts: DumpOptions = {}): T[] {
     const dump = { ...req, flags: (req.flags ?? 0) | C.NLM_F_DUMP };
     return retryDump(opts.retries ?? 0, () => this.#requestOn(dump, decode, opts.borrow ?? false));
   }
@@ -139,11 +145,11 @@ export class RtnlClient {
    * not all of them, however many there are. When the iterable throws (a builder refusing its
    * input), the requests read before are sent and answered, then bulk throws that error.
    */
-  async bulk(reqs: Iterable<Request>, opts: BulkOptions = {}): Promise<(NetlinkError | undefined)[]> {
+  async bulk(reqs: Iterable<RtnlRequest>, opts: BulkOptions = {}): Promise<(NetlinkError | undefined)[]> {
     return this.bulkSync(reqs, opts);
   }
 
-  bulkSync(reqs: Iterable<Request>, opts: BulkOptions = {}): (NetlinkError | undefined)[] {
+  bulkSync(reqs: Iterable<RtnlRequest>, opts: BulkOptions = {}): (NetlinkError | undefined)[] {
     const results: (NetlinkError | undefined)[] = [];
     // Each failure answer costs up to ~1 KiB of receive buffer; bound a datagram's requests so
     // that even all of them failing cannot overflow it.
@@ -159,16 +165,16 @@ export class RtnlClient {
     return results;
   }
 
-  #bulkOn(it: Iterator<Request>, opts: BulkOptions, w: Writer, results: (NetlinkError | undefined)[], perDatagram: number, limit: number): void {
+  #bulkOn(it: Iterator<RtnlRequest>, opts: BulkOptions, w: Writer, results: (NetlinkError | undefined)[], perDatagram: number, limit: number): void {
     const ex = this.#ex;
     // The requests of the datagram in flight and where each starts in it: the first `count`
     // entries. Reused from datagram to datagram and written by index (setting `length = 0`
     // would drop their storage, and each datagram would grow them again).
-    const batch: Request[] = [];
+    const batch: RtnlRequest[] = [];
     const offsets: number[] = [];
     let count = 0;
     // A request read but left for the next datagram (it did not fit).
-    let carry: Request | undefined;
+    let carry: RtnlRequest | undefined;
     let thrown: { e: unknown } | undefined;
     for (;;) {
       w.reset();
@@ -180,7 +186,7 @@ export class RtnlClient {
         let req = carry;
         carry = undefined;
         if (req === undefined) {
-          let next: IteratorResult<Request>;
+          let next: IteratorResult<RtnlRequest>;
           try {
             next = it.next();
           } catch (e) {
@@ -218,7 +224,7 @@ export class RtnlClient {
       const lastSeq = firstSeq + count - 1;
       const sent = w.view();
       this.socket.send(sent);
-      const lastReq = batch[count - 1] as Request;
+      const lastReq = batch[count - 1] as RtnlRequest;
       ex.collect(
         ex.info(lastReq.type, lastSeq, lastReq.what),
         (m) => {
@@ -230,7 +236,7 @@ export class RtnlClient {
           const k = e.request.seq - firstSeq;
           if (k < 0 || k >= count) return false;
           if (e.error !== 0) {
-            const req = batch[k] as Request;
+            const req = batch[k] as RtnlRequest;
             // `sent` stays valid here: the writer is not touched until this datagram is answered.
             results[first + k] = ex.error(ex.info(req.type, e.request.seq, req.what), e.error, e.attrs, sent, offsets[k] as number);
           }

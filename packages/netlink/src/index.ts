@@ -2,7 +2,7 @@
 // notifications, every error class, and the input checks the operations run. The lower layers
 // and the other protocols have entry points of their own (package.json "exports", README
 // "Public API"): ./constants, ./wire, ./messages, ./transport, ./nf, ./diag.
-export { RtnlClient, type Request, type DumpOptions, type BulkOptions, type ClientOptions } from './client.js';
+export { RtnlClient, type RtnlRequest, type Request, type DumpOptions, type BulkOptions, type ClientOptions } from './client.js';
 export * from './errors.js';
 export { DecodeError } from './wire/errors.js';
 export * from './ops/index.js';

@@ -7,6 +7,7 @@ import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { once } from 'node:events';
+import { PDEATHSIG_AVAILABLE } from '@nsrun/runner';
 import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
 import { MARKER, busyboxSkipReason, tempBusyboxRootfs } from '@nsrun/test-helpers/rootfs';
 
@@ -378,12 +379,13 @@ s('stop timeout: a second TERM kills at once', async () => {
   assert.is(r.status, 137, r.stderr);
 });
 
-// The gate gets its parent-death signal from util-linux setpriv (gate.ts).
-const setprivMissing = ['/usr/bin/setpriv', '/bin/setpriv', '/usr/sbin/setpriv', '/sbin/setpriv'].every((p) => !existsSync(p));
+// The gate sets its parent-death signal: the Perl gate itself, or util-linux setpriv without
+// perl (gate.ts); with neither, nsrun cannot (and warns).
+const NO_PDEATHSIG = 'neither perl (perl-base) nor setpriv (util-linux) is here: nsrun cannot set a parent-death signal';
 
 for (const init of [false, true]) {
   s(`the container dies with nsrun, even by SIGKILL${init ? ' (--init: the command too)' : ''}`, async () => {
-    if (setprivMissing) return skip('setpriv (util-linux) is missing: nsrun cannot set a parent-death signal');
+    if (!PDEATHSIG_AVAILABLE) return skip(NO_PDEATHSIG);
     const run = startRun({ command: ['sleep', '1000'], net: 'none', init });
     const { started, grandchild } = await run.line('started');
     assert.ok(started > 1);
@@ -408,11 +410,10 @@ for (const init of [false, true]) {
 s(
   'a slow gate (its first program takes 0.5 s to start): run() resolves only once its parent-death signal is set, so an nsrun killed just after takes the container along',
   async () => {
-    if (setprivMissing) return skip('setpriv (util-linux) is missing: nsrun cannot set a parent-death signal');
     const perl = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
-    if (!perl) return skip('perl is missing: the default seccomp filter cannot be installed');
-    // In a mount namespace of the child's own, perl (the gate's first program, before setpriv)
-    // is a wrapper that sleeps first: nsrun's setup is done long before the gate is.
+    if (!perl) return skip('perl is missing: this test slows perl, the gate that sets the parent-death signal');
+    // In a mount namespace of the child's own, perl (the gate, which sets the parent-death
+    // signal) is a wrapper that sleeps first: nsrun's setup is done long before the gate is.
     const dir = mkdtempSync('/tmp/nsrun-slow-gate-');
     const code = `import { run } from ${JSON.stringify(RUNNER_URL)};
 import * as fs from 'node:fs';

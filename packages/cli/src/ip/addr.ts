@@ -10,7 +10,7 @@ import {
   linkList,
   type AddrOptions,
   type Link,
-  type Request,
+  type RtnlRequest,
 } from '@nsrun/netlink';
 import { Args, parseUint, pick } from '../args.js';
 import { referredLinks, type IpContext, type Resolver } from './context.js';
@@ -185,7 +185,7 @@ export async function runAddr(ctx: IpContext, cmd: AddrCommand): Promise<void> {
 }
 
 /** The request of an add, replace or del, the device resolved through `r`. */
-export async function addrChangeRequest(cmd: Exclude<AddrCommand, { op: 'show' }>, r: Resolver): Promise<Request> {
+export async function addrChangeRequest(cmd: Exclude<AddrCommand, { op: 'show' }>, r: Resolver): Promise<RtnlRequest> {
   let index = r.known?.(cmd.dev);
   if (index === undefined) {
     checkPrefix('address', cmd.cidr); // before the lookup

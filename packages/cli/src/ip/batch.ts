@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import * as C from '@nsrun/netlink/constants';
-import { linkFromBytes, linkGet, type Request } from '@nsrun/netlink';
+import { linkFromBytes, linkGet, type RtnlRequest } from '@nsrun/netlink';
 import { HelpRequest, UsageError } from '../args.js';
 import { EXIT_FAILURE, EXIT_OK, EXIT_USAGE, fail } from '../errors.js';
 import type { IpContext, Resolver } from './context.js';
@@ -87,7 +87,7 @@ function makeArgs(line: string, no: number): string[] {
 type Parsed = { line: BatchLine; cmd: IpCommand; error?: undefined } | { line: BatchLine; cmd?: undefined; error: unknown };
 
 /** A change command's request, or undefined for commands that run as on the command line. */
-async function changeRequest(cmd: IpCommand, r: Resolver): Promise<Request | undefined> {
+async function changeRequest(cmd: IpCommand, r: Resolver): Promise<RtnlRequest | undefined> {
   switch (cmd.object) {
     case 'link':
       return cmd.command.op === 'show' ? undefined : linkChangeRequest(cmd.command, r);
@@ -111,7 +111,7 @@ class Pipeline implements Resolver {
   readonly #ctx: IpContext;
   readonly #fail: (line: BatchLine, e: unknown) => void;
   readonly #index = new Map<string, number>();
-  #queue: { req: Request; line: BatchLine }[] = [];
+  #queue: { req: RtnlRequest; line: BatchLine }[] = [];
 
   constructor(ctx: IpContext, fail: (line: BatchLine, e: unknown) => void) {
     this.#ctx = ctx;
@@ -136,7 +136,7 @@ class Pipeline implements Resolver {
   }
 
   /** Queues a line's request and forgets the names it makes stale. */
-  push(cmd: IpCommand, req: Request, line: BatchLine): void {
+  push(cmd: IpCommand, req: RtnlRequest, line: BatchLine): void {
     if (cmd.object === 'link') {
       const c = cmd.command;
       if (c.op === 'delGroup') this.#index.clear();

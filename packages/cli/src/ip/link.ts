@@ -11,7 +11,7 @@ import {
   type Link,
   type LinkAddSpec,
   type LinkChanges,
-  type Request,
+  type RtnlRequest,
 } from '@nsrun/netlink';
 import { Args, pick } from '../args.js';
 import { referredLinks, type IpContext, type NetnsArg, type Resolver } from './context.js';
@@ -225,7 +225,7 @@ export async function runLink(ctx: IpContext, cmd: LinkCommand): Promise<void> {
  * the request can name the link (IFLA_IFNAME), else to indexes. A new link is echoed
  * (NLM_F_ECHO), so a batch learns its index without asking.
  */
-export async function linkChangeRequest(cmd: Exclude<LinkCommand, { op: 'show' }>, r: Resolver): Promise<Request> {
+export async function linkChangeRequest(cmd: Exclude<LinkCommand, { op: 'show' }>, r: Resolver): Promise<RtnlRequest> {
   switch (cmd.op) {
     case 'add': {
       const o = cmd.opts;

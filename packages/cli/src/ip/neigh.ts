@@ -10,7 +10,7 @@ import {
   neighList,
   linkGet,
   type NeighSpec,
-  type Request,
+  type RtnlRequest,
 } from '@nsrun/netlink';
 import { Args, pick } from '../args.js';
 import type { IpContext, Resolver } from './context.js';
@@ -154,7 +154,7 @@ export async function runNeigh(ctx: IpContext, cmd: NeighCommand): Promise<void>
 }
 
 /** The request of an add, replace or del, the device resolved through `r`. */
-export async function neighChangeRequest(cmd: NeighCommand & { op: 'add' | 'del' }, r: Resolver): Promise<Request> {
+export async function neighChangeRequest(cmd: NeighCommand & { op: 'add' | 'del' }, r: Resolver): Promise<RtnlRequest> {
   const dev = cmd.spec.dev as string;
   const build = cmd.op === 'add' ? neighAddRequest : neighDelRequest;
   const known = r.known?.(dev);

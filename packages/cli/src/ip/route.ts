@@ -8,7 +8,7 @@ import {
   routeRequest,
   type LinkRef,
   type NextHopSpec,
-  type Request,
+  type RtnlRequest,
   type Route,
   type RouteQuery,
   type RouteSpec,
@@ -329,7 +329,7 @@ export async function runRoute(ctx: IpContext, cmd: RouteCommand): Promise<void>
 const OPS = { add: 'routeAdd', replace: 'routeReplace', append: 'routeAppend', del: 'routeDel' } as const;
 
 /** The request of an add, replace, append or del: checked, then its devices resolved through `r`. */
-export async function routeChangeRequest(cmd: RouteCommand & { op: 'add' | 'replace' | 'append' | 'del' }, r: Resolver): Promise<Request> {
+export async function routeChangeRequest(cmd: RouteCommand & { op: 'add' | 'replace' | 'append' | 'del' }, r: Resolver): Promise<RtnlRequest> {
   const spec = cmd.spec;
   const op = OPS[cmd.op];
   const devName = typeof spec.dev === 'string' ? spec.dev : undefined;

@@ -5,8 +5,9 @@ import { Out, Raw } from './out.js';
 
 // `ip -d link`: what each link kind reports in IFLA_INFO_DATA (and a bridge port in
 // IFLA_INFO_SLAVE_DATA), printed field by field as iproute2 6.1's printers do (ip/iplink_*.c):
-// the same order, keys, words and number formats. Kinds without a printer here show their kind
-// only, as ip does for kinds it has no printer for (veth reports no data at all).
+// the same order, keys, words and number formats. Each kind's entry in link-kinds/ names its
+// printer (the compiler asks every kind of the table for one, or null: veth reports no data);
+// kinds outside the table show their kind only, as ip does for kinds it has no printer for.
 
 type Links = ReadonlyMap<number, Link>;
 type Attr = { type: string; value?: unknown };
@@ -38,7 +39,7 @@ const onOff = (o: Out, key: string, word: string, v: number | undefined): void =
   if (v !== undefined) o.any(key, v !== 0, `${word} ${v ? 'on' : 'off'} `);
 };
 
-function bridge(o: Out, d: readonly Attr[] | undefined): void {
+export function bridgeDetails(o: Out, d: readonly Attr[] | undefined): void {
   if (!d) return;
   const u = (key: string, name: string, word = key): void => {
     const v = get<number | bigint>(d, name);
@@ -116,7 +117,7 @@ function fwdMaskText(mask: number): string {
   return parts.length ? parts.join(',') : '0x0';
 }
 
-function bridgePort(o: Out, d: readonly Attr[] | undefined, links: Links): void {
+export function bridgePortDetails(o: Out, d: readonly Attr[] | undefined, links: Links): void {
   if (!d) return;
   const u = (key: string, name: string, word = key): void => {
     const v = get<number>(d, name);
@@ -177,7 +178,7 @@ const isV4Multicast = (a: string): boolean => {
 };
 const unspecified = (a: string): boolean => a === '0.0.0.0' || a === '::';
 
-function vxlan(o: Out, d: readonly Attr[] | undefined, links: Links): void {
+export function vxlanDetails(o: Out, d: readonly Attr[] | undefined, links: Links): void {
   if (!d) return;
   if (get<number>(d, 'collectMetadata')) o.any('external', true, 'external ');
   if (get<number>(d, 'vnifilter')) o.any('vnifilter', true, 'vnifilter');
@@ -265,7 +266,8 @@ const MACVLAN_MODES: Readonly<Record<number, string>> = {
   [C.MACVLAN_MODE_SOURCE]: 'source',
 };
 
-function macvlan(o: Out, d: readonly Attr[] | undefined): void {
+/** macvlan's and macvtap's. */
+export function macvlanDetails(o: Out, d: readonly Attr[] | undefined): void {
   const mode = d && get<number>(d, 'mode');
   if (!d || mode === undefined) return;
   const name = MACVLAN_MODES[mode] ?? 'unknown';
@@ -316,7 +318,7 @@ function vlanQosMap(o: Out, key: string, word: string, data: Buffer): void {
     .t(`      ${word} { ${pairs.map((m) => `${m.from}:${m.to} `).join('')}} `);
 }
 
-function vlan(o: Out, d: readonly Attr[] | undefined): void {
+export function vlanDetails(o: Out, d: readonly Attr[] | undefined): void {
   const id = d && get<number>(d, 'id');
   if (!d || id === undefined) return;
   const proto = get<number>(d, 'protocol');
@@ -341,13 +343,3 @@ function vlan(o: Out, d: readonly Attr[] | undefined): void {
   const egress = get<Buffer>(d, 'egressQos');
   if (egress) vlanQosMap(o, 'egress_qos', 'egress-qos-map', egress);
 }
-
-/** Printers of IFLA_INFO_DATA by kind, and of IFLA_INFO_SLAVE_DATA by "KIND_slave". */
-export const KIND_PRINTERS: Readonly<Record<string, KindPrinter>> = {
-  bridge: (o, d) => bridge(o, d),
-  bridge_slave: bridgePort,
-  vxlan,
-  macvlan: (o, d) => macvlan(o, d),
-  macvtap: (o, d) => macvlan(o, d),
-  vlan: (o, d) => vlan(o, d),
-};

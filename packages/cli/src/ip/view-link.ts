@@ -3,7 +3,7 @@ import { OPERSTATES, decodeLinkStats, type Link, type LinkStats } from '@nsrun/n
 import { formatIPv6 } from '@nsrun/netlink/wire';
 import { IPV4_HWADDR_TYPES, LINK_MODES, linkFlagNames, linkTypeName } from './names.js';
 import { Out } from './out.js';
-import { KIND_PRINTERS } from './view-kinds.js';
+import { kindDetails, portDetails } from './link-kinds/index.js';
 
 // A link as iproute2 6.1 prints it (ip/ipaddress.c print_linkinfo): the header line, the
 // link layer, with -d the details and the kind's data, the alias, with -s the counters, the
@@ -231,12 +231,12 @@ function linkInfo(out: Out, info: readonly { type: string; value?: unknown; kind
   out.obj('linkinfo', (o) => {
     if (kind !== undefined) {
       o.nl().any('info_kind', kind, `    ${kind} `);
-      const p = KIND_PRINTERS[kind];
+      const p = kindDetails(kind);
       if (p) o.obj('info_data', (d) => p(d, data, links));
     }
     if (slaveKind !== undefined) {
       o.nl().any('info_slave_kind', slaveKind, `    ${slaveKind}_slave `);
-      const p = KIND_PRINTERS[`${slaveKind}_slave`];
+      const p = portDetails(slaveKind);
       if (p) o.obj('info_slave_data', (d) => p(d, slaveData, links));
     }
   });

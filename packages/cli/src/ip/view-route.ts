@@ -1,5 +1,6 @@
 import * as C from '@nsrun/netlink/constants';
-import type { Link, Route, RouteAttr } from '@nsrun/netlink';
+import type { Link, Route } from '@nsrun/netlink';
+import type { RouteAttr } from '@nsrun/netlink/messages';
 import { cacheFlagNames, hex0x, protocols, routeFlagNames, routePref, routeTypes, scopes, tables } from './names.js';
 import { Out } from './out.js';
 

@@ -3,7 +3,7 @@ import * as C from '../constants/index.js';
 import type { Writer } from '../wire/writer.js';
 import { parseIP } from '../wire/attrs.js';
 import type { RawMessage } from '../wire/header.js';
-import type { Request, RtnlClient } from '../client.js';
+import type { RtnlRequest, RtnlClient } from '../client.js';
 import { ValidationError } from '../errors.js';
 import { decodeAddr, type AddrMessage } from '../messages/addr.js';
 import { checkAddress, checkInt, checkPrefix, type Addr, type Family, type Prefix, writeAddrAttr } from '../validate.js';
@@ -111,7 +111,7 @@ const ADDR_FLAGS: Record<AddrOp, number> = { addrAdd: C.NLM_F_CREATE | C.NLM_F_E
 
 // A class rather than an object with a closure: bulk work builds thousands of these, and the
 // words for an error message are only needed when one fails.
-class AddrRequest implements Request {
+class AddrRequest implements RtnlRequest {
   readonly type: number;
   readonly flags: number;
   readonly #op: AddrOp;
@@ -181,14 +181,15 @@ class AddrRequest implements Request {
   }
 }
 
-function addrRequest(op: AddrOp, index: number, cidr: string, o: AddrOptions, dev?: string): Request {
+function addrRequest(op: AddrOp, index: number, cidr: string, o: AddrOptions, dev?: string): RtnlRequest {
   return new AddrRequest(op, index, cidr, o, dev);
 }
 
 /** RTM_NEWADDR (create, fail if present) for a link index; for bulk use. `dev` names the link in errors. */
-export const addrAddRequest = (index: number, cidr: string, o: AddrOptions = {}, dev?: string): Request => addrRequest('addrAdd', index, cidr, o, dev);
-export const addrReplaceRequest = (index: number, cidr: string, o: AddrOptions = {}, dev?: string): Request => addrRequest('addrReplace', index, cidr, o, dev);
-export const addrDelRequest = (index: number, cidr: string, dev?: string): Request => addrRequest('addrDel', index, cidr, {}, dev);
+export const addrAddRequest = (index: number, cidr: string, o: AddrOptions = {}, dev?: string): RtnlRequest => addrRequest('addrAdd', index, cidr, o, dev);
+export const addrReplaceRequest = (index: number, cidr: string, o: AddrOptions = {}, dev?: string): RtnlRequest =>
+  addrRequest('addrReplace', index, cidr, o, dev);
+export const addrDelRequest = (index: number, cidr: string, dev?: string): RtnlRequest => addrRequest('addrDel', index, cidr, {}, dev);
 
 /** Adds `cidr` (e.g. "10.0.0.1/24", "2001:db8::1/64") to a link; EEXIST if present. */
 export async function addrAdd(c: RtnlClient, link: LinkRef, cidr: string, o: AddrOptions = {}): Promise<void> {

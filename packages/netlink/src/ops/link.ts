@@ -6,11 +6,11 @@ import { parseMac } from '../wire/attrs.js';
 import { LINK_KINDS, checkLinkKind, type LinkAddSpec } from './link-kinds/index.js';
 import { checkCommon, ifinfomsg, writeCommon, type LinkKind } from './link-kinds/kind.js';
 import type { RawMessage } from '../wire/header.js';
-import type { Request, RtnlClient } from '../client.js';
+import type { RtnlRequest, RtnlClient } from '../client.js';
 import { NetlinkError, ValidationError } from '../errors.js';
 import { DecodeError } from '../wire/errors.js';
 import { AttrReader, u32le } from '../wire/reader.js';
-import type { LinkMessage, LinkInfoAttr } from '../messages/link.js';
+import type { LinkMessage } from '../messages/link.js';
 import { checkIfname, checkInt, checkMac, checkMtu } from '../validate.js';
 import { checkRef, describeNetns, writeNetns, type LinkRef, type NetnsTarget } from './common.js';
 
@@ -75,7 +75,7 @@ const refText = (ref: LinkRef): string => (typeof ref === 'number' ? `#${ref}` :
  * collect it with `bulk(..., { onReply })` instead of looking names up afterwards. The kind's
  * own fields are checked and written by its entry in LINK_KINDS (./link-kinds/).
  */
-export function linkAddRequest(spec: LinkAddSpec, opts: { echo?: boolean } = {}): Request {
+export function linkAddRequest(spec: LinkAddSpec, opts: { echo?: boolean } = {}): RtnlRequest {
   if (typeof spec !== 'object' || spec === null) throw new ValidationError('link', spec, 'must be an object');
   checkCommon(spec, 'link');
   checkLinkKind('link.kind', spec.kind);
@@ -115,7 +115,7 @@ export async function linkAdd(c: RtnlClient, spec: LinkAddSpec): Promise<Link | 
 // ---- look up --------------------------------------------------------------------------------
 
 /** RTM_GETLINK for one link; the kernel finds it by index or name. */
-export function linkGetRequest(ref: LinkRef): Request {
+export function linkGetRequest(ref: LinkRef): RtnlRequest {
   const r = checkRef('link', ref);
   return {
     type: C.RTM_GETLINK,
@@ -168,7 +168,7 @@ export async function linkList(c: RtnlClient, filter: LinkListFilter = {}): Prom
   return c.dump(listRequest(filter), decodeLinkMsg, { retries: 2 });
 }
 
-function listRequest(filter: LinkListFilter): Request {
+function listRequest(filter: LinkListFilter): RtnlRequest {
   if (filter.master !== undefined) checkInt('filter.master', filter.master, 1, 0x7fffffff);
   if (filter.master !== undefined && filter.noMaster) throw new ValidationError('filter', filter, 'master and noMaster exclude each other');
   return {
@@ -241,7 +241,7 @@ function checkAlias(field: string, v: unknown): string {
 }
 
 /** RTM_NEWLINK on an existing link with the given changes, all applied by one request. */
-export function linkSetRequest(ref: LinkRef, changes: LinkChanges): Request {
+export function linkSetRequest(ref: LinkRef, changes: LinkChanges): RtnlRequest {
   const r = checkRef('link', ref);
   if (changes.name !== undefined) {
     checkIfname('name', changes.name);
@@ -307,7 +307,7 @@ export async function linkSetMaster(c: RtnlClient, ref: LinkRef, master: LinkRef
 
 // ---- delete ---------------------------------------------------------------------------------
 
-export function linkDelRequest(ref: LinkRef): Request {
+export function linkDelRequest(ref: LinkRef): RtnlRequest {
   const r = checkRef('link', ref);
   return { type: C.RTM_DELLINK, what: `linkDel ${refText(r)}`, body: (w) => target(w, r) };
 }
@@ -318,7 +318,7 @@ export async function linkDel(c: RtnlClient, ref: LinkRef): Promise<void> {
 }
 
 /** RTM_DELLINK of every link in a group (IFLA_GROUP, index 0). */
-export function linkDelGroupRequest(group: number): Request {
+export function linkDelGroupRequest(group: number): RtnlRequest {
   checkInt('group', group, 1, 0xffffffff);
   return {
     type: C.RTM_DELLINK,
@@ -337,5 +337,3 @@ export function linkDelGroupRequest(group: number): Request {
 export async function linkDelGroup(c: RtnlClient, group: number): Promise<void> {
   await c.request(linkDelGroupRequest(group), () => undefined);
 }
-
-export type { LinkInfoAttr };

@@ -1,7 +1,7 @@
 import * as C from '../constants/index.js';
 import { parseMac } from '../wire/attrs.js';
 import type { RawMessage } from '../wire/header.js';
-import type { Request, RtnlClient } from '../client.js';
+import type { RtnlRequest, RtnlClient } from '../client.js';
 import { ValidationError } from '../errors.js';
 import { decodeNeigh, type NeighMessage } from '../messages/neigh.js';
 import { checkAddress, checkInt, checkMac, type Family, writeAddrAttr } from '../validate.js';
@@ -62,7 +62,7 @@ export interface NeighSpec {
   replace?: boolean;
 }
 
-function neighRequest(op: 'neighAdd' | 'neighDel', index: number, spec: NeighSpec, dev: string = `#${index}`): Request {
+function neighRequest(op: 'neighAdd' | 'neighDel', index: number, spec: NeighSpec, dev: string = `#${index}`): RtnlRequest {
   const dst = checkAddress('neighbour.dst', spec.dst);
   const lladdr = spec.lladdr === undefined ? undefined : checkMac('neighbour.lladdr', spec.lladdr);
   if (op === 'neighAdd' && lladdr === undefined && spec.state !== 'noarp' && spec.state !== 'incomplete') {
@@ -90,8 +90,8 @@ function neighRequest(op: 'neighAdd' | 'neighDel', index: number, spec: NeighSpe
 }
 
 /** RTM_NEWNEIGH / RTM_DELNEIGH for a link index (spec.dev is not used); `dev` names the link in errors. */
-export const neighAddRequest = (index: number, spec: NeighSpec, dev?: string): Request => neighRequest('neighAdd', index, spec, dev);
-export const neighDelRequest = (index: number, spec: NeighSpec, dev?: string): Request => neighRequest('neighDel', index, spec, dev);
+export const neighAddRequest = (index: number, spec: NeighSpec, dev?: string): RtnlRequest => neighRequest('neighAdd', index, spec, dev);
+export const neighDelRequest = (index: number, spec: NeighSpec, dev?: string): RtnlRequest => neighRequest('neighDel', index, spec, dev);
 
 export async function neighAdd(c: RtnlClient, spec: NeighSpec): Promise<void> {
   neighRequest('neighAdd', 1, spec);
@@ -127,7 +127,7 @@ export async function neighList(c: RtnlClient, filter: NeighListFilter = {}): Pr
 }
 
 /** RTM_GETNEIGH for one entry (no dump), by link index and address; `proxy` for a proxy entry. */
-export function neighGetRequest(index: number, dst: string, opts: { proxy?: boolean } = {}): Request {
+export function neighGetRequest(index: number, dst: string, opts: { proxy?: boolean } = {}): RtnlRequest {
   const a = checkAddress('neighbour.dst', dst);
   checkInt('neighbour.dev', index, 0, 0x7fffffff);
   return {

@@ -3,7 +3,7 @@ import type { RawMessage } from '../wire/header.js';
 import type { Writer } from '../wire/writer.js';
 import { decodeAttrs, findAttr, schema, s32 } from '../wire/attrs.js';
 import { DecodeError } from '../wire/errors.js';
-import type { Request, RtnlClient } from '../client.js';
+import type { RtnlRequest, RtnlClient } from '../client.js';
 import { ValidationError } from '../errors.js';
 import { checkInt } from '../validate.js';
 
@@ -53,7 +53,7 @@ function writeTarget(w: Writer, t: NsidTarget): void {
 }
 
 /** RTM_GETNSID: the id the asking namespace has for `target`. */
-export function nsidGetRequest(target: NsidTarget): Request {
+export function nsidGetRequest(target: NsidTarget): RtnlRequest {
   const t = checkTarget(target);
   return {
     type: C.RTM_GETNSID,
@@ -75,7 +75,7 @@ export async function nsidGet(c: RtnlClient, target: NsidTarget): Promise<number
  * RTM_NEWNSID: gives `target` the id `nsid` in the client's namespace, or (nsid -1) lets the
  * kernel choose one. The kernel refuses (EEXIST) when it already has an id, or the id is taken.
  */
-export function nsidSetRequest(target: { fd: number } | { pid: number }, nsid: number): Request {
+export function nsidSetRequest(target: { fd: number } | { pid: number }, nsid: number): RtnlRequest {
   const t = checkTarget(target);
   if ('nsid' in t) throw new ValidationError('target', target, 'must be { fd } or { pid }');
   const id = checkInt('nsid', nsid, -1, 0x7fffffff);

@@ -1,5 +1,5 @@
 import * as C from '../constants/index.js';
-import type { Request, RtnlClient } from '../client.js';
+import type { RtnlRequest, RtnlClient } from '../client.js';
 import { ValidationError } from '../errors.js';
 import { checkInt, checkPrefix, writeAddrAttr, type Prefix } from '../validate.js';
 import { linkIndex } from './link.js';
@@ -53,7 +53,7 @@ function checkQuery(
  * RTM_GETROUTE for one destination (no dump): the kernel answers with the route it would
  * use, as `ip route get` shows it. `iif` and `oif` must be indexes here (routeGet resolves names).
  */
-export function routeGetRequest(q: RouteQuery): Request {
+export function routeGetRequest(q: RouteQuery): RtnlRequest {
   const r = checkQuery(q, indexOnly('query.iif', q.iif), indexOnly('query.oif', q.oif));
   const what = `routeGet ${r.to.address}${r.from ? ` from ${q.from}` : ''}${r.iif !== undefined ? ` iif #${r.iif}` : ''}${r.oif !== undefined ? ` oif #${r.oif}` : ''}`;
   return {

@@ -1,8 +1,7 @@
 import * as C from '../constants/index.js';
 import type { Writer } from '../wire/writer.js';
-import type { Request, RtnlClient } from '../client.js';
+import type { RtnlRequest, RtnlClient } from '../client.js';
 import { NetlinkError, ValidationError } from '../errors.js';
-import type { RouteAttr } from '../messages/route.js';
 
 import { checkAddress, checkInt, checkPrefix, networkOf, type Addr, type Family, type Prefix, writeAddrAttr } from '../validate.js';
 import { linkIndex } from './link.js';
@@ -87,7 +86,7 @@ const FAMILY_6 = { family: 6 } as const;
  * fields are `declare`d: set by the constructor's assignments only, not defined first by a class
  * field initializer (a define per field per object: ~8% of building 10,000 cold route requests).
  */
-class RouteRequest implements Request {
+class RouteRequest implements RtnlRequest {
   declare readonly type: number;
   declare readonly flags: number;
   declare readonly op: RouteOp;
@@ -236,7 +235,7 @@ class RouteRequest implements Request {
 }
 
 /** Builds a route request; `dev` and next-hop devs must be indexes (see routeAdd for names). */
-export function routeRequest(op: RouteOp, spec: RouteSpec, devName?: string): Request {
+export function routeRequest(op: RouteOp, spec: RouteSpec, devName?: string): RtnlRequest {
   return new RouteRequest(op, spec, devName);
 }
 
@@ -317,5 +316,3 @@ export async function routeList(c: RtnlClient, filter: RouteListFilter = {}): Pr
         throw e;
       });
 }
-
-export type { RouteAttr };

@@ -1,4 +1,4 @@
-import type { Request, RtnlClient } from '@nsrun/netlink';
+import type { RtnlRequest, RtnlClient } from '@nsrun/netlink';
 import { AF_BRIDGE, AF_UNSPEC, IFF_PROMISC, IFLA_BRPORT_MODE, IFLA_PROTINFO, RTM_NEWLINK, RTM_SETLINK } from '@nsrun/netlink/constants';
 
 // Two link settings the reference bridge plugin makes that @nsrun/netlink's linkSet does not
@@ -10,7 +10,7 @@ import { AF_BRIDGE, AF_UNSPEC, IFF_PROMISC, IFLA_BRPORT_MODE, IFLA_PROTINFO, RTM
  * `bridge link set dev PORT hairpin on|off`: RTM_SETLINK, family AF_BRIDGE, IFLA_PROTINFO
  * (nested) carrying IFLA_BRPORT_MODE, a u8 (linux/if_link.h; br_setport in net/bridge).
  */
-export function brportHairpinRequest(index: number, on: boolean): Request {
+export function brportHairpinRequest(index: number, on: boolean): RtnlRequest {
   return {
     type: RTM_SETLINK,
     what: `linkSet #${index} hairpin ${on ? 'on' : 'off'}`,
@@ -24,7 +24,7 @@ export function brportHairpinRequest(index: number, on: boolean): Request {
 }
 
 /** `ip link set DEV promisc on`: ifi_flags IFF_PROMISC under the change mask IFF_PROMISC (linux/if.h). */
-export function promiscRequest(index: number, on: boolean): Request {
+export function promiscRequest(index: number, on: boolean): RtnlRequest {
   return {
     type: RTM_NEWLINK,
     what: `linkSet #${index} promisc ${on ? 'on' : 'off'}`,

@@ -1,12 +1,13 @@
 import type { BridgeOptions } from '@nsrun/netlink';
-import type { KindParser } from './kind.js';
+import type { KindEntry } from './kind.js';
 import { flag01 } from './kind.js';
+import { bridgeDetails, bridgePortDetails } from '../view-kinds.js';
 
 export interface BridgeArgs extends BridgeOptions {
   kind: 'bridge';
 }
 
-export const bridge: KindParser<'bridge', BridgeArgs> = {
+export const bridge: KindEntry<'bridge', BridgeArgs> = {
   usage: ['[stp_state 0|1] [forward_delay N] [ageing_time N] [vlan_filtering 0|1]'],
   parse(a) {
     const d: BridgeArgs = { kind: 'bridge' };
@@ -21,4 +22,6 @@ export const bridge: KindParser<'bridge', BridgeArgs> = {
     return d;
   },
   spec: async (d, common) => ({ ...common, ...d }),
+  details: bridgeDetails,
+  portDetails: bridgePortDetails,
 };

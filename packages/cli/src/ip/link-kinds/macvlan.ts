@@ -1,6 +1,7 @@
 import { MACVLAN_MODES, ValidationError, type MacvlanMode } from '@nsrun/netlink';
 import type { Args } from '../../args.js';
-import { needLower, type KindParser } from './kind.js';
+import { macvlanDetails } from '../view-kinds.js';
+import { needLower, type KindEntry } from './kind.js';
 
 export interface MacvlanArgs<K extends 'macvlan' | 'macvtap'> {
   kind: K;
@@ -26,17 +27,19 @@ function parse<K extends 'macvlan' | 'macvtap'>(kind: K, a: Args, lower: string 
 
 const usage = [`[mode ${Object.keys(MACVLAN_MODES).join('|')}]`];
 
-export const macvlan: KindParser<'macvlan', MacvlanArgs<'macvlan'>> = {
+export const macvlan: KindEntry<'macvlan', MacvlanArgs<'macvlan'>> = {
   usage,
   needsLower: true,
   parse: (a, lower) => parse('macvlan', a, lower),
   spec: async (d, common, r) => ({ ...common, kind: 'macvlan', link: await r.index(d.link), ...(d.mode ? { mode: d.mode } : {}) }),
+  details: macvlanDetails,
 };
 
-/** macvlan's parser under its other name: the same `usage` (LINK_USAGE shows them on one line). */
-export const macvtap: KindParser<'macvtap', MacvlanArgs<'macvtap'>> = {
+/** macvlan's parser and printer under its other name: the same `usage` (LINK_USAGE shows them on one line). */
+export const macvtap: KindEntry<'macvtap', MacvlanArgs<'macvtap'>> = {
   usage,
   needsLower: true,
   parse: (a, lower) => parse('macvtap', a, lower),
   spec: async (d, common, r) => ({ ...common, kind: 'macvtap', link: await r.index(d.link), ...(d.mode ? { mode: d.mode } : {}) }),
+  details: macvlanDetails,
 };

@@ -1,14 +1,14 @@
 import { checkIfname } from '@nsrun/netlink';
 import type { Args } from '../../args.js';
 import { commonOption, peerSpec, type LinkOpts } from '../link-opts.js';
-import type { KindParser } from './kind.js';
+import type { KindEntry } from './kind.js';
 
 export interface VethArgs {
   kind: 'veth';
   peer?: LinkOpts;
 }
 
-export const veth: KindParser<'veth', VethArgs> = {
+export const veth: KindEntry<'veth', VethArgs> = {
   usage: ['[peer [name] NAME [address MAC] [mtu N] [txqueuelen N] [group N] [netns NAME|PID]]'],
   parse(a) {
     const d: VethArgs = { kind: 'veth' };
@@ -20,6 +20,7 @@ export const veth: KindParser<'veth', VethArgs> = {
     return d;
   },
   spec: async (d, common, r) => ({ ...common, kind: 'veth', ...(d.peer ? { peer: peerSpec(r, d.peer) } : {}) }),
+  details: null,
 };
 
 function parsePeer(a: Args): LinkOpts {

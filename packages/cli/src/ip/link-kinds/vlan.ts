@@ -1,5 +1,6 @@
 import type { VlanOptions } from '@nsrun/netlink';
-import { needLower, type KindParser } from './kind.js';
+import { needLower, type KindEntry } from './kind.js';
+import { vlanDetails } from '../view-kinds.js';
 
 export interface VlanArgs {
   kind: 'vlan';
@@ -9,7 +10,7 @@ export interface VlanArgs {
   protocol?: VlanOptions['protocol'];
 }
 
-export const vlan: KindParser<'vlan', VlanArgs> = {
+export const vlan: KindEntry<'vlan', VlanArgs> = {
   usage: ['id N [protocol 802.1Q|802.1ad]'],
   needsLower: true,
   parse(a, lower) {
@@ -28,4 +29,5 @@ export const vlan: KindParser<'vlan', VlanArgs> = {
     return { kind: 'vlan', link: needLower(a, 'vlan', lower), id, ...(protocol ? { protocol } : {}) };
   },
   spec: async (d, common, r) => ({ ...common, kind: 'vlan', link: await r.index(d.link), id: d.id, ...(d.protocol ? { protocol: d.protocol } : {}) }),
+  details: vlanDetails,
 };

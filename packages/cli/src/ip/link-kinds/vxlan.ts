@@ -1,5 +1,6 @@
 import { checkIfname, type VxlanOptions } from '@nsrun/netlink';
-import type { KindParser } from './kind.js';
+import type { KindEntry } from './kind.js';
+import { vxlanDetails } from '../view-kinds.js';
 
 export interface VxlanArgs extends Omit<VxlanOptions, 'link'> {
   kind: 'vxlan';
@@ -7,7 +8,7 @@ export interface VxlanArgs extends Omit<VxlanOptions, 'link'> {
   dev?: string;
 }
 
-export const vxlan: KindParser<'vxlan', VxlanArgs> = {
+export const vxlan: KindEntry<'vxlan', VxlanArgs> = {
   usage: ['id N [dstport PORT] [remote|group IP] [local IP] [dev DEV] [ttl N]', '[learning|nolearning]'],
   parse(a, lower) {
     let id: number | undefined;
@@ -30,4 +31,5 @@ export const vxlan: KindParser<'vxlan', VxlanArgs> = {
   async spec({ dev, ...d }, common, r) {
     return { ...common, ...d, ...(dev !== undefined ? { link: await r.index(dev) } : {}) };
   },
+  details: vxlanDetails,
 };
