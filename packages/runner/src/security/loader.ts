@@ -31,8 +31,14 @@ const NRS = SYSCALLS && ['prctl', 'capget', 'capset', 'seccomp'].map((n) => SYSC
 /** True where the Perl gate can run: perl is installed and the machine's ABI is known. */
 export const PERL_GATE = PERL !== undefined && NRS !== undefined;
 
-/** Perl's variables that make it load code; moved aside for the gate, given back to the container. */
-const PERL_VARIABLES = ['PERL5OPT', 'PERL5LIB', 'PERLLIB', 'PERL_BADLANG'] as const;
+/**
+ * The command's variables that would change how perl runs the gate: every PERL* (PERL5OPT and
+ * PERL5LIB load code; PERL_UNICODE and PERLIO put :utf8 on the pipes, where sysread dies) and
+ * the dynamic loader's (with a rootfs, LD_PRELOAD names a path inside it, not the host's that
+ * perl is loaded from). Moved aside under SAVED for the gate, given back just before the exec;
+ * a variable already named SAVED* is moved too, so that it comes back as it was.
+ */
+const GATE_AFFECTING = /^(PERL|LD_|GLIBC_TUNABLES$|NSRUN_SAVED_)/;
 const SAVED = 'NSRUN_SAVED_';
 
 // <linux/prctl.h>
@@ -58,9 +64,7 @@ const SIGKILL = 9;
 // after the release ('', without a rootfs); then the program and its arguments.
 // Numbers from argv are strings: syscall() passes a string as a pointer, so they get `+ 0`.
 // Any failure before the release exits 125 (nsrun's own), before anything of the container ran.
-const SCRIPT = `delete $ENV{PERL_BADLANG};
-for my $k (qw(${PERL_VARIABLES.join(' ')})) { my $s = "${SAVED}$k"; $ENV{$k} = delete $ENV{$s} if exists $ENV{$s}; }
-my ($nrs, $hex, $drop, $nnp, $gate, $tty, $workdir) = splice(@ARGV, 0, 7);
+const SCRIPT = `my ($nrs, $hex, $drop, $nnp, $gate, $tty, $workdir) = splice(@ARGV, 0, 7);
 my ($prctl, $capget, $capset, $seccomp) = map { $_ + 0 } split(/,/, $nrs);
 sub fail { print STDERR "nsrun: gate: $_[0]: $!\\n"; exit 125; }
 # SIGKILL when the nsrun thread that forked us dies; it survives the exec.
@@ -96,8 +100,12 @@ exit 125 if $got ne ${JSON.stringify(GATE_GO)};
 close($go);
 if ($workdir ne '') { chdir($workdir) or do { print STDERR "nsrun: workdir $workdir: cannot enter it inside the rootfs\\n"; exit 125; }; }
 exec_command();
-# execvp: PATH searched, a file without #! run by /bin/sh; then the shell's statuses.
+# The command's environment back (loaderEnv); shortest name first, so that SAVED_SAVED_X,
+# given back as SAVED_X, is not taken for X's. Then execvp: PATH searched, a file without #!
+# run by /bin/sh; then the shell's statuses.
 sub exec_command {
+  delete $ENV{PERL_BADLANG};
+  for my $s (sort { length($a) <=> length($b) } grep { /^${SAVED}/ } keys %ENV) { $ENV{substr($s, ${SAVED.length})} = delete $ENV{$s}; }
   exec { $ARGV[0] } @ARGV;
   my $e = $! + 0;
   if ($e == ${ENOENT} || $e == ${ENOTDIR}) { print STDERR "nsrun: $ARGV[0]: not found\\n"; exit 127; }
@@ -138,12 +146,11 @@ export function perlGateArgv(g: PerlGate, command: readonly string[]): string[] 
   ];
 }
 
-/** The environment for the Perl gate: Perl's own variables moved aside (and its locale warnings off). */
+/** The environment for the Perl gate: what would change its run moved aside (GATE_AFFECTING), its locale warnings off. */
 export function loaderEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = { ...env };
-  for (const k of PERL_VARIABLES) {
-    if (out[k] !== undefined) out[`${SAVED}${k}`] = out[k];
-    delete out[k];
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined) out[GATE_AFFECTING.test(k) ? `${SAVED}${k}` : k] = v;
   }
   out.PERL_BADLANG = '0';
   return out;

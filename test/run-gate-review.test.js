@@ -1,0 +1,83 @@
+// The gate against what the command's own environment and the embedding program can do to it
+// (a review of security/loader.ts, gate.ts, setup.ts): variables meant for the command that
+// would change how perl, or the dynamic loader starting it, runs the gate; an embedding
+// program's fds as it left them.
+import * as assert from 'uvu/assert';
+import { existsSync } from 'node:fs';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
+import { busyboxSkipReason, tempBusyboxRootfs } from '@nsrun/test-helpers/rootfs';
+
+const PERL = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
+
+const k = kernelSuite('nsrun run: the gate, reviewed');
+k.before.each((ctx) => {
+  ctx.state = stateDir();
+  ctx.run = (args, cmd, opts) => nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--net', 'none', ...args, '--', ...cmd], opts);
+});
+k.after.each((ctx) => {
+  removeStateDir(ctx.state);
+});
+
+// perl reads these at its start: PERL_UNICODE=D (or '' with a UTF-8 locale: -CSDL) and PERLIO=:utf8
+// put :utf8 on the gate's pipes, where syswrite and sysread die (perl 5.30+).
+const PERL_VARIABLES = [
+  { PERL_UNICODE: 'SDA' },
+  { PERL_UNICODE: '', LC_ALL: 'C.UTF-8' },
+  { PERLIO: ':utf8' },
+  { PERLIO: ':raw:crlf', PERL_HASH_SEED: '0', PERL_PERTURB_KEYS: '0' },
+];
+const PRINT = (vars) => ['sh', '-c', `${vars.map((v) => `printf '%s=%s|' ${v} "\${${v}-unset}"`).join('; ')}; env | grep -c '^NSRUN_SAVED_' || true`];
+
+k(
+  "Perl's variables (PERL_UNICODE, PERLIO, ...) in nsrun's environment or the command's: the gate runs as without them, the command gets them as they were",
+  (ctx) => {
+    if (!PERL) return skip('perl is missing: the gate is setpriv and the shell');
+    for (const vars of PERL_VARIABLES) {
+      const names = Object.keys(vars);
+      const want = `${names.map((v) => `${v}=${vars[v]}|`).join('')}0\n`;
+      for (const init of [[], ['--init']]) {
+        const inherited = ctx.run(init, PRINT(names), { env: vars });
+        assert.is(inherited.stderr, '', `${JSON.stringify(vars)} ${init.join(' ')} in nsrun's environment`);
+        assert.is(inherited.status, 0);
+        assert.is(inherited.stdout, want);
+        const given = ctx.run([...init, ...names.flatMap((v) => ['--env', `${v}=${vars[v]}`])], PRINT(names));
+        assert.is(given.stderr, '', `${JSON.stringify(vars)} ${init.join(' ')} by --env`);
+        assert.is(given.status, 0);
+        assert.is(given.stdout, want);
+      }
+    }
+    assert.equal(records(ctx.state), []);
+  },
+);
+
+k("a variable of the command named like the gate's saved ones (NSRUN_SAVED_PERL5LIB) reaches it as it is, and gives it no other", (ctx) => {
+  if (!PERL) return skip('perl is missing: the gate is setpriv and the shell');
+  const env = { NSRUN_SAVED_PERL5LIB: '/mine', PERL5OPT: '-w', NSRUN_SAVED_NSRUN_SAVED_X: 'y' };
+  const r = ctx.run(
+    Object.entries(env).flatMap(([n, v]) => ['--env', `${n}=${v}`]),
+    ['sh', '-c', 'env | grep -E "^(NSRUN_SAVED_|PERL|X=)" | sort'],
+  );
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, 'NSRUN_SAVED_NSRUN_SAVED_X=y\nNSRUN_SAVED_PERL5LIB=/mine\nPERL5OPT=-w\n');
+});
+
+k("the dynamic loader's variables of a container with a rootfs (LD_PRELOAD, a path inside it) are the command's, not the host perl's", (ctx) => {
+  if (!PERL) return skip('perl is missing: the gate is setpriv and the shell');
+  if (busyboxSkipReason) return skip(busyboxSkipReason);
+  const rootfs = tempBusyboxRootfs();
+  try {
+    const r = ctx.run(
+      ['--rootfs', rootfs.dir, '--env', 'LD_PRELOAD=/lib/nsrun-only-in-the-rootfs.so', '--env', 'LD_LIBRARY_PATH=/opt/nsrun-rootfs-lib'],
+      ['sh', '-c', 'echo "$LD_PRELOAD|$LD_LIBRARY_PATH"'],
+    );
+    // The static busybox has no dynamic loader: nobody should have looked for the library.
+    assert.is(r.stderr, '', 'the host ld.so did not try to preload a path of the rootfs into perl');
+    assert.is(r.status, 0);
+    assert.is(r.stdout, '/lib/nsrun-only-in-the-rootfs.so|/opt/nsrun-rootfs-lib\n');
+  } finally {
+    rootfs.remove();
+  }
+});
+
+k.run();
