@@ -5,10 +5,11 @@
 import * as assert from 'uvu/assert';
 import { existsSync } from 'node:fs';
 import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
-import { nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
+import { apiInNs, nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
 import { busyboxSkipReason, tempBusyboxRootfs } from '@nsrun/test-helpers/rootfs';
 
 const PERL = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
+const SYS_URL = import.meta.resolve('@nsrun/sys');
 
 const k = kernelSuite('nsrun run: the gate, reviewed');
 k.before.each((ctx) => {
@@ -79,5 +80,28 @@ k("the dynamic loader's variables of a container with a rootfs (LD_PRELOAD, a pa
     rootfs.remove();
   }
 });
+
+k(
+  "an embedding program's fd without close-on-exec: it does not reach the container, and is still without close-on-exec after the run (its own later children get it)",
+  (ctx) => {
+    const r = apiInNs(
+      ctx.ns,
+      `
+const sys = await import(${JSON.stringify(SYS_URL)});
+const fd = fs.openSync('/dev/null', 'r'); // Node opens it close-on-exec
+sys.setCloexec(fd, false); // as an fd inherited from the program's parent (a jobserver's, LISTEN_FDS)
+const h = await runner.run({ command: ['sh', '-c', 'test ! -e /proc/$$/fd/' + fd], net: 'none', stateDir: ${JSON.stringify(ctx.state)} });
+const status = await h.wait();
+const { spawnSync } = await import('node:child_process');
+const child = spawnSync('sh', ['-c', 'test -e /proc/$$/fd/' + fd]).status;
+out({ status, flags: sys.fcntl(fd, sys.F_GETFD), child });
+`,
+    );
+    assert.is(r.status, 0, 'the container had the fd');
+    assert.is(r.flags, 0, 'the fd is close-on-exec after the run');
+    assert.is(r.child, 0, "the program's next child did not get the fd");
+    assert.equal(records(ctx.state), []);
+  },
+);
 
 k.run();
