@@ -3,7 +3,7 @@
 // would change how perl, or the dynamic loader starting it, runs the gate; an embedding
 // program's fds as it left them.
 import * as assert from 'uvu/assert';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
 import { apiInNs, nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
 import { busyboxSkipReason, tempBusyboxRootfs } from '@nsrun/test-helpers/rootfs';
@@ -14,10 +14,13 @@ const SYS_URL = import.meta.resolve('@nsrun/sys');
 const k = kernelSuite('nsrun run: the gate, reviewed');
 k.before.each((ctx) => {
   ctx.state = stateDir();
+  // Files for the command (the state directory is hidden from the container).
+  ctx.files = mkdtempSync('/tmp/nsrun-gate-review-');
   ctx.run = (args, cmd, opts) => nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--net', 'none', ...args, '--', ...cmd], opts);
 });
 k.after.each((ctx) => {
   removeStateDir(ctx.state);
+  rmSync(ctx.files, { recursive: true, force: true });
 });
 
 // perl reads these at its start: PERL_UNICODE=D (or '' with a UTF-8 locale: -CSDL) and PERLIO=:utf8
@@ -79,6 +82,63 @@ k("the dynamic loader's variables of a container with a rootfs (LD_PRELOAD, a pa
   } finally {
     rootfs.remove();
   }
+});
+
+/** A copy of /bin/true marked as an ELF for another machine (e_machine): execve fails with ENOEXEC. */
+function foreignElf(path) {
+  const elf = readFileSync('/bin/true');
+  elf.writeUInt16LE(elf.readUInt16LE(18) === 62 ? 183 : 62, 18); // EM_X86_64 <-> EM_AARCH64 (<linux/elf-em.h>)
+  writeFileSync(path, elf, { mode: 0o755 });
+}
+
+k('a binary execve refuses (ENOEXEC: another architecture) is "Exec format error", 126, as the shell gate said; not run by /bin/sh as a script', (ctx) => {
+  const bin = `${ctx.files}/foreign`;
+  foreignElf(bin);
+  const r = ctx.run([], [bin, 'a']);
+  assert.is(r.stderr, `nsrun: ${bin}: Exec format error\n`);
+  assert.is(r.status, 126);
+  // Found through PATH, the same.
+  const p = ctx.run(['--env', `PATH=/nonexistent:${ctx.files}`], ['foreign']);
+  assert.is(p.stderr, 'nsrun: foreign: Exec format error\n');
+  assert.is(p.status, 126);
+});
+
+k(
+  'a text file without #! still runs as a /bin/sh script (as execvp and the shells do), with its arguments; PATH searched past a file that is not executable',
+  (ctx) => {
+    const dir = `${ctx.files}/bin`;
+    const denied = `${ctx.files}/denied`;
+    mkdirSync(dir);
+    mkdirSync(denied);
+    writeFileSync(`${dir}/hello`, 'echo "script $0 $*"\n', { mode: 0o755 });
+    writeFileSync(`${denied}/hello`, 'echo "wrong one"\n', { mode: 0o644 }); // EACCES: the search goes on
+    const r = ctx.run(['--env', `PATH=${denied}:${dir}`], ['hello', 'x', 'y z']);
+    assert.is(r.stderr, '');
+    assert.is(r.status, 0);
+    assert.is(r.stdout, `script ${dir}/hello x y z\n`);
+    // Only a file that is not executable: "Permission denied", 126.
+    const only = ctx.run(['--env', `PATH=${denied}`], ['hello']);
+    assert.is(only.stderr, 'nsrun: hello: Permission denied\n');
+    assert.is(only.status, 126);
+    // PATH unset: glibc's default (/bin:/usr/bin).
+    const unset = nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--net', 'none', '--', 'true'], { env: { PATH: undefined } });
+    assert.is(unset.status, 0, unset.stderr);
+  },
+);
+
+k("the command's environment in the order it was given, the gate's moved-aside variables in their places", (ctx) => {
+  // Not with --init: bash exports its variables in an order of its own.
+  const names = ['NSRUN_Z1', 'PERL5OPT', 'NSRUN_A1', 'LD_NSRUN_X', 'NSRUN_M1', 'NSRUN_SAVED_Q'];
+  const r = ctx.run(
+    names.flatMap((n, i) => ['--env', `${n}=${i}`]),
+    ['sh', '-c', 'tr "\\0" "\\n" < /proc/$$/environ'],
+  );
+  assert.is(r.status, 0, r.stderr);
+  const order = r.stdout
+    .split('\n')
+    .map((l) => l.slice(0, l.indexOf('=')))
+    .filter((n) => names.includes(n));
+  assert.equal(order, names);
 });
 
 k(

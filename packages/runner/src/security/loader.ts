@@ -26,7 +26,7 @@ const SYSCALLS = (() => {
     return undefined; // nativeArches: not x64 or arm64
   }
 })();
-const NRS = SYSCALLS && ['prctl', 'capget', 'capset', 'seccomp'].map((n) => SYSCALLS[n]!).join(',');
+const NRS = SYSCALLS && ['prctl', 'capget', 'capset', 'seccomp', 'execve'].map((n) => SYSCALLS[n]!).join(',');
 
 /** True where the Perl gate can run: perl is installed and the machine's ABI is known. */
 export const PERL_GATE = PERL !== undefined && NRS !== undefined;
@@ -35,7 +35,8 @@ export const PERL_GATE = PERL !== undefined && NRS !== undefined;
  * The command's variables that would change how perl runs the gate: every PERL* (PERL5OPT and
  * PERL5LIB load code; PERL_UNICODE and PERLIO put :utf8 on the pipes, where sysread dies) and
  * the dynamic loader's (with a rootfs, LD_PRELOAD names a path inside it, not the host's that
- * perl is loaded from). Moved aside under SAVED for the gate, given back just before the exec;
+ * perl is loaded from). Moved aside under SAVED for the gate, given back at the exec (the
+ * command's environment is built from the names, in order: see the script's exec_command);
  * a variable already named SAVED* is moved too, so that it comes back as it was.
  */
 const GATE_AFFECTING = /^(PERL|LD_|GLIBC_TUNABLES$|NSRUN_SAVED_)/;
@@ -51,21 +52,27 @@ const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 const _LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 // <linux/seccomp.h>
 const SECCOMP_SET_MODE_FILTER = 1;
-// <asm-generic/errno-base.h>
+// <asm-generic/errno-base.h>, <asm-generic/errno.h>
 const ENOENT = 2;
+const ENOEXEC = 8;
+const EACCES = 13;
+const ENODEV = 19;
 const ENOTDIR = 20;
+const ETIMEDOUT = 110;
+const ESTALE = 116;
 // <asm-generic/signal.h>, <asm/signal.h> (x86)
 const SIGKILL = 9;
 
-// argv (after --): the syscall numbers (prctl,capget,capset,seccomp); the filter in hex ('' for
-// none); the capabilities to drop from the bounding set, comma-separated ('-': leave every set
-// as it is, as with privileged); '1' for no_new_privs; '1' to be the gate itself ('': exec the
-// program at once, a gate shell); the terminal to reopen as fd 0 (''); the workdir to enter
-// after the release ('', without a rootfs); then the program and its arguments.
+// argv (after --): the syscall numbers (prctl,capget,capset,seccomp,execve); the filter in hex
+// ('' for none); the capabilities to drop from the bounding set, comma-separated ('-': leave
+// every set as it is, as with privileged); '1' for no_new_privs; '1' to be the gate itself ('':
+// exec the program at once, a gate shell); the terminal to reopen as fd 0 (''); the workdir to
+// enter after the release ('', without a rootfs); the names of the command's environment, in
+// order, each in hex, comma-separated; then the program and its arguments.
 // Numbers from argv are strings: syscall() passes a string as a pointer, so they get `+ 0`.
 // Any failure before the release exits 125 (nsrun's own), before anything of the container ran.
-const SCRIPT = `my ($nrs, $hex, $drop, $nnp, $gate, $tty, $workdir) = splice(@ARGV, 0, 7);
-my ($prctl, $capget, $capset, $seccomp) = map { $_ + 0 } split(/,/, $nrs);
+const SCRIPT = `my ($nrs, $hex, $drop, $nnp, $gate, $tty, $workdir, $names) = splice(@ARGV, 0, 8);
+my ($prctl, $capget, $capset, $seccomp, $execve) = map { $_ + 0 } split(/,/, $nrs);
 sub fail { print STDERR "nsrun: gate: $_[0]: $!\\n"; exit 125; }
 # SIGKILL when the nsrun thread that forked us dies; it survives the exec.
 syscall($prctl, ${PR_SET_PDEATHSIG}, ${SIGKILL}, 0, 0, 0) == 0 or fail('prctl(PR_SET_PDEATHSIG)');
@@ -100,17 +107,48 @@ exit 125 if $got ne ${JSON.stringify(GATE_GO)};
 close($go);
 if ($workdir ne '') { chdir($workdir) or do { print STDERR "nsrun: workdir $workdir: cannot enter it inside the rootfs\\n"; exit 125; }; }
 exec_command();
-# The command's environment back (loaderEnv); shortest name first, so that SAVED_SAVED_X,
-# given back as SAVED_X, is not taken for X's. Then execvp: PATH searched, a file without #!
-# run by /bin/sh; then the shell's statuses.
+# execve(2) with the command's environment: its names in nsrun's order, a variable moved aside
+# (loaderEnv) found under SAVED (only such a one is there: a SAVED* of the command's is moved
+# too). PATH searched as execvp does, but a file execve refuses (ENOEXEC) goes to /bin/sh only
+# if it is text, as the shells do: a binary (another architecture) is "Exec format error", not
+# a shell's syntax errors. Then the shell's statuses: 127 not found, 126 anything else.
 sub exec_command {
-  delete $ENV{PERL_BADLANG};
-  for my $s (sort { length($a) <=> length($b) } grep { /^${SAVED}/ } keys %ENV) { $ENV{substr($s, ${SAVED.length})} = delete $ENV{$s}; }
-  exec { $ARGV[0] } @ARGV;
-  my $e = $! + 0;
-  if ($e == ${ENOENT} || $e == ${ENOTDIR}) { print STDERR "nsrun: $ARGV[0]: not found\\n"; exit 127; }
-  print STDERR "nsrun: $ARGV[0]: $!\\n";
+  $SIG{FPE} = 'DEFAULT'; # perl ignores it (PERL_FPU_INIT); its own exec would put it back
+  my @env = map { my $n = pack('H*', $_); my $v = $ENV{"${SAVED}$n"} // $ENV{$n}; defined $v ? "$n=$v" : () } split(/,/, $names);
+  my $envp = pack('p*', @env, undef);
+  my @argv = @ARGV;
+  my $cmd = $argv[0];
+  my $path = $ENV{PATH} // '/bin:/usr/bin';
+  my @try = $cmd eq '' ? () : $cmd =~ m{/} ? ($cmd) : map { $_ eq '' ? $cmd : "$_/$cmd" } ($path eq '' ? ('') : split(/:/, $path, -1));
+  my ($e, $eacces) = (${ENOENT}, 0);
+  for my $file (@try) {
+    syscall($execve, $file, pack('p*', @argv, undef), $envp);
+    $e = $! + 0;
+    if ($e == ${ENOEXEC}) {
+      last if binary($file);
+      my @sh = ('/bin/sh', $file, @argv[1 .. $#argv]); # as execvp's
+      syscall($execve, $sh[0], pack('p*', @sh, undef), $envp); # not a literal: syscall writes to strings
+      $e = $! + 0;
+      last;
+    }
+    last unless grep { $e == $_ } (${ENOENT}, ${ENOTDIR}, ${EACCES}, ${ESTALE}, ${ENODEV}, ${ETIMEDOUT});
+    $eacces ||= $e == ${EACCES};
+    $e = ${EACCES} if $eacces; # when none is left: EACCES if one was not executable
+  }
+  $! = $e;
+  if ($e == ${ENOENT} || $e == ${ENOTDIR}) { print STDERR "nsrun: $cmd: not found\\n"; exit 127; }
+  print STDERR "nsrun: $cmd: $!\\n";
   exit 126;
+}
+# As bash's check_binary_file: an ELF, or a NUL in the first line (the first two after #!).
+sub binary {
+  open(my $f, '<', $_[0]) or return 0;
+  my $s = '';
+  sysread($f, $s, 80);
+  return 1 if substr($s, 0, 4) eq "\\x7fELF";
+  my $lines = substr($s, 0, 2) eq '#!' ? 2 : 1;
+  for my $c (split(//, $s)) { return 0 if $c eq "\\n" && --$lines == 0; return 1 if $c eq "\\0"; }
+  return 0;
 }`;
 
 /** What the Perl gate does before it execs `command`. */
@@ -126,6 +164,8 @@ export interface PerlGate {
   tty?: string | undefined;
   /** The directory to enter after the release (inside the rootfs). */
   workdir?: string | undefined;
+  /** The command's environment (given to the gate through loaderEnv): the order of its names is kept. */
+  env: NodeJS.ProcessEnv;
 }
 
 /** The argv of the gate program that ends by exec'ing `command` (PERL_GATE must be true). */
@@ -142,6 +182,10 @@ export function perlGateArgv(g: PerlGate, command: readonly string[]): string[] 
     g.gate ? '1' : '',
     g.tty ?? '',
     g.workdir ?? '',
+    Object.keys(g.env)
+      .filter((k) => g.env[k] !== undefined)
+      .map((k) => Buffer.from(k).toString('hex'))
+      .join(','),
     ...command,
   ];
 }
