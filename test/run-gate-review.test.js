@@ -139,6 +139,11 @@ k("the command's environment in the order it was given, the gate's moved-aside v
     .map((l) => l.slice(0, l.indexOf('=')))
     .filter((n) => names.includes(n));
   assert.equal(order, names);
+  // Names adding up to more than one argument may hold (128 KiB): all of them arrive.
+  const many = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`NSRUN_MANY_${'N'.repeat(40)}_${i}`, String(i)]));
+  const m = ctx.run([], ['sh', '-c', 'env | grep -c ^NSRUN_MANY_'], { env: many });
+  assert.is(m.status, 0, m.stderr);
+  assert.is(m.stdout, '3000\n');
 });
 
 k(

@@ -67,11 +67,13 @@ const SIGKILL = 9;
 // ('' for none); the capabilities to drop from the bounding set, comma-separated ('-': leave
 // every set as it is, as with privileged); '1' for no_new_privs; '1' to be the gate itself ('':
 // exec the program at once, a gate shell); the terminal to reopen as fd 0 (''); the workdir to
-// enter after the release ('', without a rootfs); the names of the command's environment, in
-// order, each in hex, comma-separated; then the program and its arguments.
+// enter after the release ('', without a rootfs); the number of names in the command's
+// environment, then the names, in order (one argument each: a single one is limited to 128 KiB);
+// then the program and its arguments.
 // Numbers from argv are strings: syscall() passes a string as a pointer, so they get `+ 0`.
 // Any failure before the release exits 125 (nsrun's own), before anything of the container ran.
-const SCRIPT = `my ($nrs, $hex, $drop, $nnp, $gate, $tty, $workdir, $names) = splice(@ARGV, 0, 8);
+const SCRIPT = `my ($nrs, $hex, $drop, $nnp, $gate, $tty, $workdir, $count) = splice(@ARGV, 0, 8);
+my @names = splice(@ARGV, 0, $count);
 my ($prctl, $capget, $capset, $seccomp, $execve) = map { $_ + 0 } split(/,/, $nrs);
 sub fail { print STDERR "nsrun: gate: $_[0]: $!\\n"; exit 125; }
 # SIGKILL when the nsrun thread that forked us dies; it survives the exec.
@@ -114,7 +116,7 @@ exec_command();
 # a shell's syntax errors. Then the shell's statuses: 127 not found, 126 anything else.
 sub exec_command {
   $SIG{FPE} = 'DEFAULT'; # perl ignores it (PERL_FPU_INIT); its own exec would put it back
-  my @env = map { my $n = pack('H*', $_); my $v = $ENV{"${SAVED}$n"} // $ENV{$n}; defined $v ? "$n=$v" : () } split(/,/, $names);
+  my @env = map { my $v = $ENV{"${SAVED}$_"} // $ENV{$_}; defined $v ? "$_=$v" : () } @names;
   my $envp = pack('p*', @env, undef);
   my @argv = @ARGV;
   my $cmd = $argv[0];
@@ -170,6 +172,7 @@ export interface PerlGate {
 
 /** The argv of the gate program that ends by exec'ing `command` (PERL_GATE must be true). */
 export function perlGateArgv(g: PerlGate, command: readonly string[]): string[] {
+  const names = Object.keys(g.env).filter((k) => g.env[k] !== undefined);
   return [
     PERL!,
     '-e',
@@ -182,10 +185,8 @@ export function perlGateArgv(g: PerlGate, command: readonly string[]): string[] 
     g.gate ? '1' : '',
     g.tty ?? '',
     g.workdir ?? '',
-    Object.keys(g.env)
-      .filter((k) => g.env[k] !== undefined)
-      .map((k) => Buffer.from(k).toString('hex'))
-      .join(','),
+    String(names.length),
+    ...names,
     ...command,
   ];
 }
