@@ -146,6 +146,19 @@ k("the command's environment in the order it was given, the gate's moved-aside v
   assert.is(m.stdout, '3000\n');
 });
 
+k('a workdir the rootfs lacks: the step, the path and the errno (name and text), exit 125', (ctx) => {
+  if (!PERL) return skip('perl is missing: the gate is setpriv and the shell (which cannot say the errno)');
+  if (busyboxSkipReason) return skip(busyboxSkipReason);
+  const rootfs = tempBusyboxRootfs();
+  try {
+    const r = ctx.run(['--rootfs', rootfs.dir, '--workdir', '/nonexistent'], ['true']);
+    assert.is(r.stderr, 'nsrun: workdir /nonexistent: cannot enter it inside the rootfs: ENOENT (No such file or directory)\n');
+    assert.is(r.status, 125);
+  } finally {
+    rootfs.remove();
+  }
+});
+
 k(
   "an embedding program's fd without close-on-exec: it does not reach the container, and is still without close-on-exec after the run (its own later children get it)",
   (ctx) => {

@@ -1,5 +1,5 @@
 import { firstExecutable } from '../exec-path.js';
-import { nativeArches, SECCOMP_ARCHES } from '@nsrun/sys';
+import { errnoName, nativeArches, SECCOMP_ARCHES } from '@nsrun/sys';
 import { GATE_FD, GATE_GO, GATE_READY, GATE_READY_FD } from '../gate-protocol.js';
 
 // The container's first process, in Perl: the whole gate (gate.ts) in one program that execs the
@@ -60,6 +60,8 @@ const ENODEV = 19;
 const ENOTDIR = 20;
 const ETIMEDOUT = 110;
 const ESTALE = 116;
+/** errno's names by number (0 to 133, <asm-generic/errno.h>), as @nsrun/sys names them, for the script's messages. */
+const ERRNO_NAMES = Array.from({ length: 134 }, (_, n) => errnoName(n)).join(' ');
 // <asm-generic/signal.h>, <asm/signal.h> (x86)
 const SIGKILL = 9;
 
@@ -75,7 +77,10 @@ const SIGKILL = 9;
 const SCRIPT = `my ($nrs, $hex, $drop, $nnp, $gate, $tty, $workdir, $count) = splice(@ARGV, 0, 8);
 my @names = splice(@ARGV, 0, $count);
 my ($prctl, $capget, $capset, $seccomp, $execve) = map { $_ + 0 } split(/,/, $nrs);
-sub fail { print STDERR "nsrun: gate: $_[0]: $!\\n"; exit 125; }
+sub fail { print STDERR "nsrun: gate: $_[0]: " . errno() . "\\n"; exit 125; }
+# $! as nsrun's own errors say it: "ENOENT (No such file or directory)". Not through %!, which
+# loads Errno.pm at every start (and cannot after the pivot, where @INC is the rootfs's).
+sub errno { my $n = $! + 0; return (qw(${ERRNO_NAMES})[$n] // "E$n") . " ($!)"; }
 # SIGKILL when the nsrun thread that forked us dies; it survives the exec.
 syscall($prctl, ${PR_SET_PDEATHSIG}, ${SIGKILL}, 0, 0, 0) == 0 or fail('prctl(PR_SET_PDEATHSIG)');
 if ($hex ne '') {
@@ -107,7 +112,7 @@ my $got = '';
 1 while length($got) < ${GATE_GO.length} && sysread($go, $got, ${GATE_GO.length} - length($got), length($got));
 exit 125 if $got ne ${JSON.stringify(GATE_GO)};
 close($go);
-if ($workdir ne '') { chdir($workdir) or do { print STDERR "nsrun: workdir $workdir: cannot enter it inside the rootfs\\n"; exit 125; }; }
+if ($workdir ne '') { chdir($workdir) or do { print STDERR "nsrun: workdir $workdir: cannot enter it inside the rootfs: " . errno() . "\\n"; exit 125; }; }
 exec_command();
 # execve(2) with the command's environment: its names in nsrun's order, a variable moved aside
 # (loaderEnv) found under SAVED (only such a one is there: a SAVED* of the command's is moved
