@@ -26,7 +26,7 @@ const SYSCALLS = (() => {
     return undefined; // nativeArches: not x64 or arm64
   }
 })();
-const NRS = SYSCALLS && ['prctl', 'capget', 'capset', 'seccomp', 'execve'].map((n) => SYSCALLS[n]!).join(',');
+const NRS = SYSCALLS && ['prctl', 'capget', 'capset', 'seccomp', 'execve', 'rt_sigaction'].map((n) => SYSCALLS[n]!).join(',');
 
 /** True where the Perl gate can run: perl is installed and the machine's ABI is known. */
 export const PERL_GATE = PERL !== undefined && NRS !== undefined;
@@ -60,12 +60,17 @@ const ENODEV = 19;
 const ENOTDIR = 20;
 const ETIMEDOUT = 110;
 const ESTALE = 116;
-/** errno's names by number (0 to 133, <asm-generic/errno.h>), as @nsrun/sys names them, for the script's messages. */
-const ERRNO_NAMES = Array.from({ length: 134 }, (_, n) => errnoName(n)).join(' ');
+/**
+ * errno's names by number, as @nsrun/sys names them, for the script's messages: those up to
+ * ELOOP (40, <asm-generic/errno-base.h> and the first of <asm-generic/errno.h>), which cover what
+ * its calls fail with; others are E<n>. Every byte of the script costs each start.
+ */
+const ERRNO_NAMES = Array.from({ length: 41 }, (_, n) => errnoName(n)).join(' ');
 // <asm-generic/signal.h>, <asm/signal.h> (x86)
 const SIGKILL = 9;
+const SIGFPE = 8;
 
-// argv (after --): the syscall numbers (prctl,capget,capset,seccomp,execve); the filter in hex
+// argv (after --): the syscall numbers (NRS); the filter in hex
 // ('' for none); the capabilities to drop from the bounding set, comma-separated ('-': leave
 // every set as it is, as with privileged); '1' for no_new_privs; '1' to be the gate itself ('':
 // exec the program at once, a gate shell); the terminal to reopen as fd 0 (''); the workdir to
@@ -76,7 +81,7 @@ const SIGKILL = 9;
 // Any failure before the release exits 125 (nsrun's own), before anything of the container ran.
 const SCRIPT = `my ($nrs, $hex, $drop, $nnp, $gate, $tty, $workdir, $count) = splice(@ARGV, 0, 8);
 my @names = splice(@ARGV, 0, $count);
-my ($prctl, $capget, $capset, $seccomp, $execve) = map { $_ + 0 } split(/,/, $nrs);
+my ($prctl, $capget, $capset, $seccomp, $execve, $sigaction) = map { $_ + 0 } split(/,/, $nrs);
 sub fail { print STDERR "nsrun: gate: $_[0]: " . errno() . "\\n"; exit 125; }
 # $! as nsrun's own errors say it: "ENOENT (No such file or directory)". Not through %!, which
 # loads Errno.pm at every start (and cannot after the pivot, where @INC is the rootfs's).
@@ -120,7 +125,10 @@ exec_command();
 # if it is text, as the shells do: a binary (another architecture) is "Exec format error", not
 # a shell's syntax errors. Then the shell's statuses: 127 not found, 126 anything else.
 sub exec_command {
-  $SIG{FPE} = 'DEFAULT'; # perl ignores it (PERL_FPU_INIT); its own exec would put it back
+  # SIGFPE to SIG_DFL (a zeroed struct sigaction): perl ignores it (PERL_FPU_INIT) and its own
+  # exec puts it back. Not through %SIG, which costs every start ~7 page faults to set up.
+  my $act = "\\0" x 32; # a variable: a folded constant is read-only, and syscall() may write to strings
+  syscall($sigaction, ${SIGFPE}, $act, 0, 8) == 0 or fail('rt_sigaction(SIGFPE)');
   my @env = map { my $v = $ENV{"${SAVED}$_"} // $ENV{$_}; defined $v ? "$_=$v" : () } @names;
   my $envp = pack('p*', @env, undef);
   my @argv = @ARGV;
@@ -148,14 +156,17 @@ sub exec_command {
   exit 126;
 }
 # As bash's check_binary_file: an ELF, or a NUL in the first line (the first two after #!).
+# Compiled only when it is needed (a string eval): every start would pay for it.
 sub binary {
-  open(my $f, '<', $_[0]) or return 0;
-  my $s = '';
-  sysread($f, $s, 80);
-  return 1 if substr($s, 0, 4) eq "\\x7fELF";
-  my $lines = substr($s, 0, 2) eq '#!' ? 2 : 1;
-  for my $c (split(//, $s)) { return 0 if $c eq "\\n" && --$lines == 0; return 1 if $c eq "\\0"; }
-  return 0;
+  my $file = shift;
+  return eval q{
+    my ($f, $s) = (undef, '');
+    sysread($f, $s, 80) if open($f, '<', $file);
+    return 1 if substr($s, 0, 4) eq "\\x7fELF";
+    my $lines = substr($s, 0, 2) eq '#!' ? 2 : 1;
+    for my $c (split(//, $s)) { return 0 if $c eq "\\n" && --$lines == 0; return 1 if $c eq "\\0"; }
+    0;
+  };
 }`;
 
 /** What the Perl gate does before it execs `command`. */
