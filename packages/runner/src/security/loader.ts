@@ -70,13 +70,12 @@ const ERRNO_NAMES = Array.from({ length: 41 }, (_, n) => errnoName(n)).join(' ')
 const SIGKILL = 9;
 const SIGFPE = 8;
 
-// argv (after --): the syscall numbers (NRS); the filter in hex
-// ('' for none); the capabilities to drop from the bounding set, comma-separated ('-': leave
-// every set as it is, as with privileged); '1' for no_new_privs; '1' to be the gate itself ('':
-// exec the program at once, a gate shell); the terminal to reopen as fd 0 (''); the workdir to
-// enter after the release ('', without a rootfs); the number of names in the command's
-// environment, then the names, in order (one argument each: a single one is limited to 128 KiB);
-// then the program and its arguments.
+// argv (after --): the syscall numbers (NRS); the filter in hex ('' for none); the capabilities
+// to drop from the bounding set, comma-separated ('-': leave every set as it is, as with
+// privileged); '1' for no_new_privs; '1' to be the gate itself ('': exec the program at once, a
+// gate shell); the terminal to reopen as fd 0 (''); the workdir to enter after the release ('',
+// without a rootfs); the number of names in the command's environment, then the names, in order
+// (one argument each: a single one is limited to 128 KiB); then the program and its arguments.
 // Numbers from argv are strings: syscall() passes a string as a pointer, so they get `+ 0`.
 // Any failure before the release exits 125 (nsrun's own), before anything of the container ran.
 const SCRIPT = `my ($nrs, $hex, $drop, $nnp, $gate, $tty, $workdir, $count) = splice(@ARGV, 0, 8);
