@@ -147,12 +147,11 @@ export function gateSpawn(plan: GatePlan, env: NodeJS.ProcessEnv): GateSpawn {
   // Perl alone is the gate. With --init, the init shell is: it is loaded before the pivot, so a
   // rootfs needs no shell of its own.
   if (PERL_GATE && !plan.init) {
-    const argv = perlGateArgv({ ...perlConfines(security), gate: true, tty: ttyPath, workdir }, plan.command);
     // PWD as the gate shell exported it (after its cd, or from its start in the workdir).
     const pwd = workdir ?? plan.cwd;
-    const out = loaderEnv(env);
-    if (pwd !== undefined) out.PWD = resolve('/', pwd);
-    return { ...cwd, file: argv[0]!, args: argv.slice(1), env: out };
+    const commandEnv = pwd === undefined ? env : { ...env, PWD: resolve('/', pwd) };
+    const argv = perlGateArgv({ ...perlConfines(security), gate: true, tty: ttyPath, workdir, env: commandEnv }, plan.command);
+    return { ...cwd, file: argv[0]!, args: argv.slice(1), env: loaderEnv(commandEnv) };
   }
   const script = [...(ttyPath ? ['exec 0<>"$1"; shift'] : []), READY, RELEASE, ...(rootfs ? [ENTER_WORKDIR] : []), plan.init ? INIT : EXEC].join('\n');
   const shellArgs = [
@@ -166,7 +165,7 @@ export function gateSpawn(plan: GatePlan, env: NodeJS.ProcessEnv): GateSpawn {
     ...plan.command,
   ];
   if (PERL_GATE) {
-    const argv = perlGateArgv({ ...perlConfines(security), gate: false }, shellArgs);
+    const argv = perlGateArgv({ ...perlConfines(security), gate: false, env }, shellArgs);
     return { ...cwd, file: argv[0]!, args: argv.slice(1), env: loaderEnv(env) };
   }
   // Without setpriv (and perl) only a privileged container may start (options.ts refuses the

@@ -108,18 +108,26 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
     step('make-private', () => mount(null, '/', null, MS_REC | MS_PRIVATE));
     step('spawn', () => {
       const gate = gateSpawn({ ...opts, tty: tty !== undefined, ttyPath: tty?.slavePath, security }, env);
-      closeStrayFdsOnExec();
       ready = pipe2(O_CLOEXEC); // blocking: see waitGateReady
       releasePipe = pipe2(O_CLOEXEC); // blocking: GATE_GO always fits
       const stdio = tty ? [tty.slave, tty.slave, tty.slave] : [0, 1, 2];
       // posix_spawn, not child_process (which loads Node's whole stream and net stack, ~15 ms).
-      started.child = spawnProcess(gate.file, [gate.file, ...gate.args], {
-        fds: [...stdio, releasePipe[0], ready[1]], // GATE_FD, GATE_READY_FD
-        // A session of its own, so the terminal can become its controlling terminal.
-        setsid: tty !== undefined,
-        env: gate.env,
-        ...(gate.cwd !== undefined && { cwd: gate.cwd }),
-      });
+      const spawn = (closeOtherFds: boolean): Subprocess =>
+        spawnProcess(gate.file, [gate.file, ...gate.args], {
+          fds: [...stdio, releasePipe![0], ready![1]], // GATE_FD, GATE_READY_FD
+          // A session of its own, so the terminal can become its controlling terminal.
+          setsid: tty !== undefined,
+          env: gate.env,
+          ...(gate.cwd !== undefined && { cwd: gate.cwd }),
+          closeOtherFds,
+        });
+      try {
+        started.child = spawn(true);
+      } catch (e) {
+        if (!(e instanceof SysError && e.code === 'ENOSYS' && e.syscall === 'posix_spawn_file_actions_addclosefrom_np')) throw e;
+        closeStrayFdsOnExec(); // glibc before 2.34: nothing had started
+        started.child = spawn(false);
+      }
       // The gate's copies are the only reader and writer: EPIPE or EOF when it dies.
       closeSync(releasePipe[0]);
       releasePipe[0] = -1;
@@ -186,10 +194,12 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
 }
 
 /**
- * Marks every fd above 2 close-on-exec before the gate is spawned: an fd the embedding program
- * left open (a directory above all) would otherwise reach the container, and with a rootfs let
- * it read the host's files through /proc/self/fd (the CVE-2024-21626 pattern). The gate gets
- * only what spawnProcess dup2s into place: stdio, the release pipe, the ready pipe.
+ * Where glibc cannot close the gate's other fds itself (closeOtherFds, 2.34+): marks every fd
+ * of this process above 2 close-on-exec (for good: an fd the embedding program meant its own
+ * children to inherit no longer reaches them). An fd the embedding program left open (a
+ * directory above all) would otherwise reach the container, and with a rootfs let it read the
+ * host's files through /proc/self/fd (the CVE-2024-21626 pattern). The gate gets only what
+ * spawnProcess dup2s into place: stdio, the release pipe, the ready pipe.
  */
 function closeStrayFdsOnExec(): void {
   try {

@@ -24,6 +24,8 @@ export const POSIX_SPAWN_SETSIGMASK = 0x08;
 export const POSIX_SPAWN_SETSID = 0x80;
 // <bits/waitflags.h>
 const WNOHANG = 1;
+// <asm-generic/errno.h>: what an older glibc, without the symbol, is reported as.
+const ENOSYS = 38;
 
 // glibc's opaque posix_spawn_file_actions_t (80 bytes on x86_64 and aarch64) and
 // posix_spawnattr_t (336), with room to spare.
@@ -35,6 +37,8 @@ const faInit = bindPure('posix_spawn_file_actions_init', [T.buf]);
 const faAddDup2 = bindPure('posix_spawn_file_actions_adddup2', [T.buf, T.i32, T.i32]);
 // glibc 2.29+
 const faAddChdir = bindPure('posix_spawn_file_actions_addchdir_np', [T.buf, T.buf]);
+// glibc 2.34+ (close_range in the child, or /proc/self/fd before Linux 5.9)
+const faAddClosefrom = bindPure('posix_spawn_file_actions_addclosefrom_np', [T.buf, T.i32]);
 const faDestroy = bindPure('posix_spawn_file_actions_destroy', [T.buf]);
 const attrInit = bindPure('posix_spawnattr_init', [T.buf]);
 const attrSetFlags = bindPure('posix_spawnattr_setflags', [T.buf, T.i32]);
@@ -77,6 +81,11 @@ export interface SpawnOptions {
   cwd?: string;
   /** A new session (setsid), so that a terminal can become its controlling terminal. */
   setsid?: boolean;
+  /**
+   * Every fd of the child above those in `fds` closed, close-on-exec or not (this process's
+   * left as they are). glibc before 2.34 cannot: SysError ENOSYS, before anything started.
+   */
+  closeOtherFds?: boolean;
 }
 
 /** How a child ended: its exit code, or the signal that killed it (both null: see Subprocess.exit). */
@@ -210,6 +219,8 @@ export function spawnProcess(path: string, argv: readonly (string | Uint8Array)[
     // glibc 2.29+: adddup2(fd, fd) clears the fd's close-on-exec in the child.
     sources.forEach((src, i) => check('posix_spawn_file_actions_adddup2', faAddDup2(fa, src, i), `fd ${src} -> ${i}`));
     if (cwdC) check('posix_spawn_file_actions_addchdir_np', faAddChdir(fa, cwdC), opts.cwd);
+    // After the dup2s, whose sources it may close.
+    if (opts.closeOtherFds) check('posix_spawn_file_actions_addclosefrom_np', addClosefrom(fa, fds.length), `fds from ${fds.length}`);
     check('posix_spawnattr_init', attrInit(attr));
     attrReady = true;
     check('posix_spawnattr_setsigmask', attrSetSigmask(attr, Buffer.alloc(SIGSET_SIZE)));
@@ -228,6 +239,14 @@ export function spawnProcess(path: string, argv: readonly (string | Uint8Array)[
   // glibc has reaped a child whose exec failed.
   if (err !== 0) throw new SysError('posix_spawn', err, opts.cwd !== undefined && !isDirectory(opts.cwd) ? `cwd ${opts.cwd}` : path);
   return new Subprocess(pid);
+}
+
+function addClosefrom(fa: Buffer, from: number): number {
+  try {
+    return faAddClosefrom(fa, from);
+  } catch {
+    return ENOSYS; // ffi-rs: the symbol is not in this libc
+  }
 }
 
 function isDirectory(path: string): boolean {

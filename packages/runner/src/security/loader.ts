@@ -1,5 +1,5 @@
 import { firstExecutable } from '../exec-path.js';
-import { nativeArches, SECCOMP_ARCHES } from '@nsrun/sys';
+import { errnoName, nativeArches, SECCOMP_ARCHES } from '@nsrun/sys';
 import { GATE_FD, GATE_GO, GATE_READY, GATE_READY_FD } from '../gate-protocol.js';
 
 // The container's first process, in Perl: the whole gate (gate.ts) in one program that execs the
@@ -26,13 +26,20 @@ const SYSCALLS = (() => {
     return undefined; // nativeArches: not x64 or arm64
   }
 })();
-const NRS = SYSCALLS && ['prctl', 'capget', 'capset', 'seccomp'].map((n) => SYSCALLS[n]!).join(',');
+const NRS = SYSCALLS && ['prctl', 'capget', 'capset', 'seccomp', 'execve', 'rt_sigaction'].map((n) => SYSCALLS[n]!).join(',');
 
 /** True where the Perl gate can run: perl is installed and the machine's ABI is known. */
 export const PERL_GATE = PERL !== undefined && NRS !== undefined;
 
-/** Perl's variables that make it load code; moved aside for the gate, given back to the container. */
-const PERL_VARIABLES = ['PERL5OPT', 'PERL5LIB', 'PERLLIB', 'PERL_BADLANG'] as const;
+/**
+ * The command's variables that would change how perl runs the gate: every PERL* (PERL5OPT and
+ * PERL5LIB load code; PERL_UNICODE and PERLIO put :utf8 on the pipes, where sysread dies) and
+ * the dynamic loader's (with a rootfs, LD_PRELOAD names a path inside it, not the host's that
+ * perl is loaded from). Moved aside under SAVED for the gate, given back at the exec (the
+ * command's environment is built from the names, in order: see the script's exec_command);
+ * a variable already named SAVED* is moved too, so that it comes back as it was.
+ */
+const GATE_AFFECTING = /^(PERL|LD_|GLIBC_TUNABLES$|NSRUN_SAVED_)/;
 const SAVED = 'NSRUN_SAVED_';
 
 // <linux/prctl.h>
@@ -45,24 +52,39 @@ const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 const _LINUX_CAPABILITY_VERSION_3 = 0x20080522;
 // <linux/seccomp.h>
 const SECCOMP_SET_MODE_FILTER = 1;
-// <asm-generic/errno-base.h>
+// <asm-generic/errno-base.h>, <asm-generic/errno.h>
 const ENOENT = 2;
+const ENOEXEC = 8;
+const EACCES = 13;
+const ENODEV = 19;
 const ENOTDIR = 20;
+const ETIMEDOUT = 110;
+const ESTALE = 116;
+/**
+ * errno's names by number, as @nsrun/sys names them, for the script's messages: those up to
+ * ELOOP (40, <asm-generic/errno-base.h> and the first of <asm-generic/errno.h>), which cover what
+ * its calls fail with; others are E<n>. Every byte of the script costs each start.
+ */
+const ERRNO_NAMES = Array.from({ length: 41 }, (_, n) => errnoName(n)).join(' ');
 // <asm-generic/signal.h>, <asm/signal.h> (x86)
 const SIGKILL = 9;
+const SIGFPE = 8;
 
-// argv (after --): the syscall numbers (prctl,capget,capset,seccomp); the filter in hex ('' for
-// none); the capabilities to drop from the bounding set, comma-separated ('-': leave every set
-// as it is, as with privileged); '1' for no_new_privs; '1' to be the gate itself ('': exec the
-// program at once, a gate shell); the terminal to reopen as fd 0 (''); the workdir to enter
-// after the release ('', without a rootfs); then the program and its arguments.
+// argv (after --): the syscall numbers (NRS); the filter in hex ('' for none); the capabilities
+// to drop from the bounding set, comma-separated ('-': leave every set as it is, as with
+// privileged); '1' for no_new_privs; '1' to be the gate itself ('': exec the program at once, a
+// gate shell); the terminal to reopen as fd 0 (''); the workdir to enter after the release ('',
+// without a rootfs); the number of names in the command's environment, then the names, in order
+// (one argument each: a single one is limited to 128 KiB); then the program and its arguments.
 // Numbers from argv are strings: syscall() passes a string as a pointer, so they get `+ 0`.
 // Any failure before the release exits 125 (nsrun's own), before anything of the container ran.
-const SCRIPT = `delete $ENV{PERL_BADLANG};
-for my $k (qw(${PERL_VARIABLES.join(' ')})) { my $s = "${SAVED}$k"; $ENV{$k} = delete $ENV{$s} if exists $ENV{$s}; }
-my ($nrs, $hex, $drop, $nnp, $gate, $tty, $workdir) = splice(@ARGV, 0, 7);
-my ($prctl, $capget, $capset, $seccomp) = map { $_ + 0 } split(/,/, $nrs);
-sub fail { print STDERR "nsrun: gate: $_[0]: $!\\n"; exit 125; }
+const SCRIPT = `my ($nrs, $hex, $drop, $nnp, $gate, $tty, $workdir, $count) = splice(@ARGV, 0, 8);
+my @names = splice(@ARGV, 0, $count);
+my ($prctl, $capget, $capset, $seccomp, $execve, $sigaction) = map { $_ + 0 } split(/,/, $nrs);
+sub fail { print STDERR "nsrun: gate: $_[0]: " . errno() . "\\n"; exit 125; }
+# $! as nsrun's own errors say it: "ENOENT (No such file or directory)". Not through %!, which
+# loads Errno.pm at every start (and cannot after the pivot, where @INC is the rootfs's).
+sub errno { my $n = $! + 0; return (qw(${ERRNO_NAMES})[$n] // "E$n") . " ($!)"; }
 # SIGKILL when the nsrun thread that forked us dies; it survives the exec.
 syscall($prctl, ${PR_SET_PDEATHSIG}, ${SIGKILL}, 0, 0, 0) == 0 or fail('prctl(PR_SET_PDEATHSIG)');
 if ($hex ne '') {
@@ -94,15 +116,56 @@ my $got = '';
 1 while length($got) < ${GATE_GO.length} && sysread($go, $got, ${GATE_GO.length} - length($got), length($got));
 exit 125 if $got ne ${JSON.stringify(GATE_GO)};
 close($go);
-if ($workdir ne '') { chdir($workdir) or do { print STDERR "nsrun: workdir $workdir: cannot enter it inside the rootfs\\n"; exit 125; }; }
+if ($workdir ne '') { chdir($workdir) or do { print STDERR "nsrun: workdir $workdir: cannot enter it inside the rootfs: " . errno() . "\\n"; exit 125; }; }
 exec_command();
-# execvp: PATH searched, a file without #! run by /bin/sh; then the shell's statuses.
+# execve(2) with the command's environment: its names in nsrun's order, a variable moved aside
+# (loaderEnv) found under SAVED (only such a one is there: a SAVED* of the command's is moved
+# too). PATH searched as execvp does, but a file execve refuses (ENOEXEC) goes to /bin/sh only
+# if it is text, as the shells do: a binary (another architecture) is "Exec format error", not
+# a shell's syntax errors. Then the shell's statuses: 127 not found, 126 anything else.
 sub exec_command {
-  exec { $ARGV[0] } @ARGV;
-  my $e = $! + 0;
-  if ($e == ${ENOENT} || $e == ${ENOTDIR}) { print STDERR "nsrun: $ARGV[0]: not found\\n"; exit 127; }
-  print STDERR "nsrun: $ARGV[0]: $!\\n";
+  # SIGFPE to SIG_DFL (a zeroed struct sigaction): perl ignores it (PERL_FPU_INIT) and its own
+  # exec puts it back. Not through %SIG, which costs every start ~7 page faults to set up.
+  my $act = "\\0" x 32; # a variable: a folded constant is read-only, and syscall() may write to strings
+  syscall($sigaction, ${SIGFPE}, $act, 0, 8) == 0 or fail('rt_sigaction(SIGFPE)');
+  my @env = map { my $v = $ENV{"${SAVED}$_"} // $ENV{$_}; defined $v ? "$_=$v" : () } @names;
+  my $envp = pack('p*', @env, undef);
+  my @argv = @ARGV;
+  my $cmd = $argv[0];
+  my $path = $ENV{PATH} // '/bin:/usr/bin';
+  my @try = $cmd eq '' ? () : $cmd =~ m{/} ? ($cmd) : map { $_ eq '' ? $cmd : "$_/$cmd" } ($path eq '' ? ('') : split(/:/, $path, -1));
+  my ($e, $eacces) = (${ENOENT}, 0);
+  for my $file (@try) {
+    syscall($execve, $file, pack('p*', @argv, undef), $envp);
+    $e = $! + 0;
+    if ($e == ${ENOEXEC}) {
+      last if binary($file);
+      my @sh = ('/bin/sh', $file, @argv[1 .. $#argv]); # as execvp's
+      syscall($execve, $sh[0], pack('p*', @sh, undef), $envp); # not a literal: syscall writes to strings
+      $e = $! + 0;
+      last;
+    }
+    last unless grep { $e == $_ } (${ENOENT}, ${ENOTDIR}, ${EACCES}, ${ESTALE}, ${ENODEV}, ${ETIMEDOUT});
+    $eacces ||= $e == ${EACCES};
+    $e = ${EACCES} if $eacces; # when none is left: EACCES if one was not executable
+  }
+  $! = $e;
+  if ($e == ${ENOENT} || $e == ${ENOTDIR}) { print STDERR "nsrun: $cmd: not found\\n"; exit 127; }
+  print STDERR "nsrun: $cmd: $!\\n";
   exit 126;
+}
+# As bash's check_binary_file: an ELF, or a NUL in the first line (the first two after #!).
+# Compiled only when it is needed (a string eval): every start would pay for it.
+sub binary {
+  my $file = shift;
+  return eval q{
+    my ($f, $s) = (undef, '');
+    sysread($f, $s, 80) if open($f, '<', $file);
+    return 1 if substr($s, 0, 4) eq "\\x7fELF";
+    my $lines = substr($s, 0, 2) eq '#!' ? 2 : 1;
+    for my $c (split(//, $s)) { return 0 if $c eq "\\n" && --$lines == 0; return 1 if $c eq "\\0"; }
+    0;
+  };
 }`;
 
 /** What the Perl gate does before it execs `command`. */
@@ -118,10 +181,13 @@ export interface PerlGate {
   tty?: string | undefined;
   /** The directory to enter after the release (inside the rootfs). */
   workdir?: string | undefined;
+  /** The command's environment (given to the gate through loaderEnv): the order of its names is kept. */
+  env: NodeJS.ProcessEnv;
 }
 
 /** The argv of the gate program that ends by exec'ing `command` (PERL_GATE must be true). */
 export function perlGateArgv(g: PerlGate, command: readonly string[]): string[] {
+  const names = Object.keys(g.env).filter((k) => g.env[k] !== undefined);
   return [
     PERL!,
     '-e',
@@ -134,16 +200,17 @@ export function perlGateArgv(g: PerlGate, command: readonly string[]): string[] 
     g.gate ? '1' : '',
     g.tty ?? '',
     g.workdir ?? '',
+    String(names.length),
+    ...names,
     ...command,
   ];
 }
 
-/** The environment for the Perl gate: Perl's own variables moved aside (and its locale warnings off). */
+/** The environment for the Perl gate: what would change its run moved aside (GATE_AFFECTING), its locale warnings off. */
 export function loaderEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = { ...env };
-  for (const k of PERL_VARIABLES) {
-    if (out[k] !== undefined) out[`${SAVED}${k}`] = out[k];
-    delete out[k];
+  const out: NodeJS.ProcessEnv = {};
+  for (const [k, v] of Object.entries(env)) {
+    if (v !== undefined) out[GATE_AFFECTING.test(k) ? `${SAVED}${k}` : k] = v;
   }
   out.PERL_BADLANG = '0';
   return out;

@@ -1,0 +1,185 @@
+// The gate against what the command's own environment and the embedding program can do to it
+// (a review of security/loader.ts, gate.ts, setup.ts): variables meant for the command that
+// would change how perl, or the dynamic loader starting it, runs the gate; an embedding
+// program's fds as it left them.
+import * as assert from 'uvu/assert';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { apiInNs, nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
+import { busyboxSkipReason, tempBusyboxRootfs } from '@nsrun/test-helpers/rootfs';
+
+const PERL = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
+const SYS_URL = import.meta.resolve('@nsrun/sys');
+
+const k = kernelSuite('nsrun run: the gate, reviewed');
+k.before.each((ctx) => {
+  ctx.state = stateDir();
+  // Files for the command (the state directory is hidden from the container).
+  ctx.files = mkdtempSync('/tmp/nsrun-gate-review-');
+  ctx.run = (args, cmd, opts) => nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--net', 'none', ...args, '--', ...cmd], opts);
+});
+k.after.each((ctx) => {
+  removeStateDir(ctx.state);
+  rmSync(ctx.files, { recursive: true, force: true });
+});
+
+// perl reads these at its start: PERL_UNICODE=D (or '' with a UTF-8 locale: -CSDL) and PERLIO=:utf8
+// put :utf8 on the gate's pipes, where syswrite and sysread die (perl 5.30+).
+const PERL_VARIABLES = [
+  { PERL_UNICODE: 'SDA' },
+  { PERL_UNICODE: '', LC_ALL: 'C.UTF-8' },
+  { PERLIO: ':utf8' },
+  { PERLIO: ':raw:crlf', PERL_HASH_SEED: '0', PERL_PERTURB_KEYS: '0' },
+];
+const PRINT = (vars) => ['sh', '-c', `${vars.map((v) => `printf '%s=%s|' ${v} "\${${v}-unset}"`).join('; ')}; env | grep -c '^NSRUN_SAVED_' || true`];
+
+k(
+  "Perl's variables (PERL_UNICODE, PERLIO, ...) in nsrun's environment or the command's: the gate runs as without them, the command gets them as they were",
+  (ctx) => {
+    if (!PERL) return skip('perl is missing: the gate is setpriv and the shell');
+    for (const vars of PERL_VARIABLES) {
+      const names = Object.keys(vars);
+      const want = `${names.map((v) => `${v}=${vars[v]}|`).join('')}0\n`;
+      for (const init of [[], ['--init']]) {
+        const inherited = ctx.run(init, PRINT(names), { env: vars });
+        assert.is(inherited.stderr, '', `${JSON.stringify(vars)} ${init.join(' ')} in nsrun's environment`);
+        assert.is(inherited.status, 0);
+        assert.is(inherited.stdout, want);
+        const given = ctx.run([...init, ...names.flatMap((v) => ['--env', `${v}=${vars[v]}`])], PRINT(names));
+        assert.is(given.stderr, '', `${JSON.stringify(vars)} ${init.join(' ')} by --env`);
+        assert.is(given.status, 0);
+        assert.is(given.stdout, want);
+      }
+    }
+    assert.equal(records(ctx.state), []);
+  },
+);
+
+k("a variable of the command named like the gate's saved ones (NSRUN_SAVED_PERL5LIB) reaches it as it is, and gives it no other", (ctx) => {
+  if (!PERL) return skip('perl is missing: the gate is setpriv and the shell');
+  const env = { NSRUN_SAVED_PERL5LIB: '/mine', PERL5OPT: '-w', NSRUN_SAVED_NSRUN_SAVED_X: 'y' };
+  const r = ctx.run(
+    Object.entries(env).flatMap(([n, v]) => ['--env', `${n}=${v}`]),
+    ['sh', '-c', 'env | grep -E "^(NSRUN_SAVED_|PERL|X=)" | sort'],
+  );
+  assert.is(r.status, 0, r.stderr);
+  assert.is(r.stdout, 'NSRUN_SAVED_NSRUN_SAVED_X=y\nNSRUN_SAVED_PERL5LIB=/mine\nPERL5OPT=-w\n');
+});
+
+k("the dynamic loader's variables of a container with a rootfs (LD_PRELOAD, a path inside it) are the command's, not the host perl's", (ctx) => {
+  if (!PERL) return skip('perl is missing: the gate is setpriv and the shell');
+  if (busyboxSkipReason) return skip(busyboxSkipReason);
+  const rootfs = tempBusyboxRootfs();
+  try {
+    const r = ctx.run(
+      ['--rootfs', rootfs.dir, '--env', 'LD_PRELOAD=/lib/nsrun-only-in-the-rootfs.so', '--env', 'LD_LIBRARY_PATH=/opt/nsrun-rootfs-lib'],
+      ['sh', '-c', 'echo "$LD_PRELOAD|$LD_LIBRARY_PATH"'],
+    );
+    // The static busybox has no dynamic loader: nobody should have looked for the library.
+    assert.is(r.stderr, '', 'the host ld.so did not try to preload a path of the rootfs into perl');
+    assert.is(r.status, 0);
+    assert.is(r.stdout, '/lib/nsrun-only-in-the-rootfs.so|/opt/nsrun-rootfs-lib\n');
+  } finally {
+    rootfs.remove();
+  }
+});
+
+/** A copy of /bin/true marked as an ELF for another machine (e_machine): execve fails with ENOEXEC. */
+function foreignElf(path) {
+  const elf = readFileSync('/bin/true');
+  elf.writeUInt16LE(elf.readUInt16LE(18) === 62 ? 183 : 62, 18); // EM_X86_64 <-> EM_AARCH64 (<linux/elf-em.h>)
+  writeFileSync(path, elf, { mode: 0o755 });
+}
+
+k('a binary execve refuses (ENOEXEC: another architecture) is "Exec format error", 126, as the shell gate said; not run by /bin/sh as a script', (ctx) => {
+  const bin = `${ctx.files}/foreign`;
+  foreignElf(bin);
+  const r = ctx.run([], [bin, 'a']);
+  assert.is(r.stderr, `nsrun: ${bin}: Exec format error\n`);
+  assert.is(r.status, 126);
+  // Found through PATH, the same.
+  const p = ctx.run(['--env', `PATH=/nonexistent:${ctx.files}`], ['foreign']);
+  assert.is(p.stderr, 'nsrun: foreign: Exec format error\n');
+  assert.is(p.status, 126);
+});
+
+k(
+  'a text file without #! still runs as a /bin/sh script (as execvp and the shells do), with its arguments; PATH searched past a file that is not executable',
+  (ctx) => {
+    const dir = `${ctx.files}/bin`;
+    const denied = `${ctx.files}/denied`;
+    mkdirSync(dir);
+    mkdirSync(denied);
+    writeFileSync(`${dir}/hello`, 'echo "script $0 $*"\n', { mode: 0o755 });
+    writeFileSync(`${denied}/hello`, 'echo "wrong one"\n', { mode: 0o644 }); // EACCES: the search goes on
+    const r = ctx.run(['--env', `PATH=${denied}:${dir}`], ['hello', 'x', 'y z']);
+    assert.is(r.stderr, '');
+    assert.is(r.status, 0);
+    assert.is(r.stdout, `script ${dir}/hello x y z\n`);
+    // Only a file that is not executable: "Permission denied", 126.
+    const only = ctx.run(['--env', `PATH=${denied}`], ['hello']);
+    assert.is(only.stderr, 'nsrun: hello: Permission denied\n');
+    assert.is(only.status, 126);
+    // PATH unset: glibc's default (/bin:/usr/bin).
+    const unset = nsrunSync(ctx.ns, ['run', '--state-dir', ctx.state, '--net', 'none', '--', 'true'], { env: { PATH: undefined } });
+    assert.is(unset.status, 0, unset.stderr);
+  },
+);
+
+k("the command's environment in the order it was given, the gate's moved-aside variables in their places", (ctx) => {
+  // Not with --init: bash exports its variables in an order of its own.
+  const names = ['NSRUN_Z1', 'PERL5OPT', 'NSRUN_A1', 'LD_NSRUN_X', 'NSRUN_M1', 'NSRUN_SAVED_Q'];
+  const r = ctx.run(
+    names.flatMap((n, i) => ['--env', `${n}=${i}`]),
+    ['sh', '-c', 'tr "\\0" "\\n" < /proc/$$/environ'],
+  );
+  assert.is(r.status, 0, r.stderr);
+  const order = r.stdout
+    .split('\n')
+    .map((l) => l.slice(0, l.indexOf('=')))
+    .filter((n) => names.includes(n));
+  assert.equal(order, names);
+  // Names adding up to more than one argument may hold (128 KiB): all of them arrive.
+  const many = Object.fromEntries(Array.from({ length: 3000 }, (_, i) => [`NSRUN_MANY_${'N'.repeat(40)}_${i}`, String(i)]));
+  const m = ctx.run([], ['sh', '-c', 'env | grep -c ^NSRUN_MANY_'], { env: many });
+  assert.is(m.status, 0, m.stderr);
+  assert.is(m.stdout, '3000\n');
+});
+
+k('a workdir the rootfs lacks: the step, the path and the errno (name and text), exit 125', (ctx) => {
+  if (!PERL) return skip('perl is missing: the gate is setpriv and the shell (which cannot say the errno)');
+  if (busyboxSkipReason) return skip(busyboxSkipReason);
+  const rootfs = tempBusyboxRootfs();
+  try {
+    const r = ctx.run(['--rootfs', rootfs.dir, '--workdir', '/nonexistent'], ['true']);
+    assert.is(r.stderr, 'nsrun: workdir /nonexistent: cannot enter it inside the rootfs: ENOENT (No such file or directory)\n');
+    assert.is(r.status, 125);
+  } finally {
+    rootfs.remove();
+  }
+});
+
+k(
+  "an embedding program's fd without close-on-exec: it does not reach the container, and is still without close-on-exec after the run (its own later children get it)",
+  (ctx) => {
+    const r = apiInNs(
+      ctx.ns,
+      `
+const sys = await import(${JSON.stringify(SYS_URL)});
+const fd = fs.openSync('/dev/null', 'r'); // Node opens it close-on-exec
+sys.setCloexec(fd, false); // as an fd inherited from the program's parent (a jobserver's, LISTEN_FDS)
+const h = await runner.run({ command: ['sh', '-c', 'test ! -e /proc/$$/fd/' + fd], net: 'none', stateDir: ${JSON.stringify(ctx.state)} });
+const status = await h.wait();
+const { spawnSync } = await import('node:child_process');
+const child = spawnSync('sh', ['-c', 'test -e /proc/$$/fd/' + fd]).status;
+out({ status, flags: sys.fcntl(fd, sys.F_GETFD), child });
+`,
+    );
+    assert.is(r.status, 0, 'the container had the fd');
+    assert.is(r.flags, 0, 'the fd is close-on-exec after the run');
+    assert.is(r.child, 0, "the program's next child did not get the fd");
+    assert.equal(records(ctx.state), []);
+  },
+);
+
+k.run();
