@@ -1,6 +1,6 @@
 import { readSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CAPABILITIES, capLastCap, type CapabilityName } from '@nsrun/sys';
+import { CAPABILITIES, capLastCap, signalName, type CapabilityName, type Subprocess } from '@nsrun/sys';
 import { firstExecutable } from './exec-path.js';
 import type { RunOptions } from './options.js';
 import { FORWARDED_SIGNALS } from './signals.js';
@@ -184,9 +184,11 @@ function perlConfines(s: SecurityPlan): Pick<PerlGate, 'filter' | 'drop' | 'noNe
  * it exited first. Until then the gate may still be loading (perl, or setpriv and the shell, and
  * their libraries: the dynamic loader opens them by path *after* spawn returns), so a pivot_root
  * before that would make it look for them in the rootfs. A blocking read, not polling: the
- * gate writes as soon as it has confined itself.
+ * gate writes as soon as it has confined itself. When it exited first, the error says how
+ * (`gate`): a gate killed by a signal (SIGSYS from a filter, the OOM killer) prints nothing
+ * itself.
  */
-export function waitGateReady(fd: number): void {
+export function waitGateReady(fd: number, gate?: Subprocess): void {
   const b = Buffer.alloc(1);
   let n: number;
   try {
@@ -194,5 +196,19 @@ export function waitGateReady(fd: number): void {
   } catch (e) {
     throw new Error(`the gate's ready pipe: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  if (n === 0) throw new Error('the gate exited before it was ready');
+  if (n === 0) throw new Error(`the gate exited before it was ready${gate === undefined ? '' : gateEnd(gate)}`);
+}
+
+/** How long to wait for the gate to be reaped after its ready pipe closed (its exit follows). */
+const GATE_REAP_MS = 200;
+
+/** ` (exit status N)` or ` (killed by SIGX)` once the gate is reaped; '' if it is not by then. */
+function gateEnd(gate: Subprocess): string {
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  // The pipe closes in the kernel's exit before the process can be reaped: a few ms at most.
+  for (let waited = 0; !gate.poll() && waited < GATE_REAP_MS; waited++) Atomics.wait(nap, 0, 0, 1);
+  const end = gate.exit;
+  if (end?.signal != null) return ` (killed by ${signalName(end.signal)})`;
+  if (end?.code != null) return ` (exit status ${end.code})`;
+  return '';
 }

@@ -152,7 +152,7 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
         ownNet: net !== 'host',
         noSysfs: plan.noSysfs === true,
         rootfs: opts.rootfs,
-        gateReady: () => waitGateReady(readyFd),
+        gateReady: () => waitGateReady(readyFd, started.child),
         resolvConf,
         stateDir: plan.stateDir,
         confined: !security.privileged,

@@ -3,7 +3,8 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
-import { PERL_GATE, loaderEnv, perlGateArgv } from '../dist/security/loader.js';
+import { SECCOMP_ARCHES } from '@nsrun/sys';
+import { PERL_GATE, gateSyscallNumbers, loaderEnv, perlGateArgv } from '../dist/security/loader.js';
 
 test("a failed step names itself and the errno (name and text), exit 125, nothing exec'd", () => {
   if (!PERL_GATE) return console.log('  skipped: no perl, or an architecture without syscall tables: the gate is setpriv and the shell');
@@ -15,6 +16,15 @@ test("a failed step names itself and the errno (name and text), exit 125, nothin
   assert.is(r.stderr, 'nsrun: gate: seccomp: cannot install the filter: EINVAL (Invalid argument)\n');
   assert.is(r.stdout, '');
   assert.is(r.status, 125);
+});
+
+test("the program's system call numbers: from the ABI's table; none (setpriv's gate then) when the table lacks one", () => {
+  // prctl, capget, capset, seccomp, execve, rt_sigaction (<asm/unistd_64.h>, <asm-generic/unistd.h>)
+  assert.is(gateSyscallNumbers(SECCOMP_ARCHES.x86_64.table), '157,125,126,317,59,13');
+  assert.is(gateSyscallNumbers(SECCOMP_ARCHES.aarch64.table), '167,90,91,277,221,134');
+  const { seccomp, ...older } = SECCOMP_ARCHES.x86_64.table;
+  assert.is(seccomp, 317);
+  assert.is(gateSyscallNumbers(older), undefined);
 });
 
 test.run();

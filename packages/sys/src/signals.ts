@@ -14,6 +14,12 @@ export function signalNumber(sig: number | string): number {
   return sig;
 }
 
+/** `15` -> `'SIGTERM'`; a number without a name (a real-time signal) as `signal N`. */
+export function signalName(n: number): string {
+  for (const [name, v] of Object.entries(constants.signals)) if (v === n) return name;
+  return `signal ${n}`;
+}
+
 // <bits/sigaction.h>
 export const SIG_BLOCK = 0;
 export const SIG_UNBLOCK = 1;

@@ -14,7 +14,7 @@ import type { RunContext } from './context.js';
  */
 export async function gateReady(ctx: RunContext): Promise<void> {
   const { opts, readyFd } = ctx;
-  if (readyFd !== undefined) await ctx.step('release', async () => waitGateReady(readyFd));
+  if (readyFd !== undefined) await ctx.step('release', async () => waitGateReady(readyFd, ctx.child));
   ctx.fault.hit('release');
   if (opts.signal?.aborted) throw new RunnerError('release', 'interrupted before the command started');
 }

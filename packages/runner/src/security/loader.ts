@@ -26,7 +26,16 @@ const SYSCALLS = (() => {
     return undefined; // nativeArches: not x64 or arm64
   }
 })();
-const NRS = SYSCALLS && ['prctl', 'capget', 'capset', 'seccomp', 'execve', 'rt_sigaction'].map((n) => SYSCALLS[n]!).join(',');
+const NRS = SYSCALLS && gateSyscallNumbers(SYSCALLS);
+
+/**
+ * The numbers of the calls the program makes, in its order, comma-separated; undefined when the
+ * table lacks one (the gate would call system call 0 in its place): then it is setpriv's.
+ */
+export function gateSyscallNumbers(table: Readonly<Record<string, number>>): string | undefined {
+  const nrs = ['prctl', 'capget', 'capset', 'seccomp', 'execve', 'rt_sigaction'].map((n) => table[n]);
+  return nrs.every((n) => n !== undefined) ? nrs.join(',') : undefined;
+}
 
 /** True where the Perl gate can run: perl is installed and the machine's ABI is known. */
 export const PERL_GATE = PERL !== undefined && NRS !== undefined;
