@@ -28,9 +28,18 @@
 // NSRUN_BENCH_W1=plain does W1 the way the C implementation does: both ends created down, then
 // one link-up request per end (N + 2N requests).
 import { performance } from 'node:perf_hooks';
-import { RtnlClient, linkAddRequest, linkSetRequest, linkDelRequest, linkIndexMap, addrAddRequest, routeRequest, routeList } from '@nsrun/netlink';
-import { AttrReader } from '@nsrun/netlink/wire';
-import { IFLA_IFNAME, RTM_NEWLINK } from '@nsrun/netlink/constants';
+import {
+  RtnlClient,
+  linkAddRequest,
+  linkSetRequest,
+  linkDelRequest,
+  linkFromBytes,
+  linkIndexMap,
+  addrAddRequest,
+  routeRequest,
+  routeList,
+} from '@nsrun/netlink';
+import { RTM_NEWLINK } from '@nsrun/netlink/constants';
 import { guardNetns, sizes } from './bench/guard.js';
 
 const WHO = 'nsrun';
@@ -53,13 +62,6 @@ async function bulk(c, step, reqs, opts) {
   }
 }
 
-/** Name and index of an echoed RTM_NEWLINK (struct ifinfomsg: ifi_index at offset 4). */
-function echoedLink(m) {
-  if (m.type !== RTM_NEWLINK) return undefined;
-  for (const r = new AttrReader(m.buf, m.start + 16, m.end); r.next();) if (r.type === IFLA_IFNAME) return [r.text(), m.buf.readInt32LE(m.start + 4)];
-  return undefined;
-}
-
 const c = RtnlClient.open();
 const extra = {};
 let t;
@@ -80,8 +82,9 @@ await bulk(
   })(),
   {
     onReply: (_i, m) => {
-      const link = echoedLink(m);
-      if (link) byName.set(link[0], link[1]);
+      if (m.type !== RTM_NEWLINK) return;
+      const link = linkFromBytes(m.buf, m.start, m.end);
+      byName.set(link.name, link.index);
     },
   },
 );

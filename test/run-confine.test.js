@@ -10,7 +10,7 @@ import { DEFAULT_CAPABILITIES } from '@nsrun/runner';
 import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
 import { addHostProgram, busyboxSkipReason, makeBusyboxRootfs } from '@nsrun/test-helpers/rootfs';
 import { nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
-import { capHex, confinementCommand, statusFields } from '@nsrun/test-helpers/proc-status';
+import { capHex as hex, confinementCommand, statusFields as status } from '@nsrun/test-helpers/proc-status';
 
 const k = kernelSuite('nsrun run: confinement');
 k.before.each((ctx) => {
@@ -21,9 +21,7 @@ k.after.each((ctx) => {
   removeStateDir(ctx.state);
 });
 
-const hex = capHex;
 const STATUS = confinementCommand('/proc/self/status');
-const status = statusFields;
 const DEFAULT_MASK = capabilityMask(DEFAULT_CAPABILITIES);
 // Perl's syscall() reaches any system call; these are x86_64 numbers.
 const onX64 = process.arch === 'x64';

@@ -106,6 +106,9 @@ async function faults(ctx, name, opts, env = {}) {
     const step = uses[base] === 1 ? base : `${base}#${uses[base]}`;
     const r = await runOnce(ctx, { ...opts, faultAt: step }, env);
     const what = `${name}, faultAt ${step}`;
+    // The Nth use, not another: the step had completed N - 1 times when the fault came.
+    const before = r.steps.filter((s) => s === base).length;
+    if (before !== uses[base] - 1) bad.push(`${what}: failed after ${before} completed uses of ${base}, not ${uses[base] - 1}`);
     if (!r.error) bad.push(`${what}: the run did not fail`);
     else if (r.error.step !== base || !r.error.message.startsWith(`${base}: injected failure`) || /could not undo/.test(r.error.message))
       bad.push(`${what}: ${r.error.step}: ${r.error.message}`);

@@ -46,13 +46,14 @@ for (const [name, opts] of Object.entries(${JSON.stringify(configs)})) {
     uses[name] = (uses[name] ?? 0) + 1;
     const step = uses[name] === 1 ? name : name + '#' + uses[name];
     let error = null;
+    const done = [];
     try {
-      const h = await runner.run({ ...opts, stateDir: STATE, faultAt: step });
+      const h = await runner.run({ ...opts, stateDir: STATE, faultAt: step, log: (s) => done.push(s) });
       await h.wait();
     } catch (e) {
       error = { name: e.name, step: e.step, message: e.message };
     }
-    faults[step] = { error, after: snapshot() };
+    faults[step] = { error, done, after: snapshot() };
   }
   res[name] = { steps, status, before, faults };
 }
@@ -96,9 +97,12 @@ function problems(name, r, reached) {
   if (r.status !== 0) bad.push(`${name}: the run to the end exited ${r.status}`);
   if (r.steps.join(' ') !== ORDER[name]) bad.push(`${name}: steps ${r.steps.join(' ')}, not ${ORDER[name]}`);
   for (const s of r.steps) reached.add(s);
-  for (const [step, { error, after }] of Object.entries(r.faults)) {
+  for (const [step, { error, done, after }] of Object.entries(r.faults)) {
     const what = `${name}, faultAt ${step}`;
-    const base = step.split('#')[0];
+    const [base, nth = '1'] = step.split('#');
+    // The Nth use, not another: the step had completed N - 1 times when the fault came.
+    const before = done.filter((s) => s === base).length;
+    if (before !== Number(nth) - 1) bad.push(`${what}: failed after ${before} completed uses of ${base}, not ${Number(nth) - 1}`);
     if (!error) {
       bad.push(`${what}: the run did not fail`);
       continue;

@@ -7,9 +7,9 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
 import { apiInNs, nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
 import { busyboxSkipReason, tempBusyboxRootfs } from '@nsrun/test-helpers/rootfs';
+import { SYS_URL } from '@nsrun/test-helpers/child';
 
 const PERL = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
-const SYS_URL = import.meta.resolve('@nsrun/sys');
 
 const k = kernelSuite('nsrun run: the gate, reviewed');
 k.before.each((ctx) => {
@@ -144,6 +144,19 @@ k("the command's environment in the order it was given, the gate's moved-aside v
   const m = ctx.run([], ['sh', '-c', 'env | grep -c ^NSRUN_MANY_'], { env: many });
   assert.is(m.status, 0, m.stderr);
   assert.is(m.stdout, '3000\n');
+});
+
+k("a relative --workdir without a rootfs: PWD is the directory the command runs in (joined to nsrun's own), as the shell gate said", (ctx) => {
+  const dir = mkdtempSync('/tmp/nsrun-workdir-');
+  try {
+    mkdirSync(`${dir}/sub`);
+    // printenv, not a shell: sh would put a PWD that is not its directory right itself.
+    const r = ctx.run(['--workdir', 'sub'], ['printenv', 'PWD'], { cwd: dir });
+    assert.is(r.status, 0, r.stderr);
+    assert.is(r.stdout, `${dir}/sub\n`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 k('a workdir the rootfs lacks: the step, the path and the errno (name and text), exit 125', (ctx) => {

@@ -10,7 +10,7 @@ import { capabilityMask, processCapabilities } from '@nsrun/sys';
 import { DEFAULT_CAPABILITIES } from '@nsrun/runner';
 import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
 import { MAIN, nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
-import { capHex, confinementCommand, statusFields } from '@nsrun/test-helpers/proc-status';
+import { capHex as hex, confinementCommand, statusFields as status } from '@nsrun/test-helpers/proc-status';
 
 const PERL = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
 const STRACE = ['/usr/bin/strace', '/bin/strace'].find((p) => existsSync(p));
@@ -82,9 +82,7 @@ k('perl execs the command itself: two programs between the spawn and a running c
   );
 });
 
-const hex = capHex;
 const STATUS = confinementCommand('/proc/1/status');
-const status = statusFields;
 
 k("PID 1 (the command, or the init shell) as setpriv left it: the container's capabilities, none inheritable or ambient, no_new_privs, the filter", (ctx) => {
   const mask = hex(capabilityMask(DEFAULT_CAPABILITIES));

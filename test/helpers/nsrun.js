@@ -38,11 +38,17 @@ const inNs = (ns, argv) => ['nsenter', [`--net=${ns.procPath}`, ...argv]];
  * `nsrun ARGS` inside `ns`, to completion: { status, stdout, stderr }.
  * @param {{ procPath: string }} ns
  * @param {string[]} args
- * @param {{ timeout?: number, input?: string, env?: NodeJS.ProcessEnv }} [opts]
+ * @param {{ timeout?: number, input?: string, env?: NodeJS.ProcessEnv, cwd?: string }} [opts]
  */
 export function nsrunSync(ns, args, opts = {}) {
   const [cmd, argv] = inNs(ns, [process.execPath, MAIN, ...args]);
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', timeout: opts.timeout ?? 30_000, input: opts.input ?? '', env: { ...process.env, ...opts.env } });
+  const r = spawnSync(cmd, argv, {
+    encoding: 'utf8',
+    timeout: opts.timeout ?? 30_000,
+    input: opts.input ?? '',
+    env: { ...process.env, ...opts.env },
+    ...(opts.cwd !== undefined && { cwd: opts.cwd }),
+  });
   if (r.error) throw r.error;
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr };
 }

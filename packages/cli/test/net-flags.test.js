@@ -4,6 +4,7 @@
 // an accepted command line ends at that usage error, after every option was read.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { skip } from '@nsrun/test-helpers/kernel';
 import { RUN_USAGE, parseRun } from '../dist/run.js';
 import { NET_USAGE, runNet } from '../dist/containers.js';
 import { FlagError } from '../dist/flags.js';
@@ -40,7 +41,7 @@ async function attach(argv) {
 const asRoot = process.getuid?.() === 0;
 
 test('net attach accepts and refuses the spellings of run network options as run does, with the same messages', async () => {
-  if (!asRoot) return console.log('  skipped: a user other than root goes through netd, which refuses --subnet and --publish-force');
+  if (!asRoot) return skip('a user other than root goes through netd, which refuses --subnet and --publish-force');
   const cases = [
     ['--bridge', 'br7'],
     ['--bridge=br7'],

@@ -2,7 +2,7 @@ import { Buffer } from 'node:buffer';
 import { ValidationError } from './errors.js';
 import { IFNAMSIZ } from './constants/if.js';
 import { formatIPv6 } from './wire/attrs.js';
-import { ipv6Bytes } from './wire/ip-text.js';
+import { ipv4Value, ipv6Bytes } from './wire/ip-text.js';
 import type { Writer } from './wire/writer.js';
 
 // Input checks done before anything is sent, each naming the field it refuses.
@@ -61,34 +61,12 @@ export function writeAddrAttr(w: Writer, type: number, a: Addr): void {
   else w.attrBytes(type, a.bytes);
 }
 
-// IPv4 is parsed here, without intermediate objects (it is on the hot path of bulk route and
-// address work); IPv6 by the wire layer's parser (wire/attrs.ts: ipv6Bytes), the one every
-// encoder uses. (ip-address did it until 2026-12: 33 KiB of the 239 KiB that `nsrun run` loads,
-// initialised at every start for a few lines of use; it stays as the tests' reference.)
-function parseV4(v: string, end = v.length): number {
-  let out = 0;
-  let part = 0;
-  let n = -1;
-  let digits = 0;
-  for (let i = 0; i <= end; i++) {
-    const ch = i < end ? v.charCodeAt(i) : 46; // a final '.' closes the last part
-    if (ch >= 48 && ch <= 57) {
-      if (digits > 0 && n === 0) return -1; // leading zero
-      n = (n < 0 ? 0 : n * 10) + (ch - 48);
-      if (++digits > 3 || n > 255) return -1;
-    } else if (ch === 46) {
-      if (digits === 0 || part > 3) return -1;
-      out = out * 256 + n;
-      part++;
-      n = -1;
-      digits = 0;
-    } else return -1;
-  }
-  return part === 4 ? out : -1;
-}
-
+// Addresses are parsed by the wire layer's one parser (wire/ip-text.ts): IPv4 there without
+// intermediate objects (it is on the hot path of bulk route and address work). (ip-address did it
+// until 2026-12: 33 KiB of the 239 KiB that `nsrun run` loads, initialised at every start for a
+// few lines of use; it stays as the tests' reference.)
 function parseAddr(v: string): Addr | undefined {
-  const v4 = parseV4(v);
+  const v4 = ipv4Value(v);
   if (v4 >= 0) return { family: 4, address: v, v4 };
   const bytes = ipv6Bytes(v);
   return bytes === undefined ? undefined : { family: 6, address: formatIPv6(bytes), bytes };
@@ -116,7 +94,7 @@ export function checkPrefix(field: string, v: unknown, opts: { family?: Family; 
   if (slash < 0 && opts.requireLength) throw new ValidationError(field, v, 'needs a prefix length, e.g. 10.0.0.1/24');
   const end = slash < 0 ? v.length : slash;
   // IPv4 without intermediate objects: bulk route work checks tens of thousands of these.
-  const v4 = opts.family === 6 ? -1 : parseV4(v, end);
+  const v4 = opts.family === 6 ? -1 : ipv4Value(v, 0, end);
   let prefixlen = v4 >= 0 ? 32 : 128;
   if (slash >= 0) {
     prefixlen = 0;

@@ -58,7 +58,7 @@ const ROOT = [
 const WIRE = [
   ...['Writer', 'AttrReader', 'splitMessages', 'decodeError', 'encodeError', 'schema', 'decodeAttrs', 'encodeAttrs', 'findAttr'],
   ...['u8', 'u16', 'u16be', 'u32', 'u32be', 'u64', 's32', 'string', 'binary', 'flag', 'nested', 'structU32', 'ip', 'mac'],
-  ...['parseIP', 'formatIPv4', 'formatIPv6', 'parseMac'],
+  ...['parseIP', 'formatIPv4', 'formatIPv6', 'parseMac', 'ipv4Value', 'ipv6Bytes'],
 ].sort();
 const MESSAGES = [
   ...['decodeMessage', 'decodeMessages', 'encodeMessage', 'encodeMessages', 'familyOf'],

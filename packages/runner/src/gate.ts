@@ -31,7 +31,6 @@ import type { SecurityPlan } from './security/plan.js';
 //
 // The exec searches PATH and exits as a shell's does: 127 (not found), 126 (not executable).
 export const GATE_SHELL = '/bin/sh';
-export { GATE_FD, GATE_GO, GATE_READY, GATE_READY_FD } from './gate-protocol.js';
 
 /**
  * The gate sets PR_SET_PDEATHSIG, which Node's spawn cannot do between fork and exec: SIGKILL
@@ -147,9 +146,10 @@ export function gateSpawn(plan: GatePlan, env: NodeJS.ProcessEnv): GateSpawn {
   // Perl alone is the gate. With --init, the init shell is: it is loaded before the pivot, so a
   // rootfs needs no shell of its own.
   if (PERL_GATE && !plan.init) {
-    // PWD as the gate shell exported it (after its cd, or from its start in the workdir).
-    const pwd = workdir ?? plan.cwd;
-    const commandEnv = pwd === undefined ? env : { ...env, PWD: resolve('/', pwd) };
+    // PWD as the gate shell exported it: after its cd inside the rootfs, or from its start in
+    // the workdir, which spawn entered relative to nsrun's own.
+    const pwd = workdir !== undefined ? resolve('/', workdir) : plan.cwd !== undefined ? resolve(plan.cwd) : undefined;
+    const commandEnv = pwd === undefined ? env : { ...env, PWD: pwd };
     const argv = perlGateArgv({ ...perlConfines(security), gate: true, tty: ttyPath, workdir, env: commandEnv }, plan.command);
     return { ...cwd, file: argv[0]!, args: argv.slice(1), env: loaderEnv(commandEnv) };
   }
@@ -169,7 +169,8 @@ export function gateSpawn(plan: GatePlan, env: NodeJS.ProcessEnv): GateSpawn {
     return { ...cwd, file: argv[0]!, args: argv.slice(1), env: loaderEnv(env) };
   }
   // Without setpriv (and perl) only a privileged container may start (options.ts refuses the
-  // others); without perl there is no seccomp filter (plan.ts refuses it).
+  // others); without the Perl gate there is no seccomp filter (plan.ts refuses it).
+  if (security.seccomp) throw new Error('a seccomp filter needs the Perl gate, which cannot run here');
   const chain = SETPRIV !== undefined ? [SETPRIV, ...setprivArgs(security), '--', ...shellArgs] : shellArgs;
   return { ...cwd, file: chain[0]!, args: chain.slice(1), env };
 }

@@ -21,6 +21,7 @@ import { closeSync, existsSync, readdirSync } from 'node:fs';
 import { RunnerError } from './errors.js';
 import { syncStepRunner, type FaultPoint } from './steps.js';
 import { gateSpawn, waitGateReady } from './gate.js';
+import { GATE_FD, GATE_READY_FD } from './gate-protocol.js';
 import { mountContainer } from './mounts.js';
 import type { RunOptions } from './options.js';
 import type { SecurityPlan } from './security/plan.js';
@@ -114,7 +115,7 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
       // posix_spawn, not child_process (which loads Node's whole stream and net stack, ~15 ms).
       const spawn = (closeOtherFds: boolean): Subprocess =>
         spawnProcess(gate.file, [gate.file, ...gate.args], {
-          fds: [...stdio, releasePipe![0], ready![1]], // GATE_FD, GATE_READY_FD
+          fds: gateFds(stdio, releasePipe![0], ready![1]),
           // A session of its own, so the terminal can become its controlling terminal.
           setsid: tty !== undefined,
           env: gate.env,
@@ -217,4 +218,12 @@ function closeStrayFdsOnExec(): void {
       // the directory listing's own fd, already closed
     }
   }
+}
+
+/** The gate's fds: 0-2, then the release pipe's read end at GATE_FD and the ready pipe's write end at GATE_READY_FD. */
+function gateFds(stdio: readonly number[], release: number, ready: number): number[] {
+  const fds = [...stdio];
+  fds[GATE_FD] = release;
+  fds[GATE_READY_FD] = ready;
+  return fds;
 }

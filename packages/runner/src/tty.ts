@@ -29,7 +29,7 @@ export class TtyProxy {
   readonly slave: number;
   /** /dev/pts/N. */
   readonly slavePath: string;
-  /** Resolves when the master reports end of file: all of the container's output is copied. Rejects on a read error other than EIO. */
+  /** Resolves when the master reports end of file and stdout has taken all of the container's output. Rejects on a read error other than EIO. */
   readonly done: Promise<void>;
 
   #master: number;
@@ -160,7 +160,7 @@ export class TtyProxy {
     });
     reader.on('error', (e: NodeJS.ErrnoException) => {
       this.#reader = undefined;
-      if (e.code === 'EIO') this.#settle();
+      if (e.code === 'EIO') this.#end();
       else this.#settle(e);
     });
   }
@@ -178,15 +178,30 @@ export class TtyProxy {
         n = readSync(this.#master, buf);
       } catch (e) {
         const code = (e as NodeJS.ErrnoException).code;
-        if (code === 'EIO') this.#settle();
+        if (code === 'EIO') this.#end();
         // A slave is open again (reopened by path): back to waiting for output.
         else if (code === 'EAGAIN') this.#readMaster();
         else this.#settle(e as Error);
         return;
       }
-      if (n === 0) return this.#settle();
+      if (n === 0) return this.#end();
       process.stdout.write(buf.subarray(0, n));
     }
+  }
+
+  /**
+   * All of the container's output is read: `done` resolves once stdout has taken it too. A pipe
+   * that is full holds the rest in Node's stream, which a process that exits now would drop.
+   */
+  #end(): void {
+    const out = process.stdout;
+    if (out.writableLength === 0) return this.#settle();
+    const settle = (): void => {
+      for (const ev of ['drain', 'error', 'close']) out.off(ev, settle);
+      this.#settle();
+    };
+    // An error or a close: what is left cannot be written; not waited for.
+    for (const ev of ['drain', 'error', 'close']) out.on(ev, settle);
   }
 
   // ---- stdin -> master

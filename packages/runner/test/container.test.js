@@ -9,6 +9,7 @@ import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node
 import { once } from 'node:events';
 import { PDEATHSIG_AVAILABLE } from '@nsrun/runner';
 import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { PERL, runWithPerlAs } from '@nsrun/test-helpers/perl-swap';
 import { MARKER, busyboxSkipReason, tempBusyboxRootfs } from '@nsrun/test-helpers/rootfs';
 
 const RUNNER_URL = import.meta.resolve('@nsrun/runner');
@@ -410,8 +411,7 @@ for (const init of [false, true]) {
 s(
   'a slow gate (its first program takes 0.5 s to start): run() resolves only once its parent-death signal is set, so an nsrun killed just after takes the container along',
   async () => {
-    const perl = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
-    if (!perl) return skip('perl is missing: this test slows perl, the gate that sets the parent-death signal');
+    if (!PERL) return skip('perl is missing: this test slows perl, the gate that sets the parent-death signal');
     // In a mount namespace of the child's own, perl (the gate, which sets the parent-death
     // signal) is a wrapper that sleeps first: nsrun's setup is done long before the gate is.
     const dir = mkdtempSync('/tmp/nsrun-slow-gate-');
@@ -421,16 +421,9 @@ const h = await run({ command: ['sleep', '30'], net: 'none' });
 fs.writeFileSync(${JSON.stringify(`${dir}/pid`)}, String(h.pid));
 // Long enough for the release ("go") to reach the gate, far shorter than the gate's slow start.
 setTimeout(() => process.kill(process.pid, 'SIGKILL'), 100);`;
-    const script = `set -e
-mount --make-rprivate /
-cp ${perl} ${dir}/perl-real
-printf '#!/bin/sh\\nsleep 0.5\\nexec ${dir}/perl-real "$@"\\n' > ${dir}/perl
-chmod 755 ${dir}/perl
-mount --bind ${dir}/perl ${perl}
-exec ${JSON.stringify(process.execPath)} --input-type=module -e "$1" 2>${dir}/stderr`;
     try {
       // No pipes: a container that outlived nsrun would hold them open (and spawnSync waiting).
-      const r = spawnSync('unshare', ['--mount', 'sh', '-c', script, 'slow-gate', code], { timeout: 30_000, stdio: 'ignore' });
+      const r = runWithPerlAs(dir, (real) => `sleep 0.5\nexec ${real} "$@"`, code, { stdio: 'ignore' });
       const read = (f) => (existsSync(`${dir}/${f}`) ? readFileSync(`${dir}/${f}`, 'utf8') : '');
       const pid = Number(read('pid'));
       assert.ok(pid > 1, `no pid: status ${r.status} signal ${r.signal}; stderr:\n${read('stderr')}`);

@@ -1,16 +1,15 @@
 // A gate that ends before it is ready: the run fails at its step, and the error says how the gate
 // ended, a signal included (a gate killed by SIGSYS or the OOM killer prints nothing itself).
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { PERL, runWithPerlAs } from '@nsrun/test-helpers/perl-swap';
 
 const RUNNER_URL = import.meta.resolve('@nsrun/runner');
-const PERL = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
-
 /**
- * Runs `run()` in a mount namespace of its own where perl (the gate's first program) is the
- * shell script `gate`; returns the run's error message (or 'resolved').
+ * `run()` with perl (the gate's first program) the shell script `gate`; the run's error message
+ * (or 'resolved'). The scripts wait 2 s first: setup is then waiting for the gate at `release`
+ * (a gate gone sooner fails an earlier step, which uses its /proc/PID).
  */
 function runWithGate(gate) {
   const dir = mkdtempSync('/tmp/nsrun-gate-end-');
@@ -19,14 +18,8 @@ import * as fs from 'node:fs';
 let out = 'resolved';
 try { await (await run({ command: ['true'], net: 'none' })).wait(); } catch (e) { out = e.message; }
 fs.writeFileSync(${JSON.stringify(`${dir}/out`)}, out);`;
-  const script = `set -e
-mount --make-rprivate /
-printf '#!/bin/sh\\n%s\\n' "$2" > ${dir}/perl
-chmod 755 ${dir}/perl
-mount --bind ${dir}/perl ${PERL}
-exec ${JSON.stringify(process.execPath)} --input-type=module -e "$1" 2>${dir}/stderr`;
   try {
-    const r = spawnSync('unshare', ['--mount', 'sh', '-c', script, 'gate-end', code, gate], { timeout: 30_000, stdio: 'ignore' });
+    const r = runWithPerlAs(dir, () => gate, code, { stdio: 'ignore' });
     const read = (f) => (existsSync(`${dir}/${f}`) ? readFileSync(`${dir}/${f}`, 'utf8') : '');
     assert.is(r.status, 0, `status ${r.status} signal ${r.signal}; stderr:\n${read('stderr')}`);
     return read('out');
@@ -42,13 +35,14 @@ s('killed by a signal: the error names it', () => {
   if (!existsSync('/usr/bin/python3')) return skip('python3 is missing: it makes the gate fault');
   // The gate is PID 1 of its pid namespace, which a signal sent from inside does not kill; a
   // fault the kernel raises (as seccomp's SIGSYS) does.
-  const out = runWithGate(`exec python3 -c 'import ctypes; ctypes.string_at(0)'`);
+  const out = runWithGate(`sleep 2; exec python3 -c 'import ctypes; ctypes.string_at(0)'`);
   assert.match(out, /^release: the gate exited before it was ready \(killed by SIGSEGV\)/, out);
 });
 
 s('exited: the error gives its status', () => {
   if (!PERL) return skip('perl is missing: this test replaces perl, the gate');
-  assert.match(runWithGate('exit 7'), /^release: the gate exited before it was ready \(exit status 7\)/);
+  const out = runWithGate('sleep 2; exit 7');
+  assert.match(out, /^release: the gate exited before it was ready \(exit status 7\)/, out);
 });
 
 s.run();

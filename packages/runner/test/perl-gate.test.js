@@ -2,12 +2,13 @@
 // fails says which, with the errno's name and text, and exits 125 before anything else ran.
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
+import { skip } from '@nsrun/test-helpers/kernel';
 import { spawnSync } from 'node:child_process';
 import { SECCOMP_ARCHES } from '@nsrun/sys';
 import { PERL_GATE, gateSyscallNumbers, loaderEnv, perlGateArgv } from '../dist/security/loader.js';
 
 test("a failed step names itself and the errno (name and text), exit 125, nothing exec'd", () => {
-  if (!PERL_GATE) return console.log('  skipped: no perl, or an architecture without syscall tables: the gate is setpriv and the shell');
+  if (!PERL_GATE) return skip('no perl, or an architecture without syscall tables: the gate is setpriv and the shell');
   // One instruction the kernel refuses (code 0xffff): seccomp(2) fails with EINVAL.
   const filter = Buffer.from([0xff, 0xff, 0, 0, 0, 0, 0, 0]);
   const env = { PATH: process.env.PATH };

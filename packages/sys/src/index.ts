@@ -19,4 +19,4 @@ export * from './named-netns.js';
 export * from './peer.js';
 export * from './pidfd.js';
 export * from './nsfs.js';
-export { spawnProcess, Subprocess, type SpawnOptions, type ProcessExit, POSIX_SPAWN_SETSID, POSIX_SPAWN_SETSIGDEF, POSIX_SPAWN_SETSIGMASK } from './spawn.js';
+export { spawnProcess, Subprocess, type SpawnOptions, type ProcessExit } from './spawn.js';

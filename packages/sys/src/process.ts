@@ -24,8 +24,12 @@ export const PR_SET_NAME = 15;
 export const PR_GET_NAME = 16;
 export const PR_SET_CHILD_SUBREAPER = 36;
 export const PR_GET_CHILD_SUBREAPER = 37;
+export const PR_CAPBSET_DROP = 24;
 export const PR_SET_NO_NEW_PRIVS = 38;
 export const PR_GET_NO_NEW_PRIVS = 39;
+export const PR_CAP_AMBIENT = 47;
+/** PR_CAP_AMBIENT's arg2 */
+export const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 
 /** TASK_COMM_LEN in the kernel: 16 bytes with the NUL. */
 const COMM_LEN = 16;

@@ -4,7 +4,7 @@ import { SysError } from './errors.js';
 import { F_DUPFD_CLOEXEC, fcntl, setNonblock } from './fd.js';
 import { buildVectors, envStrings, freeCall, type Env } from './exec.js';
 import { kill } from './process.js';
-import { SIGSET_SIZE, signalNumber } from './signals.js';
+import { SIGSET_SIZE, signalNumber, sigset } from './signals.js';
 
 // Starting a program without node:child_process (which loads net, dgram and the stream stack,
 // 15-20 ms of a fresh Node): glibc's posix_spawn, which clones with CLONE_VM|CLONE_VFORK (safe
@@ -52,19 +52,15 @@ function check(name: string, err: number, target?: string): void {
   if (err !== 0) throw new SysError(name, err, target);
 }
 
+let defaultSignals: Buffer | undefined;
 /**
  * Every signal a handler can be set for (not SIGKILL and SIGSTOP; 65+ do not exist on Linux).
  * 32 and 33 included: glibc's own (thread cancellation, setxid), which its posix_spawn would
- * otherwise set to SIG_IGN in the child, and an ignored signal stays ignored across exec.
+ * otherwise set to SIG_IGN in the child, and an ignored signal stays ignored across exec. Made
+ * at the first spawn, not when @nsrun/sys is loaded.
  */
-const DEFAULT_SIGNALS: Buffer = (() => {
-  const set = Buffer.alloc(SIGSET_SIZE);
-  for (let n = 1; n <= 64; n++) {
-    if (n === signalNumber('SIGKILL') || n === signalNumber('SIGSTOP')) continue;
-    set[(n - 1) >> 3]! |= 1 << ((n - 1) & 7);
-  }
-  return set;
-})();
+const allSignals = (): Buffer =>
+  (defaultSignals ??= sigset(Array.from({ length: 64 }, (_, i) => i + 1).filter((n) => n !== signalNumber('SIGKILL') && n !== signalNumber('SIGSTOP'))));
 
 export interface SpawnOptions {
   /**
@@ -224,7 +220,7 @@ export function spawnProcess(path: string, argv: readonly (string | Uint8Array)[
     check('posix_spawnattr_init', attrInit(attr));
     attrReady = true;
     check('posix_spawnattr_setsigmask', attrSetSigmask(attr, Buffer.alloc(SIGSET_SIZE)));
-    check('posix_spawnattr_setsigdefault', attrSetSigdefault(attr, DEFAULT_SIGNALS));
+    check('posix_spawnattr_setsigdefault', attrSetSigdefault(attr, allSignals()));
     const flags = POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF | (opts.setsid ? POSIX_SPAWN_SETSID : 0);
     check('posix_spawnattr_setflags', attrSetFlags(attr, flags));
     const pidOut = Buffer.alloc(4);

@@ -1,7 +1,7 @@
 import { Buffer } from 'node:buffer';
 import { AttrReader, u32le } from './reader.js';
 import type { Writer } from './writer.js';
-import { V4, ipv6Bytes } from './ip-text.js';
+import { ipv4Value, ipv6Bytes } from './ip-text.js';
 
 // Attribute schemas. A family of attributes (IFLA_*, RTA_*, ...) is a list of
 // [code, name, codec]; decoding yields a discriminated union `{ type: name, value }` per
@@ -229,14 +229,10 @@ export function formatIPv6(b: Uint8Array, off = 0): string {
 
 /** Parses an IPv4 or IPv6 address to its 4 or 16 bytes; RangeError when it is neither. */
 export function parseIP(s: string): Buffer {
-  const m = V4.exec(s);
-  if (m) {
+  const v4 = ipv4Value(s);
+  if (v4 >= 0) {
     const out = Buffer.allocUnsafe(4);
-    for (let i = 0; i < 4; i++) {
-      const n = Number(m[i + 1]);
-      if (n > 255) throw new RangeError(`invalid IPv4 address ${JSON.stringify(s)}`);
-      out[i] = n;
-    }
+    out.writeUInt32BE(v4, 0);
     return out;
   }
   if (s.includes(':')) return parseIPv6(s);

@@ -5,5 +5,6 @@
 export { Writer } from './writer.js';
 export { AttrReader } from './reader.js';
 export * from './attrs.js';
+export { ipv4Value, ipv6Bytes } from './ip-text.js';
 export { splitMessages, type NlHeader, type RawMessage } from './header.js';
 export { decodeError, encodeError, type ErrorMessage, type ExtAckAttr } from './ack.js';

@@ -1,6 +1,7 @@
 import { closeSync, rmSync, writeSync } from 'node:fs';
 import { RunnerError } from '../errors.js';
-import { GATE_GO, waitGateReady } from '../gate.js';
+import { waitGateReady } from '../gate.js';
+import { GATE_GO } from '../gate-protocol.js';
 import { removeNat } from '../nat/apply.js';
 import { forwardSignals } from '../signals.js';
 import type { RunHandle } from '../run.js';

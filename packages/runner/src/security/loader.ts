@@ -1,5 +1,15 @@
 import { firstExecutable } from '../exec-path.js';
-import { errnoName, nativeArches, SECCOMP_ARCHES } from '@nsrun/sys';
+import {
+  errnoName,
+  nativeArches,
+  PR_CAP_AMBIENT,
+  PR_CAP_AMBIENT_CLEAR_ALL,
+  PR_CAPBSET_DROP,
+  PR_SET_NO_NEW_PRIVS,
+  PR_SET_PDEATHSIG,
+  SECCOMP_ARCHES,
+  SECCOMP_SET_MODE_FILTER,
+} from '@nsrun/sys';
 import { GATE_FD, GATE_GO, GATE_READY, GATE_READY_FD } from '../gate-protocol.js';
 
 // The container's first process, in Perl: the whole gate (gate.ts) in one program that execs the
@@ -51,16 +61,8 @@ export const PERL_GATE = PERL !== undefined && NRS !== undefined;
 const GATE_AFFECTING = /^(PERL|LD_|GLIBC_TUNABLES$|NSRUN_SAVED_)/;
 const SAVED = 'NSRUN_SAVED_';
 
-// <linux/prctl.h>
-const PR_SET_PDEATHSIG = 1;
-const PR_CAPBSET_DROP = 24;
-const PR_SET_NO_NEW_PRIVS = 38;
-const PR_CAP_AMBIENT = 47;
-const PR_CAP_AMBIENT_CLEAR_ALL = 4;
 // <linux/capability.h>: capget/capset with this version take two struct __user_cap_data_struct.
 const _LINUX_CAPABILITY_VERSION_3 = 0x20080522;
-// <linux/seccomp.h>
-const SECCOMP_SET_MODE_FILTER = 1;
 // <asm-generic/errno-base.h>, <asm-generic/errno.h>
 const ENOENT = 2;
 const ENOEXEC = 8;

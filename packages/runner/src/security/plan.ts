@@ -2,7 +2,7 @@ import { compileSeccomp, nativeArches, type CapabilityName, type SeccompArch } f
 import { RunnerError } from '../errors.js';
 import { resolveCapabilities } from './caps.js';
 import { DEFAULT_FILTERS } from './default-filters.js';
-import { PERL } from './loader.js';
+import { PERL, PERL_GATE } from './loader.js';
 import { defaultSeccompPolicy } from './profile.js';
 
 // What confines a container, decided (and checked) before anything is created.
@@ -69,6 +69,13 @@ export function securityPlan(o: SecurityOptions): SecurityPlan {
     } catch (e) {
       throw invalid('seccomp', `${(e as Error).message}; run with seccomp unconfined (--security-opt seccomp=unconfined)`);
     }
+    // Perl is there but its gate is not usable (the ABI's table lacks a call it makes): no one
+    // would install the filter.
+    if (!PERL_GATE)
+      throw invalid(
+        'seccomp',
+        "the Perl gate that installs the filter needs system calls this machine's table lacks; run with seccomp unconfined (--security-opt seccomp=unconfined)",
+      );
     seccomp = { filter: filterFor(capabilities, arches) };
   }
   return { privileged: false, capabilities, noNewPrivs: o.noNewPrivileges ?? true, seccomp };

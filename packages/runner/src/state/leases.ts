@@ -1,3 +1,4 @@
+import { ipv4Value } from '@nsrun/netlink/wire';
 import { AddressError } from './errors.js';
 
 // IPv4 arithmetic for leases, pure: addresses are unsigned 32-bit numbers. The state directory
@@ -27,20 +28,16 @@ export type UsedAddresses = ReadonlySet<number> | ReadonlySet<string> | Readonly
 export const MIN_PREFIX = 8;
 export const MAX_PREFIX = 30;
 
-const OCTET = /^(0|[1-9][0-9]{0,2})$/; // no leading zeros: inet_aton would read them as octal
-
 /** Netmask of a prefix length 0..32, as a number. */
 export function prefixMask(prefix: number): number {
   return prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
 }
 
-/** `10.10.10.7` -> 168430087. Strict: four decimal octets 0..255, no leading zeros, no prefix. */
+/** `10.10.10.7` -> 168430087. Strict (the toolkit's one parser): four decimal octets 0..255, no leading zeros (inet_aton would read them as octal), no prefix. */
 export function textToIp(text: string, field = 'address'): number {
-  const parts = typeof text === 'string' ? text.split('.') : [];
-  if (parts.length !== 4 || !parts.every((p) => OCTET.test(p) && Number(p) <= 255)) {
-    throw new AddressError(field, 'malformed', `${JSON.stringify(text)} is not an IPv4 address (like 10.10.10.7)`);
-  }
-  return parts.reduce((n, p) => n * 256 + Number(p), 0);
+  const ip = typeof text === 'string' ? ipv4Value(text) : -1;
+  if (ip < 0) throw new AddressError(field, 'malformed', `${JSON.stringify(text)} is not an IPv4 address (like 10.10.10.7)`);
+  return ip;
 }
 
 /** 168430087 -> `10.10.10.7`. */

@@ -44,7 +44,3 @@ export const AUDIT_ARCH_AARCH64 = (183 | AUDIT_ARCH_64BIT | AUDIT_ARCH_LE) >>> 0
 
 /** __X32_SYSCALL_BIT (<asm/unistd.h>, x86_64): set in the numbers of the x32 ABI. */
 export const X32_SYSCALL_BIT = 0x40000000;
-
-// The seccomp(2) system call's number, per architecture (<asm/unistd_64.h>, unistd_32.h,
-// <asm-generic/unistd.h>): a loader that has no libc wrapper needs it.
-export const NR_SECCOMP = { x86_64: 317, i386: 354, aarch64: 277 } as const;
