@@ -174,7 +174,7 @@ k(
         eth0.addr_info.map((a) => `${a.local}/${a.prefixlen}`),
         [`${ip}/24`],
       );
-      inPod('ping', '-c1', '-W2', `${SUBNET}.1`);
+      inPod('ping', '-c1', '-w5', `${SUBNET}.1`);
       assert.is(await published(ctx), 'hello-from-the-container');
 
       await cri.call('StopPodSandbox', { podSandboxId: id });

@@ -78,7 +78,7 @@ k("a user's own namespace: eth0 with an address of the subnet, the default route
     JSON.stringify(eth0),
   );
   assert.match(inPid(a.pid, 'ip', 'route', 'show', 'default'), /default via 10\.10\.10\.1 dev eth0/);
-  inPid(a.pid, 'ping', '-c1', '-W2', '10.10.10.1');
+  inPid(a.pid, 'ping', '-c1', '-w5', '10.10.10.1');
   // The host end, on the bridge, as ip sees it.
   const [veth] = ctx.ip('-j', '-d', 'link', 'show', a.veth);
   assert.is(veth.master, 'brg0');
@@ -112,7 +112,7 @@ k('two users, several namespaces each: distinct addresses; over the quota and wi
   // Each namespace has its own address and reaches the bridge.
   for (const g of got) {
     assert.match(inPid(g.pid, 'ip', '-o', '-4', 'addr', 'show', 'dev', 'eth0'), new RegExp(g.ip.replace(/\./g, '\\.')));
-    inPid(g.pid, 'ping', '-c1', '-W2', '10.10.10.1');
+    inPid(g.pid, 'ping', '-c1', '-w5', '10.10.10.1');
   }
   const veths = ourVeths(ctx).length;
   // A has 3 of 3, B 2 of 2.
@@ -177,7 +177,7 @@ k("user A cannot make netd wire, unwire or list user B's namespace: by pid (clie
   assert.equal(list, { ok: true, attachments: [] });
   // B's is untouched, and only B's sleeper has no eth0.
   assert.equal(netdRecords(ctx.dir), [b.id]);
-  inPid(b.pid, 'ping', '-c1', '-W2', '10.10.10.1');
+  inPid(b.pid, 'ping', '-c1', '-w5', '10.10.10.1');
   assert.not.match(inPid(bSleep.pid, 'ip', '-o', 'link'), /eth0/);
   // B itself may wire its sleeper, through the CLI, and detach it again.
   const ok = nsrunAs(ctx.ns, B, ['net', 'attach', '--pid', String(bSleep.pid), '--json', ...sock]);
@@ -218,7 +218,7 @@ k('netd restarted while namespaces are wired: one gone meanwhile is released at 
   assert.ok((await allReleased(ctx, [ax.id])) || netdRecords(ctx.dir).join() === ay.id);
   assert.equal(netdRecords(ctx.dir), [ay.id]);
   assert.equal(netdLeases(ctx.dir), [`brg0/${ay.ip.split('/')[0]}`]);
-  inPid(ay.pid, 'ping', '-c1', '-W2', '10.10.10.1');
+  inPid(ay.pid, 'ping', '-c1', '-w5', '10.10.10.1');
   await y.kill();
   assert.ok(await allReleased(ctx, [ay.id]), `left: ${netdRecords(ctx.dir)}`);
 });
@@ -345,7 +345,7 @@ s('systemd socket activation: the first connection starts netd on the socket it 
     const a = await c.reply;
     assert.not.ok(a.error, JSON.stringify(a.error) + log);
     assert.match(log, /nsrun netd: listening on fd 3 \(systemd\)/);
-    inPid(a.pid, 'ping', '-c1', '-W2', '10.10.10.1');
+    inPid(a.pid, 'ping', '-c1', '-w5', '10.10.10.1');
     await c.kill();
     assert.ok(await until(() => !netdRecords(ctx.dir).length), log);
   } finally {

@@ -262,7 +262,7 @@ test('--net bridge through nsrun netd: address, route, ping of the bridge; 10 co
       ctx.ns,
       UID,
       ctx.dir,
-      `"$NSRUN" run -- sh -c 'ip -o -4 addr show eth0 | tr -s " " | cut -d" " -f4; ip route show default; ping -c1 -W2 10.10.10.1 >/dev/null && echo reached'`,
+      `"$NSRUN" run -- sh -c 'ip -o -4 addr show eth0 | tr -s " " | cut -d" " -f4; ip route show default; ping -c1 -w5 10.10.10.1 >/dev/null && echo reached'`,
       { env },
     );
     assert.is(one.status, 0, one.stderr);
@@ -275,7 +275,7 @@ test('--net bridge through nsrun netd: address, route, ping of the bridge; 10 co
           ctx.ns,
           uid,
           dir,
-          `exec "$NSRUN" run -- sh -c 'ip -o -4 addr show eth0 | tr -s " " | cut -d" " -f4; ping -c1 -W2 10.10.10.1 >/dev/null && echo reached; sleep 1'`,
+          `exec "$NSRUN" run -- sh -c 'ip -o -4 addr show eth0 | tr -s " " | cut -d" " -f4; ping -c1 -w5 10.10.10.1 >/dev/null && echo reached; sleep 1'`,
           { env },
         ),
       );

@@ -24,7 +24,7 @@ const INSIDE = [
   'echo cgns=$(readlink /proc/self/ns/cgroup) ipcns=$(readlink /proc/self/ns/ipc) utsns=$(readlink /proc/self/ns/uts)',
   'ip -j addr show dev eth0',
   'ip -j route show',
-  'ping -c1 -W2 10.10.10.1 >/dev/null && echo ping=ok',
+  'ping -c1 -w5 10.10.10.1 >/dev/null && echo ping=ok',
 ].join('; ');
 
 k('a container: PID 1 is the command, only lo and eth0, its hostname, an address, a default route, it reaches the bridge', async (ctx) => {
@@ -77,7 +77,7 @@ k('the bridge reaches the container; the host sees its veth on the bridge, throu
   assert.is(started.veth, `nsr${started.id}`);
   assert.match(started.address, /^10\.10\.10\.\d+\/24$/);
   assert.is(started.bridge, 'brg0');
-  ctx.sh(`ping -c1 -W2 ${started.address.split('/')[0]}`);
+  ctx.sh(`ping -c1 -w5 ${started.address.split('/')[0]}`);
   const [veth] = ctx.ip('-j', 'link', 'show', 'dev', started.veth);
   assert.is(veth.master, 'brg0');
   assert.ok(veth.flags.includes('UP'));
@@ -108,7 +108,7 @@ k('the bridge reaches the container; the host sees its veth on the bridge, throu
 k('20 containers at once: 20 distinct addresses, all reach the bridge and each other, nothing left after', async (ctx) => {
   const N = 20;
   const script =
-    'ip -4 -o addr show dev eth0 | (read _ _ _ a _; echo "addr=$a"); read peers; for p in $peers; do ping -c1 -W3 $p >/dev/null || echo "fail=$p"; done; echo done; read _ || true';
+    'ip -4 -o addr show dev eth0 | (read _ _ _ a _; echo "addr=$a"); read peers; for p in $peers; do ping -c1 -w5 $p >/dev/null || echo "fail=$p"; done; echo done; read _ || true';
   const cs = Array.from({ length: N }, () => nsrunSpawn(ctx.ns, ['run', '--state-dir', ctx.state, '--', 'sh', '-c', script]));
   const addrs = [];
   for (const c of cs) addrs.push((await c.wait('stdout', /^addr=(\S+)$/m))[1]);
@@ -167,7 +167,7 @@ k("a bridge of the user's with the address is used as it is; --bridge/--subnet f
     '--',
     'sh',
     '-c',
-    'ip -4 -o addr show dev eth0; ping -c1 -W2 192.168.77.1 >/dev/null && echo ping=ok',
+    'ip -4 -o addr show dev eth0; ping -c1 -w5 192.168.77.1 >/dev/null && echo ping=ok',
   ]);
   assert.is(r.status, 0, r.stderr);
   assert.match(r.stdout, /inet 192\.168\.77\.\d+\/24/);
@@ -192,7 +192,7 @@ k('with --rootfs (busybox): only that tree, and the network all the same', (ctx)
       '--',
       'sh',
       '-c',
-      'ls /; echo pid=$$; ls /sys/class/net; ping -c1 -W2 10.10.10.1 >/dev/null && echo ping=ok',
+      'ls /; echo pid=$$; ls /sys/class/net; ping -c1 -w5 10.10.10.1 >/dev/null && echo ping=ok',
     ]);
     assert.is(r.status, 0, r.stderr);
     assert.match(r.stdout, new RegExp(`^${MARKER}$`, 'm'));

@@ -83,7 +83,7 @@ k('a blocked system call gets EPERM (the filter, not a missing capability); with
 
 k('a normal workload still works under the filter: a Node TCP server reached from the host, ping, a shell pipeline', async (ctx) => {
   const server = `${JSON.stringify(process.execPath)} -e "require('net').createServer((c) => c.end('hello from ' + require('os').hostname() + '\\n')).listen(8080, () => console.log('listening'))"`;
-  const script = `${server} & ping -c1 -W2 10.10.10.1 >/dev/null && echo ping=ok; i=0; while ! grep -q ':1F90 ' /proc/net/tcp && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; echo ready; sleep 5`;
+  const script = `${server} & ping -c1 -w5 10.10.10.1 >/dev/null && echo ping=ok; i=0; while ! grep -q ':1F90 ' /proc/net/tcp && [ $i -lt 100 ]; do sleep 0.05; i=$((i+1)); done; echo ready; sleep 5`;
   const child = spawn(
     'nsenter',
     [
