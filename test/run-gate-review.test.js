@@ -5,8 +5,9 @@
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
-import { apiInNs, nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
-import { busyboxSkipReason, tempBusyboxRootfs } from '@nsrun/test-helpers/rootfs';
+import { spawnSync } from 'node:child_process';
+import { apiInNs, MAIN, nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
+import { BUSYBOX, busyboxSkipReason, tempBusyboxRootfs } from '@nsrun/test-helpers/rootfs';
 import { SYS_URL } from '@nsrun/test-helpers/child';
 
 const PERL = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
@@ -83,6 +84,67 @@ k("the dynamic loader's variables of a container with a rootfs (LD_PRELOAD, a pa
     rootfs.remove();
   }
 });
+
+/**
+ * `nsrun run ARGS -- CMD` with perl hidden (its path bound to /dev/null in a mount namespace of
+ * the run's own): the gate is then setpriv and the shell.
+ */
+function runWithoutPerl(ctx, args, cmd) {
+  const hide = `mount --make-rprivate / && mount --bind /dev/null ${PERL} && exec "$@"`;
+  const r = spawnSync(
+    'nsenter',
+    [
+      `--net=${ctx.ns.procPath}`,
+      'unshare',
+      '--mount',
+      'sh',
+      '-c',
+      hide,
+      'hide-perl',
+      process.execPath,
+      MAIN,
+      'run',
+      '--state-dir',
+      ctx.state,
+      '--net',
+      'none',
+      ...args,
+      '--',
+      ...cmd,
+    ],
+    { encoding: 'utf8', timeout: 30_000 },
+  );
+  if (r.error) throw r.error;
+  return r;
+}
+
+k(
+  "the dynamic loader's variables (and perl's) reach the command only: not the host's init shell of --init, nor setpriv and the gate shell where perl is missing; a saved-like name of the command's is its own",
+  (ctx) => {
+    if (busyboxSkipReason) return skip(busyboxSkipReason);
+    // The static busybox has no dynamic loader: any ld.so message came from a program before it.
+    const value = 'a "b" $HOME `id` \\ c\nline2';
+    const env = ['LD_PRELOAD=/nonexistent/nsrun-test.so', `NSRUN_SAVED_LD_PRELOAD=${value}`, 'GLIBC_TUNABLES=glibc.malloc.check=0', 'PERL5OPT=-w'];
+    const cmd = [BUSYBOX, 'sh', '-c', 'printf "%s|" "$LD_PRELOAD" "$NSRUN_SAVED_LD_PRELOAD" "$GLIBC_TUNABLES" "$PERL5OPT"; env | grep -c "^NSRUN_SAVED_"'];
+    const want = `/nonexistent/nsrun-test.so|${value}|glibc.malloc.check=0|-w|1\n`;
+    const args = env.flatMap((e) => ['--env', e]);
+    /** @type {[string, () => { status: number | null, stdout: string, stderr: string }][]} */
+    const runs = [['--init', () => ctx.run(['--init', ...args], cmd)]];
+    if (PERL) {
+      // The filter needs perl: without it, seccomp unconfined.
+      const unconfined = ['--security-opt', 'seccomp=unconfined'];
+      runs.push(['no perl', () => runWithoutPerl(ctx, [...unconfined, ...args], cmd)]);
+      runs.push(['no perl, --init', () => runWithoutPerl(ctx, [...unconfined, '--init', ...args], cmd)]);
+    }
+    for (const [what, go] of runs) {
+      const r = go();
+      assert.is(r.stderr, '', `${what}: no program before the command tried to preload the command's library`);
+      assert.is(r.status, 0, what);
+      assert.is(r.stdout, want, what);
+    }
+    assert.equal(records(ctx.state), []);
+  },
+);
 
 /** A copy of /bin/true marked as an ELF for another machine (e_machine): execve fails with ENOEXEC. */
 function foreignElf(path) {

@@ -5,7 +5,7 @@ import { firstExecutable } from './exec-path.js';
 import type { RunOptions } from './options.js';
 import { FORWARDED_SIGNALS } from './signals.js';
 import { GATE_FD, GATE_READY, GATE_READY_FD } from './gate-protocol.js';
-import { loaderEnv, PERL_GATE, perlGateArgv, type PerlGate } from './security/loader.js';
+import { loaderEnv, PERL_GATE, perlGateArgv, SHELL_RESTORE, shellEnv, type PerlGate } from './security/loader.js';
 import type { SecurityPlan } from './security/plan.js';
 
 // The container's first process before the command: a program that waits on fd 3 until nsrun
@@ -64,7 +64,8 @@ const READY = `printf ${GATE_READY} >&${GATE_READY_FD}; exec ${GATE_READY_FD}>&-
 const RELEASE = `read _ <&${GATE_FD} || exit 125; exec ${GATE_FD}<&-`;
 // With a rootfs the workdir ($1) is a path inside it, entered after the pivot.
 const ENTER_WORKDIR = `cd "$1" 2>/dev/null || { printf 'nsrun: workdir %s: cannot enter it inside the rootfs\\n' "$1" >&2; exit 125; }; shift`;
-const EXEC = 'exec "$@"';
+// The command's variables that the shell and what started it ran without (shellEnv), given back.
+const EXEC = `${SHELL_RESTORE}; exec "$@"`;
 // The init: the command runs as its child with stdin kept (an asynchronous list would get
 // /dev/null), each forwarded signal passed on; one that comes before `child` is set (the
 // command may start and be signalled before the shell has run `child=$!`) is passed on right
@@ -76,7 +77,7 @@ const INIT = [
   'exec 4<&0',
   'fwd() { if [ -n "$child" ]; then kill -"$1" "$child" 2>/dev/null; else early="$early $1"; fi; }',
   ...FORWARDED_SIGNALS.map((sig) => sig.slice(3)).map((s) => `trap 'fwd ${s}' ${s}`),
-  '( trap - INT QUIT; exec "$@" ) <&4 4<&- &',
+  `( trap - INT QUIT; ${SHELL_RESTORE}; exec "$@" ) <&4 4<&- &`,
   'child=$!; exec 4<&-',
   'for s in $early; do kill -"$s" "$child" 2>/dev/null; done',
   'while kill -0 "$child" 2>/dev/null; do wait "$child"; done',
@@ -154,6 +155,9 @@ export function gateSpawn(plan: GatePlan, env: NodeJS.ProcessEnv): GateSpawn {
     return { ...cwd, file: argv[0]!, args: argv.slice(1), env: loaderEnv(commandEnv) };
   }
   const script = [...(ttyPath ? ['exec 0<>"$1"; shift'] : []), READY, RELEASE, ...(rootfs ? [ENTER_WORKDIR] : []), plan.init ? INIT : EXEC].join('\n');
+  // The dynamic loader's variables (and perl's) are the command's: the host's shell (and
+  // setpriv) start without them, and the shell gives them back to the command alone.
+  const shell = shellEnv(env);
   const shellArgs = [
     plan.init ? INIT_SHELL : GATE_SHELL,
     ...(plan.init ? INIT_SHELL_ARGS : []),
@@ -162,17 +166,20 @@ export function gateSpawn(plan: GatePlan, env: NodeJS.ProcessEnv): GateSpawn {
     plan.init ? 'nsrun-init' : 'nsrun-gate',
     ...(ttyPath ? [ttyPath] : []),
     ...(workdir !== undefined ? [workdir] : []),
+    ...shell.restore,
+    '--',
     ...plan.command,
   ];
   if (PERL_GATE) {
-    const argv = perlGateArgv({ ...perlConfines(security), gate: false, env }, shellArgs);
-    return { ...cwd, file: argv[0]!, args: argv.slice(1), env: loaderEnv(env) };
+    // perl moves the shell's environment aside once more for itself, and gives it back.
+    const argv = perlGateArgv({ ...perlConfines(security), gate: false, env: shell.env }, shellArgs);
+    return { ...cwd, file: argv[0]!, args: argv.slice(1), env: loaderEnv(shell.env) };
   }
   // Without setpriv (and perl) only a privileged container may start (options.ts refuses the
   // others); without the Perl gate there is no seccomp filter (plan.ts refuses it).
   if (security.seccomp) throw new Error('a seccomp filter needs the Perl gate, which cannot run here');
   const chain = SETPRIV !== undefined ? [SETPRIV, ...setprivArgs(security), '--', ...shellArgs] : shellArgs;
-  return { ...cwd, file: chain[0]!, args: chain.slice(1), env };
+  return { ...cwd, file: chain[0]!, args: chain.slice(1), env: shell.env };
 }
 
 /** The Perl gate's part of setpriv's: the same capability sets and no_new_privs, and the filter. */

@@ -217,6 +217,42 @@ export function perlGateArgv(g: PerlGate, command: readonly string[]): string[] 
   ];
 }
 
+const IDENTIFIER = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const savedDepth = (name: string): number => {
+  let d = 0;
+  while (name.startsWith(SAVED, d * SAVED.length)) d++;
+  return d;
+};
+
+/**
+ * For a gate shell and what starts it (the init shell, which is the host's even with a rootfs;
+ * without perl, setpriv and the shell): the command's environment with the variables that would
+ * change how they run (GATE_AFFECTING: the dynamic loader's above all) moved aside under SAVED,
+ * and the names the shell gives back just before it execs the command (SHELL_RESTORE), in the
+ * order that undoes the moves: a SAVED* of the command's after the name whose move it hides.
+ * Only names a shell can assign are moved; another (no program reads one) stays where it is.
+ */
+export function shellEnv(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; restore: string[] } {
+  const out: NodeJS.ProcessEnv = {};
+  const restore: string[] = [];
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined) continue;
+    if (GATE_AFFECTING.test(k) && IDENTIFIER.test(k)) {
+      out[`${SAVED}${k}`] = v;
+      restore.push(k);
+    } else out[k] = v;
+  }
+  restore.sort((a, b) => savedDepth(a) - savedDepth(b));
+  return { env: out, restore };
+}
+
+/**
+ * The shell's part of shellEnv: with `NAME... -- COMMAND...` as its arguments, gives back each
+ * NAME from SAVED (the value is expanded, never read as code: the names are identifiers), then
+ * leaves COMMAND as "$@". No variable of its own: any name may be the command's.
+ */
+export const SHELL_RESTORE = 'while [ "$1" != -- ]; do eval "export $1=\\"\\${' + SAVED + '$1}\\"; unset ' + SAVED + '$1"; shift; done; shift';
+
 /** The environment for the Perl gate: what would change its run moved aside (GATE_AFFECTING), its locale warnings off. */
 export function loaderEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
   const out: NodeJS.ProcessEnv = {};
