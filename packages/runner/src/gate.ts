@@ -1,6 +1,6 @@
 import { readSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { CAPABILITIES, capLastCap, signalName, type CapabilityName, type Subprocess } from '@nsrun/sys';
+import { CAPABILITIES, capLastCap, setNonblock, signalName, type CapabilityName, type Subprocess } from '@nsrun/sys';
 import { firstExecutable } from './exec-path.js';
 import type { RunOptions } from './options.js';
 import { FORWARDED_SIGNALS } from './signals.js';
@@ -204,7 +204,29 @@ export function waitGateReady(fd: number, gate?: Subprocess): void {
   } catch (e) {
     throw new Error(`the gate's ready pipe: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
   }
-  if (n === 0) throw new Error(`the gate exited before it was ready${gate === undefined ? '' : gateEnd(gate)}`);
+  if (n === 0) throw new Error(`${GATE_EXITED}${gate === undefined ? '' : gateEnd(gate)}`);
+}
+
+/** How a gate that ended too early is said (then how: gateEnd). */
+export const GATE_EXITED = 'the gate exited before it was ready';
+
+/**
+ * After a setup step failed: how the gate ended (`gateEnd`) if it has, else undefined. A gate
+ * that dies while nsrun sets up makes the next step fail with an errno of its own (mount-proc:
+ * the pid namespace has lost its init, ENOENT), so the gate's end is the cause to say. The
+ * kernel closes the gate's fds (its ready pipe: EOF here) before it drops its namespaces.
+ * `fd`: the ready pipe's read end, not read since (it is left non-blocking).
+ */
+export function gateEndedEarly(fd: number, gate: Subprocess): string | undefined {
+  const b = Buffer.alloc(1);
+  try {
+    setNonblock(fd, true);
+    // A gate that was ready wrote one byte first.
+    for (let i = 0; i < 2; i++) if (readSync(fd, b, 0, 1, null) === 0) return gateEnd(gate);
+  } catch {
+    // EAGAIN: nothing more to read, the write end is open: the gate is alive.
+  }
+  return undefined;
 }
 
 /** How long to wait for the gate to be reaped after its ready pipe closed (its exit follows). */

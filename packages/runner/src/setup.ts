@@ -20,7 +20,7 @@ import { RtnlClient } from '@nsrun/netlink';
 import { closeSync, existsSync, readdirSync } from 'node:fs';
 import { RunnerError } from './errors.js';
 import { syncStepRunner, type FaultPoint } from './steps.js';
-import { gateSpawn, waitGateReady } from './gate.js';
+import { GATE_EXITED, gateEndedEarly, gateSpawn, waitGateReady } from './gate.js';
 import { GATE_FD, GATE_READY_FD } from './gate-protocol.js';
 import { mountContainer } from './mounts.js';
 import type { RunOptions } from './options.js';
@@ -168,6 +168,11 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
     }
   } catch (e) {
     error = RunnerError.wrap('spawn', e);
+    // A gate that died meanwhile is why (its own messages, if any, are on stderr already).
+    const end = started.child !== undefined && ready !== undefined && ready[0] >= 0 ? gateEndedEarly(ready[0], started.child) : undefined;
+    if (end !== undefined && !error.reason.startsWith(GATE_EXITED)) {
+      error = new RunnerError(error.step, `${GATE_EXITED}${end}; then ${error.reason}`, { cause: error.cause, field: error.field });
+    }
   } finally {
     for (const fd of [...(ready ?? []), ...(releasePipe ?? [])]) if (fd >= 0) closeSync(fd);
     const t0 = nowMs();

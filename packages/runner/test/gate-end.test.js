@@ -1,15 +1,18 @@
 // A gate that ends before it is ready: the run fails at its step, and the error says how the gate
 // ended, a signal included (a gate killed by SIGSYS or the OOM killer prints nothing itself).
 import * as assert from 'uvu/assert';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
 import { PERL, runWithPerlAs } from '@nsrun/test-helpers/perl-swap';
+import { BUSYBOX, busyboxSkipReason } from '@nsrun/test-helpers/rootfs';
+import { MAIN } from '@nsrun/test-helpers/nsrun';
 
 const RUNNER_URL = import.meta.resolve('@nsrun/runner');
 /**
  * `run()` with perl (the gate's first program) the shell script `gate`; the run's error message
- * (or 'resolved'). The scripts wait 2 s first: setup is then waiting for the gate at `release`
- * (a gate gone sooner fails an earlier step, which uses its /proc/PID).
+ * (or 'resolved'). A script that waits 2 s first is gone while setup waits for the gate at
+ * `release`; one gone sooner fails an earlier step (which uses its /proc/PID).
  */
 function runWithGate(gate) {
   const dir = mkdtempSync('/tmp/nsrun-gate-end-');
@@ -43,6 +46,22 @@ s('exited: the error gives its status', () => {
   if (!PERL) return skip('perl is missing: this test replaces perl, the gate');
   const out = runWithGate('sleep 2; exit 7');
   assert.match(out, /^release: the gate exited before it was ready \(exit status 7\)/, out);
+});
+
+s('gone at once, while nsrun still sets up: whichever step fails, the error says the gate ended first, and how', () => {
+  if (!PERL) return skip('perl is missing: this test replaces perl, the gate');
+  if (busyboxSkipReason) return skip(busyboxSkipReason);
+  // The static busybox as perl: "perl: applet not found", exit 127, within a millisecond of the
+  // spawn. While it exits, mount-proc can meet its pid namespace half gone: before, that run
+  // said "mount-proc: fsconfig proc ... ENOENT", not a word of the gate (2 runs in 5 here; most
+  // fail at release, which always said it). A window, not a certainty: 10 runs.
+  const runs = Array.from({ length: 10 }, () => `${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} run --net none -- true 2>&1 | tail -n 1`);
+  const swap = `mount --make-rprivate / && mount --bind ${BUSYBOX} ${PERL} && { ${runs.join('; ')}; }`;
+  const r = spawnSync('unshare', ['--mount', 'sh', '-c', swap], { encoding: 'utf8', timeout: 60_000 });
+  assert.is(r.status, 0, r.stderr);
+  const lines = r.stdout.trim().split('\n');
+  assert.is(lines.length, 10, r.stdout);
+  for (const l of lines) assert.match(l, /^nsrun: run: [a-z-]+: the gate exited before it was ready \(exit status 127\)/, l);
 });
 
 s.run();
