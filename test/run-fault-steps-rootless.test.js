@@ -76,10 +76,14 @@ async function runOnce(ctx, opts, env) {
   const d = await c.done;
   const line = d.stdout.split('\n').find((l) => l.startsWith('{"steps"'));
   if (!line) throw new Error(`${JSON.stringify(opts)}: no result (status ${d.status ?? d.signal}): ${d.stderr}`);
+  const veths = () => ctx.ip('-j', 'link', 'show', 'type', 'veth').map((l) => l.ifname);
+  // A veth goes with its container's namespace, which the kernel tears down after the run
+  // (later on a loaded machine): what is left is what is still there after up to 10 s.
+  await until(() => veths().length === 0);
   const left = {
     state: files(`${ctx.dir}/nsrun`).filter((f) => f.startsWith('containers/') || f.startsWith('usernet/')),
     processes: await settledProcessesOf(UID),
-    veths: ctx.ip('-j', 'link', 'show', 'type', 'veth').map((l) => l.ifname),
+    veths: veths(),
   };
   if (ctx.netdDir) {
     await until(() => netdRecords(ctx.netdDir).length === 0 && netdLeases(ctx.netdDir).length === 0);

@@ -254,6 +254,9 @@ k("netns lines in a batch (iproute2's set_nsid_batch.t): add, set, list-id", asy
 printf 'netns add testnsid\\nnetns set testnsid 99\\nnetns list-id\\n' > /run/scratch/batch
 echo "== nsrun"; nsrun ip -batch /run/scratch/batch
 nsrun ip netns del testnsid
+# The kernel frees the namespace, and its nsid, after the last reference goes (later on a
+# loaded machine): until then nsid 99 is taken ("The specified nsid is already used").
+i=0; while ip netns list-id | grep -q '^nsid 99 ' && [ $i -lt 200 ]; do sleep 0.05; i=$((i+1)); done
 echo "== ip"; ip -batch /run/scratch/batch
 ip netns del testnsid
 `,

@@ -211,22 +211,25 @@ export function waitGateReady(fd: number, gate?: Subprocess): void {
 export const GATE_EXITED = 'the gate exited before it was ready';
 
 /**
- * After a setup step failed: how the gate ended (`gateEnd`) if it has, else undefined. A gate
- * that dies while nsrun sets up makes the next step fail with an errno of its own (mount-proc:
- * the pid namespace has lost its init, ENOENT), so the gate's end is the cause to say. The
- * kernel closes the gate's fds (its ready pipe: EOF here) before it drops its namespaces.
- * `fd`: the ready pipe's read end, not read since (it is left non-blocking).
+ * After a setup step failed: why, if the gate has ended (`the gate exited ... (exit status N)`),
+ * else undefined. A gate that dies while nsrun sets up makes the next step fail with an errno
+ * of its own (mount-proc: the pid namespace has lost its init, ENOENT), so the gate's end is the
+ * cause to say. The ready pipe tells (the kernel closes the gate's fds before it drops its
+ * namespaces): EOF before the ready byte, it died unready. A ready gate closes the pipe itself,
+ * so after the byte only a reaped gate counts. `fd`: the ready pipe's read end, not read since
+ * (it is left non-blocking).
  */
 export function gateEndedEarly(fd: number, gate: Subprocess): string | undefined {
   const b = Buffer.alloc(1);
+  let n: number;
   try {
     setNonblock(fd, true);
-    // A gate that was ready wrote one byte first.
-    for (let i = 0; i < 2; i++) if (readSync(fd, b, 0, 1, null) === 0) return gateEnd(gate);
+    n = readSync(fd, b, 0, 1, null);
   } catch {
-    // EAGAIN: nothing more to read, the write end is open: the gate is alive.
+    return undefined; // EAGAIN: nothing written, the write end open: alive, not ready yet
   }
-  return undefined;
+  if (n === 0) return `${GATE_EXITED}${gateEnd(gate)}`;
+  return gate.poll() ? `the gate exited while nsrun set up${gateEnd(gate)}` : undefined;
 }
 
 /** How long to wait for the gate to be reaped after its ready pipe closed (its exit follows). */

@@ -169,9 +169,9 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
   } catch (e) {
     error = RunnerError.wrap('spawn', e);
     // A gate that died meanwhile is why (its own messages, if any, are on stderr already).
-    const end = started.child !== undefined && ready !== undefined && ready[0] >= 0 ? gateEndedEarly(ready[0], started.child) : undefined;
-    if (end !== undefined && !error.reason.startsWith(GATE_EXITED)) {
-      error = new RunnerError(error.step, `${GATE_EXITED}${end}; then ${error.reason}`, { cause: error.cause, field: error.field });
+    const ended = started.child !== undefined && ready !== undefined && ready[0] >= 0 ? gateEndedEarly(ready[0], started.child) : undefined;
+    if (ended !== undefined && !error.reason.startsWith(GATE_EXITED)) {
+      error = new RunnerError(error.step, `${ended}; then ${error.reason}`, { cause: error.cause, field: error.field });
     }
   } finally {
     for (const fd of [...(ready ?? []), ...(releasePipe ?? [])]) if (fd >= 0) closeSync(fd);
