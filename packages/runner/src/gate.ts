@@ -211,22 +211,27 @@ export function waitGateReady(fd: number, gate?: Subprocess): void {
 export const GATE_EXITED = 'the gate exited before it was ready';
 
 /**
- * After a setup step failed: how the gate ended (`gateEnd`) if it has, else undefined. A gate
- * that dies while nsrun sets up makes the next step fail with an errno of its own (mount-proc:
- * the pid namespace has lost its init, ENOENT), so the gate's end is the cause to say. The
- * kernel closes the gate's fds (its ready pipe: EOF here) before it drops its namespaces.
- * `fd`: the ready pipe's read end, not read since (it is left non-blocking).
+ * After a setup step failed: how the gate ended (`gateEnd`) if it ended before it was ready, else
+ * undefined. A gate that dies while nsrun sets up makes the next step fail with an errno of its
+ * own (mount-proc: the pid namespace has lost its init, ENOENT), so the gate's end is the cause
+ * to say. The kernel closes the gate's fds (its ready pipe: EOF here) before it drops its
+ * namespaces. EOF alone is not an end: a gate that is ready closes the pipe after its byte and
+ * waits, alive, for the release. So only EOF with no byte, read here or before (`wasReady`:
+ * waitGateReady returned), says the gate ended.
+ * `fd`: the ready pipe's read end (it is left non-blocking).
  */
-export function gateEndedEarly(fd: number, gate: Subprocess): string | undefined {
+export function gateEndedEarly(fd: number, gate: Subprocess, wasReady: boolean): string | undefined {
+  if (wasReady) return undefined;
   const b = Buffer.alloc(1);
   try {
     setNonblock(fd, true);
-    // A gate that was ready wrote one byte first.
-    for (let i = 0; i < 2; i++) if (readSync(fd, b, 0, 1, null) === 0) return gateEnd(gate);
+    const n = readSync(fd, b, 0, 1, null);
+    // Its byte: the gate was ready (and may have closed the pipe since); nothing: it ended first.
+    return n === 0 ? gateEnd(gate) : undefined;
   } catch {
-    // EAGAIN: nothing more to read, the write end is open: the gate is alive.
+    // EAGAIN: nothing to read, the write end is open: the gate is alive and not ready yet.
+    return undefined;
   }
-  return undefined;
 }
 
 /** How long to wait for the gate to be reaped after its ready pipe closed (its exit follows). */
