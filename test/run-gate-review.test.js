@@ -257,4 +257,34 @@ out({ status, flags: sys.fcntl(fd, sys.F_GETFD), child });
   },
 );
 
+k('a command named -x or --: run as it is named, with --init too (bash takes exec -x as an option, and skips a --), and by the gate shell', (ctx) => {
+  writeFileSync(`${ctx.files}/-x`, '#!/bin/sh\necho "-x: $*"\n', { mode: 0o755 });
+  writeFileSync(`${ctx.files}/--`, '#!/bin/sh\necho "--: $*"\n', { mode: 0o755 });
+  const path = ['--env', `PATH=${ctx.files}:/usr/bin:/bin`];
+  // Perl (the gate, or before the init shell); without it setpriv and the gate (or init) shell.
+  /** @type {[string, (args: string[], cmd: string[]) => { status: number | null, stdout: string, stderr: string }][]} */
+  const ways = [['', (args, cmd) => ctx.run(args, cmd)]];
+  if (PERL) ways.push(['no perl', (args, cmd) => runWithoutPerl(ctx, ['--security-opt', 'seccomp=unconfined', ...args], cmd)]);
+  for (const [how, run] of ways) {
+    for (const init of [[], ['--init']]) {
+      /** @type {[string[], string][]} */
+      const cases = [
+        [['-x', 'a'], '-x: a\n'],
+        [['--', 'echo', 'b'], '--: echo b\n'],
+      ];
+      for (const [cmd, want] of cases) {
+        const r = run([...init, ...path], cmd);
+        const what = `${how} ${init.join(' ')} ${cmd.join(' ')}`;
+        assert.is(r.stderr, '', what);
+        assert.is(r.status, 0, what);
+        assert.is(r.stdout, want, what);
+      }
+    }
+  }
+  // Not found: as any other name.
+  const missing = ctx.run(['--init'], ['-nsrun-missing']);
+  assert.is(missing.status, 127, missing.stderr);
+  assert.equal(records(ctx.state), []);
+});
+
 k.run();

@@ -64,8 +64,13 @@ const READY = `printf ${GATE_READY} >&${GATE_READY_FD}; exec ${GATE_READY_FD}>&-
 const RELEASE = `read _ <&${GATE_FD} || exit 125; exec ${GATE_FD}<&-`;
 // With a rootfs the workdir ($1) is a path inside it, entered after the pivot.
 const ENTER_WORKDIR = `cd "$1" 2>/dev/null || { printf 'nsrun: workdir %s: cannot enter it inside the rootfs\\n' "$1" >&2; exit 125; }; shift`;
+// The command ("$@") in the shell's place. bash's and busybox's exec take options (a command
+// named -x: "invalid option"; one named --: skipped) up to a `--`; dash's takes none, and runs
+// a command named --. So for a name that starts with '-' the shell is asked first, in a
+// subshell whose PATH finds nothing: `exec --` alone is a no-op only where `--` ends options.
+const EXEC_COMMAND = 'case $1 in -*) if (PATH=/dev/null; exec --) 2>/dev/null; then exec -- "$@"; fi;; esac; exec "$@"';
 // The command's variables that the shell and what started it ran without (shellEnv), given back.
-const EXEC = `${SHELL_RESTORE}; exec "$@"`;
+const EXEC = `${SHELL_RESTORE}; ${EXEC_COMMAND}`;
 // The init: the command runs as its child with stdin kept (an asynchronous list would get
 // /dev/null), each forwarded signal passed on; one that comes before `child` is set (the
 // command may start and be signalled before the shell has run `child=$!`) is passed on right
@@ -77,7 +82,7 @@ const INIT = [
   'exec 4<&0',
   'fwd() { if [ -n "$child" ]; then kill -"$1" "$child" 2>/dev/null; else early="$early $1"; fi; }',
   ...FORWARDED_SIGNALS.map((sig) => sig.slice(3)).map((s) => `trap 'fwd ${s}' ${s}`),
-  `( trap - INT QUIT; ${SHELL_RESTORE}; exec "$@" ) <&4 4<&- &`,
+  `( trap - INT QUIT; ${EXEC} ) <&4 4<&- &`,
   'child=$!; exec 4<&-',
   'for s in $early; do kill -"$s" "$child" 2>/dev/null; done',
   'while kill -0 "$child" 2>/dev/null; do wait "$child"; done',
