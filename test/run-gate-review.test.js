@@ -287,4 +287,25 @@ k('a command named -x or --: run as it is named, with --init too (bash takes exe
   assert.equal(records(ctx.state), []);
 });
 
+k(
+  "--init: the host's bash reads no ~/.bashrc (nor /etc/bash.bashrc), even where it takes itself for one started by sshd (SSH_CLIENT, or a socket as stdin, with no SHLVL)",
+  (ctx) => {
+    writeFileSync(`${ctx.files}/.bashrc`, 'echo "nsrun-test: .bashrc read" >&2\n');
+    const env = ['--env', `HOME=${ctx.files}`];
+    // nsrun's own environment (the command's) without SHLVL: bash's heuristic wants a level below 2.
+    const ssh = ctx.run(['--init', ...env, '--env', 'SSH_CLIENT=192.0.2.1 50000 22'], ['true'], { env: { SHLVL: undefined } });
+    assert.is(ssh.stderr, '', 'SSH_CLIENT');
+    assert.is(ssh.status, 0);
+    // The container's stdin a socket (as a program's child with its stdio as pipes: Node's are socketpairs).
+    const sock = spawnSync(
+      'nsenter',
+      [`--net=${ctx.ns.procPath}`, process.execPath, MAIN, 'run', '--state-dir', ctx.state, '--net', 'none', '--init', ...env, '--', 'true'],
+      { encoding: 'utf8', timeout: 30_000, env: { ...process.env, SHLVL: undefined }, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    assert.is(sock.stderr, '', 'a socket as stdin');
+    assert.is(sock.status, 0);
+    assert.equal(records(ctx.state), []);
+  },
+);
+
 k.run();

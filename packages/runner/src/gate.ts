@@ -52,8 +52,10 @@ export const PDEATHSIG_AVAILABLE = GATE_CONFINES;
 export const INIT_SHELL = firstExecutable(['/bin/bash', '/usr/bin/bash']) ?? GATE_SHELL;
 // bash -p (privileged mode) reads no BASH_ENV file and imports no functions from the
 // environment (one named `wait` or `kill` would replace the builtin), yet passes them on to
-// the command; it drops SHELLOPTS and BASHOPTS.
-const INIT_SHELL_ARGS = INIT_SHELL === GATE_SHELL ? [] : ['-p'];
+// the command; it drops SHELLOPTS and BASHOPTS. --norc: a bash that takes itself for one
+// started by sshd or rshd (SSH_CLIENT in the environment, or a socket as stdin, with SHLVL
+// below 1) reads /etc/bash.bashrc and ~/.bashrc even with -p: the host's, in the container.
+const INIT_SHELL_ARGS = INIT_SHELL === GATE_SHELL ? [] : ['--norc', '-p'];
 /** False when --init runs under dash: the command then ignores SIGINT and SIGQUIT. */
 export const INIT_FORWARDS_INT_QUIT = INIT_SHELL !== GATE_SHELL;
 
