@@ -308,4 +308,23 @@ k(
   },
 );
 
+k(
+  "--init: the command's TMOUT does not time out the host bash's wait for the release (bash's read takes it as its timeout; the init then exited 125)",
+  (ctx) => {
+    // Setup held after loopback (its last step before the release) for longer than TMOUT.
+    const r = apiInNs(
+      ctx.ns,
+      `
+const nap = new Int32Array(new SharedArrayBuffer(4));
+const log = (step) => { if (step === 'loopback') Atomics.wait(nap, 0, 0, 500); };
+const h = await runner.run({ command: ['sh', '-c', 'echo "$TMOUT" > ${ctx.files}/tmout'], net: 'none', init: true, env: { TMOUT: '0.1' }, log, stateDir: ${JSON.stringify(ctx.state)} });
+const status = await h.wait();
+out({ status, tmout: fs.existsSync(${JSON.stringify(`${ctx.files}/tmout`)}) ? fs.readFileSync(${JSON.stringify(`${ctx.files}/tmout`)}, 'utf8') : 'the command did not run' });
+`,
+    );
+    assert.equal(r, { status: 0, tmout: '0.1\n' });
+    assert.equal(records(ctx.state), []);
+  },
+);
+
 k.run();

@@ -63,7 +63,9 @@ export const INIT_FORWARDS_INT_QUIT = INIT_SHELL !== GATE_SHELL;
 // without "go", or the workdir is missing. The gate is running (its programs are loaded, its
 // parent-death signal set): nsrun may pivot now (with a rootfs), and release it.
 const READY = `printf ${GATE_READY} >&${GATE_READY_FD}; exec ${GATE_READY_FD}>&-`;
-const RELEASE = `read _ <&${GATE_FD} || exit 125; exec ${GATE_FD}<&-`;
+// TMOUT (the command's, for bash's read a timeout) set empty for the read alone: the init's
+// bash would give up waiting and exit 125 when nsrun releases it later than that.
+const RELEASE = `TMOUT= read _ <&${GATE_FD} || exit 125; exec ${GATE_FD}<&-`;
 // With a rootfs the workdir ($1) is a path inside it, entered after the pivot.
 const ENTER_WORKDIR = `cd "$1" 2>/dev/null || { printf 'nsrun: workdir %s: cannot enter it inside the rootfs\\n' "$1" >&2; exit 125; }; shift`;
 // The command ("$@") in the shell's place. bash's and busybox's exec take options (a command
