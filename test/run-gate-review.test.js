@@ -327,4 +327,25 @@ out({ status, tmout: fs.existsSync(${JSON.stringify(`${ctx.files}/tmout`)}) ? fs
   },
 );
 
+k("--init: the command's variables named like the init's own (early, child) are the command's alone: they neither signal it nor reach it changed", (ctx) => {
+  // The init kept the signals that came before the command started in `early`, then sent them:
+  // early=KILL from the environment killed the command at once (137).
+  const r = ctx.run(
+    ['--init', '--env', 'early=KILL', '--env', 'child=1', '--env', 'NSRUN_SAVED_early=x'],
+    ['sh', '-c', 'echo "$early|$child|$NSRUN_SAVED_early"; exit 3'],
+  );
+  assert.is(r.stderr, '');
+  assert.is(r.status, 3);
+  assert.is(r.stdout, 'KILL|1|x\n');
+});
+
+k("--init: POSIXLY_CORRECT in the command's environment (bash's posix mode) still gives the command's exit status, and reaches it", (ctx) => {
+  // In posix mode bash forgets a child's status once a wait has reported it: the init's last
+  // wait said "pid 2 is not a child of this shell" and the run exited 127.
+  const r = ctx.run(['--init', '--env', 'POSIXLY_CORRECT=1'], ['sh', '-c', 'echo "$POSIXLY_CORRECT"; exit 7']);
+  assert.is(r.stderr, '');
+  assert.is(r.status, 7);
+  assert.is(r.stdout, '1\n');
+});
+
 k.run();

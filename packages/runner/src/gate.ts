@@ -92,6 +92,11 @@ const INIT = [
   'while kill -0 "$child" 2>/dev/null; do wait "$child"; done',
   'wait "$child"',
 ].join('\n');
+// The init's own variables, read before they are set, and POSIXLY_CORRECT (bash's posix mode,
+// where a status once reported by `wait` is forgotten: the last `wait` would say 127, and `set
+// +o posix` would unset it): the command's of these names are moved aside with the loader's
+// (shellEnv) and given back to it alone.
+const INIT_VARIABLES = ['child', 'early', 'POSIXLY_CORRECT'];
 
 /** What the gate needs to know: the command, how to run it, where, and how it is confined. */
 export type GatePlan = Pick<RunOptions, 'command' | 'init' | 'cwd' | 'rootfs' | 'tty'> & {
@@ -166,7 +171,7 @@ export function gateSpawn(plan: GatePlan, env: NodeJS.ProcessEnv): GateSpawn {
   const script = [...(ttyPath ? ['exec 0<>"$1"; shift'] : []), READY, RELEASE, ...(rootfs ? [ENTER_WORKDIR] : []), plan.init ? INIT : EXEC].join('\n');
   // The dynamic loader's variables (and perl's) are the command's: the host's shell (and
   // setpriv) start without them, and the shell gives them back to the command alone.
-  const shell = shellEnv(env);
+  const shell = shellEnv(env, plan.init ? INIT_VARIABLES : []);
   const shellArgs = [
     plan.init ? INIT_SHELL : GATE_SHELL,
     ...(plan.init ? INIT_SHELL_ARGS : []),
