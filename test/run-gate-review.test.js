@@ -257,4 +257,95 @@ out({ status, flags: sys.fcntl(fd, sys.F_GETFD), child });
   },
 );
 
+k('a command named -x or --: run as it is named, with --init too (bash takes exec -x as an option, and skips a --), and by the gate shell', (ctx) => {
+  writeFileSync(`${ctx.files}/-x`, '#!/bin/sh\necho "-x: $*"\n', { mode: 0o755 });
+  writeFileSync(`${ctx.files}/--`, '#!/bin/sh\necho "--: $*"\n', { mode: 0o755 });
+  const path = ['--env', `PATH=${ctx.files}:/usr/bin:/bin`];
+  // Perl (the gate, or before the init shell); without it setpriv and the gate (or init) shell.
+  /** @type {[string, (args: string[], cmd: string[]) => { status: number | null, stdout: string, stderr: string }][]} */
+  const ways = [['', (args, cmd) => ctx.run(args, cmd)]];
+  if (PERL) ways.push(['no perl', (args, cmd) => runWithoutPerl(ctx, ['--security-opt', 'seccomp=unconfined', ...args], cmd)]);
+  for (const [how, run] of ways) {
+    for (const init of [[], ['--init']]) {
+      /** @type {[string[], string][]} */
+      const cases = [
+        [['-x', 'a'], '-x: a\n'],
+        [['--', 'echo', 'b'], '--: echo b\n'],
+      ];
+      for (const [cmd, want] of cases) {
+        const r = run([...init, ...path], cmd);
+        const what = `${how} ${init.join(' ')} ${cmd.join(' ')}`;
+        assert.is(r.stderr, '', what);
+        assert.is(r.status, 0, what);
+        assert.is(r.stdout, want, what);
+      }
+    }
+  }
+  // Not found: as any other name.
+  const missing = ctx.run(['--init'], ['-nsrun-missing']);
+  assert.is(missing.status, 127, missing.stderr);
+  assert.equal(records(ctx.state), []);
+});
+
+k(
+  "--init: the host's bash reads no ~/.bashrc (nor /etc/bash.bashrc), even where it takes itself for one started by sshd (SSH_CLIENT, or a socket as stdin, with no SHLVL)",
+  (ctx) => {
+    writeFileSync(`${ctx.files}/.bashrc`, 'echo "nsrun-test: .bashrc read" >&2\n');
+    const env = ['--env', `HOME=${ctx.files}`];
+    // nsrun's own environment (the command's) without SHLVL: bash's heuristic wants a level below 2.
+    const ssh = ctx.run(['--init', ...env, '--env', 'SSH_CLIENT=192.0.2.1 50000 22'], ['true'], { env: { SHLVL: undefined } });
+    assert.is(ssh.stderr, '', 'SSH_CLIENT');
+    assert.is(ssh.status, 0);
+    // The container's stdin a socket (as a program's child with its stdio as pipes: Node's are socketpairs).
+    const sock = spawnSync(
+      'nsenter',
+      [`--net=${ctx.ns.procPath}`, process.execPath, MAIN, 'run', '--state-dir', ctx.state, '--net', 'none', '--init', ...env, '--', 'true'],
+      { encoding: 'utf8', timeout: 30_000, env: { ...process.env, SHLVL: undefined }, stdio: ['pipe', 'pipe', 'pipe'] },
+    );
+    assert.is(sock.stderr, '', 'a socket as stdin');
+    assert.is(sock.status, 0);
+    assert.equal(records(ctx.state), []);
+  },
+);
+
+k(
+  "--init: the command's TMOUT does not time out the host bash's wait for the release (bash's read takes it as its timeout; the init then exited 125)",
+  (ctx) => {
+    // Setup held after loopback (its last step before the release) for longer than TMOUT.
+    const r = apiInNs(
+      ctx.ns,
+      `
+const nap = new Int32Array(new SharedArrayBuffer(4));
+const log = (step) => { if (step === 'loopback') Atomics.wait(nap, 0, 0, 500); };
+const h = await runner.run({ command: ['sh', '-c', 'echo "$TMOUT" > ${ctx.files}/tmout'], net: 'none', init: true, env: { TMOUT: '0.1' }, log, stateDir: ${JSON.stringify(ctx.state)} });
+const status = await h.wait();
+out({ status, tmout: fs.existsSync(${JSON.stringify(`${ctx.files}/tmout`)}) ? fs.readFileSync(${JSON.stringify(`${ctx.files}/tmout`)}, 'utf8') : 'the command did not run' });
+`,
+    );
+    assert.equal(r, { status: 0, tmout: '0.1\n' });
+    assert.equal(records(ctx.state), []);
+  },
+);
+
+k("--init: the command's variables named like the init's own (early, child) are the command's alone: they neither signal it nor reach it changed", (ctx) => {
+  // The init kept the signals that came before the command started in `early`, then sent them:
+  // early=KILL from the environment killed the command at once (137).
+  const r = ctx.run(
+    ['--init', '--env', 'early=KILL', '--env', 'child=1', '--env', 'NSRUN_SAVED_early=x'],
+    ['sh', '-c', 'echo "$early|$child|$NSRUN_SAVED_early"; exit 3'],
+  );
+  assert.is(r.stderr, '');
+  assert.is(r.status, 3);
+  assert.is(r.stdout, 'KILL|1|x\n');
+});
+
+k("--init: POSIXLY_CORRECT in the command's environment (bash's posix mode) still gives the command's exit status, and reaches it", (ctx) => {
+  // In posix mode bash forgets a child's status once a wait has reported it: the init's last
+  // wait said "pid 2 is not a child of this shell" and the run exited 127.
+  const r = ctx.run(['--init', '--env', 'POSIXLY_CORRECT=1'], ['sh', '-c', 'echo "$POSIXLY_CORRECT"; exit 7']);
+  assert.is(r.stderr, '');
+  assert.is(r.status, 7);
+  assert.is(r.stdout, '1\n');
+});
+
 k.run();

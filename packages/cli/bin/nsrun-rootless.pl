@@ -18,7 +18,7 @@
 my ($entry, @args) = @ARGV;
 
 # Given back to nsrun and the container exactly as the user had them (bin/nsrun moved them aside).
-for my $k (qw(PERL5OPT PERL_BADLANG)) {
+for my $k (qw(PERL5OPT PERL_BADLANG PERLIO PERL_UNICODE)) {
   my $s = "NSRUN_SAVED_$k";
   if (exists $ENV{$s}) { $ENV{$k} = delete $ENV{$s} } else { delete $ENV{$k} }
 }

@@ -52,8 +52,10 @@ export const PDEATHSIG_AVAILABLE = GATE_CONFINES;
 export const INIT_SHELL = firstExecutable(['/bin/bash', '/usr/bin/bash']) ?? GATE_SHELL;
 // bash -p (privileged mode) reads no BASH_ENV file and imports no functions from the
 // environment (one named `wait` or `kill` would replace the builtin), yet passes them on to
-// the command; it drops SHELLOPTS and BASHOPTS.
-const INIT_SHELL_ARGS = INIT_SHELL === GATE_SHELL ? [] : ['-p'];
+// the command; it drops SHELLOPTS and BASHOPTS. --norc: a bash that takes itself for one
+// started by sshd or rshd (SSH_CLIENT in the environment, or a socket as stdin, with SHLVL
+// below 1) reads /etc/bash.bashrc and ~/.bashrc even with -p: the host's, in the container.
+const INIT_SHELL_ARGS = INIT_SHELL === GATE_SHELL ? [] : ['--norc', '-p'];
 /** False when --init runs under dash: the command then ignores SIGINT and SIGQUIT. */
 export const INIT_FORWARDS_INT_QUIT = INIT_SHELL !== GATE_SHELL;
 
@@ -61,11 +63,18 @@ export const INIT_FORWARDS_INT_QUIT = INIT_SHELL !== GATE_SHELL;
 // without "go", or the workdir is missing. The gate is running (its programs are loaded, its
 // parent-death signal set): nsrun may pivot now (with a rootfs), and release it.
 const READY = `printf ${GATE_READY} >&${GATE_READY_FD}; exec ${GATE_READY_FD}>&-`;
-const RELEASE = `read _ <&${GATE_FD} || exit 125; exec ${GATE_FD}<&-`;
+// TMOUT (the command's, for bash's read a timeout) set empty for the read alone: the init's
+// bash would give up waiting and exit 125 when nsrun releases it later than that.
+const RELEASE = `TMOUT= read _ <&${GATE_FD} || exit 125; exec ${GATE_FD}<&-`;
 // With a rootfs the workdir ($1) is a path inside it, entered after the pivot.
 const ENTER_WORKDIR = `cd "$1" 2>/dev/null || { printf 'nsrun: workdir %s: cannot enter it inside the rootfs\\n' "$1" >&2; exit 125; }; shift`;
+// The command ("$@") in the shell's place. bash's and busybox's exec take options (a command
+// named -x: "invalid option"; one named --: skipped) up to a `--`; dash's takes none, and runs
+// a command named --. So for a name that starts with '-' the shell is asked first, in a
+// subshell whose PATH finds nothing: `exec --` alone is a no-op only where `--` ends options.
+const EXEC_COMMAND = 'case $1 in -*) if (PATH=/dev/null; exec --) 2>/dev/null; then exec -- "$@"; fi;; esac; exec "$@"';
 // The command's variables that the shell and what started it ran without (shellEnv), given back.
-const EXEC = `${SHELL_RESTORE}; exec "$@"`;
+const EXEC = `${SHELL_RESTORE}; ${EXEC_COMMAND}`;
 // The init: the command runs as its child with stdin kept (an asynchronous list would get
 // /dev/null), each forwarded signal passed on; one that comes before `child` is set (the
 // command may start and be signalled before the shell has run `child=$!`) is passed on right
@@ -77,12 +86,17 @@ const INIT = [
   'exec 4<&0',
   'fwd() { if [ -n "$child" ]; then kill -"$1" "$child" 2>/dev/null; else early="$early $1"; fi; }',
   ...FORWARDED_SIGNALS.map((sig) => sig.slice(3)).map((s) => `trap 'fwd ${s}' ${s}`),
-  `( trap - INT QUIT; ${SHELL_RESTORE}; exec "$@" ) <&4 4<&- &`,
+  `( trap - INT QUIT; ${EXEC} ) <&4 4<&- &`,
   'child=$!; exec 4<&-',
   'for s in $early; do kill -"$s" "$child" 2>/dev/null; done',
   'while kill -0 "$child" 2>/dev/null; do wait "$child"; done',
   'wait "$child"',
 ].join('\n');
+// The init's own variables, read before they are set, and POSIXLY_CORRECT (bash's posix mode,
+// where a status once reported by `wait` is forgotten: the last `wait` would say 127, and `set
+// +o posix` would unset it): the command's of these names are moved aside with the loader's
+// (shellEnv) and given back to it alone.
+const INIT_VARIABLES = ['child', 'early', 'POSIXLY_CORRECT'];
 
 /** What the gate needs to know: the command, how to run it, where, and how it is confined. */
 export type GatePlan = Pick<RunOptions, 'command' | 'init' | 'cwd' | 'rootfs' | 'tty'> & {
@@ -157,7 +171,7 @@ export function gateSpawn(plan: GatePlan, env: NodeJS.ProcessEnv): GateSpawn {
   const script = [...(ttyPath ? ['exec 0<>"$1"; shift'] : []), READY, RELEASE, ...(rootfs ? [ENTER_WORKDIR] : []), plan.init ? INIT : EXEC].join('\n');
   // The dynamic loader's variables (and perl's) are the command's: the host's shell (and
   // setpriv) start without them, and the shell gives them back to the command alone.
-  const shell = shellEnv(env);
+  const shell = shellEnv(env, plan.init ? INIT_VARIABLES : []);
   const shellArgs = [
     plan.init ? INIT_SHELL : GATE_SHELL,
     ...(plan.init ? INIT_SHELL_ARGS : []),
@@ -211,25 +225,27 @@ export function waitGateReady(fd: number, gate?: Subprocess): void {
 export const GATE_EXITED = 'the gate exited before it was ready';
 
 /**
- * After a setup step failed: why, if the gate has ended (`the gate exited ... (exit status N)`),
- * else undefined. A gate that dies while nsrun sets up makes the next step fail with an errno
- * of its own (mount-proc: the pid namespace has lost its init, ENOENT), so the gate's end is the
- * cause to say. The ready pipe tells (the kernel closes the gate's fds before it drops its
- * namespaces): EOF before the ready byte, it died unready. A ready gate closes the pipe itself,
- * so after the byte only a reaped gate counts. `fd`: the ready pipe's read end, not read since
- * (it is left non-blocking).
+ * After a setup step failed: how the gate ended (`gateEnd`) if it ended before it was ready, else
+ * undefined. A gate that dies while nsrun sets up makes the next step fail with an errno of its
+ * own (mount-proc: the pid namespace has lost its init, ENOENT), so the gate's end is the cause
+ * to say. The kernel closes the gate's fds (its ready pipe: EOF here) before it drops its
+ * namespaces. EOF alone is not an end: a gate that is ready closes the pipe after its byte and
+ * waits, alive, for the release. So only EOF with no byte, read here or before (`wasReady`:
+ * waitGateReady returned), says the gate ended.
+ * `fd`: the ready pipe's read end (it is left non-blocking).
  */
-export function gateEndedEarly(fd: number, gate: Subprocess): string | undefined {
+export function gateEndedEarly(fd: number, gate: Subprocess, wasReady: boolean): string | undefined {
+  if (wasReady) return undefined;
   const b = Buffer.alloc(1);
-  let n: number;
   try {
     setNonblock(fd, true);
-    n = readSync(fd, b, 0, 1, null);
+    const n = readSync(fd, b, 0, 1, null);
+    // Its byte: the gate was ready (and may have closed the pipe since); nothing: it ended first.
+    return n === 0 ? gateEnd(gate) : undefined;
   } catch {
-    return undefined; // EAGAIN: nothing written, the write end open: alive, not ready yet
+    // EAGAIN: nothing to read, the write end is open: the gate is alive and not ready yet.
+    return undefined;
   }
-  if (n === 0) return `${GATE_EXITED}${gateEnd(gate)}`;
-  return gate.poll() ? `the gate exited while nsrun set up${gateEnd(gate)}` : undefined;
 }
 
 /** How long to wait for the gate to be reaped after its ready pipe closed (its exit follows). */

@@ -97,6 +97,8 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
   let error: RunnerError | undefined;
   let ready: [number, number] | undefined;
   let releasePipe: [number, number] | undefined;
+  // Set once waitGateReady has read the gate's byte (with a rootfs: before the pivot).
+  let gateWasReady = false;
 
   const step = syncStepRunner(opts.log, plan.fault);
 
@@ -153,7 +155,10 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
         ownNet: net !== 'host',
         noSysfs: plan.noSysfs === true,
         rootfs: opts.rootfs,
-        gateReady: () => waitGateReady(readyFd, started.child),
+        gateReady: () => {
+          waitGateReady(readyFd, started.child);
+          gateWasReady = true;
+        },
         resolvConf,
         stateDir: plan.stateDir,
         confined: !security.privileged,
@@ -169,9 +174,9 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
   } catch (e) {
     error = RunnerError.wrap('spawn', e);
     // A gate that died meanwhile is why (its own messages, if any, are on stderr already).
-    const ended = started.child !== undefined && ready !== undefined && ready[0] >= 0 ? gateEndedEarly(ready[0], started.child) : undefined;
-    if (ended !== undefined && !error.reason.startsWith(GATE_EXITED)) {
-      error = new RunnerError(error.step, `${ended}; then ${error.reason}`, { cause: error.cause, field: error.field });
+    const end = started.child !== undefined && ready !== undefined && ready[0] >= 0 ? gateEndedEarly(ready[0], started.child, gateWasReady) : undefined;
+    if (end !== undefined && !error.reason.startsWith(GATE_EXITED)) {
+      error = new RunnerError(error.step, `${GATE_EXITED}${end}; then ${error.reason}`, { cause: error.cause, field: error.field });
     }
   } finally {
     for (const fd of [...(ready ?? []), ...(releasePipe ?? [])]) if (fd >= 0) closeSync(fd);

@@ -64,4 +64,31 @@ s('gone at once, while nsrun still sets up: whichever step fails, the error says
   for (const l of lines) assert.match(l, /^nsrun: run: [a-z-]+: the gate exited before it was ready \(exit status 127\)/, l);
 });
 
+s("ready and alive when a later setup step fails: the error is that step's alone (the gate closed its ready pipe after its byte)", () => {
+  // After mount-sys /proc is the container's (the gate is its PID 1): setup waits there until
+  // the gate has closed its ready pipe (fd 4), as it does once ready, then fails at mask-paths.
+  const dir = mkdtempSync('/tmp/nsrun-gate-end-');
+  const code = `import { run } from ${JSON.stringify(RUNNER_URL)};
+import * as fs from 'node:fs';
+const nap = new Int32Array(new SharedArrayBuffer(4));
+let closed = false;
+const log = (step) => {
+  if (step !== 'mount-sys') return;
+  for (let i = 0; i < 10000 && fs.existsSync('/proc/1/fd/4'); i++) Atomics.wait(nap, 0, 0, 1);
+  closed = !fs.existsSync('/proc/1/fd/4');
+};
+let out = 'resolved';
+try { await (await run({ command: ['true'], net: 'none', faultAt: 'mask-paths', log })).wait(); } catch (e) { out = e.message; }
+fs.writeFileSync(${JSON.stringify(`${dir}/out`)}, JSON.stringify({ out, closed }));`;
+  try {
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8', timeout: 30_000 });
+    assert.is(r.status, 0, r.stderr);
+    const { out, closed } = JSON.parse(readFileSync(`${dir}/out`, 'utf8'));
+    assert.ok(closed, 'the gate closed its ready pipe before mask-paths');
+    assert.is(out, 'mask-paths: injected failure (faultAt mask-paths)');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
 s.run();

@@ -230,14 +230,15 @@ const savedDepth = (name: string): number => {
  * change how they run (GATE_AFFECTING: the dynamic loader's above all) moved aside under SAVED,
  * and the names the shell gives back just before it execs the command (SHELL_RESTORE), in the
  * order that undoes the moves: a SAVED* of the command's after the name whose move it hides.
- * Only names a shell can assign are moved; another (no program reads one) stays where it is.
+ * `own`: the shell's own variables, moved too. Only names a shell can assign are moved;
+ * another (no program reads one) stays where it is.
  */
-export function shellEnv(env: NodeJS.ProcessEnv): { env: NodeJS.ProcessEnv; restore: string[] } {
+export function shellEnv(env: NodeJS.ProcessEnv, own: readonly string[] = []): { env: NodeJS.ProcessEnv; restore: string[] } {
   const out: NodeJS.ProcessEnv = {};
   const restore: string[] = [];
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) continue;
-    if (GATE_AFFECTING.test(k) && IDENTIFIER.test(k)) {
+    if ((GATE_AFFECTING.test(k) || own.includes(k)) && IDENTIFIER.test(k)) {
       out[`${SAVED}${k}`] = v;
       restore.push(k);
     } else out[k] = v;
