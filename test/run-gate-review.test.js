@@ -5,12 +5,10 @@
 import * as assert from 'uvu/assert';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
-import { spawnSync } from 'node:child_process';
-import { apiInNs, MAIN, nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
+import { apiInNs, nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
 import { BUSYBOX, busyboxSkipReason, tempBusyboxRootfs } from '@nsrun/test-helpers/rootfs';
 import { SYS_URL } from '@nsrun/test-helpers/child';
-
-const PERL = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
+import { PERL, withPerlReplacedBy } from '@nsrun/test-helpers/perl-swap';
 
 const k = kernelSuite('nsrun run: the gate, reviewed');
 k.before.each((ctx) => {
@@ -85,39 +83,6 @@ k("the dynamic loader's variables of a container with a rootfs (LD_PRELOAD, a pa
   }
 });
 
-/**
- * `nsrun run ARGS -- CMD` with perl hidden (its path bound to /dev/null in a mount namespace of
- * the run's own): the gate is then setpriv and the shell.
- */
-function runWithoutPerl(ctx, args, cmd) {
-  const hide = `mount --make-rprivate / && mount --bind /dev/null ${PERL} && exec "$@"`;
-  const r = spawnSync(
-    'nsenter',
-    [
-      `--net=${ctx.ns.procPath}`,
-      'unshare',
-      '--mount',
-      'sh',
-      '-c',
-      hide,
-      'hide-perl',
-      process.execPath,
-      MAIN,
-      'run',
-      '--state-dir',
-      ctx.state,
-      '--net',
-      'none',
-      ...args,
-      '--',
-      ...cmd,
-    ],
-    { encoding: 'utf8', timeout: 30_000 },
-  );
-  if (r.error) throw r.error;
-  return r;
-}
-
 k(
   "the dynamic loader's variables (and perl's) reach the command only: not the host's init shell of --init, nor setpriv and the gate shell where perl is missing; a saved-like name of the command's is its own",
   (ctx) => {
@@ -133,8 +98,8 @@ k(
     if (PERL) {
       // The filter needs perl: without it, seccomp unconfined.
       const unconfined = ['--security-opt', 'seccomp=unconfined'];
-      runs.push(['no perl', () => runWithoutPerl(ctx, [...unconfined, ...args], cmd)]);
-      runs.push(['no perl, --init', () => runWithoutPerl(ctx, [...unconfined, '--init', ...args], cmd)]);
+      runs.push(['no perl', () => ctx.run([...unconfined, ...args], cmd, { via: withPerlReplacedBy('/dev/null') })]);
+      runs.push(['no perl, --init', () => ctx.run([...unconfined, '--init', ...args], cmd, { via: withPerlReplacedBy('/dev/null') })]);
     }
     for (const [what, go] of runs) {
       const r = go();
@@ -264,7 +229,7 @@ k('a command named -x or --: run as it is named, with --init too (bash takes exe
   // Perl (the gate, or before the init shell); without it setpriv and the gate (or init) shell.
   /** @type {[string, (args: string[], cmd: string[]) => { status: number | null, stdout: string, stderr: string }][]} */
   const ways = [['', (args, cmd) => ctx.run(args, cmd)]];
-  if (PERL) ways.push(['no perl', (args, cmd) => runWithoutPerl(ctx, ['--security-opt', 'seccomp=unconfined', ...args], cmd)]);
+  if (PERL) ways.push(['no perl', (args, cmd) => ctx.run(['--security-opt', 'seccomp=unconfined', ...args], cmd, { via: withPerlReplacedBy('/dev/null') })]);
   for (const [how, run] of ways) {
     for (const init of [[], ['--init']]) {
       /** @type {[string[], string][]} */
@@ -297,11 +262,7 @@ k(
     assert.is(ssh.stderr, '', 'SSH_CLIENT');
     assert.is(ssh.status, 0);
     // The container's stdin a socket (as a program's child with its stdio as pipes: Node's are socketpairs).
-    const sock = spawnSync(
-      'nsenter',
-      [`--net=${ctx.ns.procPath}`, process.execPath, MAIN, 'run', '--state-dir', ctx.state, '--net', 'none', '--init', ...env, '--', 'true'],
-      { encoding: 'utf8', timeout: 30_000, env: { ...process.env, SHLVL: undefined }, stdio: ['pipe', 'pipe', 'pipe'] },
-    );
+    const sock = ctx.run(['--init', ...env], ['true'], { env: { SHLVL: undefined } });
     assert.is(sock.stderr, '', 'a socket as stdin');
     assert.is(sock.status, 0);
     assert.equal(records(ctx.state), []);

@@ -4,12 +4,11 @@
 // the command with the shell's conventions. Counted with strace, seen from inside through
 // /proc/1/status, and by killing nsrun.
 import * as assert from 'uvu/assert';
-import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { capabilityMask, processCapabilities } from '@nsrun/sys';
 import { DEFAULT_CAPABILITIES } from '@nsrun/runner';
 import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
-import { MAIN, nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
+import { nsrunSpawn, nsrunSync, records, removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
 import { capHex as hex, confinementCommand, statusFields as status } from '@nsrun/test-helpers/proc-status';
 
 const PERL = ['/usr/bin/perl', '/bin/perl'].find((p) => existsSync(p));
@@ -32,19 +31,10 @@ function gateExecs(ctx, args, cmd) {
   const dir = mkdtempSync('/tmp/nsrun-gate-strace-');
   try {
     const out = `${dir}/trace`;
-    const r = spawnSync(
-      'nsenter',
-      [`--net=${ctx.ns.procPath}`, STRACE, '-f', '-qq', '-e', 'trace=execve', '-e', 'status=successful', '-o', out, process.execPath, MAIN, 'run'].concat([
-        '--state-dir',
-        ctx.state,
-        '--net',
-        'none',
-        ...args,
-        '--',
-        ...cmd,
-      ]),
-      { encoding: 'utf8', timeout: 60_000 },
-    );
+    const r = ctx.run(args, cmd, {
+      via: [STRACE, '-f', '-qq', '-e', 'trace=execve', '-e', 'status=successful', '-o', out],
+      timeout: 60_000,
+    });
     assert.is(r.status, 0, r.stderr);
     /** @type {Map<string, string[]>} */
     const byPid = new Map();

@@ -38,10 +38,12 @@ const inNs = (ns, argv) => ['nsenter', [`--net=${ns.procPath}`, ...argv]];
  * `nsrun ARGS` inside `ns`, to completion: { status, stdout, stderr }.
  * @param {{ procPath: string }} ns
  * @param {string[]} args
- * @param {{ timeout?: number, input?: string, env?: NodeJS.ProcessEnv, cwd?: string }} [opts]
+ * `via`: the programs nsrun runs under (strace ..., a mount namespace of its own ...), each
+ * ending by exec'ing the rest of its arguments.
+ * @param {{ timeout?: number, input?: string, env?: NodeJS.ProcessEnv, cwd?: string, via?: string[] }} [opts]
  */
 export function nsrunSync(ns, args, opts = {}) {
-  const [cmd, argv] = inNs(ns, [process.execPath, MAIN, ...args]);
+  const [cmd, argv] = inNs(ns, [...(opts.via ?? []), process.execPath, MAIN, ...args]);
   const r = spawnSync(cmd, argv, {
     encoding: 'utf8',
     timeout: opts.timeout ?? 30_000,

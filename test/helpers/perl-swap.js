@@ -25,3 +25,14 @@ mount --bind ${dir}/perl ${PERL}
 exec ${JSON.stringify(process.execPath)} --input-type=module -e "$1" 2>${dir}/stderr`;
   return spawnSync('unshare', ['--mount', 'sh', '-c', script, 'perl-swap', code, body(`${dir}/perl-real`)], { timeout: 30_000, ...opts });
 }
+
+/**
+ * The argv prefix that runs a program in a mount namespace of its own where `file` is bound over
+ * perl: /dev/null for a machine without perl (the gate is then setpriv and the shell), the
+ * static busybox for a perl that cannot start ("perl: applet not found", exit 127).
+ * @param {string} file
+ */
+export function withPerlReplacedBy(file) {
+  if (PERL === undefined) throw new Error('perl is missing');
+  return ['unshare', '--mount', 'sh', '-c', `mount --make-rprivate / && mount --bind ${file} ${PERL} && exec "$@"`, 'perl-swap'];
+}

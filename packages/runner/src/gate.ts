@@ -201,6 +201,9 @@ function perlConfines(s: SecurityPlan): Pick<PerlGate, 'filter' | 'drop' | 'noNe
   return { filter: s.seccomp?.filter, drop: s.capabilities === 'all' ? 'none' : dropped(s.capabilities), noNewPrivs: s.noNewPrivs };
 }
 
+/** How a gate that ended too early is said (then how: gateEnd). */
+const GATE_EXITED = 'the gate exited before it was ready';
+
 /**
  * Blocks until the gate writes to its ready pipe (`fd`: the read end, blocking), or throws when
  * it exited first. Until then the gate may still be loading (perl, or setpriv and the shell, and
@@ -221,27 +224,21 @@ export function waitGateReady(fd: number, gate?: Subprocess): void {
   if (n === 0) throw new Error(`${GATE_EXITED}${gate === undefined ? '' : gateEnd(gate)}`);
 }
 
-/** How a gate that ended too early is said (then how: gateEnd). */
-export const GATE_EXITED = 'the gate exited before it was ready';
-
 /**
- * After a setup step failed: how the gate ended (`gateEnd`) if it ended before it was ready, else
- * undefined. A gate that dies while nsrun sets up makes the next step fail with an errno of its
- * own (mount-proc: the pid namespace has lost its init, ENOENT), so the gate's end is the cause
- * to say. The kernel closes the gate's fds (its ready pipe: EOF here) before it drops its
- * namespaces. EOF alone is not an end: a gate that is ready closes the pipe after its byte and
- * waits, alive, for the release. So only EOF with no byte, read here or before (`wasReady`:
- * waitGateReady returned), says the gate ended.
+ * After a setup step failed, before waitGateReady read the gate's byte: `the gate exited before
+ * it was ready (how)` if it did, else undefined. A gate that dies while nsrun sets up makes the
+ * next step fail with an errno of its own (mount-proc: the pid namespace has lost its init,
+ * ENOENT), so the gate's end is the cause to say. The kernel closes the gate's fds (its ready
+ * pipe: EOF here) before it drops its namespaces. EOF after the byte is no end: a ready gate
+ * closes the pipe and waits, alive, for the release.
  * `fd`: the ready pipe's read end (it is left non-blocking).
  */
-export function gateEndedEarly(fd: number, gate: Subprocess, wasReady: boolean): string | undefined {
-  if (wasReady) return undefined;
+export function gateEndedEarly(fd: number, gate: Subprocess): string | undefined {
   const b = Buffer.alloc(1);
   try {
     setNonblock(fd, true);
-    const n = readSync(fd, b, 0, 1, null);
     // Its byte: the gate was ready (and may have closed the pipe since); nothing: it ended first.
-    return n === 0 ? gateEnd(gate) : undefined;
+    return readSync(fd, b, 0, 1, null) === 0 ? `${GATE_EXITED}${gateEnd(gate)}` : undefined;
   } catch {
     // EAGAIN: nothing to read, the write end is open: the gate is alive and not ready yet.
     return undefined;

@@ -20,7 +20,7 @@ import { RtnlClient } from '@nsrun/netlink';
 import { closeSync, existsSync, readdirSync } from 'node:fs';
 import { RunnerError } from './errors.js';
 import { syncStepRunner, type FaultPoint } from './steps.js';
-import { GATE_EXITED, gateEndedEarly, gateSpawn, waitGateReady } from './gate.js';
+import { gateEndedEarly, gateSpawn, waitGateReady } from './gate.js';
 import { GATE_FD, GATE_READY_FD } from './gate-protocol.js';
 import { mountContainer } from './mounts.js';
 import type { RunOptions } from './options.js';
@@ -97,8 +97,9 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
   let error: RunnerError | undefined;
   let ready: [number, number] | undefined;
   let releasePipe: [number, number] | undefined;
-  // Set once waitGateReady has read the gate's byte (with a rootfs: before the pivot).
-  let gateWasReady = false;
+  // What waitGateReady found (with a rootfs: before the pivot): its byte, or the gate's end,
+  // which its error says already. Until then, a failed step asks the ready pipe (gateEndedEarly).
+  let gateSeen: 'ready' | 'ended' | undefined;
 
   const step = syncStepRunner(opts.log, plan.fault);
 
@@ -156,8 +157,9 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
         noSysfs: plan.noSysfs === true,
         rootfs: opts.rootfs,
         gateReady: () => {
+          gateSeen = 'ended';
           waitGateReady(readyFd, started.child);
-          gateWasReady = true;
+          gateSeen = 'ready';
         },
         resolvConf,
         stateDir: plan.stateDir,
@@ -174,10 +176,9 @@ export function setUpNamespaces(opts: RunOptions, env: NodeJS.ProcessEnv, plan: 
   } catch (e) {
     error = RunnerError.wrap('spawn', e);
     // A gate that died meanwhile is why (its own messages, if any, are on stderr already).
-    const end = started.child !== undefined && ready !== undefined && ready[0] >= 0 ? gateEndedEarly(ready[0], started.child, gateWasReady) : undefined;
-    if (end !== undefined && !error.reason.startsWith(GATE_EXITED)) {
-      error = new RunnerError(error.step, `${GATE_EXITED}${end}; then ${error.reason}`, { cause: error.cause, field: error.field });
-    }
+    const ended =
+      gateSeen === undefined && started.child !== undefined && ready !== undefined && ready[0] >= 0 ? gateEndedEarly(ready[0], started.child) : undefined;
+    if (ended !== undefined) error = new RunnerError(error.step, `${ended}; then ${error.reason}`, { cause: error.cause, field: error.field });
   } finally {
     for (const fd of [...(ready ?? []), ...(releasePipe ?? [])]) if (fd >= 0) closeSync(fd);
     const t0 = nowMs();

@@ -4,7 +4,7 @@ import * as assert from 'uvu/assert';
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { kernelSuite, skip } from '@nsrun/test-helpers/kernel';
-import { PERL, runWithPerlAs } from '@nsrun/test-helpers/perl-swap';
+import { PERL, runWithPerlAs, withPerlReplacedBy } from '@nsrun/test-helpers/perl-swap';
 import { BUSYBOX, busyboxSkipReason } from '@nsrun/test-helpers/rootfs';
 import { MAIN } from '@nsrun/test-helpers/nsrun';
 
@@ -56,8 +56,8 @@ s('gone at once, while nsrun still sets up: whichever step fails, the error says
   // said "mount-proc: fsconfig proc ... ENOENT", not a word of the gate (2 runs in 5 here; most
   // fail at release, which always said it). A window, not a certainty: 10 runs.
   const runs = Array.from({ length: 10 }, () => `${JSON.stringify(process.execPath)} ${JSON.stringify(MAIN)} run --net none -- true 2>&1 | tail -n 1`);
-  const swap = `mount --make-rprivate / && mount --bind ${BUSYBOX} ${PERL} && { ${runs.join('; ')}; }`;
-  const r = spawnSync('unshare', ['--mount', 'sh', '-c', swap], { encoding: 'utf8', timeout: 60_000 });
+  const [unshare, ...swap] = withPerlReplacedBy(BUSYBOX);
+  const r = spawnSync(unshare, [...swap, 'sh', '-c', runs.join('; ')], { encoding: 'utf8', timeout: 60_000 });
   assert.is(r.status, 0, r.stderr);
   const lines = r.stdout.trim().split('\n');
   assert.is(lines.length, 10, r.stdout);

@@ -234,17 +234,22 @@ const savedDepth = (name: string): number => {
  * another (no program reads one) stays where it is.
  */
 export function shellEnv(env: NodeJS.ProcessEnv, own: readonly string[] = []): { env: NodeJS.ProcessEnv; restore: string[] } {
+  const moved = moveAside(env, (k) => (GATE_AFFECTING.test(k) || own.includes(k)) && IDENTIFIER.test(k));
+  return { env: moved.env, restore: moved.names.sort((a, b) => savedDepth(a) - savedDepth(b)) };
+}
+
+/** `env` with each defined variable that `move` picks renamed SAVED + its name, in place; the names moved. */
+function moveAside(env: NodeJS.ProcessEnv, move: (name: string) => boolean): { env: NodeJS.ProcessEnv; names: string[] } {
   const out: NodeJS.ProcessEnv = {};
-  const restore: string[] = [];
+  const names: string[] = [];
   for (const [k, v] of Object.entries(env)) {
     if (v === undefined) continue;
-    if ((GATE_AFFECTING.test(k) || own.includes(k)) && IDENTIFIER.test(k)) {
+    if (move(k)) {
       out[`${SAVED}${k}`] = v;
-      restore.push(k);
+      names.push(k);
     } else out[k] = v;
   }
-  restore.sort((a, b) => savedDepth(a) - savedDepth(b));
-  return { env: out, restore };
+  return { env: out, names };
 }
 
 /**
@@ -256,10 +261,7 @@ export const SHELL_RESTORE = 'while [ "$1" != -- ]; do eval "export $1=\\"\\${' 
 
 /** The environment for the Perl gate: what would change its run moved aside (GATE_AFFECTING), its locale warnings off. */
 export function loaderEnv(env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  const out: NodeJS.ProcessEnv = {};
-  for (const [k, v] of Object.entries(env)) {
-    if (v !== undefined) out[GATE_AFFECTING.test(k) ? `${SAVED}${k}` : k] = v;
-  }
+  const out = moveAside(env, (k) => GATE_AFFECTING.test(k)).env;
   out.PERL_BADLANG = '0';
   return out;
 }
