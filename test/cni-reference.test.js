@@ -6,7 +6,7 @@ import * as assert from 'uvu/assert';
 import { execFileSync } from 'node:child_process';
 import { rmSync } from 'node:fs';
 import { NetNs } from '@nsrun/sys';
-import { ipIn, kernelSuite, skip } from '@nsrun/test-helpers/kernel';
+import { ipIn, kernelSuite, settledOperstate, skip } from '@nsrun/test-helpers/kernel';
 import { removeStateDir, stateDir } from '@nsrun/test-helpers/nsrun';
 import { cni, pluginDir, referenceSkipReason } from '@nsrun/test-helpers/cni';
 
@@ -30,18 +30,9 @@ k.after.each((ctx) => {
 const pick = (o, keys) => Object.fromEntries(keys.filter((k) => o[k] !== undefined).map((k) => [k, o[k]]));
 const addrs = (l) =>
   l.addr_info.filter((a) => a.family === 'inet').map((a) => pick(a, ['local', 'prefixlen', 'broadcast', 'scope', 'dynamic', 'noprefixroute']));
-/**
- * A link's operstate, with UNKNOWN and carrier read as UP. The kernel sets a device's operstate
- * only when linkwatch handles a carrier change (linkwatch_init_dev sets it at registration only
- * if the carrier is off then). A bridge is registered with its carrier on, and a port that the
- * bridge enabled before the port's own first linkwatch pass never turns it off and on again, so
- * such a bridge keeps IF_OPER_UNKNOWN for good, through either plugin: a race between the two
- * ends of the veth coming up, not a setting. (netif_oper_up counts UNKNOWN as up: it forwards.)
- */
-const operstate = (l) => (l.operstate === 'UNKNOWN' && l.flags.includes('LOWER_UP') ? 'UP' : l.operstate);
 const link = (l) => ({
   ...pick(l, ['flags', 'mtu', 'link_type', 'txqlen', 'master', 'promiscuity']),
-  operstate: operstate(l),
+  operstate: settledOperstate(l),
   kind: l.linkinfo?.info_kind,
   slave: l.linkinfo?.info_slave_kind,
   hairpin: l.linkinfo?.info_slave_data?.hairpin,

@@ -76,3 +76,17 @@ export function ipIn(ns, ...args) {
 export function shIn(ns, cmd) {
   return execFileSync('nsenter', [`--net=${ns.procPath}`, 'sh', '-c', cmd], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 }
+
+/**
+ * A link's operstate as `ip -j` shows it, with UNKNOWN and carrier read as UP: for comparing
+ * links made two ways. The kernel sets a device's operstate only when linkwatch handles a
+ * carrier change (linkwatch_init_dev sets it at registration only if the carrier is off then).
+ * A bridge is registered with its carrier on, and one whose port was enabled before the port's
+ * own first linkwatch pass never sees a change: it keeps IF_OPER_UNKNOWN for good, whoever made
+ * it (a race between the veth's two ends coming up, not a setting; netif_oper_up counts UNKNOWN
+ * as up, so it forwards).
+ * @param {{ operstate?: string, flags?: string[] }} link
+ */
+export function settledOperstate(link) {
+  return link.operstate === 'UNKNOWN' && link.flags?.includes('LOWER_UP') ? 'UP' : link.operstate;
+}

@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { NetNs } from '@nsrun/sys';
-import { ipIn, kernelSuite, shIn } from '@nsrun/test-helpers/kernel';
+import { ipIn, kernelSuite, settledOperstate, shIn } from '@nsrun/test-helpers/kernel';
 import { MAIN, ipRun, nsrun, quiet } from './helpers/ip-compare.js';
 
 const k = kernelSuite('nsrun ip -batch');
@@ -57,7 +57,8 @@ link del x0
 /** What a namespace holds, as ip -j shows it (no IPv6: the namespaces are quiet). */
 function state(ns) {
   return {
-    links: ipIn(ns, '-j', '-d', 'link', 'show').map(({ linkinfo, ...l }) => ({ ...l, kind: linkinfo?.info_kind })),
+    // (a bridge's UNKNOWN with carrier is UP: settledOperstate)
+    links: ipIn(ns, '-j', '-d', 'link', 'show').map(({ linkinfo, ...l }) => ({ ...l, operstate: settledOperstate(l), kind: linkinfo?.info_kind })),
     addrs: ipIn(ns, '-j', 'address', 'show'),
     routes: ipIn(ns, '-j', 'route', 'show', 'table', 'all'),
     // (the kernel lists neighbours in hash order)

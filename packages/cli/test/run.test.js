@@ -4,7 +4,7 @@
 import { test } from 'uvu';
 import * as assert from 'uvu/assert';
 import { spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, rmSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { main } from '@nsrun/cli';
@@ -58,11 +58,12 @@ const noNet = (args) => (args.includes('--net') ? args : ['--net', 'none', ...ar
 
 /**
  * @param {string[]} args
- * @param {{ netns?: import('@nsrun/sys').NetNs }} [opts]
+ * @param {{ netns?: import('@nsrun/sys').NetNs, via?: string[] }} [opts] `via`: programs nsrun runs under, each exec'ing the rest
  */
-function nsrun(args, { netns } = {}) {
+function nsrun(args, { netns, via = [] } = {}) {
   args = noNet(args);
-  const [file, argv] = netns ? ['nsenter', [`--net=${netns.procPath}`, process.execPath, MAIN, 'run', ...args]] : [process.execPath, [MAIN, 'run', ...args]];
+  const command = [...via, process.execPath, MAIN, 'run', ...args];
+  const [file, argv] = netns ? ['nsenter', [`--net=${netns.procPath}`, ...command]] : [command[0], command.slice(1)];
   const r = spawnSync(file, argv, { encoding: 'utf8', timeout: 30_000, stdio: ['ignore', 'pipe', 'pipe'] });
   if (r.error) throw r.error;
   return { status: r.status, signal: r.signal, stdout: r.stdout, stderr: r.stderr, why: `status ${r.status ?? r.signal}; stderr: ${r.stderr}` };
@@ -201,11 +202,15 @@ k('SIGTERM sent to nsrun reaches a command that traps it', async () => {
 });
 
 k('nothing mounted inside leaks out', () => {
-  const before = readFileSync('/proc/self/mountinfo', 'utf8');
+  // The mounts of nsrun's caller before and after, seen from a mount namespace of the test's own:
+  // private, so that what other test files mount meanwhile in the shared sandbox does not show.
+  const look = 'cat /proc/self/mountinfo; echo ==; "$@" >&2 || exit $?; echo ==; cat /proc/self/mountinfo';
   // Mounting takes CAP_SYS_ADMIN, which a container has only when given it.
-  const r = nsrun(['--hostname', 'leak', '--cap-add', 'SYS_ADMIN', 'sh', '-c', 'mount -t tmpfs nsrun-leak /mnt && grep -c . /proc/self/mountinfo']);
+  const r = nsrun(['--hostname', 'leak', '--cap-add', 'SYS_ADMIN', 'sh', '-c', 'mount -t tmpfs nsrun-leak /mnt && grep -c . /proc/self/mountinfo'], {
+    via: ['unshare', '--mount', '--propagation', 'private', 'sh', '-c', look, 'look'],
+  });
   assert.is(r.status, 0, r.why);
-  const after = readFileSync('/proc/self/mountinfo', 'utf8');
+  const [before, , after] = r.stdout.split('==\n');
   assert.is(after.split('\n').length, before.split('\n').length);
   assert.not.match(after, /nsrun-leak/);
 });
