@@ -3,6 +3,7 @@ import { ValidationError } from './errors.js';
 import { IFNAMSIZ } from './constants/if.js';
 import { formatIPv6 } from './wire/attrs.js';
 import { ipv4Value, ipv6Bytes } from './wire/ip-text.js';
+import { wireText } from './addr-text.js';
 import type { Writer } from './wire/writer.js';
 
 // Input checks done before anything is sent, each naming the field it refuses.
@@ -47,6 +48,20 @@ export type Addr =
 
 export type Prefix = Addr & { prefixlen: number };
 
+/** What a request body writes of an address: its bytes, not its text. */
+export type WireAddr = { family: 4; v4: number } | { family: 6; bytes: Uint8Array };
+export type WirePrefix = WireAddr & { prefixlen: number };
+
+/**
+ * A prefix given as numbers, for bulk work that computes its addresses (no text made or parsed,
+ * as Go's net.IPNet and C's u32): `address` is an IPv4 address as a u32 (198.18.0.1 is
+ * 0xc6120001) or the 4 or 16 bytes of an address; `prefixlen` is the whole address when left out.
+ */
+export interface BinaryPrefix {
+  address: number | Uint8Array;
+  prefixlen?: number;
+}
+
 /** The 4 or 16 bytes of an address, network order. */
 export function addrBytes(a: Addr): Buffer {
   if (a.family === 6) return a.bytes;
@@ -56,7 +71,7 @@ export function addrBytes(a: Addr): Buffer {
 }
 
 /** Writes an attribute holding an address. */
-export function writeAddrAttr(w: Writer, type: number, a: Addr): void {
+export function writeAddrAttr(w: Writer, type: number, a: WireAddr): void {
   if (a.family === 4) w.attrU32be(type, a.v4);
   else w.attrBytes(type, a.bytes);
 }
@@ -116,6 +131,44 @@ export function checkPrefix(field: string, v: unknown, opts: { family?: Family; 
   if (a.family === 4) throw new ValidationError(field, v, 'is not a valid IPv4 or IPv6 address'); // unreachable: v4 parsed above
   if (prefixlen > 128) throw new ValidationError(field, v, `prefix length ${prefixlen} is over 128 for IPv6`);
   return { family: 6, address: a.address, bytes: a.bytes, prefixlen };
+}
+
+/**
+ * A BinaryPrefix checked as checkPrefix checks text: its family (the one given, when one is), its
+ * length, no host bits. The bytes are copied (a caller may reuse its buffer for the next one).
+ */
+export function checkBinaryPrefix(field: string, v: BinaryPrefix, family?: Family): WirePrefix {
+  const a = v.address;
+  let p: WirePrefix;
+  if (typeof a === 'number') {
+    // An integer from 0 to 2^32 - 1 is its own u32.
+    if (a >>> 0 !== a) throw new ValidationError(field, a, 'must be an IPv4 address as a u32 (0 to 0xffffffff)');
+    // A host route, the usual bulk case: nothing else to check.
+    if (v.prefixlen === undefined && family !== 6) return { family: 4, v4: a, prefixlen: 32 };
+    p = { family: 4, v4: a, prefixlen: 32 };
+  } else if (a instanceof Uint8Array && a.length === 4) {
+    p = { family: 4, v4: ((a[0]! << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!) >>> 0, prefixlen: 32 };
+  } else if (a instanceof Uint8Array && a.length === 16) {
+    p = { family: 6, bytes: Buffer.from(a), prefixlen: 128 };
+  } else throw new ValidationError(field, a, 'must be an IPv4 address as a u32, or the 4 or 16 bytes of an address');
+  if (family !== undefined && p.family !== family) {
+    throw new ValidationError(field, wireText(p), `is IPv${p.family} but IPv${family} is required here (address family mismatch)`);
+  }
+  if (v.prefixlen !== undefined) {
+    const max = p.prefixlen;
+    if (!Number.isInteger(v.prefixlen) || v.prefixlen < 0 || v.prefixlen > max) {
+      throw new ValidationError(field, `${wireText(p)}/${String(v.prefixlen)}`, `prefix length must be a number from 0 to ${max}`);
+    }
+    p.prefixlen = v.prefixlen;
+  }
+  // No text unless refused: IPv4 by its mask, IPv6 through networkOf (which returns what it is given when it has no host bits).
+  const hostBits = p.family === 4 ? (p.v4 & (p.prefixlen === 0 ? 0 : (0xffffffff << (32 - p.prefixlen)) >>> 0)) >>> 0 !== p.v4 : undefined;
+  if (hostBits !== false) {
+    const asText = { ...p, address: wireText(p) } as Prefix;
+    const net = networkOf(asText);
+    if (net !== asText) throw new ValidationError(field, `${asText.address}/${p.prefixlen}`, `has host bits set; the network is ${net.address}/${p.prefixlen}`);
+  }
+  return p;
 }
 
 /** The network address of a prefix (host bits cleared). */

@@ -26,6 +26,7 @@ import {
 } from '@nsrun/netlink/constants';
 import { Writer, findAttr } from '@nsrun/netlink/wire';
 import { decodeMessages, encodeMessages, decodeRoute, encodeRoute, routeSchema } from '@nsrun/netlink/messages';
+import { routeRequest, routeRequests, ValidationError } from '@nsrun/netlink';
 import { decodeAs, load, roundTripSuite } from './fixtures/load.js';
 
 const NEW_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE;
@@ -320,3 +321,155 @@ build('Writer: ip route add blackhole 10.8.0.0/16', () => {
 });
 
 build.run();
+
+// ---- routeRequest: text and numbers -----------------------------------------------------------
+
+const builder = suite('routeRequest: the destination as text or as numbers, the same bytes');
+
+/** A request's bytes as iproute2 sends it: NLM_F_REQUEST | NLM_F_ACK and this seq. */
+function requestBytes(req, seq = REQ_SEQ) {
+  const w = new Writer();
+  const at = w.beginMessage(req.type, NLM_F_REQUEST | NLM_F_ACK | (req.flags ?? 0), seq, 0);
+  req.body(w);
+  w.endMessage(at);
+  return w.toBuffer();
+}
+
+builder("rebuilds iproute2's `ip route add blackhole 10.8.0.0/16` from text, a u32 and 4 bytes", () => {
+  const expected = load('req-route-add-blackhole');
+  for (const dst of ['10.8.0.0/16', { address: 0x0a080000, prefixlen: 16 }, { address: new Uint8Array([10, 8, 0, 0]), prefixlen: 16 }]) {
+    const req = routeRequest('routeAdd', { dst, type: 'blackhole' });
+    assert.is(hex(requestBytes(req)), hex(expected), JSON.stringify(dst));
+    assert.is(req.what, 'routeAdd blackhole 10.8.0.0/16');
+  }
+});
+
+builder('a host route by its number alone is /32; IPv6 from 16 bytes, /128 when no length is given', () => {
+  const dev = 7;
+  /** @type {[string, import('@nsrun/netlink').BinaryPrefix][]} */
+  const cases = [
+    ['198.18.0.1/32', { address: 0xc6120001 }],
+    ['198.18.0.1', { address: new Uint8Array([198, 18, 0, 1]), prefixlen: 32 }],
+    ['0.0.0.0/0', { address: 0, prefixlen: 0 }],
+    ['2001:db8:30::/48', { address: Buffer.from('20010db8003000000000000000000000', 'hex'), prefixlen: 48 }],
+    ['2001:db8::1', { address: Buffer.from('20010db8000000000000000000000001', 'hex') }],
+  ];
+  for (const [text, binary] of cases) {
+    const a = routeRequest('routeAdd', { dst: text, dev, scope: 'link' });
+    const b = routeRequest('routeAdd', { dst: binary, dev, scope: 'link' });
+    assert.is(hex(requestBytes(b)), hex(requestBytes(a)), text);
+    const [m] = decodeAs('route', requestBytes(b));
+    assert.is(`${val(m.body.attrs, 'dst') ?? '0.0.0.0'}/${m.body.dstLen}`, text.includes('/') ? text : `${text}/${text.includes(':') ? 128 : 32}`);
+    assert.ok(b.what.startsWith('routeAdd '), b.what);
+  }
+  // The caller may reuse its buffer: the request keeps a copy.
+  const bytes = Buffer.from('20010db8000000000000000000000001', 'hex');
+  const req = routeRequest('routeAdd', { dst: { address: bytes }, dev });
+  bytes.fill(0);
+  assert.is(req.what, 'routeAdd 2001:db8::1/128 dev #7');
+});
+
+builder('refused as text is: each ValidationError names route.dst and the prefix in text', () => {
+  const six = Buffer.from('20010db8000000000000000000000001', 'hex');
+  /** @type {[unknown, string][]} */
+  const cases = [
+    [{ address: 0x0a000001, prefixlen: 8 }, 'invalid route.dst "10.0.0.1/8": has host bits set; the network is 10.0.0.0/8'],
+    [{ address: six, prefixlen: 64 }, 'invalid route.dst "2001:db8::1/64": has host bits set; the network is 2001:db8::/64'],
+    [{ address: 0x0a000000, prefixlen: 33 }, 'invalid route.dst "10.0.0.0/33": prefix length must be a number from 0 to 32'],
+    [{ address: six, prefixlen: 1.5 }, 'invalid route.dst "2001:db8::1/1.5": prefix length must be a number from 0 to 128'],
+    [{ address: 2 ** 32 }, 'invalid route.dst 4294967296: must be an IPv4 address as a u32 (0 to 0xffffffff)'],
+    [{ address: -1 }, 'invalid route.dst -1: must be an IPv4 address as a u32 (0 to 0xffffffff)'],
+    [{ address: new Uint8Array(5) }, 'invalid route.dst {"0":0,"1":0,"2":0,"3":0,"4":0}: must be an IPv4 address as a u32, or the 4 or 16 bytes of an address'],
+    [{ address: '10.0.0.0' }, 'invalid route.dst "10.0.0.0": must be an IPv4 address as a u32, or the 4 or 16 bytes of an address'],
+  ];
+  for (const [dst, message] of cases) {
+    const e = (() => {
+      try {
+        routeRequest('routeAdd', { dst: /** @type {any} */ (dst), dev: 1 });
+      } catch (err) {
+        return err;
+      }
+    })();
+    assert.instance(e, ValidationError, message);
+    assert.is(e.field, 'route.dst');
+    assert.is(e.message, message);
+  }
+  // The family asked for, and the gateway's, must match the destination's.
+  assert.throws(() => routeRequest('routeAdd', { dst: { address: six }, family: 4, dev: 1 }), /route.dst "2001:db8::1": is IPv6 but IPv4 is required here/);
+  assert.throws(
+    () => routeRequest('routeAdd', { dst: { address: 0x0a000000, prefixlen: 8 }, gateway: '2001:db8::2' }),
+    (e) => e.field === 'route.gateway',
+  );
+});
+
+builder('routeRequests: the bytes and words of routeRequest for each destination; the spec checked once', () => {
+  const spec = { gateway: '10.1.2.1', metric: 50, table: 1000, mtu: 1400 };
+  const dsts = [
+    '10.9.0.0/16',
+    { address: 0x0a0a0000, prefixlen: 16 },
+    { address: new Uint8Array([10, 11, 0, 0]), prefixlen: 16 },
+    'default',
+    '10.12.0.7',
+    0x0a0d0001,
+  ];
+  const reqs = [...routeRequests('routeReplace', spec, dsts, 'v0')];
+  assert.is(reqs.length, dsts.length);
+  dsts.forEach((dst, i) => {
+    const one = routeRequest('routeReplace', { ...spec, dst: typeof dst === 'number' ? { address: dst } : dst }, 'v0');
+    assert.is(hex(requestBytes(reqs[i], i)), hex(requestBytes(one, i)), JSON.stringify(dst));
+    assert.is(reqs[i].what, one.what);
+    assert.is(reqs[i].type, one.type);
+    assert.is(reqs[i].flags, one.flags);
+  });
+  assert.is(reqs[1].what, 'routeReplace 10.10.0.0/16 via 10.1.2.1 table 1000');
+  assert.is(reqs[5].what, 'routeReplace 10.13.0.1/32 via 10.1.2.1 table 1000');
+  // A number first, too; and as a number only IPv4 (a u32), refused for an IPv6 sequence.
+  assert.is(
+    hex(requestBytes([...routeRequests('routeAdd', { dev: 2 }, [0xc6120001])][0])),
+    hex(requestBytes(routeRequest('routeAdd', { dst: '198.18.0.1/32', dev: 2 }))),
+  );
+  assert.throws(
+    () => [...routeRequests('routeAdd', { dev: 2 }, ['2001:db8::/32', 7])],
+    (e) => e instanceof ValidationError && /is IPv4 but IPv6 is required/.test(e.message),
+  );
+  assert.throws(
+    () => [...routeRequests('routeAdd', { dev: 2 }, ['10.0.0.0/8', 2 ** 32])],
+    (e) => e instanceof ValidationError && e.field === 'route.dst',
+  );
+  // IPv6 and multipath: the attributes after RTA_DST are copied whole.
+  const six = {
+    nexthops: [
+      { gateway: '2001:db8::2', dev: 4, weight: 3 },
+      { gateway: '2001:db8::3', dev: 5 },
+    ],
+    type: /** @type {const} */ ('unicast'),
+  };
+  const sixDsts = ['2001:db8:1::/48', { address: Buffer.from('20010db8000200000000000000000000', 'hex'), prefixlen: 48 }];
+  [...routeRequests('routeAdd', six, sixDsts)].forEach((r, i) => {
+    assert.is(hex(requestBytes(r)), hex(requestBytes(routeRequest('routeAdd', { ...six, dst: sixDsts[i] }))));
+  });
+  assert.equal([...routeRequests('routeAdd', spec, [])], []);
+});
+
+builder('routeRequests: a refused destination ends the sequence with its ValidationError; one family for all', () => {
+  assert.is(typeof routeRequests('routeAdd', { dev: 3 }, [])[Symbol.iterator], 'function', 'an iterable (bulk takes it)');
+  const it = routeRequests('routeAdd', { dev: 3 }, ['10.0.0.0/8', { address: 0x0b000000, prefixlen: 8 }, '2001:db8::/32', '12.0.0.0/8']);
+  assert.ok(it.next().value);
+  assert.ok(it.next().value);
+  assert.throws(
+    () => it.next(),
+    (e) => e instanceof ValidationError && e.field === 'route.dst' && /IPv6 but IPv4 is required/.test(e.message),
+  );
+  assert.ok(it.next().done, 'nothing after the refused one');
+  // The spec is checked with the first destination: a bad spec is refused at once.
+  assert.throws(
+    () => routeRequests('routeAdd', { dev: 3, table: 0 }, ['10.0.0.0/8']).next(),
+    (e) => e instanceof ValidationError && e.field === 'route.table',
+  );
+  assert.throws(
+    () => [...routeRequests('routeAdd', { dev: 3 }, ['10.0.0.0/8', { address: 0x0a000001, prefixlen: 8 }])],
+    (e) => e instanceof ValidationError && e.message === 'invalid route.dst "10.0.0.1/8": has host bits set; the network is 10.0.0.0/8',
+  );
+});
+
+builder.run();

@@ -13,6 +13,8 @@ import {
   routeAppend,
   routeDel,
   routeList,
+  routeRequest,
+  routeRequests,
 } from '@nsrun/netlink';
 import {
   RTN_UNICAST,
@@ -370,6 +372,49 @@ k("errors: an unreachable gateway is ENETUNREACH with the kernel's text; a down 
   );
 });
 
+k('destinations given as numbers: 300 host routes in bulk (routeRequests), a /24 from 4 bytes, an IPv6 /64 from 16; ip -j sees them as text', async (ctx) => {
+  const { v0 } = await setup(ctx);
+  const n = 300;
+  const results = await ctx.nl.bulk(
+    routeRequests(
+      'routeAdd',
+      { dev: v0, scope: 'link' },
+      (function* () {
+        for (let j = 0; j < n; j++) yield { address: (0xc6120000 | j) >>> 0 };
+      })(),
+    ),
+  );
+  assert.equal(
+    results.filter((e) => e !== undefined),
+    [],
+  );
+  await routeAdd(ctx.nl, { dst: { address: new Uint8Array([10, 120, 7, 0]), prefixlen: 24 }, gateway: '10.0.0.2' });
+  await routeAdd(ctx.nl, { dst: { address: Buffer.from('20010db8012000000000000000000000', 'hex'), prefixlen: 64 }, dev: 'v0' });
+  const ours = await routeList(ctx.nl, { dev: 'v0' });
+  const hosts = ours.filter((r) => r.dst.startsWith('198.18.'));
+  assert.is(hosts.length, n);
+  assert.ok(
+    hosts.every((r) => r.dstLen === 32 && r.scope === RT_SCOPE_LINK && r.oif === v0),
+    'each a /32 through v0, scope link',
+  );
+  const ip = ipRoutes(ctx, '-4');
+  assert.is(ip.filter((x) => x.dst.startsWith('198.18.') && x.dev === 'v0' && x.scope === 'link').length, n);
+  assert.ok(
+    ip.some((x) => x.dst === '198.18.1.43'),
+    'the 300th: 198.18.1.43',
+  );
+  assert.ok(
+    ip.some((x) => x.dst === '10.120.7.0/24' && x.gateway === '10.0.0.2'),
+    JSON.stringify(ip),
+  );
+  assert.ok(ipRoutes(ctx, '-6').some((x) => x.dst === '2001:db8:120::/64' && x.dev === 'v0'));
+  // A failure names the route in text, as one given in text would be.
+  const dup = await ctx.nl.bulk([routeRequest('routeAdd', { dst: { address: 0xc6120007 }, dev: v0, scope: 'link' })]);
+  assert.instance(dup[0], NetlinkError);
+  assert.is(dup[0].code, 'EEXIST');
+  assert.ok(dup[0].message.startsWith(`routeAdd 198.18.0.7/32 dev #${v0}: EEXIST`), dup[0].message);
+});
+
 k('ValidationErrors before anything is sent: host bits, family mix, bad table, nexthops with a gateway', async (ctx) => {
   await setup(ctx);
   const before = ctx.ip('-j', 'route', 'show', 'table', 'all');
@@ -385,6 +430,10 @@ k('ValidationErrors before anything is sent: host bits, family mix, bad table, n
     [{ dst: '10.110.0.0/16', nexthops: [{ gateway: '10.0.0.3', weight: 0 }] }, 'route.nexthops[0].weight'],
     [{ dst: '10.110.0.0/16' }, 'route'],
     [{ dst: '10.110.0.0/16', dev: 'abcdefghijklmnop' }, 'link'],
+    // Given as numbers: the same checks.
+    [{ dst: { address: 0x0a000001, prefixlen: 8 }, gateway: '10.0.0.2' }, 'route.dst'],
+    [{ dst: { address: 0x0a6e0000, prefixlen: 16 }, gateway: '2001:db8::2' }, 'route.gateway'],
+    [{ dst: { address: 0x0a6e0000, prefixlen: 16 }, family: 6, dev: 'v0' }, 'route.dst'],
   ];
   for (const [spec, field] of cases) {
     const e = await rejection(routeAdd(ctx.nl, spec), JSON.stringify(spec));

@@ -39,7 +39,7 @@ const ROOT = [
   ...['Up', 'Down', 'Mtu', 'Name', 'Address', 'Master', 'NoMaster', 'Group', 'Netns'].map((s) => `linkSet${s}`),
   ...['addrAdd', 'addrReplace', 'addrDel'].flatMap((op) => [op, `${op}Request`]),
   'addrList',
-  ...['routeAdd', 'routeReplace', 'routeAppend', 'routeDel', 'routeList', 'routeRequest', 'routeGet', 'routeGetRequest'],
+  ...['routeAdd', 'routeReplace', 'routeAppend', 'routeDel', 'routeList', 'routeRequest', 'routeRequests', 'routeGet', 'routeGetRequest'],
   ...['neighAdd', 'neighDel', 'neighGet'].flatMap((op) => [op, `${op}Request`]),
   'neighList',
   ...['nsidGet', 'nsidSet'].flatMap((op) => [op, `${op}Request`]),
@@ -50,7 +50,7 @@ const ROOT = [
   ...['linkFromBytes', 'routeFromBytes', 'addressFromMessage', 'neighbourFromMessage', 'decodeLinkStats', 'LINK_STATS_FIELDS'],
   ...['ROUTE_TYPES', 'ROUTE_SCOPES', 'ROUTE_PROTOCOLS', 'NUD_STATES', 'OPERSTATES'],
   // input checks, and helpers for a request body of one's own
-  ...['checkIfname', 'checkAddress', 'checkPrefix', 'checkMac', 'checkMtu', 'checkInt', 'checkRef', 'networkOf'],
+  ...['checkIfname', 'checkAddress', 'checkPrefix', 'checkBinaryPrefix', 'checkMac', 'checkMtu', 'checkInt', 'checkRef', 'networkOf'],
   ...['writeAddrAttr', 'addrBytes', 'writeNetns', 'describeNetns'],
 ].sort();
 

@@ -3,7 +3,19 @@ import type { Writer } from '../wire/writer.js';
 import type { RtnlRequest, RtnlClient } from '../client.js';
 import { NetlinkError, ValidationError } from '../errors.js';
 
-import { checkAddress, checkInt, checkPrefix, networkOf, type Addr, type Family, type Prefix, writeAddrAttr } from '../validate.js';
+import {
+  checkAddress,
+  checkBinaryPrefix,
+  checkInt,
+  checkPrefix,
+  networkOf,
+  type Addr,
+  type BinaryPrefix,
+  type Family,
+  type WirePrefix,
+  writeAddrAttr,
+} from '../validate.js';
+import { wireText } from '../addr-text.js';
 import { linkIndex } from './link.js';
 import { decodeRouteMsg, type Route } from './route-view.js';
 import { indexOnly } from './index-only.js';
@@ -44,8 +56,12 @@ export interface NextHopSpec {
 }
 
 export interface RouteSpec {
-  /** "default", "10.0.0.0/8", "2001:db8::/32" or a bare address (a host route). */
-  dst: string;
+  /**
+   * "default", "10.0.0.0/8", "2001:db8::/32" or a bare address (a host route); or, for bulk work
+   * that computes its addresses, the numbers (`{ address: 0xc6120001, prefixlen: 32 }`, see
+   * BinaryPrefix): nothing to format or parse per route.
+   */
+  dst: string | BinaryPrefix;
   gateway?: string;
   dev?: LinkRef;
   /** Preferred source address (RTA_PREFSRC). */
@@ -79,6 +95,18 @@ const ANY_FAMILY = {};
 const FAMILY_4 = { family: 4 } as const;
 const FAMILY_6 = { family: 6 } as const;
 
+/** A route's destination, checked (undefined for "default"), of `family` when one is given. */
+function checkDst(v: string | BinaryPrefix, family: Family | undefined): WirePrefix | undefined {
+  if (typeof v === 'object' && v !== null) return checkBinaryPrefix('route.dst', v, family);
+  if (v === 'default') return undefined;
+  const p = checkPrefix('route.dst', v, family === undefined ? ANY_FAMILY : family === 4 ? FAMILY_4 : FAMILY_6);
+  const net = networkOf(p);
+  if (net !== p) throw new ValidationError('route.dst', v, `has host bits set; the network is ${net.address}/${p.prefixlen}`);
+  return p;
+}
+
+const dstText = (dst: WirePrefix | undefined): string => (dst === undefined ? 'default' : `${wireText(dst)}/${dst.prefixlen}`);
+
 /**
  * A route request: the RouteSpec checked, its links already indexes, ready to encode. One object
  * per request, built by the constructor and read by `body`: bulk work builds tens of thousands
@@ -91,7 +119,7 @@ class RouteRequest implements RtnlRequest {
   declare readonly flags: number;
   declare readonly op: RouteOp;
   declare readonly family: Family;
-  declare readonly dst: Prefix | undefined;
+  declare readonly dst: WirePrefix | undefined;
   declare readonly gateway: Addr | undefined;
   declare readonly oif: number | undefined;
   declare readonly src: Addr | undefined;
@@ -104,8 +132,8 @@ class RouteRequest implements RtnlRequest {
   declare readonly mtu: number | undefined;
   declare readonly onlink: boolean;
   declare readonly nexthops: NextHop[] | undefined;
-  /** `spec.dst` as given, and the link's name when known: the words of `what`. */
-  readonly #dst: string;
+  /** `spec.dst` as given when text, and the link's name when known: the words of `what`. */
+  readonly #dst: string | undefined;
   readonly #dev: string | undefined;
 
   constructor(op: RouteOp, spec: RouteSpec, dev: string | undefined) {
@@ -113,14 +141,8 @@ class RouteRequest implements RtnlRequest {
     const forDelete = op === 'routeDel';
     let family: Family | undefined = spec.family;
     if (family !== undefined && family !== 4 && family !== 6) throw new ValidationError('route.family', family, 'must be 4 or 6');
-    let dst: Prefix | undefined;
-    if (spec.dst !== 'default') {
-      const p = checkPrefix('route.dst', spec.dst, family === undefined ? ANY_FAMILY : family === 4 ? FAMILY_4 : FAMILY_6);
-      family = p.family;
-      const net = networkOf(p);
-      if (net !== p) throw new ValidationError('route.dst', spec.dst, `has host bits set; the network is ${net.address}/${p.prefixlen}`);
-      dst = p;
-    }
+    const dst = checkDst(spec.dst, family);
+    family ??= dst?.family;
     const gw = spec.gateway === undefined ? undefined : checkAddress('route.gateway', spec.gateway, family);
     family ??= gw?.family;
     let nexthops: NextHop[] | undefined;
@@ -187,28 +209,42 @@ class RouteRequest implements RtnlRequest {
     this.mtu = mtu;
     this.onlink = spec.onlink ?? false;
     this.nexthops = nexthops;
-    this.#dst = spec.dst;
+    this.#dst = typeof spec.dst === 'string' ? spec.dst : undefined;
     this.#dev = dev;
   }
 
   get what(): string {
+    return this.describe(this.#dst ?? dstText(this.dst));
+  }
+
+  /** `what` of this route with the destination `dst` (text): routeRequests' requests say theirs. */
+  describe(dst: string): string {
     const via = this.gateway !== undefined ? ` via ${this.gateway.address}` : '';
     const dev = this.oif !== undefined ? ` dev ${this.#dev ?? `#${this.oif}`}` : '';
     const table = this.table !== C.RT_TABLE_MAIN ? ` table ${this.table}` : '';
     const type = this.rtype !== C.RTN_UNICAST ? `${ROUTE_TYPES[this.rtype]} ` : '';
-    return `${this.op} ${type}${this.#dst}${via}${dev}${table}`;
+    return `${this.op} ${type}${dst}${via}${dev}${table}`;
   }
 
   body(w: Writer): void {
+    this.head(w, this.dst);
+    this.tail(w);
+  }
+
+  /** struct rtmsg and the attributes up to RTA_DST, for the destination `dst`. */
+  head(w: Writer, dst: WirePrefix | undefined): void {
     const forDelete = this.op === 'routeDel';
     const table = this.table;
-    const dst = this.dst;
     // struct rtmsg: family, dst_len, src_len, tos; table, protocol, scope, type; flags.
     w.u8x4(this.family === 4 ? C.AF_INET : C.AF_INET6, dst?.prefixlen ?? 0, 0, 0)
       .u8x4(table < 256 ? table : C.RT_TABLE_UNSPEC, this.protocol, this.scope, forDelete && this.rtype === C.RTN_UNICAST ? C.RTN_UNICAST : this.rtype)
       .u32(this.onlink ? C.RTNH_F_ONLINK : 0);
     if (table >= 256) w.attrU32(C.RTA_TABLE, table);
     if (dst !== undefined) writeAddrAttr(w, C.RTA_DST, dst);
+  }
+
+  /** The attributes after RTA_DST: the same whatever the destination. */
+  tail(w: Writer): void {
     if (this.metric !== undefined) w.attrU32(C.RTA_PRIORITY, this.metric);
     if (this.src !== undefined) writeAddrAttr(w, C.RTA_PREFSRC, this.src);
     if (this.gateway !== undefined) writeAddrAttr(w, C.RTA_GATEWAY, this.gateway);
@@ -237,6 +273,116 @@ class RouteRequest implements RtnlRequest {
 /** Builds a route request; `dev` and next-hop devs must be indexes (see routeAdd for names). */
 export function routeRequest(op: RouteOp, spec: RouteSpec, devName?: string): RtnlRequest {
   return new RouteRequest(op, spec, devName);
+}
+
+/**
+ * One of routeRequests' requests after the first: its own destination (the object itself is the
+ * WirePrefix that `head` writes: no object per destination besides the request), the rest the
+ * first's.
+ */
+class RouteDstRequest implements RtnlRequest {
+  declare readonly type: number;
+  declare readonly flags: number;
+  declare readonly family: Family;
+  declare readonly v4: number;
+  declare readonly bytes: Uint8Array;
+  declare readonly prefixlen: number;
+  /** routeRequests' first request, checked whole: everything but the destination. */
+  declare readonly first: RouteRequest;
+  /** The destination as given when text. */
+  declare readonly text: string | undefined;
+  /** "default": no RTA_DST. */
+  declare readonly isDefault: boolean;
+
+  constructor(first: RouteRequest, dst: WirePrefix | undefined, text: string | undefined) {
+    this.type = first.type;
+    this.flags = first.flags;
+    this.family = first.family;
+    this.v4 = dst?.family === 4 ? dst.v4 : 0;
+    this.bytes = dst?.family === 6 ? dst.bytes : EMPTY;
+    this.prefixlen = dst?.prefixlen ?? 0;
+    this.first = first;
+    this.text = text;
+    this.isDefault = dst === undefined;
+  }
+
+  get what(): string {
+    return this.first.describe(this.text ?? dstText(this as WirePrefix));
+  }
+
+  body(w: Writer): void {
+    this.first.head(w, this.isDefault ? undefined : (this as WirePrefix));
+    this.first.tail(w);
+  }
+}
+
+const EMPTY = new Uint8Array(0);
+
+/** The request for one more destination; an IPv4 host route given as a number needs no more checks than its range. */
+function nextRequest(first: RouteRequest, d: string | number | BinaryPrefix): RtnlRequest {
+  if (typeof d === 'number' && d >>> 0 === d && first.family === 4) return new RouteDstRequest(first, { family: 4, v4: d, prefixlen: 32 }, undefined);
+  return new RouteDstRequest(first, checkDst(typeof d === 'number' ? { address: d } : d, first.family), typeof d === 'string' ? d : undefined);
+}
+
+/**
+ * Requests for routes that differ only in their destination, for bulk work (a table of prefixes
+ * through one gateway or link): `spec` is checked once, with the first destination, and each
+ * request then costs its destination alone. A destination is text, a BinaryPrefix, or a number:
+ * an IPv4 host route (a u32, as BinaryPrefix's address), which makes no object. The
+ * destinations are read as bulk asks for requests, and must all be of the first one's family; a
+ * refused one ends the sequence there with its ValidationError (bulk sends the requests read
+ * before it, then throws). The bytes are routeRequest's for each full spec.
+ */
+export function routeRequests(
+  op: RouteOp,
+  spec: Omit<RouteSpec, 'dst'>,
+  dsts: Iterable<string | number | BinaryPrefix>,
+  devName?: string,
+): IterableIterator<RtnlRequest> {
+  return new RouteRequests(op, spec, dsts[Symbol.iterator](), devName);
+}
+
+/** routeRequests' iterator: a class, not a generator (a generator's resume costs more than a request, cold). */
+class RouteRequests implements IterableIterator<RtnlRequest> {
+  readonly #op: RouteOp;
+  readonly #spec: Omit<RouteSpec, 'dst'>;
+  readonly #dsts: Iterator<string | number | BinaryPrefix>;
+  readonly #devName: string | undefined;
+  #first: RouteRequest | undefined;
+  /** After the last destination, or a refused one (as a generator ends when it throws). */
+  #ended = false;
+
+  constructor(op: RouteOp, spec: Omit<RouteSpec, 'dst'>, dsts: Iterator<string | number | BinaryPrefix>, devName: string | undefined) {
+    this.#op = op;
+    this.#spec = spec;
+    this.#dsts = dsts;
+    this.#devName = devName;
+  }
+
+  next(): IteratorResult<RtnlRequest> {
+    if (this.#ended) return { value: undefined, done: true };
+    try {
+      const r = this.#dsts.next();
+      if (r.done === true) {
+        this.#ended = true;
+        return { value: undefined, done: true };
+      }
+      const d = r.value;
+      const first = this.#first;
+      if (first !== undefined) return { value: nextRequest(first, d), done: false };
+      return {
+        value: (this.#first = new RouteRequest(this.#op, { ...this.#spec, dst: typeof d === 'number' ? { address: d } : d }, this.#devName)),
+        done: false,
+      };
+    } catch (e) {
+      this.#ended = true;
+      throw e;
+    }
+  }
+
+  [Symbol.iterator](): this {
+    return this;
+  }
 }
 
 async function withIndexes(c: RtnlClient, spec: RouteSpec): Promise<RouteSpec> {
