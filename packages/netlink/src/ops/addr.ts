@@ -112,18 +112,19 @@ const ADDR_FLAGS: Record<AddrOp, number> = { addrAdd: C.NLM_F_CREATE | C.NLM_F_E
 // A class rather than an object with a closure: bulk work builds thousands of these, and the
 // words for an error message are only needed when one fails.
 class AddrRequest implements RtnlRequest {
-  readonly type: number;
-  readonly flags: number;
-  readonly #op: AddrOp;
-  readonly #index: number;
-  readonly #p: Prefix;
-  readonly #peer: Addr | undefined;
-  readonly #brd: string | undefined;
-  readonly #o: AddrOptions;
+  // Declared, none private: see RouteRequest (route.ts) for why.
+  declare readonly type: number;
+  declare readonly flags: number;
+  declare readonly op: AddrOp;
+  declare readonly index: number;
+  declare readonly prefix: Prefix;
+  declare readonly peer: Addr | undefined;
+  declare readonly brd: string | undefined;
+  declare readonly options: AddrOptions;
   /** IFA_F_* */
-  readonly #ifaFlags: number;
-  readonly #scope: number;
-  readonly #dev: string | undefined;
+  declare readonly ifaFlags: number;
+  declare readonly scope: number;
+  declare readonly devName: string | undefined;
 
   constructor(op: AddrOp, index: number, cidr: string, o: AddrOptions, dev: string | undefined) {
     checkInt('link', index, 1, 0x7fffffff);
@@ -144,30 +145,30 @@ class AddrRequest implements RtnlRequest {
     if (o.noDad) flags |= C.IFA_F_NODAD;
     this.type = op === 'addrDel' ? C.RTM_DELADDR : C.RTM_NEWADDR;
     this.flags = ADDR_FLAGS[op];
-    this.#op = op;
-    this.#index = index;
-    this.#p = p;
-    this.#peer = peer;
-    this.#brd = brd;
-    this.#o = o;
-    this.#ifaFlags = flags;
-    this.#scope = o.scope ?? (p.family === 4 && p.v4 >>> 24 === 127 ? C.RT_SCOPE_HOST : C.RT_SCOPE_UNIVERSE);
-    this.#dev = dev;
+    this.op = op;
+    this.index = index;
+    this.prefix = p;
+    this.peer = peer;
+    this.brd = brd;
+    this.options = o;
+    this.ifaFlags = flags;
+    this.scope = o.scope ?? (p.family === 4 && p.v4 >>> 24 === 127 ? C.RT_SCOPE_HOST : C.RT_SCOPE_UNIVERSE);
+    this.devName = dev;
   }
 
   get what(): string {
-    return `${this.#op} ${this.#p.address}/${this.#p.prefixlen} dev ${this.#dev ?? `#${this.#index}`}`;
+    return `${this.op} ${this.prefix.address}/${this.prefix.prefixlen} dev ${this.devName ?? `#${this.index}`}`;
   }
 
   body(w: Writer): void {
-    const p = this.#p;
-    const o = this.#o;
-    const flags = this.#ifaFlags;
+    const p = this.prefix;
+    const o = this.options;
+    const flags = this.ifaFlags;
     // struct ifaddrmsg: family, prefixlen, flags, scope; index.
-    w.u8x4(p.family === 4 ? C.AF_INET : C.AF_INET6, p.prefixlen, flags & 0xff, this.#scope).u32(this.#index);
+    w.u8x4(p.family === 4 ? C.AF_INET : C.AF_INET6, p.prefixlen, flags & 0xff, this.scope).u32(this.index);
     writeAddrAttr(w, C.IFA_LOCAL, p);
-    writeAddrAttr(w, C.IFA_ADDRESS, this.#peer ?? p);
-    if (this.#brd !== undefined) w.attrBytes(C.IFA_BROADCAST, parseIP(this.#brd));
+    writeAddrAttr(w, C.IFA_ADDRESS, this.peer ?? p);
+    if (this.brd !== undefined) w.attrBytes(C.IFA_BROADCAST, parseIP(this.brd));
     if (o.label !== undefined) w.attrString(C.IFA_LABEL, o.label);
     if (flags > 0xff) w.attrU32(C.IFA_FLAGS, flags);
     if (o.validLft !== undefined || o.preferredLft !== undefined) {
