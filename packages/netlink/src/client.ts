@@ -157,15 +157,30 @@ export class RtnlClient {
     const limit = Math.min(this.socket.maxSend, DATAGRAM_BYTES);
     // The engine's writer, kept from call to call; a call made from inside onReply gets its own.
     const w = this.#ex.writer();
+    const it = reqs[Symbol.iterator]();
+    const read = { ended: false };
     try {
-      this.#bulkOn(reqs[Symbol.iterator](), opts, w, results, perDatagram, limit);
+      this.#bulkOn(it, opts, w, results, perDatagram, limit, read);
+    } catch (e) {
+      // Ended by something else than the iterable (the socket, a reply handler): close it, as
+      // for-of would (a generator's finally runs).
+      if (!read.ended) it.return?.();
+      throw e;
     } finally {
       this.#ex.release(w);
     }
     return results;
   }
 
-  #bulkOn(it: Iterator<RtnlRequest>, opts: BulkOptions, w: Writer, results: (NetlinkError | undefined)[], perDatagram: number, limit: number): void {
+  #bulkOn(
+    it: Iterator<RtnlRequest>,
+    opts: BulkOptions,
+    w: Writer,
+    results: (NetlinkError | undefined)[],
+    perDatagram: number,
+    limit: number,
+    read: { ended: boolean },
+  ): void {
     const ex = this.#ex;
     // The requests of the datagram in flight and where each starts in it: the first `count`
     // entries. Reused from datagram to datagram and written by index (setting `length = 0`
@@ -193,9 +208,13 @@ export class RtnlClient {
             // A request that could not be built (a builder refusing its input) ends the bulk
             // there: what was read before it is still sent, then the error is thrown.
             thrown = { e };
+            read.ended = true;
             break;
           }
-          if (next.done === true) break;
+          if (next.done === true) {
+            read.ended = true;
+            break;
+          }
           req = next.value;
         }
         const before = w.length;

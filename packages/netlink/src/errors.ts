@@ -85,13 +85,23 @@ export class OverrunError extends Error {
 }
 
 /** Input refused before anything was sent: which field, what value, why. */
+/** A refused value in a message: JSON, which has no words for a bigint or a cycle. */
+function valueText(v: unknown): string {
+  if (typeof v === 'bigint') return `${v}n`;
+  try {
+    return JSON.stringify(v) ?? 'undefined';
+  } catch {
+    return String(v);
+  }
+}
+
 export class ValidationError extends RangeError {
   override readonly name = 'ValidationError';
   readonly field: string;
   readonly value: unknown;
   readonly reason: string;
   constructor(field: string, value: unknown, reason: string) {
-    super(`invalid ${field} ${JSON.stringify(value)}: ${reason}`);
+    super(`invalid ${field} ${valueText(value)}: ${reason}`);
     this.field = field;
     this.value = value;
     this.reason = reason;

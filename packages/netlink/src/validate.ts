@@ -138,11 +138,14 @@ export function checkPrefix(field: string, v: unknown, opts: { family?: Family; 
  * length, no host bits. The bytes are copied (a caller may reuse its buffer for the next one).
  */
 export function checkBinaryPrefix(field: string, v: BinaryPrefix, family?: Family): WirePrefix {
+  if (typeof v !== 'object' || v === null || ArrayBuffer.isView(v)) {
+    throw new ValidationError(field, shown(v), 'must be { address, prefixlen? }: an IPv4 address as a u32, or the 4 or 16 bytes of an address');
+  }
   const a = v.address;
   let p: WirePrefix;
   if (typeof a === 'number') {
     // An integer from 0 to 2^32 - 1 is its own u32.
-    if (a >>> 0 !== a) throw new ValidationError(field, a, 'must be an IPv4 address as a u32 (0 to 0xffffffff)');
+    if (a >>> 0 !== a) throw new ValidationError(field, shown(a), 'must be an IPv4 address as a u32 (0 to 0xffffffff)');
     // A host route, the usual bulk case: nothing else to check.
     if (v.prefixlen === undefined && family !== 6) return { family: 4, v4: a, prefixlen: 32 };
     p = { family: 4, v4: a, prefixlen: 32 };
@@ -150,12 +153,13 @@ export function checkBinaryPrefix(field: string, v: BinaryPrefix, family?: Famil
     p = { family: 4, v4: ((a[0]! << 24) | (a[1]! << 16) | (a[2]! << 8) | a[3]!) >>> 0, prefixlen: 32 };
   } else if (a instanceof Uint8Array && a.length === 16) {
     p = { family: 6, bytes: Buffer.from(a), prefixlen: 128 };
-  } else throw new ValidationError(field, a, 'must be an IPv4 address as a u32, or the 4 or 16 bytes of an address');
+  } else throw new ValidationError(field, shown(a), 'must be an IPv4 address as a u32, or the 4 or 16 bytes of an address (a Uint8Array)');
   if (family !== undefined && p.family !== family) {
     throw new ValidationError(field, wireText(p), `is IPv${p.family} but IPv${family} is required here (address family mismatch)`);
   }
   if (v.prefixlen !== undefined) {
     const max = p.prefixlen;
+    if (typeof v.prefixlen !== 'number') throw new ValidationError(`${field}.prefixlen`, shown(v.prefixlen), `must be a number from 0 to ${max}`);
     if (!Number.isInteger(v.prefixlen) || v.prefixlen < 0 || v.prefixlen > max) {
       throw new ValidationError(field, `${wireText(p)}/${String(v.prefixlen)}`, `prefix length must be a number from 0 to ${max}`);
     }
@@ -169,6 +173,13 @@ export function checkBinaryPrefix(field: string, v: BinaryPrefix, family?: Famil
     if (net !== asText) throw new ValidationError(field, `${asText.address}/${p.prefixlen}`, `has host bits set; the network is ${net.address}/${p.prefixlen}`);
   }
   return p;
+}
+
+/** A refused value as a message shows it: numbers JSON has no words for, and typed arrays by their kind and length. */
+function shown(v: unknown): unknown {
+  if (typeof v === 'number' && !Number.isFinite(v)) return String(v);
+  if (ArrayBuffer.isView(v)) return `${v.constructor.name}(${v.byteLength} bytes)`;
+  return v;
 }
 
 /** The network address of a prefix (host bits cleared). */

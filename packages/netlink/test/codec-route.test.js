@@ -26,7 +26,7 @@ import {
 } from '@nsrun/netlink/constants';
 import { Writer, findAttr } from '@nsrun/netlink/wire';
 import { decodeMessages, encodeMessages, decodeRoute, encodeRoute, routeSchema } from '@nsrun/netlink/messages';
-import { routeRequest, routeRequests, ValidationError } from '@nsrun/netlink';
+import { checkBinaryPrefix, routeRequest, routeRequests, ValidationError } from '@nsrun/netlink';
 import { decodeAs, load, roundTripSuite } from './fixtures/load.js';
 
 const NEW_FLAGS = NLM_F_REQUEST | NLM_F_ACK | NLM_F_EXCL | NLM_F_CREATE;
@@ -379,8 +379,23 @@ builder('refused as text is: each ValidationError names route.dst and the prefix
     [{ address: six, prefixlen: 1.5 }, 'invalid route.dst "2001:db8::1/1.5": prefix length must be a number from 0 to 128'],
     [{ address: 2 ** 32 }, 'invalid route.dst 4294967296: must be an IPv4 address as a u32 (0 to 0xffffffff)'],
     [{ address: -1 }, 'invalid route.dst -1: must be an IPv4 address as a u32 (0 to 0xffffffff)'],
-    [{ address: new Uint8Array(5) }, 'invalid route.dst {"0":0,"1":0,"2":0,"3":0,"4":0}: must be an IPv4 address as a u32, or the 4 or 16 bytes of an address'],
-    [{ address: '10.0.0.0' }, 'invalid route.dst "10.0.0.0": must be an IPv4 address as a u32, or the 4 or 16 bytes of an address'],
+    [
+      { address: new Uint8Array(5) },
+      'invalid route.dst "Uint8Array(5 bytes)": must be an IPv4 address as a u32, or the 4 or 16 bytes of an address (a Uint8Array)',
+    ],
+    [
+      { address: new Uint16Array(2) },
+      'invalid route.dst "Uint16Array(4 bytes)": must be an IPv4 address as a u32, or the 4 or 16 bytes of an address (a Uint8Array)',
+    ],
+    [{ address: '10.0.0.0' }, 'invalid route.dst "10.0.0.0": must be an IPv4 address as a u32, or the 4 or 16 bytes of an address (a Uint8Array)'],
+    [{ address: 10n }, 'invalid route.dst 10n: must be an IPv4 address as a u32, or the 4 or 16 bytes of an address (a Uint8Array)'],
+    [{ address: NaN }, 'invalid route.dst "NaN": must be an IPv4 address as a u32 (0 to 0xffffffff)'],
+    [{ address: Infinity }, 'invalid route.dst "Infinity": must be an IPv4 address as a u32 (0 to 0xffffffff)'],
+    // The 4 bytes themselves, not in { address }.
+    [
+      new Uint8Array([10, 0, 0, 0]),
+      'invalid route.dst "Uint8Array(4 bytes)": must be { address, prefixlen? }: an IPv4 address as a u32, or the 4 or 16 bytes of an address',
+    ],
   ];
   for (const [dst, message] of cases) {
     const e = (() => {
@@ -394,6 +409,15 @@ builder('refused as text is: each ValidationError names route.dst and the prefix
     assert.is(e.field, 'route.dst');
     assert.is(e.message, message);
   }
+  // A length that is not a number is named as the length.
+  assert.throws(
+    () => routeRequest('routeAdd', { dst: { address: 0, prefixlen: /** @type {any} */ ('8') }, dev: 1 }),
+    (e) => e instanceof ValidationError && e.field === 'route.dst.prefixlen' && e.message === 'invalid route.dst.prefixlen "8": must be a number from 0 to 32',
+  );
+  assert.throws(
+    () => checkBinaryPrefix('dst', /** @type {any} */ (null)),
+    (e) => e instanceof ValidationError && e.message.startsWith('invalid dst null: must be { address, prefixlen? }'),
+  );
   // The family asked for, and the gateway's, must match the destination's.
   assert.throws(() => routeRequest('routeAdd', { dst: { address: six }, family: 4, dev: 1 }), /route.dst "2001:db8::1": is IPv6 but IPv4 is required here/);
   assert.throws(
@@ -461,6 +485,51 @@ builder('routeRequests: a refused destination ends the sequence with its Validat
     (e) => e instanceof ValidationError && e.field === 'route.dst' && /IPv6 but IPv4 is required/.test(e.message),
   );
   assert.ok(it.next().done, 'nothing after the refused one');
+  // 'default' is the default route of the sequence's family, whichever place it has.
+  const six = [...routeRequests('routeAdd', { dev: 7 }, ['2001:db8::/32', 'default'])][1];
+  assert.is(hex(requestBytes(six)), hex(requestBytes(routeRequest('routeAdd', { dst: 'default', dev: 7, family: 6 }))));
+  assert.is(six.what, 'routeAdd default dev #7');
+  assert.throws(
+    () => [...routeRequests('routeAdd', { dev: 7 }, ['default', '2001:db8::/32'])],
+    (e) => e instanceof ValidationError && /is IPv6 but IPv4 is required/.test(e.message),
+  );
+  assert.is(
+    hex(requestBytes([...routeRequests('routeAdd', { dev: 7, family: 6 }, ['default', '2001:db8::/32'])][1])),
+    hex(requestBytes(routeRequest('routeAdd', { dst: '2001:db8::/32', dev: 7 }))),
+  );
+  // The spec must be an object, and is read as it was given.
+  assert.throws(
+    () => routeRequests('routeDel', /** @type {any} */ (null), ['10.0.0.0/8']),
+    (e) => e instanceof ValidationError && e.field === 'route' && e.message === 'invalid route null: must be an object',
+  );
+  const spec = { dev: 3, table: 100 };
+  const later = routeRequests('routeAdd', spec, ['10.0.0.0/8', '11.0.0.0/8']);
+  spec.table = 200;
+  assert.equal(
+    [...later].map((r) => r.what),
+    ['routeAdd 10.0.0.0/8 dev #3 table 100', 'routeAdd 11.0.0.0/8 dev #3 table 100'],
+  );
+  // The destinations' iterator is closed by a break, and by a refused destination.
+  const source = () => {
+    const state = { closed: false };
+    const gen = (function* () {
+      try {
+        yield* ['10.0.0.0/8', '11.0.0.0/8', '2001:db8::/32', '12.0.0.0/8'];
+      } finally {
+        state.closed = true;
+      }
+    })();
+    return { gen, state };
+  };
+  const a = source();
+  for (const r of routeRequests('routeAdd', { dev: 3 }, a.gen)) if (r) break;
+  assert.ok(a.state.closed, 'closed by a break');
+  const b = source();
+  assert.throws(
+    () => [...routeRequests('routeAdd', { dev: 3 }, b.gen)],
+    (e) => e instanceof ValidationError,
+  );
+  assert.ok(b.state.closed, 'closed by the refused destination');
   // The spec is checked with the first destination: a bad spec is refused at once.
   assert.throws(
     () => routeRequests('routeAdd', { dev: 3, table: 0 }, ['10.0.0.0/8']).next(),

@@ -271,3 +271,71 @@ for (const [name, k] of Object.entries(CLIENTS)) {
 
   t.run();
 }
+
+// ---- bulk and the iterable it reads ----------------------------------------------------------
+
+const iter = suite('bulk: the iterable is closed when something else ends it, as for-of closes it');
+
+/** A generator of `n` link requests that records whether its finally ran. */
+function tracked(n) {
+  const state = { closed: false, read: 0 };
+  const gen = (function* () {
+    try {
+      for (let i = 0; i < n; i++) {
+        state.read++;
+        yield { type: RTM_NEWLINK, what: `linkAdd x${i}`, body: linkBody };
+      }
+    } finally {
+      state.closed = true;
+    }
+  })();
+  return { gen, state };
+}
+
+iter('a send that fails: bulk throws it and the generator is closed (its finally runs)', async () => {
+  const sock = fakeSocket(() => {
+    throw new Error('send failed');
+  });
+  const { gen, state } = tracked(5);
+  const e = await new RtnlClient(sock, 20).bulk(gen, { perDatagram: 2 }).then(
+    () => undefined,
+    (err) => err,
+  );
+  assert.instance(e, Error);
+  assert.is(e.message, 'send failed');
+  assert.ok(state.closed, 'closed');
+  assert.is(state.read, 2, 'read up to the datagram that failed: the first two of five');
+});
+
+iter('read to its end, or ended by its own throw: nothing more to close', async () => {
+  const { gen, state } = tracked(0);
+  assert.equal(
+    await new RtnlClient(
+      fakeSocket(() => []),
+      20,
+    ).bulk(gen),
+    [],
+  );
+  assert.ok(state.closed);
+  let returned = 0;
+  const throwing = {
+    [Symbol.iterator]: () => ({
+      next: () => {
+        throw new RangeError('refused');
+      },
+      return: () => ((returned += 1), { value: undefined, done: true }),
+    }),
+  };
+  await new RtnlClient(
+    fakeSocket(() => []),
+    20,
+  )
+    .bulk(/** @type {any} */ (throwing))
+    .then(
+      () => assert.unreachable('bulk should throw'),
+      (err) => assert.is(err.message, 'refused'),
+    );
+  assert.is(returned, 0, 'an iterator that threw is not asked to close');
+});
+
+iter.run();

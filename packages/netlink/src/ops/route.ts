@@ -357,10 +357,11 @@ function nextRequest(t: RouteTemplate, d: string | number | BinaryPrefix): RtnlR
  * Requests for routes that differ only in their destination, for bulk work (a table of prefixes
  * through one gateway or link): `spec` is checked once, with the first destination, and each
  * request then costs its destination alone. A destination is text, a BinaryPrefix, or a number:
- * an IPv4 host route (a u32, as BinaryPrefix's address), which makes no object. The
- * destinations are read as bulk asks for requests, and must all be of the first one's family; a
- * refused one ends the sequence there with its ValidationError (bulk sends the requests read
- * before it, then throws). The bytes are routeRequest's for each full spec.
+ * an IPv4 host route (a u32, as BinaryPrefix's address), which makes no object. All are of one
+ * family, the first request's ("default" included: the default route of that family); a refused
+ * destination ends the sequence there with its ValidationError, and the destinations' iterator is
+ * closed (bulk sends the requests read before it, then throws). The bytes are routeRequest's for
+ * each full spec with that family.
  */
 export function routeRequests(
   op: RouteOp,
@@ -368,7 +369,9 @@ export function routeRequests(
   dsts: Iterable<string | number | BinaryPrefix>,
   devName?: string,
 ): IterableIterator<RtnlRequest> {
-  return new RouteRequests(op, spec, dsts[Symbol.iterator](), devName);
+  if (typeof spec !== 'object' || spec === null) throw new ValidationError('route', spec, 'must be an object');
+  // A copy: the requests are made as they are read, and must be of the spec as it was given.
+  return new RouteRequests(op, { ...spec }, dsts[Symbol.iterator](), devName);
 }
 
 /** routeRequests' iterator: a class, not a generator (a generator's resume costs more than a request, cold). */
@@ -378,7 +381,7 @@ class RouteRequests implements IterableIterator<RtnlRequest> {
   readonly #dsts: Iterator<string | number | BinaryPrefix>;
   readonly #devName: string | undefined;
   #t: RouteTemplate | undefined;
-  /** After the last destination, or a refused one (as a generator ends when it throws). */
+  /** After the last destination, a refused one, or return() (as a generator ends). */
   #ended = false;
 
   constructor(op: RouteOp, spec: Omit<RouteSpec, 'dst'>, dsts: Iterator<string | number | BinaryPrefix>, devName: string | undefined) {
@@ -390,22 +393,37 @@ class RouteRequests implements IterableIterator<RtnlRequest> {
 
   next(): IteratorResult<RtnlRequest> {
     if (this.#ended) return { value: undefined, done: true };
+    let r: IteratorResult<string | number | BinaryPrefix>;
     try {
-      const r = this.#dsts.next();
-      if (r.done === true) {
-        this.#ended = true;
-        return { value: undefined, done: true };
-      }
-      const d = r.value;
+      r = this.#dsts.next();
+    } catch (e) {
+      this.#ended = true; // an iterator that throws is done: nothing to close
+      throw e;
+    }
+    if (r.done === true) {
+      this.#ended = true;
+      return { value: undefined, done: true };
+    }
+    const d = r.value;
+    try {
       const t = this.#t;
       if (t !== undefined) return { value: nextRequest(t, d), done: false };
       const first = new RouteRequest(this.#op, { ...this.#spec, dst: typeof d === 'number' ? { address: d } : d }, this.#devName);
       this.#t = routeTemplate(first);
       return { value: first, done: false };
     } catch (e) {
-      this.#ended = true;
+      this.return();
       throw e;
     }
+  }
+
+  /** Ends the sequence early (a `break` out of for-of, bulk ending on an error): closes the destinations' iterator. */
+  return(): IteratorResult<RtnlRequest> {
+    if (!this.#ended) {
+      this.#ended = true;
+      this.#dsts.return?.();
+    }
+    return { value: undefined, done: true };
   }
 
   [Symbol.iterator](): this {
