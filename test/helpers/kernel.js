@@ -84,7 +84,7 @@ export function shIn(ns, cmd) {
  * A bridge is registered with its carrier on, and one whose port was enabled before the port's
  * own first linkwatch pass never sees a change: it keeps IF_OPER_UNKNOWN for good, whoever made
  * it (a race between the veth's two ends coming up, not a setting; netif_oper_up counts UNKNOWN
- * as up, so it forwards).
+ * as up, so it forwards). A veth can lose the same race (seen: a bridge port, in ip-batch).
  * @param {{ operstate?: string, flags?: string[] }} link
  */
 export function settledOperstate(link) {

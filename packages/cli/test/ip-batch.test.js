@@ -57,9 +57,10 @@ link del x0
 /** What a namespace holds, as ip -j shows it (no IPv6: the namespaces are quiet). */
 function state(ns) {
   return {
-    // (a bridge's UNKNOWN with carrier is UP: settledOperstate)
+    // (UNKNOWN with carrier is UP: settledOperstate)
     links: ipIn(ns, '-j', '-d', 'link', 'show').map(({ linkinfo, ...l }) => ({ ...l, operstate: settledOperstate(l), kind: linkinfo?.info_kind })),
-    addrs: ipIn(ns, '-j', 'address', 'show'),
+    // (the address listing repeats each link's operstate)
+    addrs: ipIn(ns, '-j', 'address', 'show').map((l) => ({ ...l, operstate: settledOperstate(l) })),
     routes: ipIn(ns, '-j', 'route', 'show', 'table', 'all'),
     // (the kernel lists neighbours in hash order)
     neigh: ipIn(ns, '-j', 'neigh', 'show').sort((a, b) => a.dst.localeCompare(b.dst)),
