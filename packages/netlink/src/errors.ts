@@ -84,7 +84,6 @@ export class OverrunError extends Error {
   }
 }
 
-/** Input refused before anything was sent: which field, what value, why. */
 /** A refused value in a message: JSON, which has no words for a bigint or a cycle. */
 function valueText(v: unknown): string {
   if (typeof v === 'bigint') return `${v}n`;
@@ -95,6 +94,7 @@ function valueText(v: unknown): string {
   }
 }
 
+/** Input refused before anything was sent: which field, what value, why. */
 export class ValidationError extends RangeError {
   override readonly name = 'ValidationError';
   readonly field: string;

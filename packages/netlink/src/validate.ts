@@ -102,8 +102,11 @@ export function checkAddress(field: string, v: unknown, family?: Family): Addr {
   return out;
 }
 
-/** `ADDR/LEN`, or a bare address meaning /32 or /128 (unless `requireLength`). */
-export function checkPrefix(field: string, v: unknown, opts: { family?: Family; requireLength?: boolean } = {}): Prefix {
+/**
+ * `ADDR/LEN`, or a bare address meaning /32 or /128 (unless `requireLength`). `network`: a
+ * network, as a route's destination must be (no host bits: 10.0.0.1/8 is refused, naming 10.0.0.0/8).
+ */
+export function checkPrefix(field: string, v: unknown, opts: { family?: Family; requireLength?: boolean; network?: boolean } = {}): Prefix {
   if (typeof v !== 'string' || v === '') throw new ValidationError(field, v, 'must be ADDRESS/PREFIXLEN');
   const slash = v.indexOf('/');
   if (slash < 0 && opts.requireLength) throw new ValidationError(field, v, 'needs a prefix length, e.g. 10.0.0.1/24');
@@ -125,12 +128,16 @@ export function checkPrefix(field: string, v: unknown, opts: { family?: Family; 
   }
   if (v4 >= 0) {
     if (prefixlen > 32) throw new ValidationError(field, v, `prefix length ${prefixlen} is over 32 for IPv4`);
-    return { family: 4, address: slash < 0 ? v : v.slice(0, slash), v4, prefixlen };
+    const p: Prefix = { family: 4, address: slash < 0 ? v : v.slice(0, slash), v4, prefixlen };
+    if (opts.network) refuseHostBits(field, v, p);
+    return p;
   }
   const a = checkAddress(field, slash < 0 ? v : v.slice(0, slash), opts.family);
   if (a.family === 4) throw new ValidationError(field, v, 'is not a valid IPv4 or IPv6 address'); // unreachable: v4 parsed above
   if (prefixlen > 128) throw new ValidationError(field, v, `prefix length ${prefixlen} is over 128 for IPv6`);
-  return { family: 6, address: a.address, bytes: a.bytes, prefixlen };
+  const p: Prefix = { family: 6, address: a.address, bytes: a.bytes, prefixlen };
+  if (opts.network) refuseHostBits(field, v, p);
+  return p;
 }
 
 /**
@@ -165,12 +172,10 @@ export function checkBinaryPrefix(field: string, v: BinaryPrefix, family?: Famil
     }
     p.prefixlen = v.prefixlen;
   }
-  // No text unless refused: IPv4 by its mask, IPv6 through networkOf (which returns what it is given when it has no host bits).
-  const hostBits = p.family === 4 ? (p.v4 & (p.prefixlen === 0 ? 0 : (0xffffffff << (32 - p.prefixlen)) >>> 0)) >>> 0 !== p.v4 : undefined;
-  if (hostBits !== false) {
+  // Text only for the message.
+  if (hostBitsSet(p)) {
     const asText = { ...p, address: wireText(p) } as Prefix;
-    const net = networkOf(asText);
-    if (net !== asText) throw new ValidationError(field, `${asText.address}/${p.prefixlen}`, `has host bits set; the network is ${net.address}/${p.prefixlen}`);
+    refuseHostBits(field, `${asText.address}/${p.prefixlen}`, asText);
   }
   return p;
 }
@@ -182,19 +187,32 @@ function shown(v: unknown): unknown {
   return v;
 }
 
-/** The network address of a prefix (host bits cleared). */
+/** The IPv4 netmask of a prefix length, as a u32. */
+const v4Mask = (prefixlen: number): number => (prefixlen === 0 ? 0 : (0xffffffff << (32 - prefixlen)) >>> 0);
+/** The bits of byte `i` of an IPv6 address that a prefix length keeps. */
+const v6Mask = (prefixlen: number, i: number): number => (0xff00 >> Math.max(0, Math.min(8, prefixlen - 8 * i))) & 0xff;
+
+/** Whether a prefix has bits set past its length (nothing allocated: bulk work asks it of each destination). */
+function hostBitsSet(p: WirePrefix): boolean {
+  if (p.family === 4) return (p.v4 & ~v4Mask(p.prefixlen)) !== 0;
+  for (let i = 0; i < p.bytes.length; i++) if ((p.bytes[i] as number) & ~v6Mask(p.prefixlen, i) & 0xff) return true;
+  return false;
+}
+
+/** Refuses a prefix with host bits, naming its network; `shown`: the prefix as the caller gave it. */
+function refuseHostBits(field: string, shown: unknown, p: Prefix): void {
+  const net = networkOf(p);
+  if (net !== p) throw new ValidationError(field, shown, `has host bits set; the network is ${net.address}/${p.prefixlen}`);
+}
+
+/** The network address of a prefix (host bits cleared); the prefix itself when it has none. */
 export function networkOf(p: Prefix): Addr {
+  if (!hostBitsSet(p)) return p;
   if (p.family === 4) {
-    const mask = p.prefixlen === 0 ? 0 : (0xffffffff << (32 - p.prefixlen)) >>> 0;
-    const v4 = (p.v4 & mask) >>> 0;
-    if (v4 === p.v4) return p;
-    return { family: 4, address: `${v4 >>> 24}.${(v4 >>> 16) & 255}.${(v4 >>> 8) & 255}.${v4 & 255}`, v4 };
+    const v4 = (p.v4 & v4Mask(p.prefixlen)) >>> 0;
+    return { family: 4, address: wireText({ family: 4, v4 }), v4 };
   }
   const bytes = Buffer.from(p.bytes);
-  for (let i = 0; i < bytes.length; i++) {
-    const keep = Math.max(0, Math.min(8, p.prefixlen - 8 * i));
-    bytes[i] = (bytes[i] as number) & ((0xff00 >> keep) & 0xff);
-  }
-  if (bytes.equals(p.bytes)) return p;
+  for (let i = 0; i < bytes.length; i++) bytes[i] = (bytes[i] as number) & v6Mask(p.prefixlen, i);
   return { family: 6, address: formatIPv6(bytes), bytes };
 }

@@ -7,6 +7,7 @@ import type { RtnlRequest, RtnlClient } from '../client.js';
 import { ValidationError } from '../errors.js';
 import { decodeAddr, type AddrMessage } from '../messages/addr.js';
 import { checkAddress, checkInt, checkPrefix, type Addr, type Family, type Prefix, writeAddrAttr } from '../validate.js';
+import { wireText } from '../addr-text.js';
 import { linkIndex } from './link.js';
 import type { LinkRef } from './common.js';
 
@@ -99,11 +100,9 @@ export interface AddrOptions {
   noDad?: boolean;
 }
 
-function broadcastOf(address: string, prefixlen: number): string {
-  const b = parseIP(address);
-  const v = b.readUInt32BE(0) | (prefixlen === 0 ? 0xffffffff : 0xffffffff >>> prefixlen);
-  b.writeUInt32BE(v >>> 0, 0);
-  return `${b[0]}.${b[1]}.${b[2]}.${b[3]}`;
+/** The broadcast address of an IPv4 prefix: its host bits all set. */
+function broadcastOf(p: { v4: number; prefixlen: number }): string {
+  return wireText({ family: 4, v4: (p.v4 | (p.prefixlen === 0 ? 0xffffffff : 0xffffffff >>> p.prefixlen)) >>> 0 });
 }
 
 type AddrOp = 'addrAdd' | 'addrReplace' | 'addrDel';
@@ -133,7 +132,7 @@ class AddrRequest implements RtnlRequest {
     let brd: string | undefined;
     if (o.broadcast !== undefined) {
       if (p.family !== 4) throw new ValidationError('broadcast', o.broadcast, 'only IPv4 addresses have a broadcast address');
-      brd = o.broadcast === true ? broadcastOf(p.address, p.prefixlen) : checkAddress('broadcast', o.broadcast, 4).address;
+      brd = o.broadcast === true ? broadcastOf(p) : checkAddress('broadcast', o.broadcast, 4).address;
     }
     if (o.scope !== undefined) checkInt('scope', o.scope, 0, 255);
     if (o.validLft !== undefined) checkInt('validLft', o.validLft, 0, 0xffffffff);
